@@ -1,0 +1,15 @@
+# Writes a C file holding every schema/NNN_name.sql as a string, in order.
+# Invoked by CMakeLists.txt with -DOUT=<file> -DFILES=<list>.
+set(body "/* generated from schema/*.sql by schema/embed.cmake; do not edit */\n#include \"db/migrate.h\"\n\nconst struct isms_migration isms_migrations[] = {\n")
+set(n 0)
+foreach(f ${FILES})
+  get_filename_component(name ${f} NAME)
+  string(SUBSTRING "${name}" 0 3 num)
+  math(EXPR num "1${num} - 1000")
+  file(READ ${f} sql HEX)
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "\\\\x\\1\"\"" sql "${sql}")
+  string(APPEND body "    {${num}, \"${name}\", \"${sql}\"},\n")
+  math(EXPR n "${n} + 1")
+endforeach()
+string(APPEND body "};\nconst size_t isms_migrations_count = ${n};\n")
+file(WRITE ${OUT} "${body}")
