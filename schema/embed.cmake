@@ -1,6 +1,6 @@
 # Writes a C file holding every schema/NNN_name.sql as a string, in order.
 # Invoked by CMakeLists.txt with -DOUT=<file> -DFILES=<list>.
-set(body "/* generated from schema/*.sql by schema/embed.cmake; do not edit */\n#include \"db/migrate.h\"\n\nconst struct isms_migration isms_migrations[] = {\n")
+set(body "/* generated from schema/NNN_name.sql files by schema/embed.cmake; do not edit */\n#include \"db/migrate.h\"\n\nconst struct isms_migration isms_migrations[] = {\n")
 set(n 0)
 foreach(f ${FILES})
   get_filename_component(name ${f} NAME)

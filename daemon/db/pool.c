@@ -1,0 +1,699 @@
+/* db/pool.c — non-blocking libpq connections on uv_poll handles, a FIFO job queue, reconnect
+ * with backoff and jitter, and PQcancel on the threadpool (libpq 15's cancel blocks).
+ * A connection takes its next job only when its previous one is fully drained and no cancel
+ * aimed at it is still in flight, so a cancel can never hit the wrong statement. */
+#include "db/pool.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "db/sqlstate.h"
+
+#define BACKOFF_MIN_MS 100
+#define BACKOFF_MAX_MS 5000
+
+enum conn_state {
+    CONN_DOWN,       /* waiting for the retry timer */
+    CONN_CONNECTING, /* PQconnectPoll in progress */
+    CONN_IDLE,
+    CONN_BUSY, /* a job's statement is running or draining */
+    CONN_CLOSED,
+};
+
+struct dbconn;
+
+struct isms_db_job {
+    struct isms_db_job *next; /* queue link */
+    struct isms_db_pool *pool;
+    struct dbconn *conn; /* while running */
+    const char *sql;     /* static */
+    int nparams;
+    char **params; /* owned, in the same allocation as the job */
+    isms_db_result_cb *cb;
+    void *arg;
+    int is_abandoned;
+};
+
+struct dbconn {
+    struct isms_db_pool *pool;
+    unsigned idx;
+    enum conn_state state;
+    PGconn *pg;
+    uv_poll_t *poll; /* heap: freed in its close callback, so a new fd can get a new handle */
+    int poll_fd;
+    int poll_events;
+    uv_timer_t retry_timer;
+    unsigned backoff_ms;
+    struct isms_db_job *job;
+    PGresult *res; /* last result of the running statement */
+    unsigned cancels_pending;
+    int has_logged_down;
+};
+
+struct isms_db_pool {
+    uv_loop_t *loop;
+    char *conninfo;
+    uint32_t size;
+    uint32_t queue_max;
+    uint32_t queued;
+    struct isms_db_job *qhead, *qtail;
+    struct dbconn *conns;
+    int is_closing;
+    unsigned pending_closes; /* timers, polls and cancels not yet released */
+    isms_db_closed_cb *closed_cb;
+};
+
+struct cancel_work {
+    uv_work_t req;
+    PGcancel *cancel;
+    struct dbconn *conn;
+    int ok;
+    char err[256];
+};
+
+static void conn_connect(struct dbconn *c);
+static void conn_fail(struct dbconn *c, const char *why);
+static void dispatch(struct isms_db_pool *pool);
+static void on_poll(uv_poll_t *h, int status, int events);
+
+/* ---- helpers ------------------------------------------------------------------------------ */
+
+static void poll_closed(uv_handle_t *h)
+{
+    struct isms_db_pool *pool = h->data;
+
+    free(h);
+    pool->pending_closes--;
+    if (pool->is_closing && pool->pending_closes == 0 && pool->closed_cb != NULL) {
+        isms_db_closed_cb *cb = pool->closed_cb;
+
+        pool->closed_cb = NULL;
+        cb(pool);
+        free(pool->conns);
+        free(pool->conninfo);
+        free(pool);
+    }
+}
+
+static void release_pending(struct isms_db_pool *pool)
+{
+    pool->pending_closes--;
+    if (pool->is_closing && pool->pending_closes == 0 && pool->closed_cb != NULL) {
+        isms_db_closed_cb *cb = pool->closed_cb;
+
+        pool->closed_cb = NULL;
+        cb(pool);
+        free(pool->conns);
+        free(pool->conninfo);
+        free(pool);
+    }
+}
+
+static void timer_closed(uv_handle_t *h)
+{
+    struct dbconn *c = h->data;
+
+    release_pending(c->pool);
+}
+
+static void poll_stop(struct dbconn *c)
+{
+    if (c->poll != NULL) {
+        uv_poll_stop(c->poll);
+        c->poll->data = c->pool;
+        c->pool->pending_closes++;
+        uv_close((uv_handle_t *)c->poll, poll_closed);
+        c->poll = NULL;
+        c->poll_fd = -1;
+        c->poll_events = 0;
+    }
+}
+
+/* Watches the connection's current socket for `events`, re-creating the handle if the fd
+ * changed (libpq may switch sockets during connect). */
+static int poll_watch(struct dbconn *c, int events)
+{
+    int fd = PQsocket(c->pg);
+    int rc;
+
+    if (fd < 0)
+        return -1;
+    if (c->poll != NULL && c->poll_fd != fd)
+        poll_stop(c);
+    if (c->poll == NULL) {
+        c->poll = malloc(sizeof(*c->poll));
+        if (c->poll == NULL)
+            return -1;
+        rc = uv_poll_init(c->pool->loop, c->poll, fd);
+        if (rc != 0) {
+            free(c->poll);
+            c->poll = NULL;
+            return -1;
+        }
+        c->poll->data = c;
+        c->poll_fd = fd;
+        c->poll_events = 0;
+    }
+    if (c->poll_events != events) {
+        if (uv_poll_start(c->poll, events, on_poll) != 0)
+            return -1;
+        c->poll_events = events;
+    }
+    return 0;
+}
+
+static unsigned jitter(unsigned ms)
+{
+    /* +-25%: spreads reconnects of many instances; uv_hrtime low bits are random enough. */
+    unsigned span = ms / 2 + 1;
+
+    return ms - ms / 4 + (unsigned)(uv_hrtime() % span);
+}
+
+static uint32_t count_state(const struct isms_db_pool *pool, enum conn_state s)
+{
+    uint32_t n = 0;
+
+    for (uint32_t i = 0; i < pool->size; i++)
+        if (pool->conns[i].state == s)
+            n++;
+    return n;
+}
+
+static int any_usable(const struct isms_db_pool *pool)
+{
+    for (uint32_t i = 0; i < pool->size; i++) {
+        enum conn_state s = pool->conns[i].state;
+
+        if (s == CONN_IDLE || s == CONN_BUSY || (s == CONN_CONNECTING && !pool->conns[i].has_logged_down))
+            return 1;
+    }
+    return 0;
+}
+
+static void job_free(struct isms_db_job *job)
+{
+    free(job);
+}
+
+static void job_finish(struct isms_db_job *job, const PGresult *res, const struct isms_status *st)
+{
+    if (!job->is_abandoned)
+        job->cb(job->arg, res, st);
+    job_free(job);
+}
+
+static void fail_queue(struct isms_db_pool *pool, const char *msg)
+{
+    struct isms_status st;
+
+    isms_status_set(&st, ISMS_UNAVAILABLE, "%s", msg);
+    while (pool->qhead != NULL) {
+        struct isms_db_job *job = pool->qhead;
+
+        pool->qhead = job->next;
+        if (pool->qhead == NULL)
+            pool->qtail = NULL;
+        pool->queued--;
+        job_finish(job, NULL, &st);
+    }
+}
+
+/* ---- cancel ------------------------------------------------------------------------------- */
+
+static void cancel_work_run(uv_work_t *req)
+{
+    struct cancel_work *w = req->data;
+
+    w->ok = PQcancel(w->cancel, w->err, (int)sizeof(w->err));
+}
+
+static void cancel_work_done(uv_work_t *req, int status)
+{
+    struct cancel_work *w = req->data;
+    struct dbconn *c = w->conn;
+    struct isms_db_pool *pool = c->pool;
+
+    (void)status;
+    if (!w->ok)
+        isms_log_warn("could not cancel statement", "db_conn=%u", c->idx);
+    PQfreeCancel(w->cancel);
+    free(w);
+    c->cancels_pending--;
+    if (!pool->is_closing)
+        dispatch(pool);
+    /* After this the pool may be gone (it was closing and this was its last user). */
+    release_pending(pool);
+}
+
+static void start_cancel(struct dbconn *c)
+{
+    struct cancel_work *w;
+    PGcancel *pc = c->pg != NULL ? PQgetCancel(c->pg) : NULL;
+
+    if (pc == NULL)
+        return;
+    w = calloc(1, sizeof(*w));
+    if (w == NULL) {
+        PQfreeCancel(pc);
+        return;
+    }
+    w->cancel = pc;
+    w->conn = c;
+    w->req.data = w;
+    if (uv_queue_work(c->pool->loop, &w->req, cancel_work_run, cancel_work_done) != 0) {
+        PQfreeCancel(pc);
+        free(w);
+        return;
+    }
+    c->cancels_pending++;
+    c->pool->pending_closes++;
+}
+
+/* ---- connection lifecycle ----------------------------------------------------------------- */
+
+static void on_retry(uv_timer_t *t)
+{
+    conn_connect(t->data);
+}
+
+static void conn_schedule_retry(struct dbconn *c)
+{
+    c->state = CONN_DOWN;
+    if (c->pool->is_closing)
+        return;
+    uv_timer_start(&c->retry_timer, on_retry, jitter(c->backoff_ms), 0);
+    c->backoff_ms = c->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : c->backoff_ms * 2;
+}
+
+/* Tears down a broken connection: its job fails with UNAVAILABLE, a retry is scheduled, and
+ * when no connection is left the queue fails too. */
+static void conn_fail(struct dbconn *c, const char *why)
+{
+    struct isms_db_pool *pool = c->pool;
+    struct isms_db_job *job = c->job;
+    int was_up = c->state == CONN_IDLE || c->state == CONN_BUSY;
+
+    if (!c->has_logged_down || was_up) {
+        char q[300];
+
+        isms_log_warn("database connection lost", "db_conn=%u reason=%s retry_ms=%u", c->idx,
+                      isms_log_quote(q, sizeof(q), why), c->backoff_ms);
+    }
+    c->has_logged_down = 1;
+    poll_stop(c);
+    if (c->res != NULL) {
+        PQclear(c->res);
+        c->res = NULL;
+    }
+    if (c->pg != NULL) {
+        PQfinish(c->pg);
+        c->pg = NULL;
+    }
+    c->job = NULL;
+    conn_schedule_retry(c);
+    if (job != NULL) {
+        struct isms_status st;
+
+        isms_status_set(&st, ISMS_UNAVAILABLE, "database is unavailable");
+        job_finish(job, NULL, &st);
+    }
+    if (!any_usable(pool))
+        fail_queue(pool, "database is unavailable");
+    else
+        dispatch(pool);
+}
+
+static void conn_ready(struct dbconn *c)
+{
+    if (PQsetnonblocking(c->pg, 1) != 0) {
+        conn_fail(c, "could not set non-blocking mode");
+        return;
+    }
+    if (c->has_logged_down)
+        isms_log_info("database connection restored", "db_conn=%u", c->idx);
+    else
+        isms_log_debug("database connection up", "db_conn=%u", c->idx);
+    c->has_logged_down = 0;
+    c->backoff_ms = BACKOFF_MIN_MS;
+    c->state = CONN_IDLE;
+    if (poll_watch(c, UV_READABLE) != 0) {
+        conn_fail(c, "could not watch socket");
+        return;
+    }
+    dispatch(c->pool);
+}
+
+static void connect_step(struct dbconn *c)
+{
+    switch (PQconnectPoll(c->pg)) {
+    case PGRES_POLLING_OK:
+        conn_ready(c);
+        return;
+    case PGRES_POLLING_READING:
+        if (poll_watch(c, UV_READABLE) != 0)
+            conn_fail(c, "could not watch socket");
+        return;
+    case PGRES_POLLING_WRITING:
+        if (poll_watch(c, UV_WRITABLE) != 0)
+            conn_fail(c, "could not watch socket");
+        return;
+    default: {
+        char why[256];
+        const char *m = PQerrorMessage(c->pg);
+        size_t n = strcspn(m, "\n");
+
+        if (n >= sizeof(why))
+            n = sizeof(why) - 1;
+        memcpy(why, m, n);
+        why[n] = '\0';
+        conn_fail(c, why);
+        return;
+    }
+    }
+}
+
+static void conn_connect(struct dbconn *c)
+{
+    if (c->pool->is_closing)
+        return;
+    c->state = CONN_CONNECTING;
+    c->pg = PQconnectStart(c->pool->conninfo);
+    if (c->pg == NULL) {
+        conn_fail(c, "out of memory");
+        return;
+    }
+    if (PQstatus(c->pg) == CONNECTION_BAD) {
+        conn_fail(c, "invalid connection string or unreachable server");
+        return;
+    }
+    connect_step(c);
+}
+
+/* ---- running statements ------------------------------------------------------------------- */
+
+static void conn_start_job(struct dbconn *c, struct isms_db_job *job)
+{
+    int flush;
+
+    c->state = CONN_BUSY;
+    c->job = job;
+    job->conn = c;
+    if (!PQsendQueryParams(c->pg, job->sql, job->nparams, NULL, (const char *const *)job->params,
+                           NULL, NULL, 0)) {
+        conn_fail(c, PQerrorMessage(c->pg));
+        return;
+    }
+    flush = PQflush(c->pg);
+    if (flush < 0) {
+        conn_fail(c, "could not send statement");
+        return;
+    }
+    if (poll_watch(c, flush == 1 ? UV_READABLE | UV_WRITABLE : UV_READABLE) != 0)
+        conn_fail(c, "could not watch socket");
+}
+
+static void dispatch(struct isms_db_pool *pool)
+{
+    for (uint32_t i = 0; i < pool->size && pool->qhead != NULL; i++) {
+        struct dbconn *c = &pool->conns[i];
+        struct isms_db_job *job;
+
+        if (c->state != CONN_IDLE || c->cancels_pending > 0)
+            continue;
+        job = pool->qhead;
+        pool->qhead = job->next;
+        if (pool->qhead == NULL)
+            pool->qtail = NULL;
+        pool->queued--;
+        job->next = NULL;
+        conn_start_job(c, job);
+    }
+}
+
+/* The statement has produced its last result: hand it over, then reuse the connection. */
+static void conn_job_done(struct dbconn *c)
+{
+    struct isms_db_job *job = c->job;
+    PGresult *res = c->res;
+    struct isms_status st;
+    ExecStatusType es = res != NULL ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+
+    c->job = NULL;
+    c->res = NULL;
+    c->state = CONN_IDLE;
+    if (es == PGRES_COMMAND_OK || es == PGRES_TUPLES_OK) {
+        isms_status_clear(&st);
+    } else {
+        isms_sqlstate_status(res, &st);
+        if (!job->is_abandoned && st.code == ISMS_INTERNAL) {
+            char q[512];
+
+            isms_log_error("statement failed", "db_conn=%u error=%s", c->idx,
+                           isms_log_quote(q, sizeof(q), PQresultErrorMessage(res)));
+        }
+    }
+    job_finish(job, res, &st);
+    PQclear(res);
+    if (c->state == CONN_IDLE && PQstatus(c->pg) == CONNECTION_BAD) {
+        conn_fail(c, "connection closed by the server");
+        return;
+    }
+    dispatch(c->pool);
+}
+
+static void on_poll(uv_poll_t *h, int status, int events)
+{
+    struct dbconn *c = h->data;
+
+    if (c->state == CONN_CONNECTING) {
+        connect_step(c);
+        return;
+    }
+    if (status < 0) {
+        conn_fail(c, uv_strerror(status));
+        return;
+    }
+    if (events & UV_WRITABLE) {
+        int flush = PQflush(c->pg);
+
+        if (flush < 0) {
+            conn_fail(c, "could not send statement");
+            return;
+        }
+        if (flush == 0 && poll_watch(c, UV_READABLE) != 0) {
+            conn_fail(c, "could not watch socket");
+            return;
+        }
+    }
+    if (!(events & UV_READABLE))
+        return;
+    if (!PQconsumeInput(c->pg)) {
+        conn_fail(c, PQerrorMessage(c->pg));
+        return;
+    }
+    if (c->state != CONN_BUSY) {
+        /* Idle: readable means a notice or the server closing on us. */
+        if (PQstatus(c->pg) == CONNECTION_BAD)
+            conn_fail(c, "connection closed by the server");
+        else {
+            PGnotify *n;
+
+            while ((n = PQnotifies(c->pg)) != NULL)
+                PQfreemem(n);
+        }
+        return;
+    }
+    while (!PQisBusy(c->pg)) {
+        PGresult *r = PQgetResult(c->pg);
+
+        if (r == NULL) {
+            conn_job_done(c);
+            return;
+        }
+        if (c->res != NULL)
+            PQclear(c->res);
+        c->res = r;
+    }
+    if (PQstatus(c->pg) == CONNECTION_BAD)
+        conn_fail(c, "connection closed by the server");
+}
+
+/* ---- public ------------------------------------------------------------------------------- */
+
+enum isms_code isms_db_pool_new(uv_loop_t *loop, const char *conninfo, uint32_t size,
+                                uint32_t queue_max, struct isms_db_pool **out,
+                                struct isms_status *st)
+{
+    struct isms_db_pool *pool = calloc(1, sizeof(*pool));
+
+    if (pool == NULL)
+        return isms_status_set(st, ISMS_RESOURCE_EXHAUSTED, "out of memory for the pool");
+    pool->loop = loop;
+    pool->size = size;
+    pool->queue_max = queue_max;
+    pool->conninfo = strdup(conninfo);
+    pool->conns = calloc(size, sizeof(*pool->conns));
+    if (pool->conninfo == NULL || pool->conns == NULL) {
+        free(pool->conninfo);
+        free(pool->conns);
+        free(pool);
+        return isms_status_set(st, ISMS_RESOURCE_EXHAUSTED, "out of memory for the pool");
+    }
+    for (uint32_t i = 0; i < size; i++) {
+        struct dbconn *c = &pool->conns[i];
+
+        c->pool = pool;
+        c->idx = i;
+        c->poll_fd = -1;
+        c->backoff_ms = BACKOFF_MIN_MS;
+        c->state = CONN_DOWN;
+        uv_timer_init(loop, &c->retry_timer);
+        c->retry_timer.data = c;
+    }
+    for (uint32_t i = 0; i < size; i++)
+        conn_connect(&pool->conns[i]);
+    *out = pool;
+    return ISMS_OK;
+}
+
+void isms_db_pool_stats(const struct isms_db_pool *pool, struct isms_db_stats *out)
+{
+    out->size = pool->size;
+    out->busy = count_state(pool, CONN_BUSY);
+    out->connected = out->busy + count_state(pool, CONN_IDLE);
+    out->queued = pool->queued;
+}
+
+void isms_db_pool_close(struct isms_db_pool *pool, isms_db_closed_cb *done)
+{
+    pool->is_closing = 1;
+    pool->closed_cb = done;
+    fail_queue(pool, "server is shutting down");
+    for (uint32_t i = 0; i < pool->size; i++) {
+        struct dbconn *c = &pool->conns[i];
+
+        if (c->job != NULL) {
+            struct isms_status st;
+
+            isms_status_set(&st, ISMS_UNAVAILABLE, "server is shutting down");
+            job_finish(c->job, NULL, &st);
+            c->job = NULL;
+        }
+        if (c->res != NULL) {
+            PQclear(c->res);
+            c->res = NULL;
+        }
+        poll_stop(c);
+        if (c->pg != NULL) {
+            PQfinish(c->pg);
+            c->pg = NULL;
+        }
+        c->state = CONN_CLOSED;
+        uv_timer_stop(&c->retry_timer);
+        pool->pending_closes++;
+        uv_close((uv_handle_t *)&c->retry_timer, timer_closed);
+    }
+}
+
+enum isms_code isms_db_exec(struct isms_db_pool *pool, const char *sql, int nparams,
+                            const char *const *params, isms_db_result_cb *cb, void *arg,
+                            struct isms_db_job **out, struct isms_status *st)
+{
+    size_t need = sizeof(struct isms_db_job) + (size_t)nparams * sizeof(char *);
+    struct isms_db_job *job;
+    char *p;
+
+    if (pool->is_closing)
+        return isms_status_set(st, ISMS_UNAVAILABLE, "server is shutting down");
+    if (!any_usable(pool))
+        return isms_status_set(st, ISMS_UNAVAILABLE, "database is unavailable");
+    if (pool->queued >= pool->queue_max)
+        return isms_status_set(st, ISMS_RESOURCE_EXHAUSTED,
+                               "database queue is full (%u statements waiting)", pool->queued);
+    for (int i = 0; i < nparams; i++)
+        if (params[i] != NULL)
+            need += strlen(params[i]) + 1;
+    job = calloc(1, need);
+    if (job == NULL)
+        return isms_status_set(st, ISMS_RESOURCE_EXHAUSTED, "out of memory for a statement");
+    job->pool = pool;
+    job->sql = sql;
+    job->nparams = nparams;
+    job->params = (char **)(job + 1);
+    p = (char *)(job->params + nparams);
+    for (int i = 0; i < nparams; i++) {
+        if (params[i] == NULL) {
+            job->params[i] = NULL;
+            continue;
+        }
+        size_t n = strlen(params[i]) + 1;
+
+        memcpy(p, params[i], n);
+        job->params[i] = p;
+        p += n;
+    }
+    job->cb = cb;
+    job->arg = arg;
+    if (pool->qtail != NULL)
+        pool->qtail->next = job;
+    else
+        pool->qhead = job;
+    pool->qtail = job;
+    pool->queued++;
+    if (out != NULL)
+        *out = job;
+    dispatch(pool);
+    return ISMS_OK;
+}
+
+void isms_db_job_abandon(struct isms_db_job *job)
+{
+    struct isms_db_pool *pool = job->pool;
+
+    if (job->conn == NULL) {
+        /* Still queued: unlink and drop. */
+        struct isms_db_job **pp = &pool->qhead;
+        struct isms_db_job *prev = NULL;
+
+        while (*pp != NULL && *pp != job) {
+            prev = *pp;
+            pp = &(*pp)->next;
+        }
+        if (*pp == job) {
+            *pp = job->next;
+            if (pool->qtail == job)
+                pool->qtail = prev;
+            pool->queued--;
+            job_free(job);
+        }
+        return;
+    }
+    job->is_abandoned = 1;
+    start_cancel(job->conn);
+}
+
+const char *isms_db_value(const PGresult *res, int row, int col)
+{
+    if (res == NULL || row >= PQntuples(res) || col >= PQnfields(res) ||
+        PQgetisnull(res, row, col))
+        return "";
+    return PQgetvalue(res, row, col);
+}
+
+int64_t isms_db_int64(const PGresult *res, int row, int col)
+{
+    const char *s = isms_db_value(res, row, col);
+    char *end;
+    long long v;
+
+    if (*s == '\0')
+        return 0;
+    errno = 0;
+    v = strtoll(s, &end, 10);
+    if (errno != 0 || *end != '\0')
+        return 0;
+    return (int64_t)v;
+}

@@ -1,0 +1,65 @@
+/* db/pool.h — a fixed pool of non-blocking libpq connections driven by the libuv loop.
+ * Statements run on an idle connection or wait in a FIFO queue. A lost connection fails its
+ * statement with UNAVAILABLE and reconnects with backoff; nothing here ever blocks the loop. */
+#ifndef ISMS_DB_POOL_H
+#define ISMS_DB_POOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libpq-fe.h>
+#include <uv.h>
+
+#include "core/status.h"
+
+struct isms_db_pool;
+struct isms_db_job;
+
+/* Called exactly once per job on the loop thread unless the job was abandoned first. `res` is
+ * the statement's last result (NULL when the connection failed) and is valid only during the
+ * callback; db/ clears it. `st->code` is OK or the mapped error with a client-safe message. */
+typedef void isms_db_result_cb(void *arg, const PGresult *res, const struct isms_status *st);
+
+/* Called once when the pool has closed every connection and handle. */
+typedef void isms_db_closed_cb(struct isms_db_pool *pool);
+
+struct isms_db_stats {
+    uint32_t size;      /* configured connections */
+    uint32_t connected; /* connections up now */
+    uint32_t busy;      /* running a statement */
+    uint32_t queued;    /* statements waiting */
+};
+
+/* Creates a pool of `size` connections to `conninfo` (copied) and starts connecting them.
+ * `queue_max` bounds waiting statements. Errors: RESOURCE_EXHAUSTED (memory). */
+ISMS_MUSTCHECK enum isms_code isms_db_pool_new(uv_loop_t *loop, const char *conninfo,
+                                               uint32_t size, uint32_t queue_max,
+                                               struct isms_db_pool **out, struct isms_status *st);
+
+/* Closes every connection; queued statements get UNAVAILABLE; running ones are cancelled and
+ * abandoned. `done` runs once everything (including pending cancels) is released, after which
+ * the pool memory is freed. */
+void isms_db_pool_close(struct isms_db_pool *pool, isms_db_closed_cb *done);
+
+void isms_db_pool_stats(const struct isms_db_pool *pool, struct isms_db_stats *out);
+
+/* Runs one parameterised statement (`sql` must be a static string; `params` are copied; NULL
+ * entries are SQL NULL). On success `*out` (if not NULL) names the job so it can be abandoned.
+ * Errors (callback never runs): UNAVAILABLE (no connection up and none connecting),
+ * RESOURCE_EXHAUSTED (queue full or no memory). */
+ISMS_MUSTCHECK enum isms_code isms_db_exec(struct isms_db_pool *pool, const char *sql,
+                                           int nparams, const char *const *params,
+                                           isms_db_result_cb *cb, void *arg,
+                                           struct isms_db_job **out, struct isms_status *st);
+
+/* Gives up on a job: its callback will not run. A queued job is dropped; a running statement is
+ * cancelled with PQcancel on the threadpool and its late result thrown away before the
+ * connection is reused. */
+void isms_db_job_abandon(struct isms_db_job *job);
+
+/* Reads a text cell; "" for NULL. */
+const char *isms_db_value(const PGresult *res, int row, int col);
+/* Parses an int64 cell with a checked strtoll; 0 when NULL or malformed. */
+int64_t isms_db_int64(const PGresult *res, int row, int col);
+
+#endif

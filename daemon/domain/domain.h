@@ -1,0 +1,23 @@
+/* domain/domain.h — what every domain area registers, and helpers shared by handlers.
+ * Each area exposes one isms_<area>_register(), called from main.c at startup. */
+#ifndef ISMS_DOMAIN_DOMAIN_H
+#define ISMS_DOMAIN_DOMAIN_H
+
+#include "core/status.h"
+
+struct isms_server;
+struct isms_call;
+
+/* SQL fragment rendering a timestamptz column `c` as RFC 3339 UTC text. */
+#define ISMS_SQL_TS(c) "to_char(" c " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+
+ISMS_MUSTCHECK enum isms_code isms_system_register(struct isms_server *srv,
+                                                   struct isms_status *st);
+ISMS_MUSTCHECK enum isms_code isms_context_register(struct isms_server *srv,
+                                                    struct isms_status *st);
+
+/* Who is acting, for created_by / updated_by columns. Until accounts exist (security issue)
+ * every caller is "anonymous". The string lives as long as the call. */
+const char *isms_call_actor(const struct isms_call *call);
+
+#endif

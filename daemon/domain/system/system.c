@@ -1,0 +1,87 @@
+/* domain/system/system.c — isms.v1.System: Health (a database round trip) and Info (facts
+ * about this process). Health answers OK even when the database is down: its body says so. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "db/pool.h"
+#include "domain/domain.h"
+#include "isms/v1/system.pb-c.h"
+#include "rpc/call.h"
+#include "rpc/registry.h"
+#include "rpc/server.h"
+
+static const char SQL_HEALTH[] = "SELECT 1";
+
+static void health_answer(struct isms_call *call, const struct isms_status *st)
+{
+    Isms__V1__HealthResponse *resp = isms_arena_calloc(&call->arena, sizeof(*resp));
+    struct isms_db_stats ds = {0};
+
+    if (resp == NULL) {
+        isms_call_fail(call, ISMS_RESOURCE_EXHAUSTED, "out of memory");
+        return;
+    }
+    isms__v1__health_response__init(resp);
+    if (call->srv->pool != NULL)
+        isms_db_pool_stats(call->srv->pool, &ds);
+    resp->database_ok = st->code == ISMS_OK;
+    resp->status = (char *)(resp->database_ok && !call->srv->is_draining ? "SERVING"
+                                                                         : "NOT_SERVING");
+    resp->database_message = isms_arena_strdup(&call->arena, st->code == ISMS_OK ? "" : st->msg);
+    resp->pool_size = ds.size;
+    resp->pool_connected = ds.connected;
+    resp->db_queue_depth = ds.queued;
+    isms_call_finish(call, &resp->base);
+}
+
+static void health_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
+{
+    (void)res;
+    health_answer(call, st);
+}
+
+static void system_health(struct isms_call *call, const ProtobufCMessage *req)
+{
+    struct isms_status st;
+
+    (void)req;
+    if (isms_call_db(call, SQL_HEALTH, 0, NULL, health_done, &st) != ISMS_OK)
+        health_answer(call, &st);
+}
+
+static void system_info(struct isms_call *call, const ProtobufCMessage *req)
+{
+    struct isms_server *srv = call->srv;
+    Isms__V1__InfoResponse *resp = isms_arena_calloc(&call->arena, sizeof(*resp));
+    struct tm tm;
+    char ts[32];
+
+    (void)req;
+    if (resp == NULL) {
+        isms_call_fail(call, ISMS_RESOURCE_EXHAUSTED, "out of memory");
+        return;
+    }
+    isms__v1__info_response__init(resp);
+    gmtime_r(&srv->started_at, &tm);
+    strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    resp->version = (char *)ISMS_VERSION;
+    resp->schema_version = srv->schema_version;
+    resp->uptime_s = (uv_hrtime() - srv->started_ns) / 1000000000u;
+    resp->connections = srv->net.nconns;
+    resp->calls_total = srv->calls_total;
+    resp->calls_in_flight = srv->calls_in_flight;
+    resp->instance_id = srv->instance_id;
+    resp->started_at = isms_arena_strdup(&call->arena, ts);
+    resp->database = srv->db_desc;
+    isms_call_finish(call, &resp->base);
+}
+
+enum isms_code isms_system_register(struct isms_server *srv, struct isms_status *st)
+{
+    /* Order follows the service declaration in proto/isms/v1/system.proto. */
+    static isms_handler_fn *const handlers[] = {system_health, system_info};
+    static const unsigned flags[] = {ISMS_METHOD_PUBLIC, ISMS_METHOD_PUBLIC};
+
+    return isms_registry_add(&srv->reg, &isms__v1__system__descriptor, handlers, 2, flags, st);
+}

@@ -1,0 +1,262 @@
+/* main.c — startup order, signals, shutdown order; nothing else.
+ * Startup: config, log, migrations (blocking, before the loop), pool, listener, READY=1.
+ * Shutdown: stop accepting, drain calls (bounded), close connections, close the pool, exit 0. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <uv.h>
+#ifdef ISMS_HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
+
+#include "core/config.h"
+#include "core/log.h"
+#include "db/migrate.h"
+#include "db/pool.h"
+#include "domain/domain.h"
+#include "net/conn.h"
+#include "rpc/server.h"
+
+extern char **environ;
+
+#define FORCE_CLOSE_MS 2000
+
+struct daemon_state {
+    struct isms_server srv;
+    struct isms_config cfg;
+    uv_signal_t sigterm, sigint, sighup;
+    uv_timer_t drain_timer;
+    uv_timer_t watchdog;
+    int has_watchdog;
+    int signals_seen;
+};
+
+static struct daemon_state D;
+
+static void notify(const char *state)
+{
+#ifdef ISMS_HAVE_SYSTEMD
+    sd_notify(0, state);
+#else
+    (void)state;
+#endif
+}
+
+static void on_pool_closed(struct isms_db_pool *pool)
+{
+    (void)pool;
+    D.srv.pool = NULL;
+    isms_log_info("database pool closed", "%s", "");
+}
+
+static void on_net_closed(struct isms_net *net)
+{
+    (void)net;
+    uv_timer_stop(&D.drain_timer);
+    if (!uv_is_closing((uv_handle_t *)&D.drain_timer))
+        uv_close((uv_handle_t *)&D.drain_timer, NULL);
+    if (D.srv.pool != NULL)
+        isms_db_pool_close(D.srv.pool, on_pool_closed);
+}
+
+static void on_force_close(uv_timer_t *t)
+{
+    (void)t;
+    isms_log_warn("connections did not flush in time; closing them", "%s", "");
+    isms_net_abort(&D.srv.net);
+}
+
+/* Every call has answered: close connections (after their output), then the pool. */
+static void on_drained(struct isms_server *srv)
+{
+    isms_log_info("calls drained; closing connections", "%s", "");
+    uv_timer_stop(&D.drain_timer);
+    uv_timer_start(&D.drain_timer, on_force_close, FORCE_CLOSE_MS, 0);
+    if (D.has_watchdog) {
+        uv_timer_stop(&D.watchdog);
+        uv_close((uv_handle_t *)&D.watchdog, NULL);
+        D.has_watchdog = 0;
+    }
+    uv_close((uv_handle_t *)&D.sigterm, NULL);
+    uv_close((uv_handle_t *)&D.sigint, NULL);
+    uv_close((uv_handle_t *)&D.sighup, NULL);
+    isms_net_close(&srv->net, on_net_closed);
+}
+
+static void on_drain_timeout(uv_timer_t *t)
+{
+    (void)t;
+    isms_log_warn("drain time is up; cancelling calls in flight", "calls=%u",
+                  D.srv.calls_in_flight);
+    isms_server_cancel_calls(&D.srv, ISMS_UNAVAILABLE, "server is shutting down");
+}
+
+static void on_stop_signal(uv_signal_t *h, int signum)
+{
+    struct isms_server *srv = &D.srv;
+
+    (void)h;
+    if (++D.signals_seen > 1) {
+        isms_log_warn("second signal; exiting at once", "signal=%d", signum);
+        _exit(1);
+    }
+    isms_log_info("shutting down", "signal=%s calls_in_flight=%u drain_timeout_s=%u",
+                  signum == SIGTERM ? "SIGTERM" : "SIGINT", srv->calls_in_flight,
+                  D.cfg.drain_timeout_s);
+    notify("STOPPING=1");
+    srv->is_draining = 1;
+    isms_net_stop_listening(&srv->net);
+    if (srv->calls_in_flight == 0) {
+        on_drained(srv);
+        return;
+    }
+    srv->on_drained = on_drained;
+    uv_timer_start(&D.drain_timer, on_drain_timeout, (uint64_t)D.cfg.drain_timeout_s * 1000, 0);
+}
+
+static void on_sighup(uv_signal_t *h, int signum)
+{
+    (void)h;
+    (void)signum;
+    isms_log_info("SIGHUP received; no reloadable settings are in use", "%s", "");
+}
+
+static void on_watchdog(uv_timer_t *t)
+{
+    (void)t;
+    notify("WATCHDOG=1");
+}
+
+static void start_watchdog(uv_loop_t *loop)
+{
+#ifdef ISMS_HAVE_SYSTEMD
+    uint64_t usec = 0;
+
+    if (sd_watchdog_enabled(0, &usec) > 0 && usec > 0) {
+        uv_timer_init(loop, &D.watchdog);
+        uv_timer_start(&D.watchdog, on_watchdog, usec / 2000, usec / 2000);
+        D.has_watchdog = 1;
+    }
+#else
+    (void)loop;
+#endif
+}
+
+static int run(void)
+{
+    struct isms_server *srv = &D.srv;
+    struct isms_status st;
+    struct isms_migrate_result mig;
+    struct isms_net_limits limits;
+    char host[256];
+    int port;
+    char q[300];
+    uv_loop_t *loop = uv_default_loop();
+    int rc;
+
+    if (isms_config_split_addr(D.cfg.listen, host, sizeof(host), &port, &st) != ISMS_OK) {
+        isms_log_error("bad listen address", "error=%s", isms_log_quote(q, sizeof(q), st.msg));
+        return 1;
+    }
+    if (isms_migrate(D.cfg.db, &mig, &st) != ISMS_OK) {
+        isms_log_error("could not prepare the database", "error=%s",
+                       isms_log_quote(q, sizeof(q), st.msg));
+        return 1;
+    }
+    isms_log_info("database ready", "schema_version=%d applied=%d database=%s",
+                  mig.schema_version, mig.applied, isms_log_quote(q, sizeof(q), mig.db_desc));
+
+    srv->loop = loop;
+    srv->cfg = &D.cfg;
+    srv->started_ns = uv_hrtime();
+    srv->started_at = time(NULL);
+    srv->schema_version = mig.schema_version;
+    snprintf(srv->db_desc, sizeof(srv->db_desc), "%s", mig.db_desc);
+    {
+        char hn[64] = "localhost";
+
+        gethostname(hn, sizeof(hn) - 1);
+        snprintf(srv->instance_id, sizeof(srv->instance_id), "%s:%ld", hn, (long)getpid());
+    }
+    isms_registry_init(&srv->reg);
+    if (isms_system_register(srv, &st) != ISMS_OK || isms_context_register(srv, &st) != ISMS_OK) {
+        isms_log_error("could not register methods", "error=%s",
+                       isms_log_quote(q, sizeof(q), st.msg));
+        return 1;
+    }
+    isms_registry_seal(&srv->reg);
+
+    limits.max_conns = D.cfg.max_conns;
+    limits.max_inflight = D.cfg.max_inflight;
+    limits.idle_timeout_s = D.cfg.idle_timeout_s;
+    limits.max_frame_bytes = D.cfg.max_frame_bytes;
+    limits.output_hard_bytes = D.cfg.output_hard_bytes;
+    isms_net_init(&srv->net, loop, &limits, NULL, NULL, NULL);
+    isms_server_attach_net(srv);
+
+    if (isms_db_pool_new(loop, D.cfg.db, D.cfg.pool_size, D.cfg.db_queue_max, &srv->pool, &st) !=
+        ISMS_OK) {
+        isms_log_error("could not create the database pool", "error=%s",
+                       isms_log_quote(q, sizeof(q), st.msg));
+        return 1;
+    }
+    if (isms_net_listen(&srv->net, host, port, srv->listen_addr, sizeof(srv->listen_addr), &st) !=
+        ISMS_OK) {
+        isms_log_error("could not listen", "error=%s", isms_log_quote(q, sizeof(q), st.msg));
+        return 1;
+    }
+
+    uv_signal_init(loop, &D.sigterm);
+    uv_signal_init(loop, &D.sigint);
+    uv_signal_init(loop, &D.sighup);
+    uv_signal_start(&D.sigterm, on_stop_signal, SIGTERM);
+    uv_signal_start(&D.sigint, on_stop_signal, SIGINT);
+    uv_signal_start(&D.sighup, on_sighup, SIGHUP);
+    uv_timer_init(loop, &D.drain_timer);
+    start_watchdog(loop);
+
+    isms_log_info("listening", "addr=%s version=%s pool_size=%u pid=%ld", srv->listen_addr,
+                  ISMS_VERSION, D.cfg.pool_size, (long)getpid());
+    notify("READY=1");
+
+    uv_run(loop, UV_RUN_DEFAULT);
+
+    isms_registry_cleanup(&srv->reg);
+    rc = uv_loop_close(loop);
+    if (rc != 0) {
+        isms_log_error("event loop still had handles at exit", "error=%s", uv_strerror(rc));
+        return 1;
+    }
+    isms_log_info("stopped", "calls_total=%llu", (unsigned long long)srv->calls_total);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct isms_status st;
+    enum isms_config_action action;
+
+    signal(SIGPIPE, SIG_IGN);
+    isms_log_init(ISMS_LOG_INFO);
+    if (isms_config_load(&D.cfg, argc, argv, environ, NULL, NULL, &action, &st) != ISMS_OK) {
+        fprintf(stderr, "ismsd: %s\n", st.msg);
+        return 2;
+    }
+    if (action == ISMS_CONFIG_HELP) {
+        char buf[4096];
+
+        isms_config_usage(buf, sizeof(buf));
+        fputs(buf, stdout);
+        return 0;
+    }
+    if (action == ISMS_CONFIG_VERSION) {
+        printf("ismsd %s\n", ISMS_VERSION);
+        return 0;
+    }
+    isms_log_set_level((enum isms_log_level)D.cfg.log_level);
+    return run();
+}

@@ -1,0 +1,476 @@
+/* net/conn.c — listener, connections, reads into the frame reader, writes, limits.
+ * A conn is freed only when both its handles are closed and every frame handed up has been
+ * balanced by isms_conn_frame_done(); calls may outlive the socket, never the struct. */
+#include "net/conn.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+
+#define READ_BUF_INITIAL 65536
+
+struct isms_conn {
+    struct isms_conn *prev, *next; /* net->conns */
+    struct isms_net *net;
+    uint64_t id;
+    uv_tcp_t tcp;
+    uv_timer_t idle_timer;
+    struct isms_frame_reader rd;
+    uint32_t inflight;       /* frames handed up and not yet done */
+    uint32_t refs;           /* 1 for the handles + 1 per in-flight frame */
+    int pending_closes;      /* handles still closing */
+    int is_closing;          /* handles closing or closed */
+    int is_close_requested;  /* close once queued output is written */
+    int is_reading;
+    int is_eof;              /* peer finished sending */
+    int in_process;
+    size_t out_bytes;        /* bytes in uv_write requests not yet completed */
+    uint64_t last_activity_ms;
+    char peer[64];
+};
+
+struct write_req {
+    uv_write_t req;
+    struct isms_conn *conn;
+    uint8_t *buf; /* owned */
+    size_t len;
+};
+
+static void process(struct isms_conn *c);
+static void do_close(struct isms_conn *c);
+
+static void net_maybe_done(struct isms_net *net)
+{
+    if (net->is_closing && net->nconns == 0 && !net->listener_open && net->on_all_closed) {
+        void (*done)(struct isms_net *) = net->on_all_closed;
+
+        net->on_all_closed = NULL;
+        done(net);
+    }
+}
+
+static void conn_unref(struct isms_conn *c)
+{
+    if (--c->refs == 0)
+        free(c);
+}
+
+static void on_handle_closed(uv_handle_t *h)
+{
+    struct isms_conn *c = h->data;
+    struct isms_net *net = c->net;
+
+    if (--c->pending_closes > 0)
+        return;
+    isms_frame_reader_cleanup(&c->rd);
+    if (c->prev != NULL)
+        c->prev->next = c->next;
+    else
+        net->conns = c->next;
+    if (c->next != NULL)
+        c->next->prev = c->prev;
+    net->nconns--;
+    isms_log_info("connection closed", "conn=%llu peer=%s", (unsigned long long)c->id, c->peer);
+    conn_unref(c);
+    net_maybe_done(net);
+}
+
+static void do_close(struct isms_conn *c)
+{
+    if (c->is_closing)
+        return;
+    c->is_closing = 1;
+    c->is_reading = 0;
+    uv_read_stop((uv_stream_t *)&c->tcp);
+    uv_timer_stop(&c->idle_timer);
+    c->pending_closes = 2;
+    uv_close((uv_handle_t *)&c->tcp, on_handle_closed);
+    uv_close((uv_handle_t *)&c->idle_timer, on_handle_closed);
+}
+
+void isms_conn_close(struct isms_conn *c, int flush)
+{
+    if (c->is_closing)
+        return;
+    if (flush && c->out_bytes > 0) {
+        c->is_close_requested = 1;
+        c->is_reading = 0;
+        uv_read_stop((uv_stream_t *)&c->tcp);
+        return;
+    }
+    do_close(c);
+}
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+    struct isms_conn *c = h->data;
+    struct isms_status st;
+    uint8_t *p = NULL;
+    size_t n = 0;
+
+    (void)suggested;
+    if (isms_frame_reader_space(&c->rd, &p, &n, &st) != ISMS_OK) {
+        p = NULL;
+        n = 0;
+    }
+    buf->base = (char *)p;
+    buf->len = n;
+}
+
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+    struct isms_conn *c = s->data;
+
+    (void)buf;
+    if (nread > 0) {
+        isms_frame_reader_commit(&c->rd, (size_t)nread);
+        c->last_activity_ms = uv_now(c->net->loop);
+        process(c);
+        return;
+    }
+    if (nread == 0)
+        return;
+    if (nread == UV_ENOBUFS) {
+        isms_log_warn("out of memory for read buffer", "conn=%llu", (unsigned long long)c->id);
+        do_close(c);
+        return;
+    }
+    /* EOF or reset: calls in flight may still answer if the peer only half-closed. */
+    c->is_eof = 1;
+    c->is_reading = 0;
+    uv_read_stop(s);
+    if (nread != UV_EOF || c->inflight == 0)
+        do_close(c);
+}
+
+static void set_reading(struct isms_conn *c, int on)
+{
+    if (on == c->is_reading || c->is_closing || c->is_close_requested || c->is_eof)
+        return;
+    if (on) {
+        if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) != 0) {
+            do_close(c);
+            return;
+        }
+    } else {
+        uv_read_stop((uv_stream_t *)&c->tcp);
+    }
+    c->is_reading = on;
+}
+
+/* Hands buffered frames up until none is complete or the in-flight bound is reached. */
+static void process(struct isms_conn *c)
+{
+    struct isms_net *net = c->net;
+
+    if (c->in_process)
+        return;
+    c->in_process = 1;
+    c->refs++; /* the callbacks below may close the conn */
+    while (!c->is_closing && !c->is_close_requested && c->inflight < net->limits.max_inflight) {
+        struct isms_frame f;
+        struct isms_status st;
+        enum isms_frame_result r = isms_frame_reader_next(&c->rd, &f, &st);
+
+        if (r == ISMS_FRAME_NEED_MORE)
+            break;
+        if (r == ISMS_FRAME_ERROR) {
+            char q[300];
+
+            isms_log_warn("protocol error", "conn=%llu peer=%s error=%s",
+                          (unsigned long long)c->id, c->peer,
+                          isms_log_quote(q, sizeof(q), st.msg));
+            set_reading(c, 0);
+            net->on_error(c, &st);
+            isms_conn_close(c, 1);
+            break;
+        }
+        c->inflight++;
+        c->refs++;
+        net->on_frame(c, &f);
+    }
+    c->in_process = 0;
+    if (!c->is_closing)
+        set_reading(c, c->inflight < net->limits.max_inflight);
+    conn_unref(c);
+}
+
+void isms_conn_frame_done(struct isms_conn *c)
+{
+    c->inflight--;
+    c->last_activity_ms = uv_now(c->net->loop);
+    if (!c->is_closing) {
+        if (c->is_eof && c->inflight == 0)
+            isms_conn_close(c, 1);
+        else if (!c->in_process)
+            process(c);
+    }
+    conn_unref(c);
+}
+
+static void on_write(uv_write_t *req, int status)
+{
+    struct write_req *w = req->data;
+    struct isms_conn *c = w->conn;
+
+    c->out_bytes -= w->len;
+    free(w->buf);
+    free(w);
+    if (status < 0 && !c->is_closing) {
+        do_close(c);
+        return;
+    }
+    if (c->is_close_requested && c->out_bytes == 0)
+        do_close(c);
+}
+
+void isms_conn_send(struct isms_conn *c, uint8_t *buf, size_t len)
+{
+    struct write_req *w;
+    uv_buf_t b;
+    size_t off = 0;
+
+    if (c->is_closing || c->is_close_requested) {
+        free(buf);
+        return;
+    }
+    c->last_activity_ms = uv_now(c->net->loop);
+    if (c->out_bytes == 0) {
+        /* Nothing queued: try the write now and queue only the rest (Redis does the same). */
+        int n;
+
+        b = uv_buf_init((char *)buf, (unsigned int)len);
+        n = uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
+        if (n > 0)
+            off = (size_t)n;
+        else if (n < 0 && n != UV_EAGAIN) {
+            free(buf);
+            do_close(c);
+            return;
+        }
+        if (off == len) {
+            free(buf);
+            return;
+        }
+    }
+    if (c->out_bytes + (len - off) > c->net->limits.output_hard_bytes) {
+        isms_log_warn("output limit reached, closing", "conn=%llu peer=%s pending_bytes=%zu",
+                      (unsigned long long)c->id, c->peer, c->out_bytes + len - off);
+        free(buf);
+        do_close(c);
+        return;
+    }
+    w = malloc(sizeof(*w));
+    if (w == NULL) {
+        free(buf);
+        do_close(c);
+        return;
+    }
+    w->conn = c;
+    w->buf = buf;
+    w->len = len - off;
+    w->req.data = w;
+    b = uv_buf_init((char *)buf + off, (unsigned int)(len - off));
+    if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, on_write) != 0) {
+        free(buf);
+        free(w);
+        do_close(c);
+        return;
+    }
+    c->out_bytes += w->len;
+}
+
+static void on_idle(uv_timer_t *t)
+{
+    struct isms_conn *c = t->data;
+    uint64_t now = uv_now(c->net->loop);
+    uint64_t limit = (uint64_t)c->net->limits.idle_timeout_s * 1000;
+
+    if (c->inflight == 0 && c->out_bytes == 0 && now - c->last_activity_ms >= limit) {
+        isms_log_info("closing idle connection", "conn=%llu peer=%s idle_s=%u",
+                      (unsigned long long)c->id, c->peer, c->net->limits.idle_timeout_s);
+        do_close(c);
+        return;
+    }
+    uv_timer_start(t, on_idle,
+                   now - c->last_activity_ms >= limit ? limit : limit - (now - c->last_activity_ms),
+                   0);
+}
+
+static void peer_name(uv_tcp_t *tcp, char *out, size_t n)
+{
+    struct sockaddr_storage ss;
+    int len = sizeof(ss);
+    char ip[64] = "?";
+    int port = 0;
+
+    if (uv_tcp_getpeername(tcp, (struct sockaddr *)&ss, &len) == 0) {
+        if (ss.ss_family == AF_INET) {
+            uv_ip4_name((struct sockaddr_in *)&ss, ip, sizeof(ip));
+            port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+        } else if (ss.ss_family == AF_INET6) {
+            uv_ip6_name((struct sockaddr_in6 *)&ss, ip, sizeof(ip));
+            port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+        }
+    }
+    snprintf(out, n, "%s:%d", ip, port);
+}
+
+static void on_reject_closed(uv_handle_t *h)
+{
+    free(h);
+}
+
+static void on_connection(uv_stream_t *server, int status)
+{
+    struct isms_net *net = server->data;
+    struct isms_conn *c;
+    struct isms_status st;
+
+    if (status < 0 || net->is_closing)
+        return;
+    if (net->nconns >= net->limits.max_conns) {
+        uv_tcp_t *t = malloc(sizeof(*t));
+
+        if (t == NULL)
+            return;
+        uv_tcp_init(net->loop, t);
+        if (uv_accept(server, (uv_stream_t *)t) == 0)
+            isms_log_warn("connection limit reached, closing new connection", "max_conns=%u",
+                          net->limits.max_conns);
+        uv_close((uv_handle_t *)t, on_reject_closed);
+        return;
+    }
+    c = calloc(1, sizeof(*c));
+    if (c == NULL)
+        return;
+    if (isms_frame_reader_init(&c->rd, READ_BUF_INITIAL, net->limits.max_frame_bytes, &st) !=
+        ISMS_OK) {
+        free(c);
+        return;
+    }
+    c->net = net;
+    c->id = ++net->next_id;
+    c->refs = 1;
+    uv_tcp_init(net->loop, &c->tcp);
+    uv_timer_init(net->loop, &c->idle_timer);
+    c->tcp.data = c;
+    c->idle_timer.data = c;
+    c->next = net->conns;
+    if (net->conns != NULL)
+        net->conns->prev = c;
+    net->conns = c;
+    net->nconns++;
+    if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0) {
+        do_close(c);
+        return;
+    }
+    uv_tcp_nodelay(&c->tcp, 1);
+    peer_name(&c->tcp, c->peer, sizeof(c->peer));
+    c->last_activity_ms = uv_now(net->loop);
+    uv_timer_start(&c->idle_timer, on_idle, (uint64_t)net->limits.idle_timeout_s * 1000, 0);
+    isms_log_info("connection opened", "conn=%llu peer=%s", (unsigned long long)c->id, c->peer);
+    set_reading(c, 1);
+}
+
+void isms_net_init(struct isms_net *net, uv_loop_t *loop, const struct isms_net_limits *limits,
+                   isms_net_frame_cb *on_frame, isms_net_error_cb *on_error, void *ud)
+{
+    memset(net, 0, sizeof(*net));
+    net->loop = loop;
+    net->limits = *limits;
+    net->on_frame = on_frame;
+    net->on_error = on_error;
+    net->ud = ud;
+}
+
+enum isms_code isms_net_listen(struct isms_net *net, const char *host, int port, char *bound,
+                               size_t boundlen, struct isms_status *st)
+{
+    struct sockaddr_storage ss;
+    int len = sizeof(ss);
+    int rc;
+
+    if (uv_ip4_addr(host, port, (struct sockaddr_in *)&ss) != 0 &&
+        uv_ip6_addr(host, port, (struct sockaddr_in6 *)&ss) != 0)
+        return isms_status_set(st, ISMS_INVALID_ARGUMENT,
+                               "listen address \"%s\" is not a numeric IPv4 or IPv6 address",
+                               host);
+    uv_tcp_init(net->loop, &net->listener);
+    net->listener.data = net;
+    net->listener_open = 1;
+    rc = uv_tcp_bind(&net->listener, (const struct sockaddr *)&ss, 0);
+    if (rc == 0)
+        rc = uv_listen((uv_stream_t *)&net->listener, 511, on_connection);
+    if (rc != 0)
+        return isms_status_set(st, ISMS_UNAVAILABLE, "could not listen on %s:%d: %s", host,
+                               port, uv_strerror(rc));
+    net->is_listening = 1;
+    if (uv_tcp_getsockname(&net->listener, (struct sockaddr *)&ss, &len) == 0) {
+        char ip[64] = "?";
+
+        if (ss.ss_family == AF_INET6) {
+            uv_ip6_name((struct sockaddr_in6 *)&ss, ip, sizeof(ip));
+            snprintf(bound, boundlen, "[%s]:%d", ip, ntohs(((struct sockaddr_in6 *)&ss)->sin6_port));
+        } else {
+            uv_ip4_name((struct sockaddr_in *)&ss, ip, sizeof(ip));
+            snprintf(bound, boundlen, "%s:%d", ip, ntohs(((struct sockaddr_in *)&ss)->sin_port));
+        }
+    }
+    return ISMS_OK;
+}
+
+static void on_listener_closed(uv_handle_t *h)
+{
+    struct isms_net *net = h->data;
+
+    net->listener_open = 0;
+    net_maybe_done(net);
+}
+
+void isms_net_stop_listening(struct isms_net *net)
+{
+    if (net->listener_open && !uv_is_closing((uv_handle_t *)&net->listener)) {
+        net->is_listening = 0;
+        uv_close((uv_handle_t *)&net->listener, on_listener_closed);
+    }
+}
+
+void isms_net_close(struct isms_net *net, void (*done)(struct isms_net *net))
+{
+    net->is_closing = 1;
+    net->on_all_closed = done;
+    isms_net_stop_listening(net);
+    for (struct isms_conn *c = net->conns; c != NULL; c = c->next)
+        isms_conn_close(c, 1);
+    net_maybe_done(net);
+}
+
+void isms_net_abort(struct isms_net *net)
+{
+    for (struct isms_conn *c = net->conns; c != NULL; c = c->next)
+        do_close(c);
+}
+
+int isms_conn_is_closing(const struct isms_conn *c)
+{
+    return c->is_closing || c->is_close_requested;
+}
+
+uint64_t isms_conn_id(const struct isms_conn *c)
+{
+    return c->id;
+}
+
+const char *isms_conn_peer(const struct isms_conn *c)
+{
+    return c->peer;
+}
+
+struct isms_net *isms_conn_net(const struct isms_conn *c)
+{
+    return c->net;
+}

@@ -1,0 +1,84 @@
+/* net/conn.h — the TCP listener and client connections: bounded reads turned into frames,
+ * backpressure by in-flight count, queued writes with a hard output bound, idle timeout.
+ * net/ knows frames, not protobuf: it hands each frame up through callbacks set at startup. */
+#ifndef ISMS_NET_CONN_H
+#define ISMS_NET_CONN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "core/status.h"
+#include "net/frame.h"
+
+struct isms_conn;
+struct isms_net;
+
+/* A complete frame arrived. Every call must be balanced by exactly one isms_conn_frame_done()
+ * (the connection stays allocated until then). `f->body` is valid only during the callback. */
+typedef void isms_net_frame_cb(struct isms_conn *conn, const struct isms_frame *f);
+/* The stream broke the framing rules (st says how). The callback may send one last frame;
+ * the connection closes once it is written. */
+typedef void isms_net_error_cb(struct isms_conn *conn, const struct isms_status *st);
+
+struct isms_net_limits {
+    uint32_t max_conns;
+    uint32_t max_inflight;
+    uint32_t idle_timeout_s;
+    size_t max_frame_bytes;
+    size_t output_hard_bytes;
+};
+
+struct isms_net {
+    uv_loop_t *loop;
+    uv_tcp_t listener;
+    int is_listening;
+    struct isms_net_limits limits;
+    isms_net_frame_cb *on_frame;
+    isms_net_error_cb *on_error;
+    void *ud;                  /* the server, for callbacks */
+    struct isms_conn *conns;   /* open connections, doubly linked */
+    uint32_t nconns;
+    uint64_t next_id;
+    int is_closing;
+    void (*on_all_closed)(struct isms_net *net); /* set by isms_net_close */
+    int listener_open;
+};
+
+/* Prepares `net`; nothing is attached to the loop yet. */
+void isms_net_init(struct isms_net *net, uv_loop_t *loop, const struct isms_net_limits *limits,
+                   isms_net_frame_cb *on_frame, isms_net_error_cb *on_error, void *ud);
+
+/* Binds and listens on host:port; `*bound` receives the real address ("127.0.0.1:40123").
+ * Errors: UNAVAILABLE (address in use, not available), INVALID_ARGUMENT (bad host). */
+ISMS_MUSTCHECK enum isms_code isms_net_listen(struct isms_net *net, const char *host, int port,
+                                              char *bound, size_t boundlen,
+                                              struct isms_status *st);
+
+/* Stops accepting new connections (closes the listening socket). */
+void isms_net_stop_listening(struct isms_net *net);
+
+/* Closes every connection (after their queued output) and the listener; `done` runs once all
+ * handles are closed. */
+void isms_net_close(struct isms_net *net, void (*done)(struct isms_net *net));
+
+/* Closes every connection at once, dropping queued output (shutdown's last resort). */
+void isms_net_abort(struct isms_net *net);
+
+/* Queues `len` bytes for writing; takes ownership of `buf` (malloc'd). Dropped silently if the
+ * connection is closing. Closes the connection if its pending output passes the hard limit. */
+void isms_conn_send(struct isms_conn *conn, uint8_t *buf, size_t len);
+
+/* Balances one frame callback: the call it started is finished. Resumes paused reading. */
+void isms_conn_frame_done(struct isms_conn *conn);
+
+/* Starts closing; queued output is flushed first when `flush` is set. */
+void isms_conn_close(struct isms_conn *conn, int flush);
+
+int isms_conn_is_closing(const struct isms_conn *conn);
+uint64_t isms_conn_id(const struct isms_conn *conn);
+const char *isms_conn_peer(const struct isms_conn *conn);
+struct isms_net *isms_conn_net(const struct isms_conn *conn);
+
+#endif

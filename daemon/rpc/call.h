@@ -1,0 +1,75 @@
+/* rpc/call.h — one request from decode to response. A call owns an arena for everything it
+ * allocates; it answers exactly once (state changes only in call_set_state) and is freed after
+ * its response is queued and no database job of its is outstanding. */
+#ifndef ISMS_RPC_CALL_H
+#define ISMS_RPC_CALL_H
+
+#include <stdint.h>
+
+#include <libpq-fe.h>
+#include <protobuf-c/protobuf-c.h>
+#include <uv.h>
+
+#include "core/arena.h"
+#include "core/status.h"
+
+struct isms_server;
+struct isms_conn;
+struct isms_method;
+struct isms_db_job;
+struct isms_call;
+
+/* Result of a statement run for a call; same contract as isms_db_result_cb. Not invoked when
+ * the call has already been answered (deadline passed). */
+typedef void isms_call_db_cb(struct isms_call *call, const PGresult *res,
+                             const struct isms_status *st);
+
+enum isms_call_state {
+    ISMS_CALL_RUNNING = 0,
+    ISMS_CALL_RESPONDED = 1,
+    ISMS_CALL_RELEASED = 2,
+};
+
+struct isms_call {
+    struct isms_call *prev, *next; /* srv->calls */
+    struct isms_server *srv;
+    struct isms_conn *conn; /* holds one frame reference until release */
+    uint64_t id;            /* client's call_id */
+    const struct isms_method *method;
+    const ProtobufCMessage *envelope; /* the decoded isms.v1.Request, in the arena */
+    struct isms_arena arena;
+    uv_timer_t deadline;
+    int has_deadline;
+    uint32_t timeout_ms;
+    enum isms_call_state state;
+    struct isms_db_job *job; /* the statement in progress, if any */
+    isms_call_db_cb *db_cb;
+    uint64_t start_ns;
+    void *ctx; /* handler state, in the arena */
+};
+
+/* Turns one frame into a call and dispatches it (or answers it at once when it cannot be
+ * decoded, names an unknown method, or the server is draining). */
+void isms_call_from_frame(struct isms_server *srv, struct isms_conn *conn, uint8_t flags,
+                          const uint8_t *body, size_t len);
+
+/* Answers the call: `code` OK with `resp` (may be NULL for an empty body), or an error with a
+ * printf-style message. Frees the call unless a database job is still outstanding. A second
+ * finish of the same call is ignored. */
+void isms_call_finish(struct isms_call *call, const ProtobufCMessage *resp);
+void isms_call_fail(struct isms_call *call, enum isms_code code, const char *fmt, ...)
+    ISMS_PRINTF(3, 4);
+/* Answers with a status already filled in (INTERNAL messages are logged and hidden). */
+void isms_call_fail_status(struct isms_call *call, const struct isms_status *st);
+
+/* Runs one statement for the call; `cb` gets the result. On error the call is NOT answered:
+ * the caller decides (normally isms_call_fail_status). */
+ISMS_MUSTCHECK enum isms_code isms_call_db(struct isms_call *call, const char *sql, int nparams,
+                                           const char *const *params, isms_call_db_cb *cb,
+                                           struct isms_status *st);
+
+/* Runs a statement and answers the call with its error if it could not even be queued. */
+void isms_call_db_or_fail(struct isms_call *call, const char *sql, int nparams,
+                          const char *const *params, isms_call_db_cb *cb);
+
+#endif

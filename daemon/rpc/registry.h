@@ -1,0 +1,54 @@
+/* rpc/registry.h — method name -> handler table, built from protobuf-c service descriptors so
+ * adding an RPC is: declare it in proto/, write its handler, register it. */
+#ifndef ISMS_RPC_REGISTRY_H
+#define ISMS_RPC_REGISTRY_H
+
+#include <stddef.h>
+
+#include <protobuf-c/protobuf-c.h>
+
+#include "core/status.h"
+
+struct isms_call;
+
+/* A handler owns the call until it calls isms_call_finish() (now or from a callback). `req` is
+ * the decoded request body, allocated in the call's arena. */
+typedef void isms_handler_fn(struct isms_call *call, const ProtobufCMessage *req);
+
+enum isms_method_flags {
+    ISMS_METHOD_PUBLIC = 1 << 0, /* allowed before login */
+};
+
+struct isms_method {
+    char name[128]; /* "/isms.v1.System/Health" */
+    const ProtobufCMessageDescriptor *input;
+    const ProtobufCMessageDescriptor *output;
+    isms_handler_fn *handler;
+    unsigned flags;
+};
+
+/* Fields are private; use the functions. */
+struct isms_registry {
+    struct isms_method *methods; /* owned, sorted by name after isms_registry_seal */
+    size_t n, cap;
+    int is_sealed;
+};
+
+void isms_registry_init(struct isms_registry *reg);
+void isms_registry_cleanup(struct isms_registry *reg);
+
+/* Registers every method of `svc`; `handlers[i]` serves `svc->methods[i]` (declaration order)
+ * and `flags[i]` its flags (`flags` may be NULL). Every method must have a handler.
+ * Errors: INTERNAL (missing handler, duplicate name), RESOURCE_EXHAUSTED. */
+ISMS_MUSTCHECK enum isms_code isms_registry_add(struct isms_registry *reg,
+                                                const ProtobufCServiceDescriptor *svc,
+                                                isms_handler_fn *const *handlers, size_t nhandlers,
+                                                const unsigned *flags, struct isms_status *st);
+
+/* Sorts the table for lookup; call once after the last add. */
+void isms_registry_seal(struct isms_registry *reg);
+
+/* Returns the method named `name`, or NULL. */
+const struct isms_method *isms_registry_find(const struct isms_registry *reg, const char *name);
+
+#endif
