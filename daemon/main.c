@@ -183,7 +183,7 @@ static int run(void)
         snprintf(srv->instance_id, sizeof(srv->instance_id), "%s:%ld", hn, (long)getpid());
     }
     isms_registry_init(&srv->reg);
-    if (isms_system_register(srv, &st) != ISMS_OK || isms_context_register(srv, &st) != ISMS_OK) {
+    if (isms_domain_register_all(srv, &st) != ISMS_OK) {
         isms_log_error("could not register methods", "error=%s",
                        isms_log_quote(q, sizeof(q), st.msg));
         return 1;

@@ -126,6 +126,8 @@ void isms_log(enum isms_log_level level, const char *msg, const char *fmt, ...)
         va_end(ap);
         if (w > 0)
             o += (size_t)w < sizeof(line) - o ? (size_t)w : sizeof(line) - o - 1;
+        else
+            o--; /* nothing formatted: drop the separator */
     }
     if (o >= sizeof(line) - 1)
         o = sizeof(line) - 2;

@@ -298,9 +298,16 @@ static void conn_fail(struct dbconn *c, const char *why)
 
     if (!c->has_logged_down || was_up) {
         char q[300];
+        char first[200];
+        size_t n = strcspn(why, "\n");
 
+        /* libpq's messages run over several lines; the first says what happened. */
+        if (n >= sizeof(first))
+            n = sizeof(first) - 1;
+        memcpy(first, why, n);
+        first[n] = '\0';
         isms_log_warn("database connection lost", "db_conn=%u reason=%s retry_ms=%u", c->idx,
-                      isms_log_quote(q, sizeof(q), why), c->backoff_ms);
+                      isms_log_quote(q, sizeof(q), first), c->backoff_ms);
     }
     c->has_logged_down = 1;
     poll_stop(c);
@@ -360,18 +367,9 @@ static void connect_step(struct dbconn *c)
         if (poll_watch(c, UV_WRITABLE) != 0)
             conn_fail(c, "could not watch socket");
         return;
-    default: {
-        char why[256];
-        const char *m = PQerrorMessage(c->pg);
-        size_t n = strcspn(m, "\n");
-
-        if (n >= sizeof(why))
-            n = sizeof(why) - 1;
-        memcpy(why, m, n);
-        why[n] = '\0';
-        conn_fail(c, why);
+    default:
+        conn_fail(c, PQerrorMessage(c->pg));
         return;
-    }
     }
 }
 

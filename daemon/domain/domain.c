@@ -3,6 +3,13 @@
 
 #include <stddef.h>
 
+enum isms_code isms_domain_register_all(struct isms_server *srv, struct isms_status *st)
+{
+    if (isms_system_register(srv, st) != ISMS_OK || isms_context_register(srv, st) != ISMS_OK)
+        return st->code;
+    return ISMS_OK;
+}
+
 const char *isms_call_actor(const struct isms_call *call)
 {
     (void)call;

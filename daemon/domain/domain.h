@@ -16,6 +16,10 @@ ISMS_MUSTCHECK enum isms_code isms_system_register(struct isms_server *srv,
 ISMS_MUSTCHECK enum isms_code isms_context_register(struct isms_server *srv,
                                                     struct isms_status *st);
 
+/* Registers every service of every area (main.c and the fuzzer use this one list). */
+ISMS_MUSTCHECK enum isms_code isms_domain_register_all(struct isms_server *srv,
+                                                       struct isms_status *st);
+
 /* Who is acting, for created_by / updated_by columns. Until accounts exist (security issue)
  * every caller is "anonymous". The string lives as long as the call. */
 const char *isms_call_actor(const struct isms_call *call);
