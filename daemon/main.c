@@ -167,8 +167,8 @@ static int run(void)
                        isms_log_quote(q, sizeof(q), st.msg));
         return 1;
     }
-    isms_log_info("database ready", "schema_version=%d applied=%d database=%s",
-                  mig.schema_version, mig.applied, isms_log_quote(q, sizeof(q), mig.db_desc));
+    isms_log_info("database ready", "schema_version=%d applied=%d database=%s", mig.schema_version,
+                  mig.applied, isms_log_quote(q, sizeof(q), mig.db_desc));
 
     srv->loop = loop;
     srv->cfg = &D.cfg;

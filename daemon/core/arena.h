@@ -1,5 +1,6 @@
 /* core/arena.h — a capped bump allocator: one per call, freed all at once when the call ends.
- * Handlers never free; going over the cap fails the allocation (the call gets RESOURCE_EXHAUSTED). */
+ * Handlers never free; going over the cap fails the allocation (the call gets RESOURCE_EXHAUSTED).
+ */
 #ifndef ISMS_CORE_ARENA_H
 #define ISMS_CORE_ARENA_H
 
@@ -28,7 +29,8 @@ void *isms_arena_alloc(struct isms_arena *a, size_t n);
 void *isms_arena_calloc(struct isms_arena *a, size_t n);
 /* Copies `s` (NULL gives NULL); printf into arena memory. */
 char *isms_arena_strdup(struct isms_arena *a, const char *s);
-char *isms_arena_printf(struct isms_arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+char *isms_arena_printf(struct isms_arena *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* The allocator protobuf-c unpacks through; its free is a no-op. */
 ProtobufCAllocator *isms_arena_pb(struct isms_arena *a);

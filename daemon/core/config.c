@@ -148,8 +148,7 @@ enum isms_code isms_config_set(struct isms_config *cfg, const char *key, const c
         struct isms_status sub;
 
         if (isms_config_split_addr(value, host, sizeof(host), &port, &sub) != ISMS_OK)
-            return isms_status_set(st, ISMS_INVALID_ARGUMENT, "%s: %s: %s", where, o->key,
-                                   sub.msg);
+            return isms_status_set(st, ISMS_INVALID_ARGUMENT, "%s: %s: %s", where, o->key, sub.msg);
     }
         /* fall through */
     case T_STR:
@@ -164,19 +163,18 @@ enum isms_code isms_config_set(struct isms_config *cfg, const char *key, const c
 
         if (lvl < 0)
             return isms_status_set(st, ISMS_INVALID_ARGUMENT,
-                                   "%s: %s: expected debug, info, warn or error, got \"%s\"",
-                                   where, o->key, value);
+                                   "%s: %s: expected debug, info, warn or error, got \"%s\"", where,
+                                   o->key, value);
         *(int *)(base + o->off) = lvl;
         return ISMS_OK;
     }
     case T_U32:
     case T_SIZE:
         if (parse_u64(value, o->type == T_SIZE, &v) != 0 || v < o->min || v > o->max)
-            return isms_status_set(st, ISMS_INVALID_ARGUMENT,
-                                   "%s: %s: expected %s between %" PRIu64 " and %" PRIu64
-                                   ", got \"%s\"",
-                                   where, o->key, o->type == T_SIZE ? "a size" : "a number",
-                                   o->min, o->max, value);
+            return isms_status_set(
+                st, ISMS_INVALID_ARGUMENT,
+                "%s: %s: expected %s between %" PRIu64 " and %" PRIu64 ", got \"%s\"", where,
+                o->key, o->type == T_SIZE ? "a size" : "a number", o->min, o->max, value);
         if (o->type == T_U32)
             *(uint32_t *)(base + o->off) = (uint32_t)v;
         else
@@ -397,8 +395,7 @@ void isms_config_usage(char *buf, size_t n)
         for (char *p = flag; *p != '\0'; p++)
             if (*p == '_')
                 *p = '-';
-        w = snprintf(buf + o, n - o, "  %-24s %s (default %s)\n", flag, opts[i].help,
-                     opts[i].def);
+        w = snprintf(buf + o, n - o, "  %-24s %s (default %s)\n", flag, opts[i].help, opts[i].def);
         if (w < 0)
             return;
         o += (size_t)w;

@@ -112,9 +112,8 @@ void isms_log(enum isms_log_level level, const char *msg, const char *fmt, ...)
         clock_gettime(CLOCK_REALTIME, &ts);
         gmtime_r(&ts.tv_sec, &tm);
         strftime(tbuf, sizeof(tbuf), "%Y-%m-%dT%H:%M:%S", &tm);
-        w = snprintf(line, sizeof(line), "ts=%s.%03ldZ level=%s msg=%s", tbuf,
-                     ts.tv_nsec / 1000000, level_names[level],
-                     isms_log_quote(qmsg, sizeof(qmsg), msg));
+        w = snprintf(line, sizeof(line), "ts=%s.%03ldZ level=%s msg=%s", tbuf, ts.tv_nsec / 1000000,
+                     level_names[level], isms_log_quote(qmsg, sizeof(qmsg), msg));
     }
     if (w < 0)
         return;

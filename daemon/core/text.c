@@ -56,8 +56,8 @@ size_t isms_utf8_len(const char *s)
     return n;
 }
 
-enum isms_code isms_text_check(const char *field, const char *value, size_t max_chars,
-                               int required, struct isms_status *st)
+enum isms_code isms_text_check(const char *field, const char *value, size_t max_chars, int required,
+                               struct isms_status *st)
 {
     size_t n = value == NULL ? 0 : strlen(value);
     size_t chars;

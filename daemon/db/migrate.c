@@ -154,8 +154,7 @@ enum isms_code isms_migrate(const char *conninfo, struct isms_migrate_result *ou
             snprintf(why, sizeof(why), "%s", st->msg);
             chomp(why);
             run_ok(pg, SQL_ROLLBACK, 0, NULL, &ignore);
-            rc = isms_status_set(st, ISMS_INTERNAL, "migration schema/%s failed: %s", m->name,
-                                 why);
+            rc = isms_status_set(st, ISMS_INTERNAL, "migration schema/%s failed: %s", m->name, why);
             goto out;
         }
         p[1] = m->name;
@@ -176,12 +175,11 @@ enum isms_code isms_migrate(const char *conninfo, struct isms_migrate_result *ou
     snprintf(out->db_desc, sizeof(out->db_desc), "%s on PostgreSQL %s", PQgetvalue(r, 0, 1),
              PQgetvalue(r, 0, 2));
     PQclear(r);
-out:
-    {
-        struct isms_status ignore;
+out : {
+    struct isms_status ignore;
 
-        run_ok(pg, SQL_UNLOCK, 1, lock, &ignore);
-    }
+    run_ok(pg, SQL_UNLOCK, 1, lock, &ignore);
+}
     PQfinish(pg);
     return rc;
 }

@@ -187,7 +187,8 @@ static int any_usable(const struct isms_db_pool *pool)
     for (uint32_t i = 0; i < pool->size; i++) {
         enum conn_state s = pool->conns[i].state;
 
-        if (s == CONN_IDLE || s == CONN_BUSY || (s == CONN_CONNECTING && !pool->conns[i].has_logged_down))
+        if (s == CONN_IDLE || s == CONN_BUSY ||
+            (s == CONN_CONNECTING && !pool->conns[i].has_logged_down))
             return 1;
     }
     return 0;
@@ -675,8 +676,7 @@ void isms_db_job_abandon(struct isms_db_job *job)
 
 const char *isms_db_value(const PGresult *res, int row, int col)
 {
-    if (res == NULL || row >= PQntuples(res) || col >= PQnfields(res) ||
-        PQgetisnull(res, row, col))
+    if (res == NULL || row >= PQntuples(res) || col >= PQnfields(res) || PQgetisnull(res, row, col))
         return "";
     return PQgetvalue(res, row, col);
 }

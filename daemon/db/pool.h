@@ -32,9 +32,9 @@ struct isms_db_stats {
 
 /* Creates a pool of `size` connections to `conninfo` (copied) and starts connecting them.
  * `queue_max` bounds waiting statements. Errors: RESOURCE_EXHAUSTED (memory). */
-ISMS_MUSTCHECK enum isms_code isms_db_pool_new(uv_loop_t *loop, const char *conninfo,
-                                               uint32_t size, uint32_t queue_max,
-                                               struct isms_db_pool **out, struct isms_status *st);
+ISMS_MUSTCHECK enum isms_code isms_db_pool_new(uv_loop_t *loop, const char *conninfo, uint32_t size,
+                                               uint32_t queue_max, struct isms_db_pool **out,
+                                               struct isms_status *st);
 
 /* Closes every connection; queued statements get UNAVAILABLE; running ones are cancelled and
  * abandoned. `done` runs once everything (including pending cancels) is released, after which
@@ -47,10 +47,10 @@ void isms_db_pool_stats(const struct isms_db_pool *pool, struct isms_db_stats *o
  * entries are SQL NULL). On success `*out` (if not NULL) names the job so it can be abandoned.
  * Errors (callback never runs): UNAVAILABLE (no connection up and none connecting),
  * RESOURCE_EXHAUSTED (queue full or no memory). */
-ISMS_MUSTCHECK enum isms_code isms_db_exec(struct isms_db_pool *pool, const char *sql,
-                                           int nparams, const char *const *params,
-                                           isms_db_result_cb *cb, void *arg,
-                                           struct isms_db_job **out, struct isms_status *st);
+ISMS_MUSTCHECK enum isms_code isms_db_exec(struct isms_db_pool *pool, const char *sql, int nparams,
+                                           const char *const *params, isms_db_result_cb *cb,
+                                           void *arg, struct isms_db_job **out,
+                                           struct isms_status *st);
 
 /* Gives up on a job: its callback will not run. A queued job is dropped; a running statement is
  * cancelled with PQcancel on the threadpool and its late result thrown away before the

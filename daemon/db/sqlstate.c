@@ -45,8 +45,7 @@ enum isms_code isms_sqlstate_status(const PGresult *res, struct isms_status *st)
     case ISMS_RESOURCE_EXHAUSTED:
         return isms_status_set(st, code, "database is out of resources");
     case ISMS_INVALID_ARGUMENT:
-        return isms_status_set(st, code, "a value was rejected by the database (SQLSTATE %s)",
-                               s);
+        return isms_status_set(st, code, "a value was rejected by the database (SQLSTATE %s)", s);
     case ISMS_FAILED_PRECONDITION:
         return isms_status_set(st, code, "a referenced record does not exist or is still used");
     default:

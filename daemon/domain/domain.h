@@ -11,8 +11,7 @@ struct isms_call;
 /* SQL fragment rendering a timestamptz column `c` as RFC 3339 UTC text. */
 #define ISMS_SQL_TS(c) "to_char(" c " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
-ISMS_MUSTCHECK enum isms_code isms_system_register(struct isms_server *srv,
-                                                   struct isms_status *st);
+ISMS_MUSTCHECK enum isms_code isms_system_register(struct isms_server *srv, struct isms_status *st);
 ISMS_MUSTCHECK enum isms_code isms_context_register(struct isms_server *srv,
                                                     struct isms_status *st);
 

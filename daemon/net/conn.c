@@ -19,15 +19,15 @@ struct isms_conn {
     uv_tcp_t tcp;
     uv_timer_t idle_timer;
     struct isms_frame_reader rd;
-    uint32_t inflight;       /* frames handed up and not yet done */
-    uint32_t refs;           /* 1 for the handles + 1 per in-flight frame */
-    int pending_closes;      /* handles still closing */
-    int is_closing;          /* handles closing or closed */
-    int is_close_requested;  /* close once queued output is written */
+    uint32_t inflight;      /* frames handed up and not yet done */
+    uint32_t refs;          /* 1 for the handles + 1 per in-flight frame */
+    int pending_closes;     /* handles still closing */
+    int is_closing;         /* handles closing or closed */
+    int is_close_requested; /* close once queued output is written */
     int is_reading;
-    int is_eof;              /* peer finished sending */
+    int is_eof; /* peer finished sending */
     int in_process;
-    size_t out_bytes;        /* bytes in uv_write requests not yet completed */
+    size_t out_bytes; /* bytes in uv_write requests not yet completed */
     uint64_t last_activity_ms;
     char peer[64];
 };
@@ -180,9 +180,8 @@ static void process(struct isms_conn *c)
         if (r == ISMS_FRAME_ERROR) {
             char q[300];
 
-            isms_log_warn("protocol error", "conn=%llu peer=%s error=%s",
-                          (unsigned long long)c->id, c->peer,
-                          isms_log_quote(q, sizeof(q), st.msg));
+            isms_log_warn("protocol error", "conn=%llu peer=%s error=%s", (unsigned long long)c->id,
+                          c->peer, isms_log_quote(q, sizeof(q), st.msg));
             set_reading(c, 0);
             net->on_error(c, &st);
             isms_conn_close(c, 1);
@@ -397,8 +396,7 @@ enum isms_code isms_net_listen(struct isms_net *net, const char *host, int port,
     if (uv_ip4_addr(host, port, (struct sockaddr_in *)&ss) != 0 &&
         uv_ip6_addr(host, port, (struct sockaddr_in6 *)&ss) != 0)
         return isms_status_set(st, ISMS_INVALID_ARGUMENT,
-                               "listen address \"%s\" is not a numeric IPv4 or IPv6 address",
-                               host);
+                               "listen address \"%s\" is not a numeric IPv4 or IPv6 address", host);
     uv_tcp_init(net->loop, &net->listener);
     net->listener.data = net;
     net->listener_open = 1;
@@ -406,15 +404,16 @@ enum isms_code isms_net_listen(struct isms_net *net, const char *host, int port,
     if (rc == 0)
         rc = uv_listen((uv_stream_t *)&net->listener, 511, on_connection);
     if (rc != 0)
-        return isms_status_set(st, ISMS_UNAVAILABLE, "could not listen on %s:%d: %s", host,
-                               port, uv_strerror(rc));
+        return isms_status_set(st, ISMS_UNAVAILABLE, "could not listen on %s:%d: %s", host, port,
+                               uv_strerror(rc));
     net->is_listening = 1;
     if (uv_tcp_getsockname(&net->listener, (struct sockaddr *)&ss, &len) == 0) {
         char ip[64] = "?";
 
         if (ss.ss_family == AF_INET6) {
             uv_ip6_name((struct sockaddr_in6 *)&ss, ip, sizeof(ip));
-            snprintf(bound, boundlen, "[%s]:%d", ip, ntohs(((struct sockaddr_in6 *)&ss)->sin6_port));
+            snprintf(bound, boundlen, "[%s]:%d", ip,
+                     ntohs(((struct sockaddr_in6 *)&ss)->sin6_port));
         } else {
             uv_ip4_name((struct sockaddr_in *)&ss, ip, sizeof(ip));
             snprintf(bound, boundlen, "%s:%d", ip, ntohs(((struct sockaddr_in *)&ss)->sin_port));

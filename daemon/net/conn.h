@@ -37,8 +37,8 @@ struct isms_net {
     struct isms_net_limits limits;
     isms_net_frame_cb *on_frame;
     isms_net_error_cb *on_error;
-    void *ud;                  /* the server, for callbacks */
-    struct isms_conn *conns;   /* open connections, doubly linked */
+    void *ud;                /* the server, for callbacks */
+    struct isms_conn *conns; /* open connections, doubly linked */
     uint32_t nconns;
     uint64_t next_id;
     int is_closing;
@@ -53,8 +53,7 @@ void isms_net_init(struct isms_net *net, uv_loop_t *loop, const struct isms_net_
 /* Binds and listens on host:port; `*bound` receives the real address ("127.0.0.1:40123").
  * Errors: UNAVAILABLE (address in use, not available), INVALID_ARGUMENT (bad host). */
 ISMS_MUSTCHECK enum isms_code isms_net_listen(struct isms_net *net, const char *host, int port,
-                                              char *bound, size_t boundlen,
-                                              struct isms_status *st);
+                                              char *bound, size_t boundlen, struct isms_status *st);
 
 /* Stops accepting new connections (closes the listening socket). */
 void isms_net_stop_listening(struct isms_net *net);

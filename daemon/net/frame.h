@@ -9,7 +9,7 @@
 
 #include "core/status.h"
 
-#define ISMS_FRAME_HEADER_BYTES   5
+#define ISMS_FRAME_HEADER_BYTES    5
 #define ISMS_FRAME_FLAG_COMPRESSED 0x01u
 
 /* One complete frame. `body` points into the reader's buffer and stays valid until the next
@@ -30,11 +30,11 @@ enum isms_frame_result {
  * Fields are private; use the functions. */
 struct isms_frame_reader {
     uint8_t *buf;
-    size_t cap;          /* bytes allocated */
-    size_t len;          /* bytes buffered */
-    size_t pos;          /* start of the first unconsumed byte */
-    size_t initial_cap;  /* capacity to shrink back to when empty */
-    size_t max_body;     /* largest body accepted */
+    size_t cap;         /* bytes allocated */
+    size_t len;         /* bytes buffered */
+    size_t pos;         /* start of the first unconsumed byte */
+    size_t initial_cap; /* capacity to shrink back to when empty */
+    size_t max_body;    /* largest body accepted */
 };
 
 /* Prepares `r` with an initial buffer of `initial_cap` bytes (at least the header size) and a

@@ -49,7 +49,8 @@ static void log_call(struct isms_call *call, enum isms_code code)
 
     if (!isms_log_enabled(ISMS_LOG_INFO))
         return;
-    isms_log_info("call finished", "conn=%" PRIu64 " call=%" PRIu64 " method=%s code=%s dur_ms=%.2f",
+    isms_log_info("call finished",
+                  "conn=%" PRIu64 " call=%" PRIu64 " method=%s code=%s dur_ms=%.2f",
                   isms_conn_id(call->conn), call->id,
                   isms_log_quote(q, sizeof(q), call->method != NULL ? call->method->name : "?"),
                   isms_code_name(code), ms);
@@ -182,8 +183,7 @@ enum isms_code isms_call_db(struct isms_call *call, const char *sql, int nparams
     if (call->srv->pool == NULL)
         return isms_status_set(st, ISMS_UNAVAILABLE, "server is shutting down");
     call->db_cb = cb;
-    return isms_db_exec(call->srv->pool, sql, nparams, params, on_db_result, call, &call->job,
-                        st);
+    return isms_db_exec(call->srv->pool, sql, nparams, params, on_db_result, call, &call->job, st);
 }
 
 void isms_call_db_or_fail(struct isms_call *call, const char *sql, int nparams,
@@ -253,8 +253,8 @@ void isms_call_from_frame(struct isms_server *srv, struct isms_conn *conn, uint8
     msg = protobuf_c_message_unpack(m->input, isms_arena_pb(&call->arena), req->body.len,
                                     req->body.data);
     if (msg == NULL) {
-        isms_call_fail(call, call->arena.is_exhausted ? ISMS_RESOURCE_EXHAUSTED
-                                                      : ISMS_INVALID_ARGUMENT,
+        isms_call_fail(call,
+                       call->arena.is_exhausted ? ISMS_RESOURCE_EXHAUSTED : ISMS_INVALID_ARGUMENT,
                        "request body is not a valid %s message", m->input->name);
         return;
     }

@@ -40,8 +40,8 @@ enum isms_code isms_registry_add(struct isms_registry *reg, const ProtobufCServi
         }
         m = &reg->methods[reg->n];
         memset(m, 0, sizeof(*m));
-        if ((size_t)snprintf(m->name, sizeof(m->name), "/%s/%s", svc->name,
-                             svc->methods[i].name) >= sizeof(m->name))
+        if ((size_t)snprintf(m->name, sizeof(m->name), "/%s/%s", svc->name, svc->methods[i].name) >=
+            sizeof(m->name))
             return isms_status_set(st, ISMS_INTERNAL, "method name too long");
         if (isms_registry_find(reg, m->name) != NULL)
             return isms_status_set(st, ISMS_INTERNAL, "method %s registered twice", m->name);

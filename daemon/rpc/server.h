@@ -28,9 +28,9 @@ struct isms_server {
     struct isms_call *calls; /* in flight, doubly linked */
     int is_draining;
     int schema_version;
-    char instance_id[128]; /* host:pid */
-    char db_desc[160];     /* database name and server version */
-    char listen_addr[128]; /* the bound address */
+    char instance_id[128];                       /* host:pid */
+    char db_desc[160];                           /* database name and server version */
+    char listen_addr[128];                       /* the bound address */
     void (*on_drained)(struct isms_server *srv); /* set while draining */
 };
 

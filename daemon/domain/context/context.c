@@ -15,13 +15,17 @@
 #include "rpc/server.h"
 
 /* Rows: kind ('c' context, 'p' party, 'i' issue), then kind-specific text columns, then num. */
-#define SQL_CONTEXT_ROWS(ctx_source)                                                              \
-    "SELECT 'c', organization, scope, version::text, " ISMS_SQL_TS("updated_at") ", updated_by, " \
-    "0::bigint AS num FROM " ctx_source                                                            \
-    " UNION ALL SELECT 'p', name, kind, requirements, " ISMS_SQL_TS("created_at") ", '', num "    \
-    "FROM interested_party"                                                                        \
-    " UNION ALL SELECT 'i', kind, description, '', " ISMS_SQL_TS("created_at") ", '', num "       \
-    "FROM context_issue ORDER BY 1, 7"
+#define SQL_CONTEXT_ROWS(ctx_source)                                                               \
+    "SELECT 'c', organization, scope, version::text, " ISMS_SQL_TS(                                \
+        "updated_at") ", updated_by, "                                                             \
+                      "0::bigint AS num FROM " ctx_source                                          \
+                      " UNION ALL SELECT 'p', name, kind, requirements, " ISMS_SQL_TS(             \
+                          "created_at") ", '', num "                                               \
+                                        "FROM interested_party"                                    \
+                                        " UNION ALL SELECT 'i', kind, description, "               \
+                                        "'', " ISMS_SQL_TS(                                        \
+                                            "created_at") ", '', num "                             \
+                                                          "FROM context_issue ORDER BY 1, 7"
 
 static const char SQL_CONTEXT_GET[] = SQL_CONTEXT_ROWS("isms_context");
 
@@ -191,8 +195,8 @@ static void context_update(struct isms_call *call, const ProtobufCMessage *msg)
     char ver[32];
     const char *p[6];
 
-    if (isms_context_check_update(in->organization, in->set_organization, in->scope,
-                                  in->set_scope, in->expected_version, &st) != ISMS_OK) {
+    if (isms_context_check_update(in->organization, in->set_organization, in->scope, in->set_scope,
+                                  in->expected_version, &st) != ISMS_OK) {
         isms_call_fail_status(call, &st);
         return;
     }
@@ -389,8 +393,8 @@ static void issue_remove(struct isms_call *call, const ProtobufCMessage *msg)
 enum isms_code isms_context_register(struct isms_server *srv, struct isms_status *st)
 {
     /* Order follows the service declaration in proto/isms/v1/context.proto. */
-    static isms_handler_fn *const handlers[] = {context_get, context_update, party_add,
-                                                party_remove, issue_add, issue_remove};
+    static isms_handler_fn *const handlers[] = {context_get,  context_update, party_add,
+                                                party_remove, issue_add,      issue_remove};
 
     return isms_registry_add(&srv->reg, &isms__v1__context__descriptor, handlers, 6, NULL, st);
 }

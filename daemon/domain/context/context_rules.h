@@ -7,10 +7,10 @@
 
 #include "core/status.h"
 
-#define ISMS_CONTEXT_ORG_MAX          200
-#define ISMS_CONTEXT_SCOPE_MAX        10000
-#define ISMS_CONTEXT_PARTY_NAME_MAX   200
-#define ISMS_CONTEXT_TEXT_MAX         4000
+#define ISMS_CONTEXT_ORG_MAX        200
+#define ISMS_CONTEXT_SCOPE_MAX      10000
+#define ISMS_CONTEXT_PARTY_NAME_MAX 200
+#define ISMS_CONTEXT_TEXT_MAX       4000
 
 /* Update: at least one of set_org / set_scope; texts valid; expected_version >= 0. */
 ISMS_MUSTCHECK enum isms_code isms_context_check_update(const char *org, int set_org,
@@ -28,8 +28,7 @@ ISMS_MUSTCHECK enum isms_code isms_context_check_party(const char *name, const c
                                                        const char **kind_out,
                                                        struct isms_status *st);
 
-ISMS_MUSTCHECK enum isms_code isms_context_check_issue(const char *kind,
-                                                       const char *description,
+ISMS_MUSTCHECK enum isms_code isms_context_check_issue(const char *kind, const char *description,
                                                        const char **kind_out,
                                                        struct isms_status *st);
 

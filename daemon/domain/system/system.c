@@ -26,8 +26,8 @@ static void health_answer(struct isms_call *call, const struct isms_status *st)
     if (call->srv->pool != NULL)
         isms_db_pool_stats(call->srv->pool, &ds);
     resp->database_ok = st->code == ISMS_OK;
-    resp->status = (char *)(resp->database_ok && !call->srv->is_draining ? "SERVING"
-                                                                         : "NOT_SERVING");
+    resp->status =
+        (char *)(resp->database_ok && !call->srv->is_draining ? "SERVING" : "NOT_SERVING");
     resp->database_message = isms_arena_strdup(&call->arena, st->code == ISMS_OK ? "" : st->msg);
     resp->pool_size = ds.size;
     resp->pool_connected = ds.connected;
