@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sodium.h>
 #include <uv.h>
 #ifdef ISMS_HAVE_SYSTEMD
 #include <systemd/sd-daemon.h>
@@ -17,7 +18,10 @@
 #include "core/log.h"
 #include "db/migrate.h"
 #include "db/pool.h"
+#include "auth/password.h"
+#include "auth/session.h"
 #include "domain/domain.h"
+#include "domain/users/bootstrap.h"
 #include "net/conn.h"
 #include "rpc/server.h"
 
@@ -33,6 +37,7 @@ struct daemon_state {
     uv_timer_t watchdog;
     int has_watchdog;
     int signals_seen;
+    const char *bootstrap_admin; /* --bootstrap-admin NAME: create the user and exit */
 };
 
 static struct daemon_state D;
@@ -146,6 +151,46 @@ static void start_watchdog(uv_loop_t *loop)
 #endif
 }
 
+/* Flags that are actions rather than settings. */
+static int extra_flag(void *ud, int argc, char **argv, int i, struct isms_status *st)
+{
+    (void)ud;
+    if (strcmp(argv[i], "--bootstrap-admin") == 0) {
+        if (i + 1 >= argc) {
+            isms_status_set(st, ISMS_INVALID_ARGUMENT, "--bootstrap-admin needs a user name");
+            return -1;
+        }
+        D.bootstrap_admin = argv[i + 1];
+        return 2;
+    }
+    return 0;
+}
+
+static int bootstrap(void)
+{
+    struct isms_status st;
+    char pw[64];
+    char q[300];
+
+    if (isms_users_bootstrap(D.cfg.db, D.bootstrap_admin, stdin, pw, sizeof(pw), &st) !=
+        ISMS_OK) {
+        isms_log_error("could not create the first admin", "error=%s",
+                       isms_log_quote(q, sizeof(q), st.msg));
+        fprintf(stderr, "ismsd: %s\n", st.msg);
+        return 1;
+    }
+    isms_log_info("first admin created", "user=%s", D.bootstrap_admin);
+    if (pw[0] != '\0') {
+        printf("created admin \"%s\" with one-time password: %s\n"
+               "log in with: ismsctl login %s   (you will be asked to choose a new password)\n",
+               D.bootstrap_admin, pw, D.bootstrap_admin);
+        sodium_memzero(pw, sizeof(pw));
+    } else {
+        printf("created admin \"%s\" with the password read from stdin\n", D.bootstrap_admin);
+    }
+    return 0;
+}
+
 static int run(void)
 {
     struct isms_server *srv = &D.srv;
@@ -169,6 +214,13 @@ static int run(void)
     }
     isms_log_info("database ready", "schema_version=%d applied=%d database=%s", mig.schema_version,
                   mig.applied, isms_log_quote(q, sizeof(q), mig.db_desc));
+    if (isms_password_init(&st) != ISMS_OK) {
+        isms_log_error("could not initialise cryptography", "error=%s",
+                       isms_log_quote(q, sizeof(q), st.msg));
+        return 1;
+    }
+    if (D.bootstrap_admin != NULL)
+        return bootstrap();
 
     srv->loop = loop;
     srv->cfg = &D.cfg;
@@ -191,12 +243,17 @@ static int run(void)
     isms_registry_seal(&srv->reg);
 
     limits.max_conns = D.cfg.max_conns;
+    limits.max_conns_per_addr = D.cfg.max_conns_per_addr;
     limits.max_inflight = D.cfg.max_inflight;
     limits.idle_timeout_s = D.cfg.idle_timeout_s;
+    limits.login_timeout_s = D.cfg.login_timeout_s;
+    limits.frame_timeout_s = D.cfg.frame_timeout_s;
     limits.max_frame_bytes = D.cfg.max_frame_bytes;
+    limits.preauth_max_frame_bytes = D.cfg.preauth_max_frame_bytes;
     limits.output_hard_bytes = D.cfg.output_hard_bytes;
     isms_net_init(&srv->net, loop, &limits, NULL, NULL, NULL);
     isms_server_attach_net(srv);
+    isms_auth_attach(srv);
 
     if (isms_db_pool_new(loop, D.cfg.db, D.cfg.pool_size, D.cfg.db_queue_max, &srv->pool, &st) !=
         ISMS_OK) {
@@ -242,7 +299,8 @@ int main(int argc, char **argv)
 
     signal(SIGPIPE, SIG_IGN);
     isms_log_init(ISMS_LOG_INFO);
-    if (isms_config_load(&D.cfg, argc, argv, environ, NULL, NULL, &action, &st) != ISMS_OK) {
+    if (isms_config_load(&D.cfg, argc, argv, environ, extra_flag, NULL, &action, &st) !=
+        ISMS_OK) {
         fprintf(stderr, "ismsd: %s\n", st.msg);
         return 2;
     }

@@ -51,6 +51,7 @@ static void setup(void)
     if (isms_domain_register_all(&srv, &st) != ISMS_OK)
         abort();
     isms_registry_seal(&srv.reg);
+    memset(&limits, 0, sizeof(limits));
     limits.max_conns = 16;
     limits.max_inflight = 8;
     limits.idle_timeout_s = 60;

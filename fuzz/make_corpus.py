@@ -61,10 +61,14 @@ cases = {
     "auth_meta": frame(request(13, "/isms.v1.System/Health", meta={"authorization": "Bearer x"})),
 }
 
-here = os.path.dirname(os.path.abspath(__file__))
-out = os.path.join(here, "corpus")
-os.makedirs(out, exist_ok=True)
-for i, (name, data) in enumerate(sorted(cases.items())):
-    with open(os.path.join(out, name), "wb") as f:
-        f.write(bytes([i * 37 % 256]) + data)
-print(f"wrote {len(cases)} seeds to {out}")
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    out = os.path.join(here, "corpus")
+    os.makedirs(out, exist_ok=True)
+    for i, (name, data) in enumerate(sorted(cases.items())):
+        with open(os.path.join(out, name), "wb") as f:
+            f.write(bytes([i * 37 % 256]) + data)
+    print(f"wrote {len(cases)} seeds to {out}")
+
+if __name__ == "__main__":
+    main()

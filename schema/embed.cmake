@@ -1,5 +1,7 @@
 # Writes a C file holding every schema/NNN_name.sql as a string, in order.
-# Invoked by CMakeLists.txt with -DOUT=<file> -DFILES=<list>.
+# Invoked by CMakeLists.txt with -DOUT=<file> -DSCHEMA_DIR=<dir>.
+file(GLOB FILES ${SCHEMA_DIR}/[0-9][0-9][0-9]_*.sql)
+list(SORT FILES)
 set(body "/* generated from schema/NNN_name.sql files by schema/embed.cmake; do not edit */\n#include \"db/migrate.h\"\n\nconst struct isms_migration isms_migrations[] = {\n")
 set(n 0)
 foreach(f ${FILES})

@@ -38,12 +38,22 @@ static const struct opt opts[] = {
     {"db_queue_max", T_U32, OFF(db_queue_max), 0, 1, 1000000, "4096",
      "statements that may wait for a database connection"},
     {"max_conns", T_U32, OFF(max_conns), 0, 1, 1000000, "1024", "client connections in total"},
+    {"max_conns_per_addr", T_U32, OFF(max_conns_per_addr), 0, 0, 1000000, "256",
+     "client connections from one address (0 = no limit)"},
+    {"login_timeout_s", T_U32, OFF(login_timeout_s), 0, 1, 3600, "10",
+     "close a connection that has not authenticated within this many seconds"},
+    {"frame_timeout_s", T_U32, OFF(frame_timeout_s), 0, 1, 3600, "10",
+     "close a connection whose started frame does not complete within this many seconds"},
+    {"preauth_max_frame_bytes", T_SIZE, OFF(preauth_max_frame_bytes), 0, 1024, 64u << 20,
+     "65536", "largest frame body accepted before authentication"},
     {"max_inflight_per_conn", T_U32, OFF(max_inflight), 0, 1, 65536, "64",
      "calls in flight per connection before reading pauses"},
     {"idle_timeout_s", T_U32, OFF(idle_timeout_s), 0, 1, 86400 * 7, "300",
      "close a connection idle this many seconds"},
     {"drain_timeout_s", T_U32, OFF(drain_timeout_s), 0, 0, 3600, "10",
      "seconds SIGTERM lets calls in flight finish"},
+    {"session_ttl_s", T_U32, OFF(session_ttl_s), 0, 60, 86400 * 30, "43200",
+     "lifetime of a login session in seconds"},
     {"max_frame_bytes", T_SIZE, OFF(max_frame_bytes), 0, 1024, 64u << 20, "4194304",
      "largest frame body accepted, bytes (K, M suffixes allowed)"},
     {"output_hard_bytes", T_SIZE, OFF(output_hard_bytes), 0, 65536, 1u << 30, "8388608",
@@ -382,6 +392,9 @@ void isms_config_usage(char *buf, size_t n)
                  "PostgreSQL. Settings come from built-in defaults, then the config file, then\n"
                  "ISMSD_<KEY> environment variables, then these options.\n\n"
                  "  --config FILE            INI config file (default %s if it exists)\n"
+                 "  --bootstrap-admin NAME   create the first admin (roles admin, isms_manager)\n"
+                 "                           and exit; the password is read from stdin, or a\n"
+                 "                           one-time password is printed\n"
                  "  --help                   this text\n"
                  "  --version                print the version\n",
                  ISMS_CONFIG_DEFAULT_PATH);

@@ -12,19 +12,24 @@
 #define ISMS_CONFIG_DEFAULT_PATH "/etc/ismsd/ismsd.conf"
 
 struct isms_config {
-    char listen[256];           /* HOST:PORT */
-    char db[1024];              /* libpq conninfo */
-    int log_level;              /* enum isms_log_level */
-    uint32_t pool_size;         /* database connections */
-    uint32_t db_queue_max;      /* statements waiting for a connection */
-    uint32_t max_conns;         /* client connections in total */
-    uint32_t max_inflight;      /* calls in flight per connection before reads pause */
-    uint32_t idle_timeout_s;    /* close a connection silent this long with no call */
-    uint32_t drain_timeout_s;   /* how long SIGTERM lets calls finish */
-    uint64_t max_frame_bytes;   /* largest frame body accepted */
-    uint64_t output_hard_bytes; /* pending output that gets a connection closed */
-    uint64_t call_arena_bytes;  /* memory cap of one call */
-    char config_path[1024];     /* the file read, or "" */
+    char listen[256];                 /* HOST:PORT */
+    char db[1024];                    /* libpq conninfo */
+    int log_level;                    /* enum isms_log_level */
+    uint32_t pool_size;               /* database connections */
+    uint32_t db_queue_max;            /* statements waiting for a connection */
+    uint32_t max_conns;               /* client connections in total */
+    uint32_t max_conns_per_addr;      /* client connections from one address */
+    uint32_t login_timeout_s;         /* a connection must authenticate within this */
+    uint32_t frame_timeout_s;         /* a started frame must complete within this */
+    uint32_t session_ttl_s;           /* lifetime of a login session */
+    uint64_t preauth_max_frame_bytes; /* frame limit before authentication */
+    uint32_t max_inflight;            /* calls in flight per connection before reads pause */
+    uint32_t idle_timeout_s;          /* close a connection silent this long with no call */
+    uint32_t drain_timeout_s;         /* how long SIGTERM lets calls finish */
+    uint64_t max_frame_bytes;         /* largest frame body accepted */
+    uint64_t output_hard_bytes;       /* pending output that gets a connection closed */
+    uint64_t call_arena_bytes;        /* memory cap of one call */
+    char config_path[1024];           /* the file read, or "" */
 };
 
 /* What isms_config_load() decided beyond the settings. */

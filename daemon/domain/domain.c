@@ -3,15 +3,23 @@
 
 #include <stddef.h>
 
+#include "net/conn.h"
+#include "rpc/call.h"
+
 enum isms_code isms_domain_register_all(struct isms_server *srv, struct isms_status *st)
 {
-    if (isms_system_register(srv, st) != ISMS_OK || isms_context_register(srv, st) != ISMS_OK)
+    if (isms_system_register(srv, st) != ISMS_OK || isms_context_register(srv, st) != ISMS_OK ||
+        isms_auth_register(srv, st) != ISMS_OK)
         return st->code;
     return ISMS_OK;
 }
 
 const char *isms_call_actor(const struct isms_call *call)
 {
-    (void)call;
-    return "anonymous";
+    return call->principal.is_authenticated ? call->principal.user : "anonymous";
+}
+
+const char *isms_call_source(const struct isms_call *call)
+{
+    return isms_conn_ip(call->conn);
 }

@@ -15,9 +15,14 @@ ISMS_MUSTCHECK enum isms_code isms_system_register(struct isms_server *srv, stru
 ISMS_MUSTCHECK enum isms_code isms_context_register(struct isms_server *srv,
                                                     struct isms_status *st);
 
+ISMS_MUSTCHECK enum isms_code isms_auth_register(struct isms_server *srv, struct isms_status *st);
+
 /* Registers every service of every area (main.c and the fuzzer use this one list). */
 ISMS_MUSTCHECK enum isms_code isms_domain_register_all(struct isms_server *srv,
                                                        struct isms_status *st);
+
+/* The client's IP address, for throttling and the audit trail. */
+const char *isms_call_source(const struct isms_call *call);
 
 /* Who is acting, for created_by / updated_by columns. Until accounts exist (security issue)
  * every caller is "anonymous". The string lives as long as the call. */

@@ -17,7 +17,7 @@ struct isms_conn {
     struct isms_net *net;
     uint64_t id;
     uv_tcp_t tcp;
-    uv_timer_t idle_timer;
+    uv_timer_t idle_timer; /* one timer for the idle, login and frame deadlines */
     struct isms_frame_reader rd;
     uint32_t inflight;      /* frames handed up and not yet done */
     uint32_t refs;          /* 1 for the handles + 1 per in-flight frame */
@@ -28,8 +28,12 @@ struct isms_conn {
     int is_eof; /* peer finished sending */
     int in_process;
     size_t out_bytes; /* bytes in uv_write requests not yet completed */
+    int is_authenticated;
     uint64_t last_activity_ms;
+    uint64_t opened_ms;
+    uint64_t partial_since_ms; /* when the incomplete frame at the head began; 0 = none */
     char peer[64];
+    char ip[48];
 };
 
 struct write_req {
@@ -41,6 +45,7 @@ struct write_req {
 
 static void process(struct isms_conn *c);
 static void do_close(struct isms_conn *c);
+static void arm_timer(struct isms_conn *c);
 
 static void net_maybe_done(struct isms_net *net)
 {
@@ -189,11 +194,20 @@ static void process(struct isms_conn *c)
         }
         c->inflight++;
         c->refs++;
+        c->partial_since_ms = 0;
         net->on_frame(c, &f);
     }
     c->in_process = 0;
-    if (!c->is_closing)
+    if (!c->is_closing) {
+        /* A frame left incomplete starts the frame clock (slowloris defence). */
+        if (isms_frame_reader_pending(&c->rd) == 0) {
+            c->partial_since_ms = 0;
+        } else if (c->partial_since_ms == 0 && c->inflight < net->limits.max_inflight) {
+            c->partial_since_ms = uv_now(net->loop);
+            arm_timer(c);
+        }
         set_reading(c, c->inflight < net->limits.max_inflight);
+    }
     conn_unref(c);
 }
 
@@ -282,24 +296,65 @@ void isms_conn_send(struct isms_conn *c, uint8_t *buf, size_t len)
     c->out_bytes += w->len;
 }
 
-static void on_idle(uv_timer_t *t)
+/* The earliest of the connection's deadlines (idle, login, frame), in loop time. */
+static uint64_t next_deadline(const struct isms_conn *c)
+{
+    const struct isms_net_limits *l = &c->net->limits;
+    uint64_t d = c->last_activity_ms + (uint64_t)l->idle_timeout_s * 1000;
+
+    if (!c->is_authenticated && l->login_timeout_s > 0 &&
+        c->opened_ms + (uint64_t)l->login_timeout_s * 1000 < d)
+        d = c->opened_ms + (uint64_t)l->login_timeout_s * 1000;
+    if (c->partial_since_ms != 0 && c->partial_since_ms + (uint64_t)l->frame_timeout_s * 1000 < d)
+        d = c->partial_since_ms + (uint64_t)l->frame_timeout_s * 1000;
+    return d;
+}
+
+static void on_timer(uv_timer_t *t);
+
+static void arm_timer(struct isms_conn *c)
+{
+    uint64_t now = uv_now(c->net->loop);
+    uint64_t d = next_deadline(c);
+
+    if (!c->is_closing)
+        uv_timer_start(&c->idle_timer, on_timer, d > now ? d - now : 0, 0);
+}
+
+static void on_timer(uv_timer_t *t)
 {
     struct isms_conn *c = t->data;
+    const struct isms_net_limits *l = &c->net->limits;
     uint64_t now = uv_now(c->net->loop);
-    uint64_t limit = (uint64_t)c->net->limits.idle_timeout_s * 1000;
+    const char *why = NULL;
 
-    if (c->inflight == 0 && c->out_bytes == 0 && now - c->last_activity_ms >= limit) {
-        isms_log_info("closing idle connection", "conn=%llu peer=%s idle_s=%u",
-                      (unsigned long long)c->id, c->peer, c->net->limits.idle_timeout_s);
+    if (!c->is_authenticated && l->login_timeout_s > 0 &&
+        now - c->opened_ms >= (uint64_t)l->login_timeout_s * 1000)
+        why = "not logged in within login_timeout_s";
+    else if (c->partial_since_ms != 0 &&
+             now - c->partial_since_ms >= (uint64_t)l->frame_timeout_s * 1000)
+        why = "frame not completed within frame_timeout_s";
+    else if (c->inflight == 0 && c->out_bytes == 0 &&
+             now - c->last_activity_ms >= (uint64_t)l->idle_timeout_s * 1000)
+        why = "idle for idle_timeout_s";
+    if (why != NULL) {
+        isms_log_info("closing connection", "conn=%llu peer=%s reason=\"%s\"",
+                      (unsigned long long)c->id, c->peer, why);
         do_close(c);
         return;
     }
-    uv_timer_start(t, on_idle,
-                   now - c->last_activity_ms >= limit ? limit : limit - (now - c->last_activity_ms),
-                   0);
+    arm_timer(c);
 }
 
-static void peer_name(uv_tcp_t *tcp, char *out, size_t n)
+void isms_conn_set_authenticated(struct isms_conn *c)
+{
+    if (c->is_authenticated)
+        return;
+    c->is_authenticated = 1;
+    isms_frame_reader_set_max(&c->rd, c->net->limits.max_frame_bytes);
+}
+
+static void peer_name(uv_tcp_t *tcp, char *out, size_t n, char *ipout, size_t ipn)
 {
     struct sockaddr_storage ss;
     int len = sizeof(ss);
@@ -316,6 +371,27 @@ static void peer_name(uv_tcp_t *tcp, char *out, size_t n)
         }
     }
     snprintf(out, n, "%s:%d", ip, port);
+    snprintf(ipout, ipn, "%s", ip);
+}
+
+/* Until a connection authenticates, frames are held to the smaller pre-login limit. */
+static size_t initial_max_frame(const struct isms_net *net)
+{
+    const struct isms_net_limits *l = &net->limits;
+
+    if (l->login_timeout_s == 0 || l->preauth_max_frame_bytes >= l->max_frame_bytes)
+        return l->max_frame_bytes;
+    return l->preauth_max_frame_bytes;
+}
+
+static uint32_t conns_from(const struct isms_net *net, const char *ip)
+{
+    uint32_t n = 0;
+
+    for (const struct isms_conn *c = net->conns; c != NULL; c = c->next)
+        if (!c->is_closing && strcmp(c->ip, ip) == 0)
+            n++;
+    return n;
 }
 
 static void on_reject_closed(uv_handle_t *h)
@@ -346,7 +422,7 @@ static void on_connection(uv_stream_t *server, int status)
     c = calloc(1, sizeof(*c));
     if (c == NULL)
         return;
-    if (isms_frame_reader_init(&c->rd, READ_BUF_INITIAL, net->limits.max_frame_bytes, &st) !=
+    if (isms_frame_reader_init(&c->rd, READ_BUF_INITIAL, initial_max_frame(net), &st) !=
         ISMS_OK) {
         free(c);
         return;
@@ -368,9 +444,17 @@ static void on_connection(uv_stream_t *server, int status)
         return;
     }
     uv_tcp_nodelay(&c->tcp, 1);
-    peer_name(&c->tcp, c->peer, sizeof(c->peer));
+    peer_name(&c->tcp, c->peer, sizeof(c->peer), c->ip, sizeof(c->ip));
+    if (net->limits.max_conns_per_addr > 0 &&
+        conns_from(net, c->ip) > net->limits.max_conns_per_addr) {
+        isms_log_warn("per-address connection limit reached, closing new connection",
+                      "peer=%s max_conns_per_addr=%u", c->peer, net->limits.max_conns_per_addr);
+        do_close(c);
+        return;
+    }
     c->last_activity_ms = uv_now(net->loop);
-    uv_timer_start(&c->idle_timer, on_idle, (uint64_t)net->limits.idle_timeout_s * 1000, 0);
+    c->opened_ms = c->last_activity_ms;
+    arm_timer(c);
     isms_log_info("connection opened", "conn=%llu peer=%s", (unsigned long long)c->id, c->peer);
     set_reading(c, 1);
 }
@@ -454,6 +538,11 @@ void isms_net_abort(struct isms_net *net)
         do_close(c);
 }
 
+size_t isms_conn_pending_output(const struct isms_conn *c)
+{
+    return c->out_bytes;
+}
+
 int isms_conn_is_closing(const struct isms_conn *c)
 {
     return c->is_closing || c->is_close_requested;
@@ -467,6 +556,11 @@ uint64_t isms_conn_id(const struct isms_conn *c)
 const char *isms_conn_peer(const struct isms_conn *c)
 {
     return c->peer;
+}
+
+const char *isms_conn_ip(const struct isms_conn *c)
+{
+    return c->ip;
 }
 
 struct isms_net *isms_conn_net(const struct isms_conn *c)

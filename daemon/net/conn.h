@@ -24,9 +24,13 @@ typedef void isms_net_error_cb(struct isms_conn *conn, const struct isms_status 
 
 struct isms_net_limits {
     uint32_t max_conns;
+    uint32_t max_conns_per_addr; /* 0 = no per-address cap */
     uint32_t max_inflight;
     uint32_t idle_timeout_s;
+    uint32_t login_timeout_s;    /* 0 = connections need not authenticate */
+    uint32_t frame_timeout_s;    /* a started frame must complete within this */
     size_t max_frame_bytes;
+    size_t preauth_max_frame_bytes;
     size_t output_hard_bytes;
 };
 
@@ -75,9 +79,16 @@ void isms_conn_frame_done(struct isms_conn *conn);
 /* Starts closing; queued output is flushed first when `flush` is set. */
 void isms_conn_close(struct isms_conn *conn, int flush);
 
+/* The connection has made an authenticated call: lifts the pre-login frame limit and the
+ * login timer. */
+void isms_conn_set_authenticated(struct isms_conn *conn);
+
 int isms_conn_is_closing(const struct isms_conn *conn);
+size_t isms_conn_pending_output(const struct isms_conn *conn);
 uint64_t isms_conn_id(const struct isms_conn *conn);
 const char *isms_conn_peer(const struct isms_conn *conn);
+/* The peer's IP address without the port. */
+const char *isms_conn_ip(const struct isms_conn *conn);
 struct isms_net *isms_conn_net(const struct isms_conn *conn);
 
 #endif

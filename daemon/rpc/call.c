@@ -106,7 +106,59 @@ static void respond(struct isms_call *call, enum isms_code code, const char *msg
         isms_db_job_abandon(call->job);
         call->job = NULL;
     }
-    release(call);
+    if (call->pending_async == 0)
+        release(call);
+}
+
+void isms_call_hold(struct isms_call *call)
+{
+    call->pending_async++;
+}
+
+int isms_call_unhold(struct isms_call *call)
+{
+    call->pending_async--;
+    if (call->state == ISMS_CALL_RUNNING)
+        return 1;
+    if (call->pending_async == 0 && call->state == ISMS_CALL_RESPONDED)
+        release(call);
+    return 0;
+}
+
+enum isms_code isms_call_send_more(struct isms_call *call, const ProtobufCMessage *msg,
+                                   struct isms_status *st)
+{
+    Isms__V1__Response r = ISMS__V1__RESPONSE__INIT;
+    size_t n = protobuf_c_message_get_packed_size(msg);
+    size_t total;
+    uint8_t *buf;
+
+    if (call->conn == NULL || isms_conn_is_closing(call->conn))
+        return isms_status_set(st, ISMS_UNAVAILABLE, "connection closed");
+    r.call_id = call->id;
+    r.more = 1;
+    r.body.len = n;
+    /* Heap, not the arena: a long stream must not grow the call's memory. */
+    r.body.data = malloc(n ? n : 1);
+    if (r.body.data == NULL)
+        return isms_status_set(st, ISMS_RESOURCE_EXHAUSTED, "out of memory");
+    protobuf_c_message_pack(msg, r.body.data);
+    total = isms__v1__response__get_packed_size(&r);
+    buf = malloc(ISMS_FRAME_HEADER_BYTES + total);
+    if (buf == NULL) {
+        free(r.body.data);
+        return isms_status_set(st, ISMS_RESOURCE_EXHAUSTED, "out of memory");
+    }
+    isms_frame_header(buf, 0, (uint32_t)total);
+    isms__v1__response__pack(&r, buf + ISMS_FRAME_HEADER_BYTES);
+    free(r.body.data);
+    isms_conn_send(call->conn, buf, ISMS_FRAME_HEADER_BYTES + total);
+    return ISMS_OK;
+}
+
+size_t isms_call_pending_output(const struct isms_call *call)
+{
+    return isms_conn_pending_output(call->conn);
 }
 
 void isms_call_finish(struct isms_call *call, const ProtobufCMessage *resp)
@@ -265,7 +317,10 @@ void isms_call_from_frame(struct isms_server *srv, struct isms_conn *conn, uint8
         call->timeout_ms = req->timeout_ms;
         uv_timer_start(&call->deadline, on_deadline, req->timeout_ms, 0);
     }
-    m->handler(call, msg);
+    if (!(m->flags & ISMS_METHOD_PUBLIC) && srv->authorize != NULL)
+        srv->authorize(call, msg);
+    else
+        m->handler(call, msg);
 }
 
 void isms_server_cancel_calls(struct isms_server *srv, enum isms_code code, const char *msg)

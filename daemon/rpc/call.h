@@ -24,6 +24,15 @@ struct isms_call;
 typedef void isms_call_db_cb(struct isms_call *call, const PGresult *res,
                              const struct isms_status *st);
 
+/* Who made the call, once auth/ has checked the credentials. */
+struct isms_principal {
+    char user[72];
+    unsigned roles;        /* effective: the user's roles, narrowed by an API token's */
+    int64_t token_num;     /* API token number, 0 for an interactive session */
+    char token_name[72];
+    int is_authenticated;
+};
+
 enum isms_call_state {
     ISMS_CALL_RUNNING = 0,
     ISMS_CALL_RESPONDED = 1,
@@ -46,6 +55,8 @@ struct isms_call {
     isms_call_db_cb *db_cb;
     uint64_t start_ns;
     void *ctx; /* handler state, in the arena */
+    unsigned pending_async; /* non-database work in flight (isms_call_hold) */
+    struct isms_principal principal;
 };
 
 /* Turns one frame into a call and dispatches it (or answers it at once when it cannot be
@@ -61,6 +72,23 @@ void isms_call_fail(struct isms_call *call, enum isms_code code, const char *fmt
     ISMS_PRINTF(3, 4);
 /* Answers with a status already filled in (INTERNAL messages are logged and hidden). */
 void isms_call_fail_status(struct isms_call *call, const struct isms_status *st);
+
+/* Sends one message of a server stream (`more = true`); the stream ends with
+ * isms_call_finish() or isms_call_fail(). Errors: RESOURCE_EXHAUSTED (the message does not
+ * fit the call's memory), UNAVAILABLE (the connection is gone; finish the call). */
+ISMS_MUSTCHECK enum isms_code isms_call_send_more(struct isms_call *call,
+                                                  const ProtobufCMessage *msg,
+                                                  struct isms_status *st);
+
+/* Bytes queued on the call's connection and not yet written (streams pace themselves). */
+size_t isms_call_pending_output(const struct isms_call *call);
+
+/* Marks non-database asynchronous work (e.g. password hashing) as started for the call, so a
+ * deadline that answers the call meanwhile does not free it. */
+void isms_call_hold(struct isms_call *call);
+/* Marks that work finished. Returns 1 if the call is still waiting for its answer and the
+ * caller should go on; 0 if it was answered meanwhile (the call may be freed now: stop). */
+int isms_call_unhold(struct isms_call *call);
 
 /* Runs one statement for the call; `cb` gets the result. On error the call is NOT answered:
  * the caller decides (normally isms_call_fail_status). */

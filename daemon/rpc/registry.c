@@ -17,8 +17,8 @@ void isms_registry_cleanup(struct isms_registry *reg)
 }
 
 enum isms_code isms_registry_add(struct isms_registry *reg, const ProtobufCServiceDescriptor *svc,
-                                 isms_handler_fn *const *handlers, size_t nhandlers,
-                                 const unsigned *flags, struct isms_status *st)
+                                 const struct isms_method_spec *specs, size_t nhandlers,
+                                 struct isms_status *st)
 {
     if (nhandlers != svc->n_methods)
         return isms_status_set(st, ISMS_INTERNAL, "service %s declares %u methods, %zu handlers",
@@ -26,7 +26,7 @@ enum isms_code isms_registry_add(struct isms_registry *reg, const ProtobufCServi
     for (unsigned i = 0; i < svc->n_methods; i++) {
         struct isms_method *m;
 
-        if (handlers[i] == NULL)
+        if (specs[i].handler == NULL)
             return isms_status_set(st, ISMS_INTERNAL, "method %s/%s has no handler", svc->name,
                                    svc->methods[i].name);
         if (reg->n == reg->cap) {
@@ -47,8 +47,9 @@ enum isms_code isms_registry_add(struct isms_registry *reg, const ProtobufCServi
             return isms_status_set(st, ISMS_INTERNAL, "method %s registered twice", m->name);
         m->input = svc->methods[i].input;
         m->output = svc->methods[i].output;
-        m->handler = handlers[i];
-        m->flags = flags != NULL ? flags[i] : 0;
+        m->handler = specs[i].handler;
+        m->flags = specs[i].flags;
+        m->roles = specs[i].roles;
         reg->n++;
     }
     return ISMS_OK;

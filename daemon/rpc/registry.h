@@ -16,7 +16,16 @@ struct isms_call;
 typedef void isms_handler_fn(struct isms_call *call, const ProtobufCMessage *req);
 
 enum isms_method_flags {
-    ISMS_METHOD_PUBLIC = 1 << 0, /* allowed before login */
+    ISMS_METHOD_PUBLIC = 1 << 0, /* allowed before login, no credentials checked */
+    ISMS_METHOD_ANY_PASSWORD = 1 << 1, /* allowed while a password change is pending */
+};
+
+/* How one method is served: its handler, flags, and the roles that may call it
+ * (0 = any authenticated user). */
+struct isms_method_spec {
+    isms_handler_fn *handler;
+    unsigned flags;
+    unsigned roles;
 };
 
 struct isms_method {
@@ -25,6 +34,7 @@ struct isms_method {
     const ProtobufCMessageDescriptor *output;
     isms_handler_fn *handler;
     unsigned flags;
+    unsigned roles;
 };
 
 /* Fields are private; use the functions. */
@@ -37,13 +47,13 @@ struct isms_registry {
 void isms_registry_init(struct isms_registry *reg);
 void isms_registry_cleanup(struct isms_registry *reg);
 
-/* Registers every method of `svc`; `handlers[i]` serves `svc->methods[i]` (declaration order)
- * and `flags[i]` its flags (`flags` may be NULL). Every method must have a handler.
- * Errors: INTERNAL (missing handler, duplicate name), RESOURCE_EXHAUSTED. */
+/* Registers every method of `svc`; `specs[i]` serves `svc->methods[i]` (declaration order).
+ * Every method must have a handler. Errors: INTERNAL (count mismatch, missing handler,
+ * duplicate name), RESOURCE_EXHAUSTED. */
 ISMS_MUSTCHECK enum isms_code isms_registry_add(struct isms_registry *reg,
                                                 const ProtobufCServiceDescriptor *svc,
-                                                isms_handler_fn *const *handlers, size_t nhandlers,
-                                                const unsigned *flags, struct isms_status *st);
+                                                const struct isms_method_spec *specs, size_t n,
+                                                struct isms_status *st);
 
 /* Sorts the table for lookup; call once after the last add. */
 void isms_registry_seal(struct isms_registry *reg);

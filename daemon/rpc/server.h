@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include <protobuf-c/protobuf-c.h>
 #include <uv.h>
 
 #include "core/config.h"
@@ -32,6 +33,8 @@ struct isms_server {
     char db_desc[160];                           /* database name and server version */
     char listen_addr[128];                       /* the bound address */
     void (*on_drained)(struct isms_server *srv); /* set while draining */
+    /* Checks credentials and roles, then runs the handler (auth/ installs it; NULL = none). */
+    void (*authorize)(struct isms_call *call, const ProtobufCMessage *msg);
 };
 
 /* Wires the network callbacks to the call layer: frames become calls. */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/roles.h"
 #include "core/text.h"
 #include "db/pool.h"
 #include "domain/context/context_rules.h"
@@ -30,28 +31,47 @@
 static const char SQL_CONTEXT_GET[] = SQL_CONTEXT_ROWS("isms_context");
 
 static const char SQL_CONTEXT_UPDATE[] =
-    "WITH u AS (UPDATE isms_context SET"
+    "WITH old AS (SELECT organization, scope FROM isms_context),"
+    " u AS (UPDATE isms_context SET"
     " organization = CASE WHEN $1::boolean THEN $2 ELSE organization END,"
     " scope = CASE WHEN $3::boolean THEN $4 ELSE scope END,"
     " version = version + 1, updated_at = now(), updated_by = $6"
-    " WHERE $5::bigint = 0 OR version = $5::bigint RETURNING *) " SQL_CONTEXT_ROWS("u");
+    " WHERE $5::bigint = 0 OR version = $5::bigint RETURNING *),"
+    " a AS (SELECT audit_append($6, $7, '/isms.v1.Context/Update', 'context',"
+    " audit_diff(to_jsonb(old), jsonb_build_object('organization', u.organization,"
+    " 'scope', u.scope)), 'OK') AS seq FROM u, old) " SQL_CONTEXT_ROWS("u CROSS JOIN a");
 
 static const char SQL_PARTY_ADD[] =
-    "INSERT INTO interested_party (name, kind, requirements, created_by)"
-    " VALUES ($1, $2, $3, $4)"
-    " RETURNING num, name, kind, requirements, " ISMS_SQL_TS("created_at");
+    "WITH p AS (INSERT INTO interested_party (name, kind, requirements, created_by)"
+    " VALUES ($1, $2, $3, $4) RETURNING *),"
+    " a AS (SELECT audit_append($4, $5, '/isms.v1.Context/AddParty', 'party:P-' || p.num,"
+    " audit_diff(NULL, jsonb_build_object('name', p.name, 'kind', p.kind,"
+    " 'requirements', p.requirements)), 'OK') AS seq FROM p)"
+    " SELECT num, name, kind, requirements, " ISMS_SQL_TS("created_at") " FROM p, a";
 
 static const char SQL_PARTY_REMOVE[] =
-    "DELETE FROM interested_party"
+    "WITH d AS (DELETE FROM interested_party"
     " WHERE CASE WHEN $1::bigint IS NOT NULL THEN num = $1::bigint ELSE lower(name) = lower($2)"
-    " END RETURNING num";
+    " END RETURNING *),"
+    " a AS (SELECT audit_append($3, $4, '/isms.v1.Context/RemoveParty', 'party:P-' || d.num,"
+    " audit_diff(jsonb_build_object('name', d.name, 'kind', d.kind,"
+    " 'requirements', d.requirements), NULL), 'OK') AS seq FROM d)"
+    " SELECT num FROM d, a";
 
 static const char SQL_ISSUE_ADD[] =
-    "INSERT INTO context_issue (kind, description, created_by) VALUES ($1, $2, $3)"
-    " RETURNING num, kind, description, " ISMS_SQL_TS("created_at");
+    "WITH i AS (INSERT INTO context_issue (kind, description, created_by) VALUES ($1, $2, $3)"
+    " RETURNING *),"
+    " a AS (SELECT audit_append($3, $4, '/isms.v1.Context/AddIssue', 'issue:I-' || i.num,"
+    " audit_diff(NULL, jsonb_build_object('kind', i.kind, 'description', i.description)),"
+    " 'OK') AS seq FROM i)"
+    " SELECT num, kind, description, " ISMS_SQL_TS("created_at") " FROM i, a";
 
 static const char SQL_ISSUE_REMOVE[] =
-    "DELETE FROM context_issue WHERE num = $1::bigint RETURNING num";
+    "WITH d AS (DELETE FROM context_issue WHERE num = $1::bigint RETURNING *),"
+    " a AS (SELECT audit_append($2, $3, '/isms.v1.Context/RemoveIssue', 'issue:I-' || d.num,"
+    " audit_diff(jsonb_build_object('kind', d.kind, 'description', d.description), NULL),"
+    " 'OK') AS seq FROM d)"
+    " SELECT num FROM d, a";
 
 /* Copies a result cell into the call's arena; NULL only when memory ran out. */
 static char *cell(struct isms_call *call, const PGresult *res, int row, int col)
@@ -193,7 +213,7 @@ static void context_update(struct isms_call *call, const ProtobufCMessage *msg)
     const Isms__V1__UpdateContextRequest *in = (const Isms__V1__UpdateContextRequest *)msg;
     struct isms_status st;
     char ver[32];
-    const char *p[6];
+    const char *p[7];
 
     if (isms_context_check_update(in->organization, in->set_organization, in->scope, in->set_scope,
                                   in->expected_version, &st) != ISMS_OK) {
@@ -207,8 +227,9 @@ static void context_update(struct isms_call *call, const ProtobufCMessage *msg)
     p[3] = in->scope;
     p[4] = ver;
     p[5] = isms_call_actor(call);
+    p[6] = isms_call_source(call);
     call->ctx = (void *)in;
-    isms_call_db_or_fail(call, SQL_CONTEXT_UPDATE, 6, p, context_update_done);
+    isms_call_db_or_fail(call, SQL_CONTEXT_UPDATE, 7, p, context_update_done);
 }
 
 static void party_add_done(struct isms_call *call, const PGresult *res,
@@ -249,7 +270,7 @@ static void party_add(struct isms_call *call, const ProtobufCMessage *msg)
     const Isms__V1__AddPartyRequest *in = (const Isms__V1__AddPartyRequest *)msg;
     struct isms_status st;
     const char *kind;
-    const char *p[4];
+    const char *p[5];
 
     if (isms_context_check_party(in->name, in->kind, in->requirements, &kind, &st) != ISMS_OK) {
         isms_call_fail_status(call, &st);
@@ -259,8 +280,9 @@ static void party_add(struct isms_call *call, const ProtobufCMessage *msg)
     p[1] = kind;
     p[2] = in->requirements;
     p[3] = isms_call_actor(call);
+    p[4] = isms_call_source(call);
     call->ctx = (void *)in;
-    isms_call_db_or_fail(call, SQL_PARTY_ADD, 4, p, party_add_done);
+    isms_call_db_or_fail(call, SQL_PARTY_ADD, 5, p, party_add_done);
 }
 
 /* Shared by both removals: zero rows is NOT_FOUND, one row answers with the id. */
@@ -304,7 +326,7 @@ static void party_remove(struct isms_call *call, const ProtobufCMessage *msg)
     struct isms_status st;
     int64_t num;
     char nbuf[32];
-    const char *p[2] = {NULL, in->id};
+    const char *p[4] = {NULL, in->id, isms_call_actor(call), isms_call_source(call)};
 
     if (isms_text_check("id", in->id, 200, 1, &st) != ISMS_OK) {
         isms_call_fail_status(call, &st);
@@ -315,7 +337,7 @@ static void party_remove(struct isms_call *call, const ProtobufCMessage *msg)
         p[0] = nbuf;
     }
     call->ctx = in->id;
-    isms_call_db_or_fail(call, SQL_PARTY_REMOVE, 2, p, party_remove_done);
+    isms_call_db_or_fail(call, SQL_PARTY_REMOVE, 4, p, party_remove_done);
 }
 
 static void issue_add_done(struct isms_call *call, const PGresult *res,
@@ -349,7 +371,7 @@ static void issue_add(struct isms_call *call, const ProtobufCMessage *msg)
     const Isms__V1__AddIssueRequest *in = (const Isms__V1__AddIssueRequest *)msg;
     struct isms_status st;
     const char *kind;
-    const char *p[3];
+    const char *p[4];
 
     if (isms_context_check_issue(in->kind, in->description, &kind, &st) != ISMS_OK) {
         isms_call_fail_status(call, &st);
@@ -358,7 +380,8 @@ static void issue_add(struct isms_call *call, const ProtobufCMessage *msg)
     p[0] = kind;
     p[1] = in->description;
     p[2] = isms_call_actor(call);
-    isms_call_db_or_fail(call, SQL_ISSUE_ADD, 3, p, issue_add_done);
+    p[3] = isms_call_source(call);
+    isms_call_db_or_fail(call, SQL_ISSUE_ADD, 4, p, issue_add_done);
 }
 
 static void issue_remove_done(struct isms_call *call, const PGresult *res,
@@ -373,7 +396,7 @@ static void issue_remove(struct isms_call *call, const ProtobufCMessage *msg)
     struct isms_status st;
     int64_t num;
     char nbuf[32];
-    const char *p[1];
+    const char *p[3];
 
     if (isms_text_check("id", in->id, 200, 1, &st) != ISMS_OK) {
         isms_call_fail_status(call, &st);
@@ -386,15 +409,21 @@ static void issue_remove(struct isms_call *call, const ProtobufCMessage *msg)
     }
     snprintf(nbuf, sizeof(nbuf), "%" PRId64, num);
     p[0] = nbuf;
+    p[1] = isms_call_actor(call);
+    p[2] = isms_call_source(call);
     call->ctx = in->id;
-    isms_call_db_or_fail(call, SQL_ISSUE_REMOVE, 1, p, issue_remove_done);
+    isms_call_db_or_fail(call, SQL_ISSUE_REMOVE, 3, p, issue_remove_done);
 }
 
 enum isms_code isms_context_register(struct isms_server *srv, struct isms_status *st)
 {
     /* Order follows the service declaration in proto/isms/v1/context.proto. */
-    static isms_handler_fn *const handlers[] = {context_get,  context_update, party_add,
-                                                party_remove, issue_add,      issue_remove};
+    static const struct isms_method_spec specs[] = {
+        {context_get, 0, ISMS_ROLES_READ},   {context_update, 0, ISMS_ROLE_MANAGER},
+        {party_add, 0, ISMS_ROLE_MANAGER},   {party_remove, 0, ISMS_ROLE_MANAGER},
+        {issue_add, 0, ISMS_ROLE_MANAGER},   {issue_remove, 0, ISMS_ROLE_MANAGER},
+    };
 
-    return isms_registry_add(&srv->reg, &isms__v1__context__descriptor, handlers, 6, NULL, st);
+    return isms_registry_add(&srv->reg, &isms__v1__context__descriptor, specs,
+                             sizeof(specs) / sizeof(specs[0]), st);
 }

@@ -80,8 +80,11 @@ static void system_info(struct isms_call *call, const ProtobufCMessage *req)
 enum isms_code isms_system_register(struct isms_server *srv, struct isms_status *st)
 {
     /* Order follows the service declaration in proto/isms/v1/system.proto. */
-    static isms_handler_fn *const handlers[] = {system_health, system_info};
-    static const unsigned flags[] = {ISMS_METHOD_PUBLIC, ISMS_METHOD_PUBLIC};
+    static const struct isms_method_spec specs[] = {
+        {system_health, ISMS_METHOD_PUBLIC, 0},
+        {system_info, ISMS_METHOD_PUBLIC, 0},
+    };
 
-    return isms_registry_add(&srv->reg, &isms__v1__system__descriptor, handlers, 2, flags, st);
+    return isms_registry_add(&srv->reg, &isms__v1__system__descriptor, specs,
+                             sizeof(specs) / sizeof(specs[0]), st);
 }

@@ -1,0 +1,75 @@
+/* domain/users/bootstrap.c — `ismsd --bootstrap-admin NAME`: creates the first administrator
+ * before the server ever listens. Blocking libpq is fine here: it runs instead of the loop. */
+#include "domain/users/bootstrap.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+#include <sodium.h>
+
+#include "auth/password.h"
+#include "domain/users/users.h"
+
+static const char SQL_BOOTSTRAP[] =
+    "WITH u AS (INSERT INTO app_user (name, display_name, roles, password_hash,"
+    "  must_change_password) VALUES ($1, $1, '{admin,isms_manager}', $2, $3::boolean)"
+    "  ON CONFLICT (name) DO NOTHING RETURNING name),"
+    " a AS (SELECT audit_append('ismsd', 'local', 'bootstrap-admin', 'user:' || name,"
+    "  '{\"roles\":{\"after\":[\"admin\",\"isms_manager\"]}}', 'OK') FROM u)"
+    " SELECT (SELECT count(*) FROM u), (SELECT count(*) FROM a)";
+
+enum isms_code isms_users_bootstrap(const char *conninfo, const char *name, FILE *in,
+                                    char *generated, size_t n, struct isms_status *st)
+{
+    char password[ISMS_PASSWORD_MAX + 2] = "";
+    char hash[ISMS_PASSWORD_HASH_MAX];
+    const char *p[3];
+    PGconn *pg;
+    PGresult *r;
+    int made = 0;
+    enum isms_code rc = ISMS_OK;
+
+    generated[0] = '\0';
+    if (isms_user_name_check(name, st) != ISMS_OK)
+        return st->code;
+    if (!isatty(fileno(in)) && fgets(password, sizeof(password), in) != NULL)
+        password[strcspn(password, "\r\n")] = '\0';
+    if (password[0] == '\0') {
+        isms_password_generate(password);
+        if (n > strlen(password))
+            memcpy(generated, password, strlen(password) + 1);
+        made = 1;
+    } else if (isms_password_check(name, password, st) != ISMS_OK) {
+        sodium_memzero(password, sizeof(password));
+        return st->code;
+    }
+    rc = isms_password_hash_now(password, hash, st);
+    sodium_memzero(password, sizeof(password));
+    if (rc != ISMS_OK)
+        return rc;
+    pg = PQconnectdb(conninfo);
+    if (PQstatus(pg) != CONNECTION_OK) {
+        PQfinish(pg);
+        return isms_status_set(st, ISMS_UNAVAILABLE, "could not connect to the database");
+    }
+    p[0] = name;
+    p[1] = hash;
+    p[2] = made ? "true" : "false";
+    r = PQexecParams(pg, SQL_BOOTSTRAP, 3, NULL, p, NULL, NULL, 0);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK)
+        rc = isms_status_set(st, ISMS_INTERNAL, "could not create the user: %s",
+                             PQresultErrorMessage(r));
+    else if (strcmp(PQgetvalue(r, 0, 0), "0") == 0)
+        rc = isms_status_set(st, ISMS_ALREADY_EXISTS,
+                             "user \"%s\" already exists; an admin can reset its password "
+                             "with ismsctl user reset-password",
+                             name);
+    PQclear(r);
+    PQfinish(pg);
+    sodium_memzero(hash, sizeof(hash));
+    if (rc != ISMS_OK)
+        generated[0] = '\0';
+    return rc;
+}
