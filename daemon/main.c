@@ -172,8 +172,7 @@ static int bootstrap(void)
     char pw[64];
     char q[300];
 
-    if (isms_users_bootstrap(D.cfg.db, D.bootstrap_admin, stdin, pw, sizeof(pw), &st) !=
-        ISMS_OK) {
+    if (isms_users_bootstrap(D.cfg.db, D.bootstrap_admin, stdin, pw, sizeof(pw), &st) != ISMS_OK) {
         isms_log_error("could not create the first admin", "error=%s",
                        isms_log_quote(q, sizeof(q), st.msg));
         fprintf(stderr, "ismsd: %s\n", st.msg);
@@ -299,8 +298,7 @@ int main(int argc, char **argv)
 
     signal(SIGPIPE, SIG_IGN);
     isms_log_init(ISMS_LOG_INFO);
-    if (isms_config_load(&D.cfg, argc, argv, environ, extra_flag, NULL, &action, &st) !=
-        ISMS_OK) {
+    if (isms_config_load(&D.cfg, argc, argv, environ, extra_flag, NULL, &action, &st) != ISMS_OK) {
         fprintf(stderr, "ismsd: %s\n", st.msg);
         return 2;
     }

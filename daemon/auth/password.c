@@ -63,14 +63,13 @@ enum isms_code isms_password_check(const char *user, const char *password, struc
     size_t n = password != NULL ? strlen(password) : 0;
 
     if (n > ISMS_PASSWORD_MAX)
-        return isms_status_set(st, ISMS_INVALID_ARGUMENT,
-                               "password is too long (at most %d bytes)", ISMS_PASSWORD_MAX);
+        return isms_status_set(st, ISMS_INVALID_ARGUMENT, "password is too long (at most %d bytes)",
+                               ISMS_PASSWORD_MAX);
     if (!isms_utf8_valid(password != NULL ? password : "", n))
         return isms_status_set(st, ISMS_INVALID_ARGUMENT, "password is not valid UTF-8");
     if (isms_utf8_len(password != NULL ? password : "") < ISMS_PASSWORD_MIN)
         return isms_status_set(st, ISMS_INVALID_ARGUMENT,
-                               "password is too short (at least %d characters)",
-                               ISMS_PASSWORD_MIN);
+                               "password is too short (at least %d characters)", ISMS_PASSWORD_MIN);
     if (user != NULL && strlen(user) >= 3 && contains_ci(password, user))
         return isms_status_set(st, ISMS_INVALID_ARGUMENT,
                                "password must not contain the user name");
@@ -120,9 +119,8 @@ static void work_done(uv_work_t *req, int status)
     free(w);
 }
 
-static enum isms_code submit(uv_loop_t *loop, int is_verify, const char *password,
-                             const char *hash, isms_password_cb *cb, void *arg,
-                             struct isms_status *st)
+static enum isms_code submit(uv_loop_t *loop, int is_verify, const char *password, const char *hash,
+                             isms_password_cb *cb, void *arg, struct isms_status *st)
 {
     struct pw_work *w;
     size_t n = strlen(password);

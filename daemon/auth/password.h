@@ -9,8 +9,8 @@
 
 #include "core/status.h"
 
-#define ISMS_PASSWORD_MIN 12
-#define ISMS_PASSWORD_MAX 1024
+#define ISMS_PASSWORD_MIN      12
+#define ISMS_PASSWORD_MAX      1024
 #define ISMS_PASSWORD_HASH_MAX 128 /* crypto_pwhash_STRBYTES */
 
 /* Policy: at least ISMS_PASSWORD_MIN characters, at most ISMS_PASSWORD_MAX bytes, valid UTF-8,

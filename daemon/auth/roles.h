@@ -8,12 +8,12 @@
 #include "core/status.h"
 
 enum isms_role {
-    ISMS_ROLE_ADMIN = 1u << 0,        /* users, configuration */
-    ISMS_ROLE_MANAGER = 1u << 1,      /* isms_manager: everything in the ISMS */
-    ISMS_ROLE_RISK_OWNER = 1u << 2,   /* edits and accepts the risks they own */
-    ISMS_ROLE_AUDITOR = 1u << 3,      /* reads everything, writes audits and findings */
-    ISMS_ROLE_CONTRIBUTOR = 1u << 4,  /* updates tasks, KPIs, evidence assigned to them */
-    ISMS_ROLE_VIEWER = 1u << 5,       /* read only */
+    ISMS_ROLE_ADMIN = 1u << 0,       /* users, configuration */
+    ISMS_ROLE_MANAGER = 1u << 1,     /* isms_manager: everything in the ISMS */
+    ISMS_ROLE_RISK_OWNER = 1u << 2,  /* edits and accepts the risks they own */
+    ISMS_ROLE_AUDITOR = 1u << 3,     /* reads everything, writes audits and findings */
+    ISMS_ROLE_CONTRIBUTOR = 1u << 4, /* updates tasks, KPIs, evidence assigned to them */
+    ISMS_ROLE_VIEWER = 1u << 5,      /* read only */
 };
 
 #define ISMS_ROLES_ALL 0x3Fu
@@ -27,8 +27,8 @@ const char *isms_role_name(unsigned role);
 unsigned isms_role_parse(const char *name);
 
 /* Parses a list of names into a mask. Errors: INVALID_ARGUMENT naming the unknown role. */
-ISMS_MUSTCHECK enum isms_code isms_roles_parse(const char *const *names, size_t n,
-                                               unsigned *mask, struct isms_status *st);
+ISMS_MUSTCHECK enum isms_code isms_roles_parse(const char *const *names, size_t n, unsigned *mask,
+                                               struct isms_status *st);
 
 /* Writes the mask as a PostgreSQL text[] literal, e.g. {admin,viewer}. */
 void isms_roles_pg_array(unsigned mask, char *out, size_t n);

@@ -140,8 +140,7 @@ static void lookup_done(struct isms_call *call, const PGresult *res, const struc
         isms_call_fail(call, ISMS_UNAUTHENTICATED, "account is disabled");
         return;
     }
-    snprintf(call->principal.user, sizeof(call->principal.user), "%s",
-             isms_db_value(res, 0, 0));
+    snprintf(call->principal.user, sizeof(call->principal.user), "%s", isms_db_value(res, 0, 0));
     roles = isms_roles_from_pg_array(isms_db_value(res, 0, 4));
     token_roles = isms_db_value(res, 0, 6);
     call->principal.token_num = isms_db_int64(res, 0, 1);
@@ -163,8 +162,9 @@ static void lookup_done(struct isms_call *call, const PGresult *res, const struc
         char need[96];
 
         isms_roles_pg_array(m->roles, need, sizeof(need));
-        isms_status_set(&deny, ISMS_PERMISSION_DENIED, "user \"%s\" may not call %s (needs one of %s)",
-                        call->principal.user, m->name, need);
+        isms_status_set(&deny, ISMS_PERMISSION_DENIED,
+                        "user \"%s\" may not call %s (needs one of %s)", call->principal.user,
+                        m->name, need);
         isms_auth_deny(call, &deny, "");
         return;
     }

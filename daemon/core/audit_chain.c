@@ -13,8 +13,8 @@ static int put_field(EVP_MD_CTX *ctx, const char *s)
     size_t n = s != NULL ? strlen(s) : 0;
     int w = snprintf(len, sizeof(len), "%zu:", n);
 
-    return EVP_DigestUpdate(ctx, len, (size_t)w) == 1 && EVP_DigestUpdate(ctx, s ? s : "", n) == 1 &&
-           EVP_DigestUpdate(ctx, ",", 1) == 1;
+    return EVP_DigestUpdate(ctx, len, (size_t)w) == 1 &&
+           EVP_DigestUpdate(ctx, s ? s : "", n) == 1 && EVP_DigestUpdate(ctx, ",", 1) == 1;
 }
 
 enum isms_code isms_audit_hash(const uint8_t prev[ISMS_AUDIT_HASH_BYTES],
@@ -64,8 +64,9 @@ int isms_audit_verifier_add(struct isms_audit_verifier *v, const struct isms_aud
     if (r->seq != v->last_seq + 1) {
         char msg[120];
 
-        snprintf(msg, sizeof(msg), "expected record %" PRId64 " but found %" PRId64
-                 " (records missing or inserted)", v->last_seq + 1, r->seq);
+        snprintf(msg, sizeof(msg),
+                 "expected record %" PRId64 " but found %" PRId64 " (records missing or inserted)",
+                 v->last_seq + 1, r->seq);
         return broken(v, r->seq < v->last_seq + 1 ? r->seq : v->last_seq + 1, msg);
     }
     if (memcmp(r->prev_hash, v->last_hash, ISMS_AUDIT_HASH_BYTES) != 0)

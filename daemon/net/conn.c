@@ -422,8 +422,7 @@ static void on_connection(uv_stream_t *server, int status)
     c = calloc(1, sizeof(*c));
     if (c == NULL)
         return;
-    if (isms_frame_reader_init(&c->rd, READ_BUF_INITIAL, initial_max_frame(net), &st) !=
-        ISMS_OK) {
+    if (isms_frame_reader_init(&c->rd, READ_BUF_INITIAL, initial_max_frame(net), &st) != ISMS_OK) {
         free(c);
         return;
     }

@@ -27,8 +27,8 @@ struct isms_net_limits {
     uint32_t max_conns_per_addr; /* 0 = no per-address cap */
     uint32_t max_inflight;
     uint32_t idle_timeout_s;
-    uint32_t login_timeout_s;    /* 0 = connections need not authenticate */
-    uint32_t frame_timeout_s;    /* a started frame must complete within this */
+    uint32_t login_timeout_s; /* 0 = connections need not authenticate */
+    uint32_t frame_timeout_s; /* a started frame must complete within this */
     size_t max_frame_bytes;
     size_t preauth_max_frame_bytes;
     size_t output_hard_bytes;

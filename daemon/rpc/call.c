@@ -61,6 +61,11 @@ static void on_timer_closed(uv_handle_t *h)
     free(h->data);
 }
 
+static void on_pace_closed(uv_handle_t *h)
+{
+    free(h);
+}
+
 /* Frees the call: its frame is done, its arena gone. Never called twice. */
 static void release(struct isms_call *call)
 {
@@ -76,6 +81,11 @@ static void release(struct isms_call *call)
     srv->calls_in_flight--;
     isms_conn_frame_done(call->conn);
     isms_arena_cleanup(&call->arena);
+    if (call->pace != NULL) {
+        uv_timer_stop(call->pace);
+        uv_close((uv_handle_t *)call->pace, on_pace_closed);
+        call->pace = NULL;
+    }
     if (call->has_deadline) {
         uv_timer_stop(&call->deadline);
         uv_close((uv_handle_t *)&call->deadline, on_timer_closed);
@@ -154,6 +164,42 @@ enum isms_code isms_call_send_more(struct isms_call *call, const ProtobufCMessag
     free(r.body.data);
     isms_conn_send(call->conn, buf, ISMS_FRAME_HEADER_BYTES + total);
     return ISMS_OK;
+}
+
+static void on_pace(uv_timer_t *t)
+{
+    struct isms_call *call = t->data;
+
+    if (call->state != ISMS_CALL_RUNNING)
+        return;
+    if (isms_conn_is_closing(call->conn)) {
+        isms_call_fail(call, ISMS_UNAVAILABLE, "connection closed");
+        return;
+    }
+    if (isms_conn_pending_output(call->conn) > call->pace_below)
+        return; /* the repeating timer checks again */
+    uv_timer_stop(t);
+    call->pace_cb(call);
+}
+
+void isms_call_after_drain(struct isms_call *call, size_t below, isms_call_resume_cb *cb)
+{
+    if (isms_conn_pending_output(call->conn) <= below) {
+        cb(call);
+        return;
+    }
+    if (call->pace == NULL) {
+        call->pace = malloc(sizeof(*call->pace));
+        if (call->pace == NULL) {
+            isms_call_fail(call, ISMS_RESOURCE_EXHAUSTED, "out of memory");
+            return;
+        }
+        uv_timer_init(call->srv->loop, call->pace);
+        call->pace->data = call;
+    }
+    call->pace_cb = cb;
+    call->pace_below = below;
+    uv_timer_start(call->pace, on_pace, 5, 5);
 }
 
 size_t isms_call_pending_output(const struct isms_call *call)

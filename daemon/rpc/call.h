@@ -27,8 +27,8 @@ typedef void isms_call_db_cb(struct isms_call *call, const PGresult *res,
 /* Who made the call, once auth/ has checked the credentials. */
 struct isms_principal {
     char user[72];
-    unsigned roles;        /* effective: the user's roles, narrowed by an API token's */
-    int64_t token_num;     /* API token number, 0 for an interactive session */
+    unsigned roles;    /* effective: the user's roles, narrowed by an API token's */
+    int64_t token_num; /* API token number, 0 for an interactive session */
     char token_name[72];
     int is_authenticated;
 };
@@ -54,8 +54,11 @@ struct isms_call {
     struct isms_db_job *job; /* the statement in progress, if any */
     isms_call_db_cb *db_cb;
     uint64_t start_ns;
-    void *ctx; /* handler state, in the arena */
+    void *ctx;              /* handler state, in the arena */
     unsigned pending_async; /* non-database work in flight (isms_call_hold) */
+    uv_timer_t *pace;       /* heap; streams waiting for output to drain */
+    void (*pace_cb)(struct isms_call *call);
+    size_t pace_below;
     struct isms_principal principal;
 };
 
@@ -76,12 +79,16 @@ void isms_call_fail_status(struct isms_call *call, const struct isms_status *st)
 /* Sends one message of a server stream (`more = true`); the stream ends with
  * isms_call_finish() or isms_call_fail(). Errors: RESOURCE_EXHAUSTED (the message does not
  * fit the call's memory), UNAVAILABLE (the connection is gone; finish the call). */
-ISMS_MUSTCHECK enum isms_code isms_call_send_more(struct isms_call *call,
-                                                  const ProtobufCMessage *msg,
-                                                  struct isms_status *st);
+ISMS_MUSTCHECK enum isms_code
+isms_call_send_more(struct isms_call *call, const ProtobufCMessage *msg, struct isms_status *st);
 
 /* Bytes queued on the call's connection and not yet written (streams pace themselves). */
 size_t isms_call_pending_output(const struct isms_call *call);
+
+/* Runs `cb` once the connection's pending output is at most `below` bytes (now, if it already
+ * is), so a long stream never outruns its reader. Not run if the call is answered first. */
+typedef void isms_call_resume_cb(struct isms_call *call);
+void isms_call_after_drain(struct isms_call *call, size_t below, isms_call_resume_cb *cb);
 
 /* Marks non-database asynchronous work (e.g. password hashing) as started for the call, so a
  * deadline that answers the call meanwhile does not free it. */

@@ -16,7 +16,7 @@ struct isms_call;
 typedef void isms_handler_fn(struct isms_call *call, const ProtobufCMessage *req);
 
 enum isms_method_flags {
-    ISMS_METHOD_PUBLIC = 1 << 0, /* allowed before login, no credentials checked */
+    ISMS_METHOD_PUBLIC = 1 << 0,       /* allowed before login, no credentials checked */
     ISMS_METHOD_ANY_PASSWORD = 1 << 1, /* allowed while a password change is pending */
 };
 

@@ -33,7 +33,7 @@ static const char SQL_LOGIN_OK[] =
     " t AS (DELETE FROM login_throttle WHERE key IN ('user:' || $2, 'addr:' || $4)),"
     " a AS (SELECT audit_append($2, $4, '/isms.v1.Auth/Login', 'user:' || $2, '{}', 'OK'))"
     " SELECT " ISMS_USER_COLS ", " ISMS_SQL_TS("s.expires_at") ", u.must_change_password"
-    " FROM s, u, a";
+                                                               " FROM s, u, a";
 
 /* Each failure counts per user and per address; from the 5th, a lock of 2^(n-5) s, at most
  * 15 min. Failures older than an hour start counting again. */
@@ -73,9 +73,10 @@ static const char SQL_PW_SET[] =
     "  '{\"password\":\"changed\"}', 'OK'))"
     " SELECT count(*) FROM u, a";
 
-#define TOKEN_COLS                                                                               \
-    "t.num, t.owner, t.name, t.roles::text, " ISMS_SQL_TS("t.created_at") ", " ISMS_SQL_TS(      \
-        "t.expires_at") ", coalesce(" ISMS_SQL_TS("t.last_used_at") ", ''), t.revoked_at IS NOT NULL"
+#define TOKEN_COLS                                                                                 \
+    "t.num, t.owner, t.name, t.roles::text, " ISMS_SQL_TS("t.created_at") ", " ISMS_SQL_TS(        \
+        "t.expires_at") ", coalesce(" ISMS_SQL_TS("t.last_used_at") ", ''), t.revoked_at IS NOT "  \
+                                                                    "NULL"
 
 static const char SQL_TOKEN_CREATE[] =
     "WITH t AS (INSERT INTO api_token (owner, name, roles, expires_at)"
@@ -128,8 +129,7 @@ static void login_fail(struct isms_call *call)
     isms_call_db_or_fail(call, SQL_LOGIN_FAIL, 2, p, login_fail_done);
 }
 
-static void login_ok_done(struct isms_call *call, const PGresult *res,
-                          const struct isms_status *st)
+static void login_ok_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
 {
     struct login_ctx *x = call->ctx;
     Isms__V1__LoginResponse *r;
@@ -201,8 +201,8 @@ static void login_prep_done(struct isms_call *call, const PGresult *res,
     if (strcmp(isms_db_value(res, 0, 2), "active") != 0)
         hash = "";
     isms_call_hold(call);
-    if (isms_password_verify(call->srv->loop, x->in->password, hash, login_verified, call,
-                             &err) != ISMS_OK) {
+    if (isms_password_verify(call->srv->loop, x->in->password, hash, login_verified, call, &err) !=
+        ISMS_OK) {
         isms_call_unhold(call);
         isms_call_fail_status(call, &err);
     }
@@ -271,8 +271,8 @@ static void whoami_done(struct isms_call *call, const PGresult *res, const struc
         return;
     }
     u = isms_user_from_row(&call->arena, res, 0, 0);
-    if (u == NULL || !isms_roles_to_repeated(&call->arena, call->principal.roles, &u->roles,
-                                             &u->n_roles)) {
+    if (u == NULL ||
+        !isms_roles_to_repeated(&call->arena, call->principal.roles, &u->roles, &u->n_roles)) {
         isms_call_fail(call, ISMS_RESOURCE_EXHAUSTED, "out of memory");
         return;
     }
@@ -465,8 +465,7 @@ static void auth_create_token(struct isms_call *call, const ProtobufCMessage *ms
         return;
     }
     if (in->n_roles > 0) {
-        if (isms_roles_parse((const char *const *)in->roles, in->n_roles, &roles, &st) !=
-            ISMS_OK) {
+        if (isms_roles_parse((const char *const *)in->roles, in->n_roles, &roles, &st) != ISMS_OK) {
             isms_call_fail_status(call, &st);
             return;
         }
@@ -477,8 +476,8 @@ static void auth_create_token(struct isms_call *call, const ProtobufCMessage *ms
         }
     }
     if (in->expires_in_days > 730) {
-        isms_call_fail(call, ISMS_INVALID_ARGUMENT,
-                       "expires_in_days must be at most 730, got %u", in->expires_in_days);
+        isms_call_fail(call, ISMS_INVALID_ARGUMENT, "expires_in_days must be at most 730, got %u",
+                       in->expires_in_days);
         return;
     }
     isms_roles_pg_array(roles, roles_lit, sizeof(roles_lit));

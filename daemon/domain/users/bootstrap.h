@@ -11,8 +11,8 @@
  * from `in` when it is not a terminal; otherwise (or if the line is empty) a one-time password
  * is generated, copied to `generated` (size `n`), and must be changed at first login.
  * Errors: INVALID_ARGUMENT (name, password policy), ALREADY_EXISTS, UNAVAILABLE, INTERNAL. */
-ISMS_MUSTCHECK enum isms_code isms_users_bootstrap(const char *conninfo, const char *name,
-                                                   FILE *in, char *generated, size_t n,
+ISMS_MUSTCHECK enum isms_code isms_users_bootstrap(const char *conninfo, const char *name, FILE *in,
+                                                   char *generated, size_t n,
                                                    struct isms_status *st);
 
 #endif

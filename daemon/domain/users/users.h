@@ -13,13 +13,14 @@ struct isms_call;
 struct isms_arena;
 
 /* Columns every user query returns first, in this order (8 columns). */
-#define ISMS_USER_COLS                                                                           \
-    "u.name, u.display_name, u.email, u.roles::text, u.status, " ISMS_SQL_TS("u.created_at")     \
-    ", coalesce(" ISMS_SQL_TS("u.last_login_at") ", ''), u.version"
+#define ISMS_USER_COLS                                                                             \
+    "u.name, u.display_name, u.email, u.roles::text, u.status, " ISMS_SQL_TS(                      \
+        "u.created_at") ", coalesce(" ISMS_SQL_TS("u.last_login_at") ", ''), u.version"
 #define ISMS_USER_NCOLS 8
 
 /* Builds a User from the ISMS_USER_COLS at `col0` of `row`; NULL when memory ran out. */
-Isms__V1__UserAccount *isms_user_from_row(struct isms_arena *a, const PGresult *res, int row, int col0);
+Isms__V1__UserAccount *isms_user_from_row(struct isms_arena *a, const PGresult *res, int row,
+                                          int col0);
 
 /* Fills `msg->roles` from a role mask; returns 0 when memory ran out. */
 int isms_roles_to_repeated(struct isms_arena *a, unsigned mask, char ***out, size_t *n);

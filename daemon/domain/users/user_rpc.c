@@ -1,0 +1,499 @@
+/* domain/users/user_rpc.c — isms.v1.User: account administration. Each mutation is one
+ * statement that changes the row and appends its audit record; at least one active admin
+ * always remains. */
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "auth/password.h"
+#include "auth/roles.h"
+#include "auth/session.h"
+#include "core/text.h"
+#include "db/pool.h"
+#include "domain/users/users.h"
+#include "rpc/call.h"
+#include "rpc/registry.h"
+#include "rpc/server.h"
+
+#define USER_JSON(t)                                                                               \
+    "jsonb_build_object('display_name', " t ".display_name, 'email', " t ".email, 'roles', " t     \
+    ".roles, 'status', " t ".status)"
+
+static const char SQL_USER_CREATE[] =
+    "WITH u AS (INSERT INTO app_user (name, display_name, email, roles, password_hash,"
+    "  must_change_password) VALUES ($1, $2, $3, $4::text[], $5, $6::boolean) RETURNING *),"
+    " a AS (SELECT audit_append($7, $8, '/isms.v1.User/Create', 'user:' || u.name,"
+    "  audit_diff(NULL, " USER_JSON("u") "), 'OK') FROM u)"
+                                         " SELECT " ISMS_USER_COLS " FROM u, a";
+
+static const char SQL_USER_LIST[] = "SELECT " ISMS_USER_COLS " FROM app_user u ORDER BY u.name";
+
+static const char SQL_USER_GET[] = "SELECT " ISMS_USER_COLS " FROM app_user u WHERE u.name = $1";
+
+/* $1 name, $2 expected version, $3..$10 set flags and values, $11 actor, $12 source. The last
+ * active admin cannot be disabled or lose the admin role. */
+static const char SQL_USER_UPDATE[] =
+    "WITH old AS (SELECT * FROM app_user WHERE name = $1 FOR UPDATE),"
+    " new AS (SELECT old.name,"
+    "  CASE WHEN $3::boolean THEN $4 ELSE old.display_name END AS display_name,"
+    "  CASE WHEN $5::boolean THEN $6 ELSE old.email END AS email,"
+    "  CASE WHEN $7::boolean THEN $8::text[] ELSE old.roles END AS roles,"
+    "  CASE WHEN $9::boolean THEN $10 ELSE old.status END AS status FROM old),"
+    " admins AS (SELECT count(*) AS n FROM app_user WHERE status = 'active'"
+    "  AND 'admin' = ANY (roles) AND name <> $1),"
+    " keeps AS (SELECT (SELECT n FROM admins) + (SELECT count(*) FROM new"
+    "  WHERE status = 'active' AND 'admin' = ANY (roles)) > 0 AS ok),"
+    " u AS (UPDATE app_user x SET display_name = new.display_name, email = new.email,"
+    "  roles = new.roles, status = new.status, version = x.version + 1, updated_at = now()"
+    "  FROM new, keeps WHERE x.name = new.name AND keeps.ok"
+    "  AND ($2::bigint = 0 OR x.version = $2::bigint) RETURNING x.*),"
+    " s AS (UPDATE auth_session SET revoked_at = now() WHERE user_name IN"
+    "  (SELECT name FROM u WHERE status = 'disabled') AND revoked_at IS NULL),"
+    " a AS (SELECT audit_append($11, $12, '/isms.v1.User/Update', 'user:' || u.name,"
+    "  audit_diff(" USER_JSON("old") ", " USER_JSON(
+        "u") "), 'OK') FROM u, old)"
+             " SELECT " ISMS_USER_COLS ", (SELECT count(*) FROM old), (SELECT ok FROM keeps)"
+             " FROM (SELECT 1) one LEFT JOIN (u CROSS JOIN a) ON true";
+
+static const char SQL_USER_RESET[] =
+    "WITH u AS (UPDATE app_user SET password_hash = $2, must_change_password = $3::boolean,"
+    "  version = version + 1, updated_at = now() WHERE name = $1 RETURNING name),"
+    " s AS (UPDATE auth_session SET revoked_at = now() WHERE user_name IN (SELECT name FROM u)"
+    "  AND token_num IS NULL AND revoked_at IS NULL),"
+    " a AS (SELECT audit_append($4, $5, '/isms.v1.User/ResetPassword', 'user:' || u.name,"
+    "  '{\"password\":\"reset\"}', 'OK') FROM u)"
+    " SELECT count(*) FROM u, a";
+
+static const char SQL_USER_REVOKE[] =
+    "WITH s AS (UPDATE auth_session SET revoked_at = now() WHERE user_name = $1"
+    "  AND token_num IS NULL AND revoked_at IS NULL RETURNING 1),"
+    " a AS (SELECT audit_append($2, $3, '/isms.v1.User/RevokeSessions', 'user:' || $1,"
+    "  jsonb_build_object('sessions_revoked', (SELECT count(*) FROM s))::text, 'OK'))"
+    " SELECT (SELECT count(*) FROM s), (SELECT count(*) FROM a),"
+    " EXISTS (SELECT 1 FROM app_user WHERE name = $1)";
+
+static void fail_oom(struct isms_call *call)
+{
+    isms_call_fail(call, ISMS_RESOURCE_EXHAUSTED, "out of memory");
+}
+
+/* Checks the roles list of a request: known names, at least one. */
+static enum isms_code parse_roles(char **names, size_t n, unsigned *mask, struct isms_status *st)
+{
+    if (n == 0)
+        return isms_status_set(st, ISMS_INVALID_ARGUMENT, "a user needs at least one role");
+    return isms_roles_parse((const char *const *)names, n, mask, st);
+}
+
+static enum isms_code check_email(const char *email, struct isms_status *st)
+{
+    if (isms_text_check("email", email, 254, 0, st) != ISMS_OK)
+        return st->code;
+    if (email != NULL && email[0] != '\0' &&
+        (strchr(email, '@') == NULL || strchr(email, ' ') != NULL))
+        return isms_status_set(st, ISMS_INVALID_ARGUMENT,
+                               "email \"%s\" is not an address like name@example.org", email);
+    return ISMS_OK;
+}
+
+/* ---- Create ------------------------------------------------------------------------------- */
+
+struct create_ctx {
+    const Isms__V1__CreateUserRequest *in;
+    char roles[128];
+    char password[ISMS_PASSWORD_MAX + 1]; /* only when generated; wiped after use */
+    int is_generated;
+};
+
+static void create_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
+{
+    struct create_ctx *x = call->ctx;
+    Isms__V1__CreateUserResponse *r;
+
+    if (st->code == ISMS_ALREADY_EXISTS) {
+        isms_call_fail(call, ISMS_ALREADY_EXISTS, "user \"%s\" already exists", x->in->name);
+        return;
+    }
+    if (st->code != ISMS_OK) {
+        isms_call_fail_status(call, st);
+        return;
+    }
+    r = isms_arena_calloc(&call->arena, sizeof(*r));
+    if (r == NULL) {
+        fail_oom(call);
+        return;
+    }
+    isms__v1__create_user_response__init(r);
+    r->user = isms_user_from_row(&call->arena, res, 0, 0);
+    r->initial_password = x->is_generated ? x->password : (char *)"";
+    if (r->user == NULL) {
+        fail_oom(call);
+        return;
+    }
+    isms_call_finish(call, &r->base);
+    sodium_memzero(x->password, sizeof(x->password));
+}
+
+static void create_hashed(void *arg, int ok, const char *hash)
+{
+    struct isms_call *call = arg;
+    struct create_ctx *x;
+    const char *p[8];
+
+    if (!isms_call_unhold(call))
+        return;
+    x = call->ctx;
+    if (!ok) {
+        isms_call_fail(call, ISMS_RESOURCE_EXHAUSTED, "could not hash the password");
+        return;
+    }
+    p[0] = x->in->name;
+    p[1] = x->in->display_name;
+    p[2] = x->in->email;
+    p[3] = x->roles;
+    p[4] = hash;
+    p[5] = x->is_generated ? "true" : "false";
+    p[6] = isms_call_actor(call);
+    p[7] = isms_call_source(call);
+    isms_call_db_or_fail(call, SQL_USER_CREATE, 8, p, create_done);
+}
+
+static void user_create(struct isms_call *call, const ProtobufCMessage *msg)
+{
+    const Isms__V1__CreateUserRequest *in = (const Isms__V1__CreateUserRequest *)msg;
+    struct create_ctx *x = isms_arena_calloc(&call->arena, sizeof(*x));
+    struct isms_status st;
+    unsigned roles;
+    const char *pw = in->password;
+
+    if (x == NULL) {
+        fail_oom(call);
+        return;
+    }
+    if (isms_user_name_check(in->name, &st) != ISMS_OK ||
+        isms_text_check("display name", in->display_name, 200, 0, &st) != ISMS_OK ||
+        check_email(in->email, &st) != ISMS_OK ||
+        parse_roles(in->roles, in->n_roles, &roles, &st) != ISMS_OK) {
+        isms_call_fail_status(call, &st);
+        return;
+    }
+    if (pw == NULL || pw[0] == '\0') {
+        isms_password_generate(x->password);
+        x->is_generated = 1;
+        pw = x->password;
+    } else if (isms_password_check(in->name, pw, &st) != ISMS_OK) {
+        isms_call_fail_status(call, &st);
+        return;
+    }
+    isms_roles_pg_array(roles, x->roles, sizeof(x->roles));
+    x->in = in;
+    call->ctx = x;
+    isms_call_hold(call);
+    if (isms_password_hash(call->srv->loop, pw, create_hashed, call, &st) != ISMS_OK) {
+        isms_call_unhold(call);
+        isms_call_fail_status(call, &st);
+    }
+}
+
+/* ---- List, Get ---------------------------------------------------------------------------- */
+
+static void list_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
+{
+    Isms__V1__ListUsersResponse *r;
+    int n;
+
+    if (st->code != ISMS_OK) {
+        isms_call_fail_status(call, st);
+        return;
+    }
+    n = PQntuples(res);
+    r = isms_arena_calloc(&call->arena, sizeof(*r));
+    if (r == NULL) {
+        fail_oom(call);
+        return;
+    }
+    isms__v1__list_users_response__init(r);
+    r->users = isms_arena_calloc(&call->arena, sizeof(*r->users) * (size_t)(n + 1));
+    if (r->users == NULL) {
+        fail_oom(call);
+        return;
+    }
+    for (int i = 0; i < n; i++)
+        if ((r->users[i] = isms_user_from_row(&call->arena, res, i, 0)) == NULL) {
+            fail_oom(call);
+            return;
+        }
+    r->n_users = (size_t)n;
+    isms_call_finish(call, &r->base);
+}
+
+static void user_list(struct isms_call *call, const ProtobufCMessage *msg)
+{
+    (void)msg;
+    isms_call_db_or_fail(call, SQL_USER_LIST, 0, NULL, list_done);
+}
+
+static void get_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
+{
+    Isms__V1__UserAccount *u;
+
+    if (st->code != ISMS_OK) {
+        isms_call_fail_status(call, st);
+        return;
+    }
+    if (PQntuples(res) != 1) {
+        isms_call_fail(call, ISMS_NOT_FOUND, "user \"%s\" does not exist", (const char *)call->ctx);
+        return;
+    }
+    u = isms_user_from_row(&call->arena, res, 0, 0);
+    if (u == NULL) {
+        fail_oom(call);
+        return;
+    }
+    isms_call_finish(call, &u->base);
+}
+
+static int may_read_users(const struct isms_call *call)
+{
+    return (call->principal.roles & (ISMS_ROLE_ADMIN | ISMS_ROLE_MANAGER | ISMS_ROLE_AUDITOR)) != 0;
+}
+
+static void user_get(struct isms_call *call, const ProtobufCMessage *msg)
+{
+    const Isms__V1__GetUserRequest *in = (const Isms__V1__GetUserRequest *)msg;
+    struct isms_status st;
+    const char *name = in->name;
+
+    if (isms_text_check("name", name, 64, 1, &st) != ISMS_OK) {
+        isms_call_fail_status(call, &st);
+        return;
+    }
+    if (strcmp(name, call->principal.user) != 0 && !may_read_users(call)) {
+        isms_status_set(&st, ISMS_PERMISSION_DENIED,
+                        "only admin, isms_manager and auditor may read other users");
+        isms_auth_deny(call, &st, "");
+        return;
+    }
+    call->ctx = (void *)name;
+    isms_call_db_or_fail(call, SQL_USER_GET, 1, &name, get_done);
+}
+
+/* ---- Update ------------------------------------------------------------------------------- */
+
+static void update_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
+{
+    const Isms__V1__UpdateUserRequest *in = call->ctx;
+    Isms__V1__UserAccount *u;
+
+    if (st->code != ISMS_OK) {
+        isms_call_fail_status(call, st);
+        return;
+    }
+    if (isms_db_int64(res, 0, ISMS_USER_NCOLS) == 0) {
+        isms_call_fail(call, ISMS_NOT_FOUND, "user \"%s\" does not exist", in->name);
+        return;
+    }
+    if (strcmp(isms_db_value(res, 0, ISMS_USER_NCOLS + 1), "t") != 0) {
+        isms_call_fail(call, ISMS_FAILED_PRECONDITION,
+                       "at least one active admin must remain; grant admin to someone else "
+                       "first");
+        return;
+    }
+    if (PQgetisnull(res, 0, 0)) {
+        isms_call_fail(call, ISMS_ABORTED,
+                       "user \"%s\" was changed by someone else: version %lld is stale; show "
+                       "it again and retry",
+                       in->name, (long long)in->expected_version);
+        return;
+    }
+    u = isms_user_from_row(&call->arena, res, 0, 0);
+    if (u == NULL) {
+        fail_oom(call);
+        return;
+    }
+    isms_call_finish(call, &u->base);
+}
+
+static void user_update(struct isms_call *call, const ProtobufCMessage *msg)
+{
+    const Isms__V1__UpdateUserRequest *in = (const Isms__V1__UpdateUserRequest *)msg;
+    struct isms_status st;
+    unsigned roles = 0;
+    char roles_lit[128] = "{}";
+    char ver[24];
+    const char *p[12];
+
+    if (isms_text_check("name", in->name, 64, 1, &st) != ISMS_OK ||
+        (in->set_display_name &&
+         isms_text_check("display name", in->display_name, 200, 0, &st) != ISMS_OK) ||
+        (in->set_email && check_email(in->email, &st) != ISMS_OK) ||
+        (in->set_roles && parse_roles(in->roles, in->n_roles, &roles, &st) != ISMS_OK)) {
+        isms_call_fail_status(call, &st);
+        return;
+    }
+    if (!in->set_display_name && !in->set_email && !in->set_roles && !in->set_status) {
+        isms_call_fail(call, ISMS_INVALID_ARGUMENT,
+                       "nothing to update: set display name, email, roles or status");
+        return;
+    }
+    if (in->set_status && strcmp(in->status, "active") != 0 &&
+        strcmp(in->status, "disabled") != 0) {
+        isms_call_fail(call, ISMS_INVALID_ARGUMENT, "status must be active or disabled");
+        return;
+    }
+    if (in->expected_version < 0) {
+        isms_call_fail(call, ISMS_INVALID_ARGUMENT, "expected_version must not be negative");
+        return;
+    }
+    isms_roles_pg_array(roles, roles_lit, sizeof(roles_lit));
+    snprintf(ver, sizeof(ver), "%lld", (long long)in->expected_version);
+    p[0] = in->name;
+    p[1] = ver;
+    p[2] = in->set_display_name ? "true" : "false";
+    p[3] = in->display_name;
+    p[4] = in->set_email ? "true" : "false";
+    p[5] = in->email;
+    p[6] = in->set_roles ? "true" : "false";
+    p[7] = roles_lit;
+    p[8] = in->set_status ? "true" : "false";
+    p[9] = in->status;
+    p[10] = isms_call_actor(call);
+    p[11] = isms_call_source(call);
+    call->ctx = (void *)in;
+    isms_call_db_or_fail(call, SQL_USER_UPDATE, 12, p, update_done);
+}
+
+/* ---- ResetPassword, RevokeSessions -------------------------------------------------------- */
+
+struct reset_ctx {
+    const Isms__V1__ResetPasswordRequest *in;
+    char password[ISMS_PASSWORD_MAX + 1];
+    int is_generated;
+};
+
+static void reset_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
+{
+    struct reset_ctx *x = call->ctx;
+    Isms__V1__ResetPasswordResponse r = ISMS__V1__RESET_PASSWORD_RESPONSE__INIT;
+
+    if (st->code != ISMS_OK) {
+        isms_call_fail_status(call, st);
+        return;
+    }
+    if (isms_db_int64(res, 0, 0) == 0) {
+        isms_call_fail(call, ISMS_NOT_FOUND, "user \"%s\" does not exist", x->in->name);
+        return;
+    }
+    r.password = x->is_generated ? x->password : (char *)"";
+    isms_call_finish(call, &r.base);
+    sodium_memzero(x->password, sizeof(x->password));
+}
+
+static void reset_hashed(void *arg, int ok, const char *hash)
+{
+    struct isms_call *call = arg;
+    struct reset_ctx *x;
+    const char *p[5];
+
+    if (!isms_call_unhold(call))
+        return;
+    x = call->ctx;
+    if (!ok) {
+        isms_call_fail(call, ISMS_RESOURCE_EXHAUSTED, "could not hash the password");
+        return;
+    }
+    p[0] = x->in->name;
+    p[1] = hash;
+    p[2] = x->is_generated ? "true" : "false";
+    p[3] = isms_call_actor(call);
+    p[4] = isms_call_source(call);
+    isms_call_db_or_fail(call, SQL_USER_RESET, 5, p, reset_done);
+}
+
+static void user_reset_password(struct isms_call *call, const ProtobufCMessage *msg)
+{
+    const Isms__V1__ResetPasswordRequest *in = (const Isms__V1__ResetPasswordRequest *)msg;
+    struct reset_ctx *x = isms_arena_calloc(&call->arena, sizeof(*x));
+    struct isms_status st;
+    const char *pw = in->password;
+
+    if (x == NULL) {
+        fail_oom(call);
+        return;
+    }
+    if (isms_text_check("name", in->name, 64, 1, &st) != ISMS_OK) {
+        isms_call_fail_status(call, &st);
+        return;
+    }
+    if (pw == NULL || pw[0] == '\0') {
+        isms_password_generate(x->password);
+        x->is_generated = 1;
+        pw = x->password;
+    } else if (isms_password_check(in->name, pw, &st) != ISMS_OK) {
+        isms_call_fail_status(call, &st);
+        return;
+    }
+    x->in = in;
+    call->ctx = x;
+    isms_call_hold(call);
+    if (isms_password_hash(call->srv->loop, pw, reset_hashed, call, &st) != ISMS_OK) {
+        isms_call_unhold(call);
+        isms_call_fail_status(call, &st);
+    }
+}
+
+static void revoke_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
+{
+    Isms__V1__RevokeSessionsResponse r = ISMS__V1__REVOKE_SESSIONS_RESPONSE__INIT;
+
+    if (st->code != ISMS_OK) {
+        isms_call_fail_status(call, st);
+        return;
+    }
+    if (strcmp(isms_db_value(res, 0, 2), "t") != 0) {
+        isms_call_fail(call, ISMS_NOT_FOUND, "user \"%s\" does not exist", (const char *)call->ctx);
+        return;
+    }
+    r.revoked = (uint32_t)isms_db_int64(res, 0, 0);
+    isms_call_finish(call, &r.base);
+}
+
+static void user_revoke_sessions(struct isms_call *call, const ProtobufCMessage *msg)
+{
+    const Isms__V1__RevokeSessionsRequest *in = (const Isms__V1__RevokeSessionsRequest *)msg;
+    struct isms_status st;
+    const char *p[3];
+
+    if (isms_text_check("name", in->name, 64, 1, &st) != ISMS_OK) {
+        isms_call_fail_status(call, &st);
+        return;
+    }
+    if (strcmp(in->name, call->principal.user) != 0 && !(call->principal.roles & ISMS_ROLE_ADMIN)) {
+        isms_status_set(&st, ISMS_PERMISSION_DENIED,
+                        "only an admin may revoke another user's sessions");
+        isms_auth_deny(call, &st, "");
+        return;
+    }
+    p[0] = in->name;
+    p[1] = isms_call_actor(call);
+    p[2] = isms_call_source(call);
+    call->ctx = in->name;
+    isms_call_db_or_fail(call, SQL_USER_REVOKE, 3, p, revoke_done);
+}
+
+enum isms_code isms_user_register(struct isms_server *srv, struct isms_status *st)
+{
+    /* Order follows the service declaration in proto/isms/v1/auth.proto. */
+    static const struct isms_method_spec specs[] = {
+        {user_create, 0, ISMS_ROLE_ADMIN},
+        {user_list, 0, ISMS_ROLE_ADMIN | ISMS_ROLE_MANAGER | ISMS_ROLE_AUDITOR},
+        {user_get, 0, 0},
+        {user_update, 0, ISMS_ROLE_ADMIN},
+        {user_reset_password, 0, ISMS_ROLE_ADMIN},
+        {user_revoke_sessions, 0, 0},
+    };
+
+    return isms_registry_add(&srv->reg, &isms__v1__user__descriptor, specs,
+                             sizeof(specs) / sizeof(specs[0]), st);
+}
