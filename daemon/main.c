@@ -1,6 +1,8 @@
 /* main.c — startup order, signals, shutdown order; nothing else.
  * Startup: config, log, migrations (blocking, before the loop), pool, listener, READY=1.
  * Shutdown: stop accepting, drain calls (bounded), close connections, close the pool, exit 0. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +25,7 @@
 #include "domain/domain.h"
 #include "domain/users/bootstrap.h"
 #include "net/conn.h"
+#include "net/tls.h"
 #include "rpc/server.h"
 
 extern char **environ;
@@ -38,6 +41,7 @@ struct daemon_state {
     int has_watchdog;
     int signals_seen;
     const char *bootstrap_admin; /* --bootstrap-admin NAME: create the user and exit */
+    struct isms_tls *tls;        /* NULL when plaintext */
 };
 
 static struct daemon_state D;
@@ -125,9 +129,54 @@ static void on_stop_signal(uv_signal_t *h, int signum)
 
 static void on_sighup(uv_signal_t *h, int signum)
 {
+    struct isms_status st;
+    char q[300];
+
     (void)h;
     (void)signum;
-    isms_log_info("SIGHUP received; no reloadable settings are in use", "%s", "");
+    if (D.tls == NULL) {
+        isms_log_info("SIGHUP received; plaintext mode has nothing to reload", "%s", "");
+        return;
+    }
+    notify("RELOADING=1");
+    if (isms_tls_reload(D.tls, &st) != ISMS_OK)
+        isms_log_error("TLS reload failed; keeping the previous certificate", "error=%s",
+                       isms_log_quote(q, sizeof(q), st.msg));
+    else
+        isms_log_info("TLS certificate reloaded", "cert=%s", D.cfg.tls_cert);
+    notify("READY=1");
+}
+
+/* TLS unless plaintext is configured, and plaintext only on loopback. */
+static int setup_tls(const char *host)
+{
+    struct isms_status st;
+    char q[300];
+    unsigned char a[16];
+    int loopback = (inet_pton(AF_INET, host, a) == 1 && a[0] == 127) ||
+                   (inet_pton(AF_INET6, host, a) == 1 && memcmp(a, &in6addr_loopback, 16) == 0);
+
+    if (D.cfg.plaintext) {
+        if (!loopback) {
+            isms_log_error("plaintext is allowed only on a loopback address; configure "
+                           "tls_cert and tls_key",
+                           "listen=%s", D.cfg.listen);
+            return -1;
+        }
+        isms_log_warn("serving plaintext on loopback (plaintext = true)", "%s", "");
+        return 0;
+    }
+    if (D.cfg.tls_cert[0] == '\0' || D.cfg.tls_key[0] == '\0') {
+        isms_log_error("TLS needs tls_cert and tls_key (or plaintext = true on a loopback "
+                       "address)",
+                       "%s", "");
+        return -1;
+    }
+    if (isms_tls_new(D.cfg.tls_cert, D.cfg.tls_key, &D.tls, &st) != ISMS_OK) {
+        isms_log_error("could not set up TLS", "error=%s", isms_log_quote(q, sizeof(q), st.msg));
+        return -1;
+    }
+    return 0;
 }
 
 static void on_watchdog(uv_timer_t *t)
@@ -206,6 +255,8 @@ static int run(void)
         isms_log_error("bad listen address", "error=%s", isms_log_quote(q, sizeof(q), st.msg));
         return 1;
     }
+    if (D.bootstrap_admin == NULL && setup_tls(host) != 0)
+        return 1;
     if (isms_migrate(D.cfg.db, &mig, &st) != ISMS_OK) {
         isms_log_error("could not prepare the database", "error=%s",
                        isms_log_quote(q, sizeof(q), st.msg));
@@ -253,6 +304,7 @@ static int run(void)
     isms_net_init(&srv->net, loop, &limits, NULL, NULL, NULL);
     isms_server_attach_net(srv);
     isms_auth_attach(srv);
+    srv->net.tls = D.tls;
 
     if (isms_db_pool_new(loop, D.cfg.db, D.cfg.pool_size, D.cfg.db_queue_max, &srv->pool, &st) !=
         ISMS_OK) {
@@ -275,13 +327,15 @@ static int run(void)
     uv_timer_init(loop, &D.drain_timer);
     start_watchdog(loop);
 
-    isms_log_info("listening", "addr=%s version=%s pool_size=%u pid=%ld", srv->listen_addr,
-                  ISMS_VERSION, D.cfg.pool_size, (long)getpid());
+    isms_log_info("listening", "addr=%s tls=%s version=%s pool_size=%u pid=%ld",
+                  srv->listen_addr, D.tls != NULL ? "on" : "off", ISMS_VERSION, D.cfg.pool_size,
+                  (long)getpid());
     notify("READY=1");
 
     uv_run(loop, UV_RUN_DEFAULT);
 
     isms_registry_cleanup(&srv->reg);
+    isms_tls_free(D.tls);
     rc = uv_loop_close(loop);
     if (rc != 0) {
         isms_log_error("event loop still had handles at exit", "error=%s", uv_strerror(rc));

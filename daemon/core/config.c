@@ -14,7 +14,7 @@
 
 #include "core/log.h"
 
-enum opt_type { T_STR, T_U32, T_SIZE, T_LEVEL, T_ADDR };
+enum opt_type { T_STR, T_U32, T_SIZE, T_LEVEL, T_ADDR, T_BOOL };
 
 struct opt {
     const char *key;
@@ -33,6 +33,12 @@ static const struct opt opts[] = {
      "127.0.0.1:7370", "address to listen on, HOST:PORT (port 0 picks a free one)"},
     {"db", T_STR, OFF(db), sizeof(((struct isms_config *)0)->db), 0, 0, "dbname=isms",
      "libpq connection string of the ISMS database"},
+    {"tls_cert", T_STR, OFF(tls_cert), sizeof(((struct isms_config *)0)->tls_cert), 0, 0, "",
+     "TLS certificate chain (PEM); reloaded on SIGHUP"},
+    {"tls_key", T_STR, OFF(tls_key), sizeof(((struct isms_config *)0)->tls_key), 0, 0, "",
+     "TLS private key (PEM); reloaded on SIGHUP"},
+    {"plaintext", T_BOOL, OFF(plaintext), 0, 0, 1, "false",
+     "serve without TLS; allowed only on a loopback address"},
     {"log_level", T_LEVEL, OFF(log_level), 0, 0, 0, "info", "debug, info, warn or error"},
     {"pool_size", T_U32, OFF(pool_size), 0, 1, 256, "4", "database connections"},
     {"db_queue_max", T_U32, OFF(db_queue_max), 0, 1, 1000000, "4096",
@@ -167,6 +173,18 @@ enum isms_code isms_config_set(struct isms_config *cfg, const char *key, const c
                                    "%s: %s: value is too long (at most %zu bytes)", where, o->key,
                                    o->len - 1);
         memcpy(base + o->off, value, strlen(value) + 1);
+        return ISMS_OK;
+    case T_BOOL:
+        if (strcmp(value, "true") == 0 || strcmp(value, "yes") == 0 || strcmp(value, "on") == 0 ||
+            strcmp(value, "1") == 0)
+            *(int *)(base + o->off) = 1;
+        else if (strcmp(value, "false") == 0 || strcmp(value, "no") == 0 ||
+                 strcmp(value, "off") == 0 || strcmp(value, "0") == 0)
+            *(int *)(base + o->off) = 0;
+        else
+            return isms_status_set(st, ISMS_INVALID_ARGUMENT,
+                                   "%s: %s: expected true or false, got \"%s\"", where, o->key,
+                                   value);
         return ISMS_OK;
     case T_LEVEL: {
         int lvl = isms_log_level_parse(value);
@@ -364,6 +382,8 @@ enum isms_code isms_config_load(struct isms_config *cfg, int argc, char **argv, 
         value = strchr(argv[i], '=');
         if (value != NULL) {
             value++;
+        } else if (find_opt(key)->type == T_BOOL) {
+            value = "true"; /* a bare boolean flag switches it on */
         } else {
             if (i + 1 >= argc)
                 return isms_status_set(st, ISMS_INVALID_ARGUMENT, "%s needs a value", argv[i]);

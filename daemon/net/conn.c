@@ -8,9 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
 #include "core/log.h"
+#include "net/tls.h"
 
 #define READ_BUF_INITIAL 65536
+#define TLS_IN_BYTES     (17 * 1024) /* one TLS record and its overhead */
 
 struct isms_conn {
     struct isms_conn *prev, *next; /* net->conns */
@@ -34,6 +39,9 @@ struct isms_conn {
     uint64_t partial_since_ms; /* when the incomplete frame at the head began; 0 = none */
     char peer[64];
     char ip[48];
+    SSL *ssl;         /* NULL for plaintext; owned */
+    uint8_t *tls_in;  /* ciphertext read buffer; owned */
+    int is_handshaken;
 };
 
 struct write_req {
@@ -45,6 +53,7 @@ struct write_req {
 
 static void process(struct isms_conn *c);
 static void do_close(struct isms_conn *c);
+static void raw_send(struct isms_conn *c, uint8_t *buf, size_t len);
 static void arm_timer(struct isms_conn *c);
 
 static void net_maybe_done(struct isms_net *net)
@@ -71,6 +80,8 @@ static void on_handle_closed(uv_handle_t *h)
     if (--c->pending_closes > 0)
         return;
     isms_frame_reader_cleanup(&c->rd);
+    SSL_free(c->ssl);
+    free(c->tls_in);
     if (c->prev != NULL)
         c->prev->next = c->next;
     else
@@ -117,6 +128,11 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
     size_t n = 0;
 
     (void)suggested;
+    if (c->ssl != NULL) {
+        buf->base = (char *)c->tls_in;
+        buf->len = TLS_IN_BYTES;
+        return;
+    }
     if (isms_frame_reader_space(&c->rd, &p, &n, &st) != ISMS_OK) {
         p = NULL;
         n = 0;
@@ -125,11 +141,113 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
     buf->len = n;
 }
 
+/* Sends whatever ciphertext OpenSSL has produced. */
+static void tls_flush(struct isms_conn *c)
+{
+    BIO *wbio = SSL_get_wbio(c->ssl);
+    size_t n = BIO_ctrl_pending(wbio);
+    uint8_t *out;
+
+    if (n == 0)
+        return;
+    out = malloc(n);
+    if (out == NULL) {
+        do_close(c);
+        return;
+    }
+    if (BIO_read(wbio, out, (int)n) != (int)n) {
+        free(out);
+        do_close(c);
+        return;
+    }
+    raw_send(c, out, n);
+}
+
+static void tls_fail(struct isms_conn *c, const char *what)
+{
+    char why[200];
+    unsigned long e = ERR_get_error();
+
+    if (e != 0)
+        ERR_error_string_n(e, why, sizeof(why));
+    else
+        snprintf(why, sizeof(why), "%s", what);
+    ERR_clear_error();
+    isms_log_info("TLS failure, closing", "conn=%llu peer=%s error=\"%s\"",
+                  (unsigned long long)c->id, c->peer, why);
+    tls_flush(c); /* deliver the alert, if any */
+    isms_conn_close(c, 1);
+}
+
+/* Moves decrypted bytes into the frame reader; returns how many, 0 if none, -1 on error. */
+static int tls_pull(struct isms_conn *c)
+{
+    struct isms_status st;
+    uint8_t *p;
+    size_t n;
+    int r;
+
+    if (isms_frame_reader_space(&c->rd, &p, &n, &st) != ISMS_OK || n == 0)
+        return 0;
+    r = SSL_read(c->ssl, p, n > INT32_MAX ? INT32_MAX : (int)n);
+    if (r > 0) {
+        isms_frame_reader_commit(&c->rd, (size_t)r);
+        return r;
+    }
+    switch (SSL_get_error(c->ssl, r)) {
+    case SSL_ERROR_WANT_READ:
+    case SSL_ERROR_WANT_WRITE:
+        return 0;
+    case SSL_ERROR_ZERO_RETURN:
+        c->is_eof = 1;
+        return 0;
+    default:
+        tls_fail(c, "TLS read failed");
+        return -1;
+    }
+}
+
+static void tls_input(struct isms_conn *c, const uint8_t *data, size_t n)
+{
+    if (BIO_write(SSL_get_rbio(c->ssl), data, (int)n) != (int)n) {
+        do_close(c);
+        return;
+    }
+    if (!c->is_handshaken) {
+        int r = SSL_do_handshake(c->ssl);
+
+        if (r != 1) {
+            int e = SSL_get_error(c->ssl, r);
+
+            if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+                tls_flush(c);
+            else
+                tls_fail(c, "TLS handshake failed");
+            return;
+        }
+        c->is_handshaken = 1;
+        isms_log_debug("TLS established", "conn=%llu version=%s cipher=%s",
+                       (unsigned long long)c->id, SSL_get_version(c->ssl),
+                       SSL_get_cipher_name(c->ssl));
+        tls_flush(c);
+    }
+    process(c);
+    if (!c->is_closing) {
+        tls_flush(c);
+        if (c->is_eof && c->inflight == 0)
+            isms_conn_close(c, 1);
+    }
+}
+
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
     struct isms_conn *c = s->data;
 
-    (void)buf;
+    if (nread > 0 && c->ssl != NULL) {
+        c->last_activity_ms = uv_now(c->net->loop);
+        tls_input(c, (const uint8_t *)buf->base, (size_t)nread);
+        return;
+    }
     if (nread > 0) {
         isms_frame_reader_commit(&c->rd, (size_t)nread);
         c->last_activity_ms = uv_now(c->net->loop);
@@ -180,6 +298,9 @@ static void process(struct isms_conn *c)
         struct isms_status st;
         enum isms_frame_result r = isms_frame_reader_next(&c->rd, &f, &st);
 
+        /* Under TLS, plaintext may still wait inside OpenSSL: pull it before giving up. */
+        if (r == ISMS_FRAME_NEED_MORE && c->ssl != NULL && c->is_handshaken && tls_pull(c) > 0)
+            continue;
         if (r == ISMS_FRAME_NEED_MORE)
             break;
         if (r == ISMS_FRAME_ERROR) {
@@ -241,6 +362,28 @@ static void on_write(uv_write_t *req, int status)
 }
 
 void isms_conn_send(struct isms_conn *c, uint8_t *buf, size_t len)
+{
+    int r;
+
+    if (c->ssl == NULL) {
+        raw_send(c, buf, len);
+        return;
+    }
+    if (c->is_closing || c->is_close_requested) {
+        free(buf);
+        return;
+    }
+    r = SSL_write(c->ssl, buf, (int)len);
+    free(buf);
+    if (r <= 0) {
+        tls_fail(c, "TLS write failed");
+        return;
+    }
+    tls_flush(c);
+}
+
+/* Writes bytes as they are (ciphertext under TLS); takes ownership of `buf`. */
+static void raw_send(struct isms_conn *c, uint8_t *buf, size_t len)
 {
     struct write_req *w;
     uv_buf_t b;
@@ -443,6 +586,14 @@ static void on_connection(uv_stream_t *server, int status)
         return;
     }
     uv_tcp_nodelay(&c->tcp, 1);
+    if (net->tls != NULL) {
+        c->ssl = isms_tls_conn_new(net->tls);
+        c->tls_in = malloc(TLS_IN_BYTES);
+        if (c->ssl == NULL || c->tls_in == NULL) {
+            do_close(c);
+            return;
+        }
+    }
     peer_name(&c->tcp, c->peer, sizeof(c->peer), c->ip, sizeof(c->ip));
     if (net->limits.max_conns_per_addr > 0 &&
         conns_from(net, c->ip) > net->limits.max_conns_per_addr) {

@@ -14,6 +14,7 @@
 
 struct isms_conn;
 struct isms_net;
+struct isms_tls;
 
 /* A complete frame arrived. Every call must be balanced by exactly one isms_conn_frame_done()
  * (the connection stays allocated until then). `f->body` is valid only during the callback. */
@@ -48,6 +49,7 @@ struct isms_net {
     int is_closing;
     void (*on_all_closed)(struct isms_net *net); /* set by isms_net_close */
     int listener_open;
+    struct isms_tls *tls; /* NULL: plaintext (loopback only); borrowed from main */
 };
 
 /* Prepares `net`; nothing is attached to the loop yet. */
