@@ -62,7 +62,7 @@ int isms_audit_verifier_add(struct isms_audit_verifier *v, const struct isms_aud
         return 0;
     v->count++;
     if (r->seq != v->last_seq + 1) {
-        char msg[120];
+        char msg[160];
 
         snprintf(msg, sizeof(msg),
                  "expected record %" PRId64 " but found %" PRId64 " (records missing or inserted)",

@@ -36,7 +36,7 @@ struct isms_audit_verifier {
     int64_t last_seq;
     uint8_t last_hash[ISMS_AUDIT_HASH_BYTES];
     int64_t first_bad_seq; /* 0 while the chain is intact */
-    char problem[200];
+    char problem[ISMS_STATUS_MSG_MAX];
 };
 
 void isms_audit_verifier_init(struct isms_audit_verifier *v);

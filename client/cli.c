@@ -1,0 +1,209 @@
+/* client/cli.c — the invocation shared by all commands: global and per-command option parsing,
+ * usage errors, and calling the server over one lazily opened connection. */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+
+void isms_cli_init(struct isms_cli *cli)
+{
+    memset(cli, 0, sizeof(*cli));
+    cli->format = ISMS_OUT_TABLE;
+    cli->timeout_ms = ISMS_CLI_DEFAULT_TIMEOUT_MS;
+    isms_wire_init(&cli->wire);
+}
+
+void isms_cli_cleanup(struct isms_cli *cli)
+{
+    isms_wire_cleanup(&cli->wire);
+    cli->is_connected = false;
+}
+
+enum isms_code isms_cli_usage(struct isms_cli *cli, struct isms_status *st, const char *fmt, ...)
+{
+    va_list ap;
+
+    cli->is_usage_error = true;
+    va_start(ap, fmt);
+    isms_status_vset(st, ISMS_INVALID_ARGUMENT, fmt, ap);
+    va_end(ap);
+    return ISMS_INVALID_ARGUMENT;
+}
+
+bool isms_cli_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+    char *end;
+    long long v;
+
+    if (s == NULL || s[0] == '\0' || s[0] == ' ' || s[0] == '+')
+        return false;
+    errno = 0;
+    v = strtoll(s, &end, 10);
+    if (errno != 0 || *end != '\0' || v < min || v > max)
+        return false;
+    *out = (int64_t)v;
+    return true;
+}
+
+/* If argv[*i] is "--name" or "--name=VALUE" (or, with a short name, "-s" or "-sVALUE"), sets
+ * *value to the option's value, taking the next word if needed. Returns 1 on a match, 0 if
+ * argv[*i] is another word, -1 if the value is missing. */
+static int match_opt(int argc, char **argv, int *i, const char *name, char short_name,
+                     bool takes_value, const char **value)
+{
+    const char *a = argv[*i];
+    size_t n = strlen(name);
+
+    *value = NULL;
+    if (a[0] == '-' && a[1] == '-' && strncmp(a + 2, name, n) == 0) {
+        const char *rest = a + 2 + n;
+
+        if (*rest == '\0') {
+            if (!takes_value)
+                return 1;
+            if (*i + 1 >= argc)
+                return -1;
+            *value = argv[++*i];
+            return 1;
+        }
+        if (*rest == '=' && takes_value) {
+            *value = rest + 1;
+            return 1;
+        }
+        return 0;
+    }
+    if (short_name != '\0' && a[0] == '-' && a[1] == short_name) {
+        if (a[2] != '\0') {
+            *value = a + 2;
+            return 1;
+        }
+        if (*i + 1 >= argc)
+            return -1;
+        *value = argv[++*i];
+        return 1;
+    }
+    return 0;
+}
+
+int isms_cli_global_opt(struct isms_cli *cli, int argc, char **argv, int *i, struct isms_status *st)
+{
+    const char *v;
+    int64_t n;
+    int m;
+
+    if ((m = match_opt(argc, argv, i, "server", '\0', true, &v)) != 0) {
+        if (m < 0) {
+            isms_cli_usage(cli, st, "--server needs a HOST:PORT");
+            return -1;
+        }
+        cli->server_flag = v;
+        return 1;
+    }
+    if ((m = match_opt(argc, argv, i, "output", 'o', true, &v)) != 0) {
+        if (m < 0 || !isms_out_parse_format(v, &cli->format)) {
+            isms_cli_usage(cli, st, "-o needs one of table, json, csv (got \"%.40s\")",
+                           m < 0 ? "" : v);
+            return -1;
+        }
+        return 1;
+    }
+    if ((m = match_opt(argc, argv, i, "timeout", '\0', true, &v)) != 0) {
+        if (m < 0 || !isms_cli_parse_i64(v, 0, ISMS_CLI_MAX_TIMEOUT_MS, &n)) {
+            isms_cli_usage(cli, st, "--timeout needs milliseconds from 0 (no deadline) to %u",
+                           ISMS_CLI_MAX_TIMEOUT_MS);
+            return -1;
+        }
+        cli->timeout_ms = (uint32_t)n;
+        return 1;
+    }
+    return 0;
+}
+
+enum isms_code isms_cli_parse(struct isms_cli *cli, int argc, char **argv,
+                              const struct isms_opt *opts, size_t nopts, const char **pos,
+                              size_t max_pos, size_t *npos, struct isms_status *st)
+{
+    bool is_seen[16] = {false};
+    bool is_options_done = false;
+
+    *npos = 0;
+    if (nopts > sizeof(is_seen) / sizeof(is_seen[0]))
+        return isms_status_set(st, ISMS_INTERNAL, "too many options in a command definition");
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        bool is_matched = false;
+        int g;
+
+        if (!is_options_done && strcmp(a, "--") == 0) {
+            is_options_done = true;
+            continue;
+        }
+        if (is_options_done || a[0] != '-' || a[1] == '\0') {
+            if (*npos >= max_pos)
+                return isms_cli_usage(cli, st, "unexpected argument \"%.100s\"", a);
+            pos[(*npos)++] = a;
+            continue;
+        }
+        for (size_t k = 0; k < nopts && !is_matched; k++) {
+            const char *v;
+            int m = match_opt(argc, argv, &i, opts[k].name, '\0', opts[k].metavar != NULL, &v);
+
+            if (m == 0)
+                continue;
+            if (m < 0)
+                return isms_cli_usage(cli, st, "--%s needs a value (%s)", opts[k].name,
+                                      opts[k].metavar);
+            if (is_seen[k])
+                return isms_cli_usage(cli, st, "--%s given more than once", opts[k].name);
+            is_seen[k] = true;
+            if (opts[k].value != NULL)
+                *opts[k].value = v;
+            if (opts[k].is_set != NULL)
+                *opts[k].is_set = true;
+            is_matched = true;
+        }
+        if (is_matched)
+            continue;
+        g = isms_cli_global_opt(cli, argc, argv, &i, st);
+        if (g < 0)
+            return st->code;
+        if (g == 0)
+            return isms_cli_usage(cli, st, "unknown option \"%.100s\"", a);
+    }
+    return ISMS_OK;
+}
+
+enum isms_code isms_cli_call(struct isms_cli *cli, const char *method, const ProtobufCMessage *req,
+                             const ProtobufCMessageDescriptor *resp_desc, ProtobufCMessage **resp,
+                             struct isms_status *st)
+{
+    enum isms_code code;
+
+    *resp = NULL;
+    if (!cli->is_connected || cli->wire.fd < 0) {
+        char host[256], port[8];
+        uint32_t connect_ms = ISMS_CLI_CONNECT_TIMEOUT_MS;
+
+        if (isms_config_server(cli->server_flag, cli->server, sizeof(cli->server), st) != ISMS_OK ||
+            isms_config_split_addr(cli->server, host, sizeof(host), port, sizeof(port), st) !=
+                ISMS_OK) {
+            cli->is_usage_error = true;
+            return st->code;
+        }
+        if (cli->timeout_ms != 0 && cli->timeout_ms < connect_ms)
+            connect_ms = cli->timeout_ms;
+        code = isms_wire_connect(&cli->wire, host, port, connect_ms, st);
+        if (code != ISMS_OK) {
+            cli->is_unreachable = cli->wire.is_unreachable;
+            return code;
+        }
+        cli->is_connected = true;
+    }
+    code = isms_wire_call(&cli->wire, method, req, resp_desc, cli->timeout_ms, resp, st);
+    cli->is_unreachable = cli->wire.is_unreachable;
+    return code;
+}

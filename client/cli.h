@@ -1,0 +1,120 @@
+/* client/cli.h — what every ismsctl command sees: the invocation (server, output format,
+ * timeout), the command table types, option parsing and the one way to call the server.
+ * To add a noun: write client/cmd_<noun>.c defining `isms_noun_<noun>`, declare it at the end
+ * of this file, and list it in nouns[] in client/main.c. */
+#ifndef ISMS_CLIENT_CLI_H
+#define ISMS_CLIENT_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <protobuf-c/protobuf-c.h>
+
+#include "core/status.h"
+#include "output.h"
+#include "wire.h"
+
+#define ISMS_CLI_DEFAULT_SERVER     "127.0.0.1:7370"
+#define ISMS_CLI_DEFAULT_TIMEOUT_MS 10000u
+#define ISMS_CLI_MAX_TIMEOUT_MS     (24u * 60 * 60 * 1000)
+/* Connecting never waits longer than this, whatever --timeout says. */
+#define ISMS_CLI_CONNECT_TIMEOUT_MS 5000u
+
+/* One invocation of ismsctl. */
+struct isms_cli {
+    const char *server_flag; /* --server, borrowed from argv, or NULL */
+    char server[256];        /* HOST:PORT actually dialled (set on connect) */
+    enum isms_out_format format;
+    uint32_t timeout_ms; /* per call; 0 = no deadline */
+    bool is_usage_error; /* the failure in the status is a usage error */
+    bool is_unreachable; /* the failure in the status is the transport */
+    bool is_connected;
+    /* Set by a command that succeeded and filled its output but must still fail (status on a
+     * NOT_SERVING server): main prints the output, then the status line, and exits as for
+     * this code. ISMS_OK otherwise. */
+    enum isms_code exit_after_output;
+    struct isms_wire wire;
+};
+
+/*
+ * A command handler. `argv[0..argc)` are the words after the command's noun and verb. It fills
+ * `out` on success; on failure it returns the code and fills `st`, using isms_cli_usage() for
+ * bad arguments. It never prints.
+ */
+typedef enum isms_code isms_cmd_fn(struct isms_cli *cli, int argc, char **argv,
+                                   struct isms_out *out, struct isms_status *st);
+
+/* One command: `ismsctl <noun> <verb> <args>`. `verb` may be several words ("party add") or
+ * "" for a noun that is itself the command (`ismsctl status`). */
+struct isms_cmd {
+    const char *noun;
+    const char *verb;
+    isms_cmd_fn *run;
+    const char *args; /* argument synopsis, e.g. "--name NAME [--kind internal|external]" */
+    const char *help; /* one line: what it does */
+};
+
+/* A noun and its commands, exported by client/cmd_<noun>.c. */
+struct isms_noun {
+    const char *name;
+    const char *summary;
+    const struct isms_cmd *cmds;
+    size_t ncmds;
+};
+
+/* One option a command accepts. A flag has metavar NULL and sets *is_set; an option with a
+ * value stores it (borrowed from argv) in *value and sets *is_set if is_set is not NULL. */
+struct isms_opt {
+    const char *name; /* long name without the dashes */
+    const char *metavar;
+    const char **value;
+    bool *is_set;
+};
+
+void isms_cli_init(struct isms_cli *cli);
+void isms_cli_cleanup(struct isms_cli *cli);
+
+/* Records a usage error: sets is_usage_error and `st` (code INVALID_ARGUMENT), and returns
+ * ISMS_INVALID_ARGUMENT. The message is printed as "ismsctl: usage: <message>". */
+enum isms_code isms_cli_usage(struct isms_cli *cli, struct isms_status *st, const char *fmt, ...)
+    ISMS_PRINTF(3, 4);
+
+/*
+ * Applies one global option at argv[*i] (--server, -o/--output, --timeout, in the forms
+ * "--opt VALUE", "--opt=VALUE" and "-oVALUE") and advances *i past its value. Returns 1 if it
+ * was one, 0 if argv[*i] is not a global option, -1 after a usage error (in `st`).
+ */
+int isms_cli_global_opt(struct isms_cli *cli, int argc, char **argv, int *i,
+                        struct isms_status *st);
+
+/*
+ * Parses a command's arguments: its `opts`, the global options, and at most `max_pos`
+ * positional words (stored in pos[], borrowed from argv; count in *npos). "--" ends options.
+ * Returns ISMS_OK or a usage error (unknown option, missing value, repeated option, too many
+ * positional arguments).
+ */
+ISMS_MUSTCHECK enum isms_code isms_cli_parse(struct isms_cli *cli, int argc, char **argv,
+                                             const struct isms_opt *opts, size_t nopts,
+                                             const char **pos, size_t max_pos, size_t *npos,
+                                             struct isms_status *st);
+
+/* Parses a whole decimal integer in [min, max]. Returns false for anything else. */
+bool isms_cli_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
+
+/*
+ * Calls `method` on the server, connecting on first use (server from --server, ISMS_SERVER,
+ * the config file, or the default; see config.h). Contract as isms_wire_call(); on a transport
+ * failure it also sets is_unreachable, and a bad server address or config file is a usage
+ * error.
+ */
+ISMS_MUSTCHECK enum isms_code isms_cli_call(struct isms_cli *cli, const char *method,
+                                            const ProtobufCMessage *req,
+                                            const ProtobufCMessageDescriptor *resp_desc,
+                                            ProtobufCMessage **resp, struct isms_status *st);
+
+/* The nouns, one per client/cmd_<noun>.c. */
+extern const struct isms_noun isms_noun_status;
+extern const struct isms_noun isms_noun_context;
+
+#endif
