@@ -4,10 +4,13 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
+#include "credentials.h"
+#include "secret.h"
 
 void isms_cli_init(struct isms_cli *cli)
 {
@@ -21,6 +24,11 @@ void isms_cli_cleanup(struct isms_cli *cli)
 {
     isms_wire_cleanup(&cli->wire);
     cli->is_connected = false;
+    if (cli->token != NULL) {
+        isms_secret_wipe(cli->token, strlen(cli->token));
+        free(cli->token);
+        cli->token = NULL;
+    }
 }
 
 enum isms_code isms_cli_usage(struct isms_cli *cli, struct isms_status *st, const char *fmt, ...)
@@ -100,7 +108,19 @@ int isms_cli_global_opt(struct isms_cli *cli, int argc, char **argv, int *i, str
             isms_cli_usage(cli, st, "--server needs a HOST:PORT");
             return -1;
         }
-        cli->server_flag = v;
+        cli->flags.server = v;
+        return 1;
+    }
+    if ((m = match_opt(argc, argv, i, "ca", '\0', true, &v)) != 0) {
+        if (m < 0 || v[0] == '\0') {
+            isms_cli_usage(cli, st, "--ca needs a FILE of PEM CA certificates");
+            return -1;
+        }
+        cli->flags.ca_file = v;
+        return 1;
+    }
+    if ((m = match_opt(argc, argv, i, "plaintext", '\0', false, &v)) != 0) {
+        cli->flags.is_plaintext = true;
         return 1;
     }
     if ((m = match_opt(argc, argv, i, "output", 'o', true, &v)) != 0) {
@@ -118,6 +138,7 @@ int isms_cli_global_opt(struct isms_cli *cli, int argc, char **argv, int *i, str
             return -1;
         }
         cli->timeout_ms = (uint32_t)n;
+        cli->is_timeout_set = true;
         return 1;
     }
     return 0;
@@ -177,33 +198,179 @@ enum isms_code isms_cli_parse(struct isms_cli *cli, int argc, char **argv,
     return ISMS_OK;
 }
 
+enum isms_code isms_cli_resolve(struct isms_cli *cli, struct isms_status *st)
+{
+    char host[256], port[8];
+
+    if (cli->is_resolved)
+        return ISMS_OK;
+    if (isms_config_resolve(&cli->flags, &cli->conf, st) != ISMS_OK ||
+        isms_config_split_addr(cli->conf.server, host, sizeof(host), port, sizeof(port), st) !=
+            ISMS_OK) {
+        cli->is_usage_error = true;
+        return st->code;
+    }
+    snprintf(cli->server, sizeof(cli->server), "%s", cli->conf.server);
+    cli->is_resolved = true;
+    return ISMS_OK;
+}
+
+enum isms_code isms_cli_token(struct isms_cli *cli, const char **token, struct isms_status *st)
+{
+    const char *env = getenv("ISMS_TOKEN");
+
+    *token = NULL;
+    if (cli->token != NULL) {
+        *token = cli->token;
+        return ISMS_OK;
+    }
+    if (isms_cli_resolve(cli, st) != ISMS_OK)
+        return st->code;
+    if (env != NULL && env[0] != '\0') {
+        size_t n = strlen(env);
+
+        cli->token = malloc(n + 1);
+        if (cli->token == NULL)
+            return isms_status_set(st, ISMS_RESOURCE_EXHAUSTED, "out of memory");
+        memcpy(cli->token, env, n + 1);
+        cli->is_token_from_file = false;
+    } else {
+        if (isms_cred_load(cli->server, &cli->token, st) != ISMS_OK) {
+            cli->is_usage_error = st->code == ISMS_INVALID_ARGUMENT;
+            return st->code;
+        }
+        if (cli->token == NULL)
+            return isms_status_set(st, ISMS_UNAUTHENTICATED,
+                                   "not logged in to %s; run 'ismsctl login' (or set ISMS_TOKEN)",
+                                   cli->server);
+        cli->is_token_from_file = true;
+    }
+    *token = cli->token;
+    return ISMS_OK;
+}
+
+/* Methods that need no bearer token (docs/PROTOCOL.md, "Authentication"). */
+static bool is_public_method(const char *method)
+{
+    return strcmp(method, "/isms.v1.System/Health") == 0 ||
+           strcmp(method, "/isms.v1.System/Info") == 0 ||
+           strcmp(method, "/isms.v1.Auth/Login") == 0;
+}
+
+/* Connects on first use. */
+static enum isms_code ensure_connected(struct isms_cli *cli, struct isms_status *st)
+{
+    char host[256], port[8];
+    uint32_t connect_ms = ISMS_CLI_CONNECT_TIMEOUT_MS;
+    enum isms_code code;
+
+    if (cli->is_connected && cli->wire.fd >= 0)
+        return ISMS_OK;
+    if (isms_cli_resolve(cli, st) != ISMS_OK)
+        return st->code;
+    if (isms_config_split_addr(cli->server, host, sizeof(host), port, sizeof(port), st) !=
+        ISMS_OK) {
+        cli->is_usage_error = true;
+        return st->code;
+    }
+    if (!cli->conf.is_plaintext && cli->wire.tls_ctx == NULL &&
+        isms_wire_use_tls(&cli->wire, cli->conf.ca_file, st) != ISMS_OK) {
+        cli->is_usage_error = st->code == ISMS_INVALID_ARGUMENT;
+        return st->code;
+    }
+    if (cli->timeout_ms != 0 && cli->timeout_ms < connect_ms)
+        connect_ms = cli->timeout_ms;
+    code = isms_wire_connect(&cli->wire, host, port, connect_ms, st);
+    if (code != ISMS_OK) {
+        cli->is_unreachable = cli->wire.is_unreachable;
+        return code;
+    }
+    cli->is_connected = true;
+    return ISMS_OK;
+}
+
+/* The token to send with `method`, or NULL for a public one. */
+static enum isms_code token_for(struct isms_cli *cli, const char *method, const char **token,
+                                struct isms_status *st)
+{
+    *token = NULL;
+    if (is_public_method(method))
+        return ISMS_OK;
+    return isms_cli_token(cli, token, st);
+}
+
 enum isms_code isms_cli_call(struct isms_cli *cli, const char *method, const ProtobufCMessage *req,
                              const ProtobufCMessageDescriptor *resp_desc, ProtobufCMessage **resp,
                              struct isms_status *st)
 {
+    const char *token;
     enum isms_code code;
 
     *resp = NULL;
-    if (!cli->is_connected || cli->wire.fd < 0) {
-        char host[256], port[8];
-        uint32_t connect_ms = ISMS_CLI_CONNECT_TIMEOUT_MS;
-
-        if (isms_config_server(cli->server_flag, cli->server, sizeof(cli->server), st) != ISMS_OK ||
-            isms_config_split_addr(cli->server, host, sizeof(host), port, sizeof(port), st) !=
-                ISMS_OK) {
-            cli->is_usage_error = true;
-            return st->code;
-        }
-        if (cli->timeout_ms != 0 && cli->timeout_ms < connect_ms)
-            connect_ms = cli->timeout_ms;
-        code = isms_wire_connect(&cli->wire, host, port, connect_ms, st);
-        if (code != ISMS_OK) {
-            cli->is_unreachable = cli->wire.is_unreachable;
-            return code;
-        }
-        cli->is_connected = true;
-    }
-    code = isms_wire_call(&cli->wire, method, req, resp_desc, cli->timeout_ms, resp, st);
+    if (token_for(cli, method, &token, st) != ISMS_OK || ensure_connected(cli, st) != ISMS_OK)
+        return st->code;
+    code = isms_wire_call(&cli->wire, method, token, req, resp_desc, cli->timeout_ms, resp, st);
     cli->is_unreachable = cli->wire.is_unreachable;
     return code;
+}
+
+enum isms_code isms_cli_stream(struct isms_cli *cli, const char *method,
+                               const ProtobufCMessage *req,
+                               const ProtobufCMessageDescriptor *item_desc, isms_wire_item_cb *cb,
+                               void *ud, struct isms_status *st)
+{
+    const char *token;
+    uint32_t timeout_ms = cli->is_timeout_set ? cli->timeout_ms : 0;
+    uint32_t idle_ms = cli->is_timeout_set ? 0 : ISMS_CLI_DEFAULT_TIMEOUT_MS;
+    enum isms_code code;
+
+    if (token_for(cli, method, &token, st) != ISMS_OK || ensure_connected(cli, st) != ISMS_OK)
+        return st->code;
+    code = isms_wire_stream(&cli->wire, method, token, req, item_desc, timeout_ms, idle_ms, cb, ud,
+                            st);
+    cli->is_unreachable = cli->wire.is_unreachable;
+    return code;
+}
+
+void isms_cli_free_list(char **list)
+{
+    for (size_t i = 0; list != NULL && list[i] != NULL; i++)
+        free(list[i]);
+    free(list);
+}
+
+char **isms_cli_split_list(const char *s, size_t *n)
+{
+    size_t cap = 1;
+    char **list;
+
+    *n = 0;
+    for (const char *p = s; *p != '\0'; p++)
+        cap += *p == ',';
+    list = calloc(cap + 1, sizeof(*list));
+    if (list == NULL)
+        return NULL;
+    while (*s != '\0') {
+        const char *comma = strchr(s, ',');
+        size_t len = comma != NULL ? (size_t)(comma - s) : strlen(s);
+
+        while (len > 0 && (*s == ' ' || *s == '\t')) {
+            s++;
+            len--;
+        }
+        while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+            len--;
+        if (len > 0) {
+            list[*n] = malloc(len + 1);
+            if (list[*n] == NULL) {
+                isms_cli_free_list(list);
+                return NULL;
+            }
+            memcpy(list[*n], s, len);
+            list[*n][len] = '\0';
+            (*n)++;
+        }
+        s = comma != NULL ? comma + 1 : s + strlen(s);
+    }
+    return list;
 }

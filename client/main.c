@@ -10,8 +10,8 @@
 
 /* The nouns, in help order. A new noun is one more line here (and a cmd_<noun>.c). */
 static const struct isms_noun *const nouns[] = {
-    &isms_noun_status,
-    &isms_noun_context,
+    &isms_noun_status,  &isms_noun_login, &isms_noun_logout, &isms_noun_whoami, &isms_noun_passwd,
+    &isms_noun_context, &isms_noun_user,  &isms_noun_token,  &isms_noun_audit,
 };
 #define NNOUNS (sizeof(nouns) / sizeof(nouns[0]))
 
@@ -37,24 +37,34 @@ static const struct exit_class {
      EXIT_BY_CODE,
      "server error (see the server log), or any other failure",
      {ISMS_INTERNAL, ISMS_UNKNOWN, ISMS_DATA_LOSS}},
-    {2, EXIT_USAGE, "bad flags or arguments, bad server address or config file", {ISMS_OK}},
+    {2,
+     EXIT_USAGE,
+     "bad flags or arguments, bad server address, config, CA or credentials file",
+     {ISMS_OK}},
     {3, EXIT_BY_CODE, "the server rejected a value", {ISMS_INVALID_ARGUMENT, ISMS_OUT_OF_RANGE}},
     {4, EXIT_BY_CODE, "no such record", {ISMS_NOT_FOUND}},
     {5,
      EXIT_BY_CODE,
      "conflict: name taken, or changed by someone else (stale --expect-version)",
      {ISMS_ALREADY_EXISTS, ISMS_ABORTED}},
-    {6, EXIT_BY_CODE, "an ISMS rule is not met", {ISMS_FAILED_PRECONDITION}},
+    {6,
+     EXIT_BY_CODE,
+     "an ISMS rule is not met (also: a one-time password not yet changed, a broken audit chain)",
+     {ISMS_FAILED_PRECONDITION}},
     {7,
      EXIT_BY_CODE,
-     "not logged in, or not allowed",
+     "not logged in (no, expired or revoked token), or your roles do not allow it",
      {ISMS_UNAUTHENTICATED, ISMS_PERMISSION_DENIED}},
     {8,
      EXIT_BY_CODE,
      "server busy, shutting down, database down or too slow: try later; also `status` on a "
      "NOT_SERVING server",
      {ISMS_UNAVAILABLE, ISMS_DEADLINE_EXCEEDED, ISMS_RESOURCE_EXHAUSTED}},
-    {9, EXIT_UNREACHABLE, "connection refused or timed out, connection lost", {ISMS_OK}},
+    {9,
+     EXIT_UNREACHABLE,
+     "connection refused or timed out, connection lost, TLS failure (certificate not trusted, "
+     "wrong host name, TLS on one side only)",
+     {ISMS_OK}},
     {10, EXIT_BY_CODE, "the server does not know this call (too old)", {ISMS_UNIMPLEMENTED}},
 };
 #define NEXIT     (sizeof(exit_classes) / sizeof(exit_classes[0]))
@@ -141,8 +151,8 @@ static void print_help(FILE *fp, const struct isms_noun *noun, const struct isms
         print_wrapped_at(fp, usage, 7, 15);
         print_wrapped(fp, cmd->help, 2);
     } else {
-        fputs("usage: ismsctl [--server HOST:PORT] [-o table|json|csv] [--timeout MS] <noun> "
-              "<verb> [args]\n"
+        fputs("usage: ismsctl [--server HOST:PORT] [--ca FILE | --plaintext] [-o table|json|csv]\n"
+              "               [--timeout MS] <noun> <verb> [args]\n"
               "       ismsctl help | <noun> help | <noun> <verb> --help | --version\n\n",
               fp);
         fputs("commands:\n", fp);
@@ -158,6 +168,12 @@ static void print_help(FILE *fp, const struct isms_noun *noun, const struct isms
           "                       then \"server = HOST:PORT\" in ~/.config/ismsctl/config\n"
           "                       ($XDG_CONFIG_HOME/ismsctl/config; # starts a comment),\n"
           "                       then " ISMS_CLI_DEFAULT_SERVER "\n"
+          "  --ca FILE            PEM CA certificate(s) to verify the server with; if not given,\n"
+          "                       $ISMS_CA, then \"ca = FILE\" in the config file, then the\n"
+          "                       system's trust store. TLS 1.2+ always checks the certificate\n"
+          "                       and that it names the host (or IP address) of --server\n"
+          "  --plaintext          no TLS, for a loopback test server (ismsd --plaintext); also\n"
+          "                       ISMS_PLAINTEXT=1 or \"plaintext = true\" in the config file\n"
           "  -o, --output FORMAT  table (default; for people, long cells cut with ...),\n"
           "                       json (stable: proto field names, a record is an object with\n"
           "                       an \"id\", a list is an array) or csv (RFC 4180, header row;\n"
@@ -168,6 +184,11 @@ static void print_help(FILE *fp, const struct isms_noun *noun, const struct isms
             (unsigned)ISMS_CLI_DEFAULT_TIMEOUT_MS);
     fputs("  -h, --help           help for everything, `<noun> --help` for one noun\n"
           "  --version            print the version\n",
+          fp);
+    fputs("\ncredentials: every command but status and login sends a token: $ISMS_TOKEN if set,\n"
+          "  else the one `ismsctl login` saved for the server in ~/.config/ismsctl/credentials\n"
+          "  ($XDG_CONFIG_HOME/ismsctl/credentials; mode 0600, one \"[HOST:PORT]\" section per\n"
+          "  server with user, expires_at and token lines). `logout` revokes and removes it.\n",
           fp);
     fputs("\nexit status (a failure prints one line on stderr, \"ismsctl: CODE_NAME: message\"):\n",
           fp);
@@ -221,6 +242,20 @@ static int report(const struct isms_cli *cli, const struct isms_status *st)
     put_one_line(stderr, st->msg);
     fputc('\n', stderr);
     return exit_status_for(kind, (int)st->code);
+}
+
+/* Prints the command's notices on stderr, one "ismsctl: note: ..." line each. */
+static void print_notices(const struct isms_out *out)
+{
+    const char *s = out->notice;
+
+    while (s != NULL && *s != '\0') {
+        const char *nl = strchr(s, '\n');
+        size_t n = nl != NULL ? (size_t)(nl - s) : strlen(s);
+
+        fprintf(stderr, "ismsctl: note: %.*s\n", (int)n, s);
+        s = nl != NULL ? nl + 1 : NULL;
+    }
 }
 
 /* --- dispatch ---------------------------------------------------------------------------- */
@@ -356,8 +391,10 @@ int main(int argc, char **argv)
         rc = report(&cli, &st);
     } else if (isms_out_render(&out, cli.format, stdout, &st) != ISMS_OK) {
         rc = report(&cli, &st);
-    } else if (cli.exit_after_output != ISMS_OK) {
-        rc = report(&cli, &st);
+    } else {
+        print_notices(&out);
+        if (cli.exit_after_output != ISMS_OK)
+            rc = report(&cli, &st);
     }
     isms_out_cleanup(&out);
     isms_cli_cleanup(&cli);

@@ -5,6 +5,7 @@
 
 #include <assert.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,7 +32,7 @@ static void table_cleanup(struct isms_out_table *t)
 {
     for (size_t r = 0; r < t->nrows; r++) {
         for (size_t c = 0; c < t->ncols; c++) {
-            if (t->cols[c].type == ISMS_OUT_STR)
+            if (t->cols[c].type == ISMS_OUT_STR || t->cols[c].type == ISMS_OUT_STRS)
                 free(t->cells[r * t->ncols + c].v.s);
         }
     }
@@ -44,18 +45,66 @@ void isms_out_init(struct isms_out *o)
     memset(o, 0, sizeof(*o));
 }
 
-void isms_out_cleanup(struct isms_out *o)
+/* Drops the tables, keeping text and notices. */
+static void tables_reset(struct isms_out *o)
 {
     table_cleanup(&o->main);
     for (size_t i = 0; i < o->nsubs; i++)
         table_cleanup(&o->subs[i]);
+    o->nsubs = 0;
+    o->shape = ISMS_OUT_NOTHING;
+}
+
+void isms_out_cleanup(struct isms_out *o)
+{
+    tables_reset(o);
+    free(o->text);
+    free(o->notice);
     memset(o, 0, sizeof(*o));
+}
+
+/* Appends a formatted line to *lines ("a\nb"). */
+static void add_line(char **lines, bool *is_oom, const char *fmt, va_list ap)
+{
+    char buf[1024];
+    size_t old = *lines != NULL ? strlen(*lines) : 0, n;
+    char *p;
+
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    n = strlen(buf);
+    p = realloc(*lines, old + n + 2);
+    if (p == NULL) {
+        *is_oom = true;
+        return;
+    }
+    if (old > 0)
+        p[old++] = '\n';
+    memcpy(p + old, buf, n + 1);
+    *lines = p;
+}
+
+void isms_out_text(struct isms_out *o, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    add_line(&o->text, &o->is_oom, fmt, ap);
+    va_end(ap);
+}
+
+void isms_out_notice(struct isms_out *o, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    add_line(&o->notice, &o->is_oom, fmt, ap);
+    va_end(ap);
 }
 
 struct isms_out_table *isms_out_record(struct isms_out *o, const char *title,
                                        const struct isms_out_col *cols, size_t ncols)
 {
-    isms_out_cleanup(o);
+    tables_reset(o);
     o->shape = ISMS_OUT_RECORD;
     table_init(&o->main, NULL, title, cols, ncols);
     isms_out_row(&o->main);
@@ -65,7 +114,7 @@ struct isms_out_table *isms_out_record(struct isms_out *o, const char *title,
 struct isms_out_table *isms_out_list(struct isms_out *o, const char *title,
                                      const struct isms_out_col *cols, size_t ncols)
 {
-    isms_out_cleanup(o);
+    tables_reset(o);
     o->shape = ISMS_OUT_LIST;
     table_init(&o->main, NULL, title, cols, ncols);
     return &o->main;
@@ -94,6 +143,8 @@ void isms_out_row(struct isms_out_table *t)
     while (t->next_col < t->ncols) {
         if (t->cols[t->next_col].type == ISMS_OUT_STR)
             isms_out_str(t, "");
+        else if (t->cols[t->next_col].type == ISMS_OUT_STRS)
+            isms_out_strs(t, NULL, 0);
         else
             t->next_col++;
     }
@@ -153,6 +204,33 @@ void isms_out_str(struct isms_out_table *t, const char *s)
         return;
     }
     memcpy(cell->v.s, s, len + 1);
+}
+
+void isms_out_strs(struct isms_out_table *t, char *const *items, size_t n)
+{
+    struct isms_out_cell *cell = next_cell(t, ISMS_OUT_STRS);
+    size_t len = 1;
+
+    if (cell == NULL)
+        return;
+    for (size_t i = 0; i < n; i++)
+        len += strlen(items[i]) + 1;
+    cell->v.s = malloc(len);
+    if (cell->v.s == NULL) {
+        t->is_oom = true;
+        return;
+    }
+    cell->v.s[0] = '\0';
+    len = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t k = strlen(items[i]);
+
+        assert(strchr(items[i], ',') == NULL);
+        if (i > 0)
+            cell->v.s[len++] = ',';
+        memcpy(cell->v.s + len, items[i], k + 1);
+        len += k;
+    }
 }
 
 void isms_out_i64(struct isms_out_table *t, int64_t v)
@@ -345,6 +423,7 @@ static const char *cell_text(const struct isms_out_col *col, const struct isms_o
 {
     switch (col->type) {
     case ISMS_OUT_STR:
+    case ISMS_OUT_STRS:
         return cell->v.s != NULL ? cell->v.s : "";
     case ISMS_OUT_I64:
         snprintf(tmp, tmp_size, "%" PRId64, cell->v.i);
@@ -400,9 +479,27 @@ static void json_value(FILE *fp, const struct isms_out_col *col, const struct is
 {
     char tmp[32];
 
-    if (col->type == ISMS_OUT_STR)
+    if (col->type == ISMS_OUT_STR) {
         json_string(fp, cell->v.s != NULL ? cell->v.s : "");
-    else
+    } else if (col->type == ISMS_OUT_STRS) {
+        const char *p = cell->v.s != NULL ? cell->v.s : "";
+
+        fputc('[', fp);
+        while (*p != '\0') {
+            const char *comma = strchr(p, ',');
+            size_t n = comma != NULL ? (size_t)(comma - p) : strlen(p);
+            char item[256];
+
+            snprintf(item, sizeof(item), "%.*s", (int)n, p);
+            json_string(fp, item);
+            p += n;
+            if (*p == ',') {
+                fputs(", ", fp);
+                p++;
+            }
+        }
+        fputc(']', fp);
+    } else
         fputs(cell_text(col, cell, tmp, sizeof(tmp)), fp);
 }
 
@@ -623,6 +720,28 @@ static bool render_fields(const struct isms_out_table *t, FILE *fp)
 
 static bool render_table(const struct isms_out *o, FILE *fp)
 {
+    if (o->text != NULL) {
+        struct sbuf line = {0};
+        const char *s = o->text;
+
+        /* The text may quote server strings: make it as safe as a table cell. */
+        while (s != NULL) {
+            const char *nl = strchr(s, '\n');
+            size_t n = nl != NULL ? (size_t)(nl - s) : strlen(s);
+
+            line.len = 0;
+            sbuf_add_safe(&line, s, n, 0);
+            sbuf_add(&line, "", 0);
+            if (line.is_oom) {
+                free(line.p);
+                return false;
+            }
+            fprintf(fp, "%s\n", line.p);
+            s = nl != NULL ? nl + 1 : NULL;
+        }
+        free(line.p);
+        return true;
+    }
     if (o->shape == ISMS_OUT_LIST)
         return render_columns(&o->main, fp);
     if (!render_fields(&o->main, fp))
@@ -647,7 +766,9 @@ enum isms_code isms_out_render(const struct isms_out *o, enum isms_out_format fm
 {
     bool is_ok = true;
 
-    if (o->shape == ISMS_OUT_NOTHING)
+    if (o->is_oom)
+        return isms_status_set(st, ISMS_RESOURCE_EXHAUSTED, "out of memory building the output");
+    if (o->shape == ISMS_OUT_NOTHING && !(fmt == ISMS_OUT_TABLE && o->text != NULL))
         return ISMS_OK;
     if (o->main.is_oom)
         return isms_status_set(st, ISMS_RESOURCE_EXHAUSTED, "out of memory building the output");

@@ -22,6 +22,8 @@ enum isms_out_type {
     ISMS_OUT_I64,
     ISMS_OUT_U64,
     ISMS_OUT_BOOL,
+    ISMS_OUT_STRS, /* a list of words without commas (roles): "a,b" in table and CSV, an array
+                    * of strings in JSON; set with isms_out_strs() */
 };
 
 /* One column (or record field): its proto field name and the type of its values. */
@@ -33,7 +35,7 @@ struct isms_out_col {
 /* One value; its type is its column's. */
 struct isms_out_cell {
     union {
-        char *s; /* owned by the table; never NULL once set */
+        char *s; /* owned by the table; never NULL once set (STR and STRS) */
         int64_t i;
         uint64_t u;
         bool b;
@@ -67,6 +69,9 @@ struct isms_out {
     struct isms_out_table main;
     struct isms_out_table subs[ISMS_OUT_MAX_SUBLISTS]; /* nested lists of a record */
     size_t nsubs;
+    char *text;   /* table format prints these lines instead of the record, or NULL */
+    char *notice; /* lines main prints on stderr after the output, or NULL */
+    bool is_oom;  /* text or notice could not be stored */
 };
 
 void isms_out_init(struct isms_out *o);
@@ -97,6 +102,19 @@ void isms_out_str(struct isms_out_table *t, const char *s);
 void isms_out_i64(struct isms_out_table *t, int64_t v);
 void isms_out_u64(struct isms_out_table *t, uint64_t v);
 void isms_out_bool(struct isms_out_table *t, bool v);
+
+/* Appends the list `items[0..n)` as the next value of the current row (an ISMS_OUT_STRS
+ * column). Items are copied; an item holding a comma is a programming error. */
+void isms_out_strs(struct isms_out_table *t, char *const *items, size_t n);
+
+/* Adds one line (printf-style, no newline) that table output prints in place of the record's
+ * fields, for results best said in a sentence ("logged in as alice ..."). JSON and CSV still
+ * render the record. Kept across isms_out_record() and isms_out_list(). */
+void isms_out_text(struct isms_out *o, const char *fmt, ...) ISMS_PRINTF(2, 3);
+
+/* Adds one line (printf-style, no newline) for main to print on stderr as "ismsctl: note: ..."
+ * after the output, in every format (a warning that a secret will not be shown again). */
+void isms_out_notice(struct isms_out *o, const char *fmt, ...) ISMS_PRINTF(2, 3);
 
 /* Renders `o` to `fp` in `fmt`. Returns ISMS_RESOURCE_EXHAUSTED if building `o` ran out of
  * memory, ISMS_INTERNAL if writing failed (e.g. a closed pipe); `st` says which. */

@@ -29,7 +29,9 @@ static const char SQL_AUTH_LOOKUP[] =
     "  LEFT JOIN api_token t ON t.num = s.token_num WHERE s.token_hash = $1::bytea),"
     " touch AS (UPDATE auth_session SET last_used_at = now() WHERE token_hash = $1::bytea"
     "  AND last_used_at < now() - interval '60 seconds' AND revoked_at IS NULL"
-    "  AND expires_at > now() RETURNING 1)"
+    "  AND expires_at > now() RETURNING token_num),"
+    " ttouch AS (UPDATE api_token SET last_used_at = now()"
+    "  WHERE num IN (SELECT token_num FROM touch WHERE token_num IS NOT NULL))"
     " SELECT user_name, coalesce(token_num, 0), expired, revoked, roles, status, token_roles,"
     " token_name, must_change_password, (SELECT count(*) FROM touch) FROM s";
 

@@ -1,0 +1,399 @@
+/* client/cmd_audit.c — `ismsctl audit ...`: the hash-chained audit trail (isms.v1.Audit). `log`
+ * and `export` read server streams; `verify` asks the server to walk the chain, or with --file
+ * checks an export offline with the same rule (core/audit_chain.h), so a copy kept elsewhere
+ * can prove the trail was not rewritten. A broken chain exits as FAILED_PRECONDITION. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "core/audit_chain.h"
+#include "jsonl.h"
+
+#include "isms/v1/audit.pb-c.h"
+
+#define NCOLS(a) (sizeof(a) / sizeof((a)[0]))
+/* The longest export line read back: far above any record the server accepts. */
+#define AUDIT_LINE_MAX (16u * 1024 * 1024)
+#define LOG_LIMIT_MAX  100000
+
+static const struct isms_out_col log_cols[] = {
+    {"seq", ISMS_OUT_I64},    {"at", ISMS_OUT_STR},      {"actor", ISMS_OUT_STR},
+    {"source", ISMS_OUT_STR}, {"method", ISMS_OUT_STR},  {"entity", ISMS_OUT_STR},
+    {"result", ISMS_OUT_STR}, {"changes", ISMS_OUT_STR},
+};
+
+static const struct isms_out_col verify_cols[] = {
+    {"ok", ISMS_OUT_BOOL},     {"records", ISMS_OUT_I64},   {"first_bad_seq", ISMS_OUT_I64},
+    {"problem", ISMS_OUT_STR}, {"head_hash", ISMS_OUT_STR},
+};
+
+static const struct isms_out_col export_cols[] = {
+    {"file", ISMS_OUT_STR},
+    {"records", ISMS_OUT_I64},
+};
+
+/* --- log --------------------------------------------------------------------------------- */
+
+static enum isms_code add_log_row(void *ud, const ProtobufCMessage *item, struct isms_status *st)
+{
+    struct isms_out_table *t = ud;
+    const Isms__V1__AuditRecord *r = (const Isms__V1__AuditRecord *)item;
+
+    (void)st;
+    isms_out_row(t);
+    isms_out_i64(t, r->seq);
+    isms_out_str(t, r->at);
+    isms_out_str(t, r->actor);
+    isms_out_str(t, r->source);
+    isms_out_str(t, r->method);
+    isms_out_str(t, r->entity);
+    isms_out_str(t, r->result);
+    isms_out_str(t, r->changes);
+    return ISMS_OK;
+}
+
+static enum isms_code run_log(struct isms_cli *cli, int argc, char **argv, struct isms_out *out,
+                              struct isms_status *st)
+{
+    Isms__V1__AuditLogRequest req = ISMS__V1__AUDIT_LOG_REQUEST__INIT;
+    const char *entity = NULL, *actor = NULL, *since = NULL, *limit = NULL;
+    const struct isms_opt opts[] = {
+        {"entity", "ID", &entity, NULL},
+        {"actor", "USER", &actor, NULL},
+        {"since", "TIME", &since, NULL},
+        {"limit", "N", &limit, NULL},
+    };
+    const char *pos[1];
+    size_t npos;
+    int64_t n = 0;
+    struct isms_out_table *t;
+
+    if (isms_cli_parse(cli, argc, argv, opts, NCOLS(opts), pos, 0, &npos, st) != ISMS_OK)
+        return st->code;
+    if (limit != NULL && !isms_cli_parse_i64(limit, 1, LOG_LIMIT_MAX, &n))
+        return isms_cli_usage(cli, st, "--limit needs a number from 1 to %d", LOG_LIMIT_MAX);
+    req.entity = (char *)(entity != NULL ? entity : "");
+    req.actor = (char *)(actor != NULL ? actor : "");
+    req.since = (char *)(since != NULL ? since : "");
+    req.limit = (uint32_t)n;
+    t = isms_out_list(out, "audit log", log_cols, NCOLS(log_cols));
+    return isms_cli_stream(cli, "/isms.v1.Audit/Log", &req.base,
+                           &isms__v1__audit_record__descriptor, add_log_row, t, st);
+}
+
+/* --- verify ------------------------------------------------------------------------------ */
+
+/* Fills the verify result (the same for the server's walk and an offline file); a broken chain
+ * makes main exit as FAILED_PRECONDITION after printing it. */
+static void fill_verify(struct isms_cli *cli, struct isms_out *out, bool ok, int64_t records,
+                        int64_t first_bad_seq, const char *problem, const char *head_hash,
+                        const char *where, struct isms_status *st)
+{
+    struct isms_out_table *t = isms_out_record(out, "audit chain", verify_cols, NCOLS(verify_cols));
+
+    isms_out_bool(t, ok);
+    isms_out_i64(t, records);
+    isms_out_i64(t, first_bad_seq);
+    isms_out_str(t, problem);
+    isms_out_str(t, head_hash);
+    if (ok) {
+        if (head_hash != NULL && head_hash[0] != '\0')
+            isms_out_text(out,
+                          "ok: the audit chain %s is intact (%" PRId64 " records, head hash %s)",
+                          where, records, head_hash);
+        else
+            isms_out_text(out, "ok: the audit chain %s is intact (%" PRId64 " records)", where,
+                          records);
+        return;
+    }
+    isms_out_text(out, "BROKEN: the audit chain %s breaks at record %" PRId64 ": %s", where,
+                  first_bad_seq, problem != NULL ? problem : "");
+    if (head_hash != NULL && head_hash[0] != '\0')
+        isms_out_text(out, "records before it are intact; last good hash %s", head_hash);
+    isms_status_set(st, ISMS_FAILED_PRECONDITION, "audit chain broken at record %" PRId64 ": %s",
+                    first_bad_seq, problem != NULL ? problem : "");
+    cli->exit_after_output = ISMS_FAILED_PRECONDITION;
+}
+
+/* Reads one line (without '\n') into *buf, growing it up to AUDIT_LINE_MAX. Returns 1 for a
+ * line, 0 at the end of the file, -1 for a line too long or holding NUL, -2 on a read error. */
+static int read_line(FILE *fp, char **buf, size_t *cap, size_t *len)
+{
+    int c;
+
+    *len = 0;
+    while ((c = getc(fp)) != EOF && c != '\n') {
+        if (c == '\0' || *len >= AUDIT_LINE_MAX)
+            return -1;
+        if (*len + 1 >= *cap) {
+            size_t ncap = *cap == 0 ? 4096 : *cap * 2;
+            char *nb = realloc(*buf, ncap);
+
+            if (nb == NULL)
+                return -2;
+            *buf = nb;
+            *cap = ncap;
+        }
+        (*buf)[(*len)++] = (char)c;
+    }
+    if (ferror(fp))
+        return -2;
+    if (c == EOF && *len == 0)
+        return 0;
+    if (*buf != NULL)
+        (*buf)[*len] = '\0';
+    return 1;
+}
+
+/* The record fields of an export line, in the order they are hashed. */
+static const char *const record_keys[] = {"seq",    "at",      "actor",  "source",    "method",
+                                          "entity", "changes", "result", "prev_hash", "hash"};
+#define NRECORD_KEYS (sizeof(record_keys) / sizeof(record_keys[0]))
+
+/* Maps parsed members onto a record: exactly the keys above, seq an integer, the rest strings.
+ * values[i] is the value for record_keys[i]. */
+static enum isms_code members_to_values(const struct isms_jsonl_member *m, size_t n,
+                                        const char **values, struct isms_status *st)
+{
+    memset(values, 0, NRECORD_KEYS * sizeof(*values));
+    for (size_t i = 0; i < n; i++) {
+        size_t k = 0;
+
+        while (k < NRECORD_KEYS && strcmp(m[i].key, record_keys[k]) != 0)
+            k++;
+        if (k == NRECORD_KEYS)
+            return isms_status_set(st, ISMS_FAILED_PRECONDITION, "unknown member \"%.40s\"",
+                                   m[i].key);
+        if (m[i].is_string != (k != 0))
+            return isms_status_set(st, ISMS_FAILED_PRECONDITION, "\"%s\" must be %s",
+                                   record_keys[k], k == 0 ? "an integer" : "a string");
+        values[k] = m[i].value;
+    }
+    for (size_t k = 0; k < NRECORD_KEYS; k++) {
+        if (values[k] == NULL)
+            return isms_status_set(st, ISMS_FAILED_PRECONDITION, "member \"%s\" is missing",
+                                   record_keys[k]);
+    }
+    return ISMS_OK;
+}
+
+/* Verifies an export file line by line with the chain rule. A line that is not a well-formed
+ * record fails as FAILED_PRECONDITION naming the line; a broken link fills the result. */
+static enum isms_code verify_file(struct isms_cli *cli, const char *path, struct isms_out *out,
+                                  struct isms_status *st)
+{
+    struct isms_audit_verifier v;
+    struct isms_jsonl_member members[ISMS_JSONL_MAX_MEMBERS];
+    char head[2 * ISMS_AUDIT_HASH_BYTES + 1] = "", where[300];
+    char *line = NULL;
+    size_t cap = 0, len, n;
+    unsigned long lineno = 0;
+    bool is_stdin = strcmp(path, "-") == 0;
+    enum isms_code code = ISMS_OK;
+    FILE *fp = is_stdin ? stdin : fopen(path, "r");
+
+    if (fp == NULL)
+        return isms_cli_usage(cli, st, "could not open %.200s: %s", path, strerror(errno));
+    isms_audit_verifier_init(&v);
+    snprintf(where, sizeof(where), "in %s", is_stdin ? "stdin" : path);
+    for (;;) {
+        struct isms_audit_record rec;
+        const char *values[NRECORD_KEYS];
+        int rl = read_line(fp, &line, &cap, &len);
+
+        if (rl == 0)
+            break;
+        lineno++;
+        if (rl == -2) {
+            code = isms_status_set(st, ISMS_INTERNAL, "could not read %.200s: %s", path,
+                                   errno != 0 ? strerror(errno) : "out of memory");
+            break;
+        }
+        if (rl == -1) {
+            code = isms_status_set(st, ISMS_FAILED_PRECONDITION,
+                                   "%.200s:%lu: not an audit record (NUL byte or longer than "
+                                   "%u MiB)",
+                                   path, lineno, AUDIT_LINE_MAX / (1024 * 1024));
+            break;
+        }
+        if (isms_jsonl_parse(line, len, members, ISMS_JSONL_MAX_MEMBERS, &n, st) != ISMS_OK ||
+            members_to_values(members, n, values, st) != ISMS_OK) {
+            struct isms_status why = *st;
+
+            code = isms_status_set(st, ISMS_FAILED_PRECONDITION,
+                                   "%.200s:%lu: not an audit record: %s", path, lineno, why.msg);
+            break;
+        }
+        memset(&rec, 0, sizeof(rec));
+        if (!isms_cli_parse_i64(values[0], INT64_MIN, INT64_MAX, &rec.seq)) {
+            code = isms_status_set(st, ISMS_FAILED_PRECONDITION, "%.200s:%lu: seq is out of range",
+                                   path, lineno);
+            break;
+        }
+        rec.at = values[1];
+        rec.actor = values[2];
+        rec.source = values[3];
+        rec.method = values[4];
+        rec.entity = values[5];
+        rec.changes = values[6];
+        rec.result = values[7];
+        if (!isms_hex_decode(values[8], rec.prev_hash, ISMS_AUDIT_HASH_BYTES) ||
+            !isms_hex_decode(values[9], rec.hash, ISMS_AUDIT_HASH_BYTES)) {
+            /* As the server reports it (domain/audit/audit_rpc.c). */
+            v.first_bad_seq = rec.seq;
+            snprintf(v.problem, sizeof(v.problem), "hash is not 32 bytes");
+            break;
+        }
+        if (!isms_audit_verifier_add(&v, &rec))
+            break;
+        snprintf(head, sizeof(head), "%s", values[9]);
+    }
+    free(line);
+    if (!is_stdin)
+        fclose(fp);
+    if (code != ISMS_OK)
+        return code;
+    fill_verify(cli, out, v.first_bad_seq == 0, v.count, v.first_bad_seq, v.problem, head, where,
+                st);
+    return ISMS_OK;
+}
+
+static enum isms_code run_verify(struct isms_cli *cli, int argc, char **argv, struct isms_out *out,
+                                 struct isms_status *st)
+{
+    Isms__V1__AuditVerifyRequest req = ISMS__V1__AUDIT_VERIFY_REQUEST__INIT;
+    const char *file = NULL;
+    const struct isms_opt opts[] = {
+        {"file", "F", &file, NULL},
+    };
+    const char *pos[1];
+    size_t npos;
+    ProtobufCMessage *msg = NULL;
+    const Isms__V1__AuditVerifyResponse *r;
+    char where[300];
+
+    if (isms_cli_parse(cli, argc, argv, opts, NCOLS(opts), pos, 0, &npos, st) != ISMS_OK)
+        return st->code;
+    if (file != NULL)
+        return verify_file(cli, file, out, st);
+    if (isms_cli_call(cli, "/isms.v1.Audit/Verify", &req.base,
+                      &isms__v1__audit_verify_response__descriptor, &msg, st) != ISMS_OK)
+        return st->code;
+    r = (const Isms__V1__AuditVerifyResponse *)msg;
+    snprintf(where, sizeof(where), "on %s", cli->server);
+    fill_verify(cli, out, r->ok, r->records, r->first_bad_seq, r->problem, r->head_hash, where, st);
+    protobuf_c_message_free_unpacked(msg, NULL);
+    return ISMS_OK;
+}
+
+/* --- export ------------------------------------------------------------------------------ */
+
+struct export_sink {
+    FILE *fp;
+    const char *name; /* for messages */
+    int64_t records;
+};
+
+/* Writes one record as a JSON Lines object with every AuditRecord field. */
+static enum isms_code write_record(void *ud, const ProtobufCMessage *item, struct isms_status *st)
+{
+    struct export_sink *sink = ud;
+    const Isms__V1__AuditRecord *r = (const Isms__V1__AuditRecord *)item;
+    const char *const values[] = {r->at,      r->actor,  r->source,    r->method, r->entity,
+                                  r->changes, r->result, r->prev_hash, r->hash};
+
+    fprintf(sink->fp, "{\"seq\":%" PRId64, r->seq);
+    for (size_t i = 0; i < NCOLS(values); i++) {
+        fprintf(sink->fp, ",\"%s\":", record_keys[i + 1]);
+        isms_jsonl_write_string(sink->fp, values[i] != NULL ? values[i] : "");
+    }
+    fputs("}\n", sink->fp);
+    if (ferror(sink->fp))
+        return isms_status_set(st, ISMS_INTERNAL, "could not write %s: %s", sink->name,
+                               strerror(errno));
+    sink->records++;
+    return ISMS_OK;
+}
+
+static enum isms_code run_export(struct isms_cli *cli, int argc, char **argv, struct isms_out *out,
+                                 struct isms_status *st)
+{
+    Isms__V1__AuditExportRequest req = ISMS__V1__AUDIT_EXPORT_REQUEST__INIT;
+    const char *file = NULL;
+    const struct isms_opt opts[] = {
+        {"file", "F", &file, NULL},
+    };
+    const char *pos[1];
+    size_t npos;
+    struct export_sink sink = {stdout, "stdout", 0};
+    char tmp[4200];
+    struct isms_out_table *t;
+    enum isms_code code;
+    int fd = -1;
+
+    if (isms_cli_parse(cli, argc, argv, opts, NCOLS(opts), pos, 0, &npos, st) != ISMS_OK)
+        return st->code;
+    if (file != NULL && strcmp(file, "-") != 0) {
+        /* A temporary file beside the target, renamed over it only when the export is
+         * complete: a failed export never leaves a truncated file that looks whole. */
+        if ((size_t)snprintf(tmp, sizeof(tmp), "%s.XXXXXX", file) >= sizeof(tmp))
+            return isms_cli_usage(cli, st, "--file name too long");
+        fd = mkstemp(tmp);
+        if (fd < 0)
+            return isms_cli_usage(cli, st, "could not create a file beside %.200s: %s", file,
+                                  strerror(errno));
+        sink.fp = fdopen(fd, "w");
+        if (sink.fp == NULL) {
+            close(fd);
+            unlink(tmp);
+            return isms_status_set(st, ISMS_RESOURCE_EXHAUSTED, "out of memory");
+        }
+        sink.name = file;
+    }
+    code = isms_cli_stream(cli, "/isms.v1.Audit/Export", &req.base,
+                           &isms__v1__audit_record__descriptor, write_record, &sink, st);
+    if (fd < 0) {
+        if (fflush(stdout) != 0 && code == ISMS_OK)
+            code = isms_status_set(st, ISMS_INTERNAL, "could not write stdout");
+        return code;
+    }
+    if (code == ISMS_OK && (fflush(sink.fp) != 0 || fsync(fd) != 0))
+        code = isms_status_set(st, ISMS_INTERNAL, "could not write %s: %s", file, strerror(errno));
+    if (fclose(sink.fp) != 0 && code == ISMS_OK)
+        code = isms_status_set(st, ISMS_INTERNAL, "could not write %s: %s", file, strerror(errno));
+    if (code == ISMS_OK && rename(tmp, file) != 0)
+        code = isms_status_set(st, ISMS_INTERNAL, "could not rename the export to %s: %s", file,
+                               strerror(errno));
+    if (code != ISMS_OK) {
+        unlink(tmp);
+        return code;
+    }
+    t = isms_out_record(out, "audit export", export_cols, NCOLS(export_cols));
+    isms_out_str(t, file);
+    isms_out_i64(t, sink.records);
+    isms_out_text(out, "exported %" PRId64 " audit records to %s", sink.records, file);
+    return ISMS_OK;
+}
+
+static const struct isms_cmd audit_cmds[] = {
+    {"audit", "log", run_log, "[--entity ID] [--actor USER] [--since TIME] [--limit N]",
+     "audit records, oldest first: --entity exact (\"party:P-3\") or a prefix ending in ':' "
+     "(\"user:\"), --since YYYY-MM-DD or an RFC 3339 time, --limit 1-100000 (default 100)"},
+    {"audit", "verify", run_verify, "[--file F]",
+     "check the hash chain on the server, or with --file an export offline (no server; F may be "
+     "- for stdin); a broken chain names the first bad record and exits 6"},
+    {"audit", "export", run_export, "[--file F]",
+     "every record with its hashes as JSON Lines (one object per line, all AuditRecord fields) "
+     "to stdout, or to F (written beside it as mode 0600, renamed into place when complete)"},
+};
+
+const struct isms_noun isms_noun_audit = {
+    "audit",
+    "the tamper-evident audit trail: read, verify, export",
+    audit_cmds,
+    NCOLS(audit_cmds),
+};
