@@ -159,5 +159,8 @@ extern const struct isms_noun isms_noun_passwd;
 extern const struct isms_noun isms_noun_token;
 extern const struct isms_noun isms_noun_user;
 extern const struct isms_noun isms_noun_audit;
+extern const struct isms_noun isms_noun_control, isms_noun_soa;
+extern const struct isms_noun isms_noun_asset;
+extern const struct isms_noun isms_noun_method, isms_noun_risk;
 
 #endif

@@ -18,6 +18,12 @@ ISMS_MUSTCHECK enum isms_code isms_context_register(struct isms_server *srv,
 ISMS_MUSTCHECK enum isms_code isms_auth_register(struct isms_server *srv, struct isms_status *st);
 ISMS_MUSTCHECK enum isms_code isms_user_register(struct isms_server *srv, struct isms_status *st);
 ISMS_MUSTCHECK enum isms_code isms_audit_register(struct isms_server *srv, struct isms_status *st);
+ISMS_MUSTCHECK enum isms_code isms_control_register(struct isms_server *srv,
+                                                    struct isms_status *st);
+ISMS_MUSTCHECK enum isms_code isms_soa_register(struct isms_server *srv, struct isms_status *st);
+ISMS_MUSTCHECK enum isms_code isms_asset_register(struct isms_server *srv, struct isms_status *st);
+ISMS_MUSTCHECK enum isms_code isms_method_register(struct isms_server *srv, struct isms_status *st);
+ISMS_MUSTCHECK enum isms_code isms_risk_register(struct isms_server *srv, struct isms_status *st);
 
 /* Registers every service of every area (main.c and the fuzzer use this one list). */
 ISMS_MUSTCHECK enum isms_code isms_domain_register_all(struct isms_server *srv,

@@ -1,0 +1,977 @@
+/* client/cmd_method.c — `ismsctl method show|set|history`: the risk assessment methodology
+ * (ISO/IEC 27001:2022 6.1.2) over /isms.v1.Method. `set` starts from the current version,
+ * applies a JSON file (the shape `method show -o json` prints) and/or flags, and saves the
+ * result as a new version only if nobody saved another meanwhile (ABORTED otherwise). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+#include "isms/v1/risk.pb-c.h"
+
+#define NCOLS(a)        (sizeof(a) / sizeof((a)[0]))
+#define LEVELS_MAX      10
+#define BANDS_MAX       10
+#define METHOD_FILE_MAX (1u << 20)
+#define JSON_DEPTH_MAX  8
+
+static const struct isms_out_col method_cols[] = {
+    {"version", ISMS_OUT_I64},   {"computation", ISMS_OUT_STR}, {"appetite", ISMS_OUT_I64},
+    {"max_score", ISMS_OUT_I64}, {"note", ISMS_OUT_STR},        {"created_at", ISMS_OUT_STR},
+    {"created_by", ISMS_OUT_STR},
+};
+
+static const struct isms_out_col scale_cols[] = {
+    {"value", ISMS_OUT_I64},
+    {"label", ISMS_OUT_STR},
+    {"description", ISMS_OUT_STR},
+};
+
+static const struct isms_out_col band_cols[] = {
+    {"name", ISMS_OUT_STR},
+    {"min_score", ISMS_OUT_I64},
+    {"max_score", ISMS_OUT_I64},
+};
+
+static const struct isms_out_col cell_cols[] = {
+    {"likelihood", ISMS_OUT_I64},
+    {"impact", ISMS_OUT_I64},
+    {"score", ISMS_OUT_I64},
+};
+
+static const struct isms_out_col history_cols[] = {
+    {"version", ISMS_OUT_I64},    {"computation", ISMS_OUT_STR}, {"likelihood", ISMS_OUT_STR},
+    {"impact", ISMS_OUT_STR},     {"levels", ISMS_OUT_STR},      {"appetite", ISMS_OUT_I64},
+    {"note", ISMS_OUT_STR},       {"created_at", ISMS_OUT_STR},  {"created_by", ISMS_OUT_STR},
+};
+
+/* ---- output -------------------------------------------------------------------------------- */
+
+static void add_scale(struct isms_out *out, const char *key, const char *title,
+                      Isms__V1__ScaleLevel **lv, size_t n)
+{
+    struct isms_out_table *t = isms_out_sublist(out, key, title, scale_cols, NCOLS(scale_cols));
+
+    for (size_t k = 0; t != NULL && k < n; k++) {
+        isms_out_row(t);
+        isms_out_i64(t, lv[k]->value);
+        isms_out_str(t, lv[k]->label);
+        isms_out_str(t, lv[k]->description);
+    }
+}
+
+static void fill_method(struct isms_out *out, const Isms__V1__RiskMethod *m)
+{
+    struct isms_out_table *t = isms_out_record(out, "risk method", method_cols,
+                                               NCOLS(method_cols));
+    struct isms_out_table *b, *c;
+
+    isms_out_i64(t, m->version);
+    isms_out_str(t, m->computation);
+    isms_out_i64(t, m->appetite);
+    isms_out_i64(t, m->max_score);
+    isms_out_str(t, m->note);
+    isms_out_str(t, m->created_at);
+    isms_out_str(t, m->created_by);
+    add_scale(out, "likelihood", "Likelihood", m->likelihood, m->n_likelihood);
+    add_scale(out, "impact", "Impact", m->impact, m->n_impact);
+    b = isms_out_sublist(out, "levels", "Risk levels", band_cols, NCOLS(band_cols));
+    for (size_t k = 0; b != NULL && k < m->n_levels; k++) {
+        isms_out_row(b);
+        isms_out_str(b, m->levels[k]->name);
+        isms_out_i64(b, m->levels[k]->min_score);
+        isms_out_i64(b, m->levels[k]->max_score);
+    }
+    c = isms_out_sublist(out, "matrix", "Score matrix", cell_cols, NCOLS(cell_cols));
+    for (size_t k = 0; c != NULL && m->n_impact > 0 && k < m->n_matrix; k++) {
+        isms_out_row(c);
+        isms_out_i64(c, (int64_t)(k / m->n_impact) + 1);
+        isms_out_i64(c, (int64_t)(k % m->n_impact) + 1);
+        isms_out_i64(c, m->matrix[k]);
+    }
+}
+
+/* Parses --version N (N >= 1); 0 when absent. */
+static enum isms_code parse_version(struct isms_cli *cli, const char *s, int64_t *out,
+                                    struct isms_status *st)
+{
+    *out = 0;
+    if (s != NULL && !isms_cli_parse_i64(s, 1, INT64_MAX, out))
+        return isms_cli_usage(cli, st, "--version needs a method version number, got \"%.40s\"",
+                              s);
+    return ISMS_OK;
+}
+
+static enum isms_code get_method(struct isms_cli *cli, int64_t version, ProtobufCMessage **msg,
+                                 struct isms_status *st)
+{
+    Isms__V1__GetMethodRequest req = ISMS__V1__GET_METHOD_REQUEST__INIT;
+
+    req.version = version;
+    return isms_cli_call(cli, "/isms.v1.Method/Get", &req.base, &isms__v1__risk_method__descriptor,
+                         msg, st);
+}
+
+static enum isms_code run_show(struct isms_cli *cli, int argc, char **argv, struct isms_out *out,
+                               struct isms_status *st)
+{
+    const char *version = NULL;
+    const struct isms_opt opts[] = {{"version", "N", &version, NULL}};
+    const char *pos[1];
+    size_t npos;
+    int64_t v;
+    ProtobufCMessage *msg = NULL;
+
+    if (isms_cli_parse(cli, argc, argv, opts, NCOLS(opts), pos, 0, &npos, st) != ISMS_OK ||
+        parse_version(cli, version, &v, st) != ISMS_OK || get_method(cli, v, &msg, st) != ISMS_OK)
+        return st->code;
+    fill_method(out, (const Isms__V1__RiskMethod *)msg);
+    protobuf_c_message_free_unpacked(msg, NULL);
+    return ISMS_OK;
+}
+
+static enum isms_code run_history(struct isms_cli *cli, int argc, char **argv,
+                                  struct isms_out *out, struct isms_status *st)
+{
+    Isms__V1__MethodHistoryRequest req = ISMS__V1__METHOD_HISTORY_REQUEST__INIT;
+    const char *pos[1];
+    size_t npos;
+    ProtobufCMessage *msg = NULL;
+    const Isms__V1__MethodHistoryResponse *h;
+    struct isms_out_table *t;
+
+    if (isms_cli_parse(cli, argc, argv, NULL, 0, pos, 0, &npos, st) != ISMS_OK ||
+        isms_cli_call(cli, "/isms.v1.Method/History", &req.base,
+                      &isms__v1__method_history_response__descriptor, &msg, st) != ISMS_OK)
+        return st->code;
+    h = (const Isms__V1__MethodHistoryResponse *)msg;
+    t = isms_out_list(out, "risk method versions", history_cols, NCOLS(history_cols));
+    for (size_t k = 0; k < h->n_methods; k++) {
+        const Isms__V1__RiskMethod *m = h->methods[k];
+        char levels[1024], lik[32], imp[32];
+        size_t len = 0;
+
+        levels[0] = '\0';
+        for (size_t b = 0; b < m->n_levels && len < sizeof(levels); b++)
+            len += (size_t)snprintf(levels + len, sizeof(levels) - len, "%s%s %d-%d",
+                                    b > 0 ? ", " : "", m->levels[b]->name,
+                                    m->levels[b]->min_score, m->levels[b]->max_score);
+        snprintf(lik, sizeof(lik), "%zu levels", m->n_likelihood);
+        snprintf(imp, sizeof(imp), "%zu levels", m->n_impact);
+        isms_out_row(t);
+        isms_out_i64(t, m->version);
+        isms_out_str(t, m->computation);
+        isms_out_str(t, lik);
+        isms_out_str(t, imp);
+        isms_out_str(t, levels);
+        isms_out_i64(t, m->appetite);
+        isms_out_str(t, m->note);
+        isms_out_str(t, m->created_at);
+        isms_out_str(t, m->created_by);
+    }
+    protobuf_c_message_free_unpacked(msg, NULL);
+    return ISMS_OK;
+}
+
+/* ---- a small JSON reader for --file --------------------------------------------------------- */
+
+enum jv_type { JV_NULL, JV_BOOL, JV_NUM, JV_STR, JV_ARR, JV_OBJ };
+
+/* One parsed JSON value; everything below it is heap memory freed by jv_free(). */
+struct jv {
+    enum jv_type type;
+    int64_t num;
+    char *str;
+    size_t n;          /* items of an array or object */
+    struct jv *items;  /* values */
+    char **keys;       /* object keys */
+};
+
+struct jparser {
+    const char *p, *end;
+    int depth;
+    char err[160];
+};
+
+static void jv_free(struct jv *v)
+{
+    if (v == NULL)
+        return;
+    for (size_t k = 0; k < v->n; k++) {
+        jv_free(&v->items[k]);
+        if (v->keys != NULL)
+            free(v->keys[k]);
+    }
+    free(v->items);
+    free(v->keys);
+    free(v->str);
+    memset(v, 0, sizeof(*v));
+}
+
+/* Records the first error; json_parse() adds where it happened. */
+static int jp_fail(struct jparser *jp, const char *what)
+{
+    if (jp->err[0] == '\0')
+        snprintf(jp->err, sizeof(jp->err), "%s", what);
+    return -1;
+}
+
+static void jp_ws(struct jparser *jp)
+{
+    while (jp->p < jp->end &&
+           (*jp->p == ' ' || *jp->p == '\t' || *jp->p == '\n' || *jp->p == '\r'))
+        jp->p++;
+}
+
+/* Appends code point `cp` as UTF-8. */
+static size_t put_utf8(char *o, uint32_t cp)
+{
+    if (cp < 0x80) {
+        o[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        o[0] = (char)(0xC0 | (cp >> 6));
+        o[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        o[0] = (char)(0xE0 | (cp >> 12));
+        o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        o[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    o[0] = (char)(0xF0 | (cp >> 18));
+    o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    o[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+static int hex4(const char *p, uint32_t *out)
+{
+    uint32_t v = 0;
+
+    for (int k = 0; k < 4; k++) {
+        char c = p[k];
+
+        v <<= 4;
+        if (c >= '0' && c <= '9')
+            v |= (uint32_t)(c - '0');
+        else if (c >= 'a' && c <= 'f')
+            v |= (uint32_t)(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F')
+            v |= (uint32_t)(c - 'A' + 10);
+        else
+            return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+/* Parses a string at jp->p (on the opening quote) into a heap copy. */
+static int jp_string(struct jparser *jp, char **out)
+{
+    const char *s = ++jp->p;
+    size_t len = 0;
+    char *o;
+
+    while (s < jp->end && *s != '"') {
+        if (*s == '\\')
+            s++;
+        s++;
+        len++;
+    }
+    if (s >= jp->end)
+        return jp_fail(jp, "unterminated string");
+    o = malloc(len * 4 + 1); /* \uXXXX gives at most 4 bytes per escape */
+    if (o == NULL)
+        return jp_fail(jp, "out of memory");
+    len = 0;
+    while (*jp->p != '"') {
+        unsigned char c = (unsigned char)*jp->p++;
+
+        if (c < 0x20) {
+            free(o);
+            return jp_fail(jp, "control character in a string");
+        }
+        if (c != '\\') {
+            o[len++] = (char)c;
+            continue;
+        }
+        c = (unsigned char)*jp->p++;
+        switch (c) {
+        case '"':
+        case '\\':
+        case '/':
+            o[len++] = (char)c;
+            break;
+        case 'b':
+            o[len++] = '\b';
+            break;
+        case 'f':
+            o[len++] = '\f';
+            break;
+        case 'n':
+            o[len++] = '\n';
+            break;
+        case 'r':
+            o[len++] = '\r';
+            break;
+        case 't':
+            o[len++] = '\t';
+            break;
+        case 'u': {
+            uint32_t cp, lo;
+
+            if (jp->end - jp->p < 4 || hex4(jp->p, &cp) != 0 || cp == 0) {
+                free(o);
+                return jp_fail(jp, "bad \\u escape");
+            }
+            jp->p += 4;
+            if (cp >= 0xD800 && cp <= 0xDBFF) {
+                if (jp->end - jp->p < 6 || jp->p[0] != '\\' || jp->p[1] != 'u' ||
+                    hex4(jp->p + 2, &lo) != 0 || lo < 0xDC00 || lo > 0xDFFF) {
+                    free(o);
+                    return jp_fail(jp, "lone surrogate in a \\u escape");
+                }
+                jp->p += 6;
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+            } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+                free(o);
+                return jp_fail(jp, "lone surrogate in a \\u escape");
+            }
+            len += put_utf8(o + len, cp);
+            break;
+        }
+        default:
+            free(o);
+            return jp_fail(jp, "bad escape in a string");
+        }
+    }
+    jp->p++;
+    o[len] = '\0';
+    *out = o;
+    return 0;
+}
+
+static int jp_value(struct jparser *jp, struct jv *v);
+
+/* Parses the items of an array or object after its opening bracket. */
+static int jp_items(struct jparser *jp, struct jv *v, char close)
+{
+    size_t cap = 0;
+
+    jp_ws(jp);
+    if (jp->p < jp->end && *jp->p == close) {
+        jp->p++;
+        return 0;
+    }
+    for (;;) {
+        char *key = NULL;
+
+        if (v->n == cap) {
+            size_t ncap = cap == 0 ? 8 : cap * 2;
+            struct jv *items = realloc(v->items, ncap * sizeof(*items));
+            char **keys;
+
+            if (items == NULL)
+                return jp_fail(jp, "out of memory");
+            v->items = items;
+            if (close == '}') {
+                keys = realloc(v->keys, ncap * sizeof(*keys));
+                if (keys == NULL)
+                    return jp_fail(jp, "out of memory");
+                v->keys = keys;
+            }
+            cap = ncap;
+        }
+        jp_ws(jp);
+        if (close == '}') {
+            if (jp->p >= jp->end || *jp->p != '"')
+                return jp_fail(jp, "expected a key in quotes");
+            if (jp_string(jp, &key) != 0)
+                return -1;
+            jp_ws(jp);
+            if (jp->p >= jp->end || *jp->p != ':') {
+                free(key);
+                return jp_fail(jp, "expected ':' after a key");
+            }
+            jp->p++;
+        }
+        memset(&v->items[v->n], 0, sizeof(v->items[v->n]));
+        if (close == '}')
+            v->keys[v->n] = key;
+        v->n++;
+        if (jp_value(jp, &v->items[v->n - 1]) != 0)
+            return -1;
+        jp_ws(jp);
+        if (jp->p < jp->end && *jp->p == ',') {
+            jp->p++;
+            continue;
+        }
+        if (jp->p < jp->end && *jp->p == close) {
+            jp->p++;
+            return 0;
+        }
+        return jp_fail(jp, close == '}' ? "expected ',' or '}'" : "expected ',' or ']'");
+    }
+}
+
+static int jp_value(struct jparser *jp, struct jv *v)
+{
+    jp_ws(jp);
+    if (jp->p >= jp->end)
+        return jp_fail(jp, "unexpected end of file");
+    switch (*jp->p) {
+    case '{':
+    case '[': {
+        char close = *jp->p == '{' ? '}' : ']';
+        int rc;
+
+        if (++jp->depth > JSON_DEPTH_MAX)
+            return jp_fail(jp, "nested too deeply");
+        v->type = close == '}' ? JV_OBJ : JV_ARR;
+        jp->p++;
+        rc = jp_items(jp, v, close);
+        jp->depth--;
+        return rc;
+    }
+    case '"':
+        v->type = JV_STR;
+        return jp_string(jp, &v->str);
+    default:
+        break;
+    }
+    if (jp->end - jp->p >= 4 && memcmp(jp->p, "null", 4) == 0) {
+        v->type = JV_NULL;
+        jp->p += 4;
+        return 0;
+    }
+    if (jp->end - jp->p >= 4 && memcmp(jp->p, "true", 4) == 0) {
+        v->type = JV_BOOL;
+        v->num = 1;
+        jp->p += 4;
+        return 0;
+    }
+    if (jp->end - jp->p >= 5 && memcmp(jp->p, "false", 5) == 0) {
+        v->type = JV_BOOL;
+        jp->p += 5;
+        return 0;
+    }
+    if (*jp->p == '-' || (*jp->p >= '0' && *jp->p <= '9')) {
+        char buf[32];
+        size_t n = 0;
+        char *end;
+
+        while (jp->p < jp->end && n < sizeof(buf) - 1 &&
+               (*jp->p == '-' || (*jp->p >= '0' && *jp->p <= '9')))
+            buf[n++] = *jp->p++;
+        buf[n] = '\0';
+        if (jp->p < jp->end && (*jp->p == '.' || *jp->p == 'e' || *jp->p == 'E'))
+            return jp_fail(jp, "only whole numbers are used here");
+        errno = 0;
+        v->num = strtoll(buf, &end, 10);
+        if (errno != 0 || *end != '\0' || n == 0)
+            return jp_fail(jp, "bad number");
+        v->type = JV_NUM;
+        return 0;
+    }
+    return jp_fail(jp, "unexpected character");
+}
+
+/* Parses a whole document. On failure jp->err says what and where. */
+static int json_parse(const char *text, size_t len, struct jv *root, char *err, size_t errlen)
+{
+    struct jparser jp = {text, text + len, 0, ""};
+    int rc;
+
+    memset(root, 0, sizeof(*root));
+    rc = jp_value(&jp, root);
+    if (rc == 0) {
+        jp_ws(&jp);
+        if (jp.p != jp.end)
+            rc = jp_fail(&jp, "text after the end of the document");
+    }
+    if (rc != 0) {
+        snprintf(err, errlen, "%s at byte %zu", jp.err, (size_t)(jp.p - text));
+        jv_free(root);
+    }
+    return rc;
+}
+
+static const struct jv *jv_get(const struct jv *o, const char *key)
+{
+    for (size_t k = 0; o->type == JV_OBJ && k < o->n; k++)
+        if (strcmp(o->keys[k], key) == 0)
+            return &o->items[k];
+    return NULL;
+}
+
+/* ---- building the new method ---------------------------------------------------------------- */
+
+/* The method being edited; strings are borrowed from the Get response, the JSON document or
+ * argv, all of which outlive it. */
+struct mdef {
+    size_t nl, ni, nb, nm;
+    const char *l_label[LEVELS_MAX], *l_desc[LEVELS_MAX];
+    const char *i_label[LEVELS_MAX], *i_desc[LEVELS_MAX];
+    const char *b_name[BANDS_MAX];
+    int32_t b_min[BANDS_MAX], b_max[BANDS_MAX];
+    int32_t matrix[LEVELS_MAX * LEVELS_MAX];
+    const char *computation;
+    int32_t appetite;
+    const char *note;
+};
+
+static void mdef_from_pb(struct mdef *d, const Isms__V1__RiskMethod *m)
+{
+    memset(d, 0, sizeof(*d));
+    d->nl = m->n_likelihood < LEVELS_MAX ? m->n_likelihood : LEVELS_MAX;
+    d->ni = m->n_impact < LEVELS_MAX ? m->n_impact : LEVELS_MAX;
+    for (size_t k = 0; k < d->nl; k++) {
+        d->l_label[k] = m->likelihood[k]->label;
+        d->l_desc[k] = m->likelihood[k]->description;
+    }
+    for (size_t k = 0; k < d->ni; k++) {
+        d->i_label[k] = m->impact[k]->label;
+        d->i_desc[k] = m->impact[k]->description;
+    }
+    d->nb = m->n_levels < BANDS_MAX ? m->n_levels : BANDS_MAX;
+    for (size_t k = 0; k < d->nb; k++) {
+        d->b_name[k] = m->levels[k]->name;
+        d->b_min[k] = m->levels[k]->min_score;
+        d->b_max[k] = m->levels[k]->max_score;
+    }
+    d->nm = m->n_matrix < NCOLS(d->matrix) ? m->n_matrix : NCOLS(d->matrix);
+    if (d->nm > 0)
+        memcpy(d->matrix, m->matrix, d->nm * sizeof(int32_t));
+    d->computation = m->computation;
+    d->appetite = m->appetite;
+    d->note = ""; /* a note explains one version; it is not carried over */
+}
+
+static bool jv_int32(const struct jv *v, int32_t *out)
+{
+    if (v == NULL || v->type != JV_NUM || v->num < INT32_MIN || v->num > INT32_MAX)
+        return false;
+    *out = (int32_t)v->num;
+    return true;
+}
+
+/* A scale from the file: an array of {"label", "description"} objects or of label strings. */
+static enum isms_code scale_from_json(struct isms_cli *cli, const char *key, const struct jv *a,
+                                      const char **labels, const char **descs, size_t *n,
+                                      struct isms_status *st)
+{
+    if (a->type != JV_ARR || a->n > LEVELS_MAX)
+        return isms_cli_usage(cli, st, "--file: \"%s\" must be an array of at most %d levels", key,
+                              LEVELS_MAX);
+    for (size_t k = 0; k < a->n; k++) {
+        const struct jv *it = &a->items[k], *l, *d;
+
+        if (it->type == JV_STR) {
+            labels[k] = it->str;
+            descs[k] = "";
+            continue;
+        }
+        l = jv_get(it, "label");
+        d = jv_get(it, "description");
+        if (it->type != JV_OBJ || l == NULL || l->type != JV_STR ||
+            (d != NULL && d->type != JV_STR))
+            return isms_cli_usage(cli, st,
+                                  "--file: %s level %zu needs a \"label\" string (and optionally "
+                                  "a \"description\")",
+                                  key, k + 1);
+        labels[k] = l->str;
+        descs[k] = d != NULL ? d->str : "";
+    }
+    *n = a->n;
+    return ISMS_OK;
+}
+
+/* The matrix from the file: flat numbers, rows of numbers, or {likelihood, impact, score}. */
+static enum isms_code matrix_from_json(struct isms_cli *cli, const struct jv *a, struct mdef *d,
+                                       struct isms_status *st)
+{
+    size_t n = 0;
+
+    if (a->type != JV_ARR)
+        return isms_cli_usage(cli, st, "--file: \"matrix\" must be an array");
+    for (size_t k = 0; k < a->n; k++) {
+        const struct jv *it = &a->items[k];
+
+        if (it->type == JV_NUM || it->type == JV_ARR) {
+            size_t cells = it->type == JV_ARR ? it->n : 1;
+
+            for (size_t c = 0; c < cells; c++) {
+                const struct jv *x = it->type == JV_ARR ? &it->items[c] : it;
+
+                if (n >= NCOLS(d->matrix) || !jv_int32(x, &d->matrix[n]))
+                    return isms_cli_usage(cli, st,
+                                          "--file: \"matrix\" must hold at most %zu whole "
+                                          "numbers",
+                                          NCOLS(d->matrix));
+                n++;
+            }
+        } else {
+            int32_t l, i, s;
+
+            if (it->type != JV_OBJ || !jv_int32(jv_get(it, "likelihood"), &l) ||
+                !jv_int32(jv_get(it, "impact"), &i) || !jv_int32(jv_get(it, "score"), &s) ||
+                l < 1 || i < 1 || (size_t)l > d->nl || (size_t)i > d->ni)
+                return isms_cli_usage(cli, st,
+                                      "--file: matrix cell %zu needs likelihood and impact on "
+                                      "the scales and a score",
+                                      k + 1);
+            d->matrix[(size_t)(l - 1) * d->ni + (size_t)(i - 1)] = s;
+            n = d->nl * d->ni;
+        }
+    }
+    d->nm = n;
+    return ISMS_OK;
+}
+
+static enum isms_code mdef_apply_json(struct isms_cli *cli, const struct jv *root, struct mdef *d,
+                                      struct isms_status *st)
+{
+    static const char *const known[] = {"likelihood", "impact",     "computation", "matrix",
+                                        "levels",     "appetite",   "note",        "version",
+                                        "max_score",  "created_at", "created_by"};
+    const struct jv *v;
+
+    if (root->type != JV_OBJ)
+        return isms_cli_usage(cli, st, "--file: the method must be a JSON object");
+    for (size_t k = 0; k < root->n; k++) {
+        bool ok = false;
+
+        for (size_t j = 0; j < NCOLS(known) && !ok; j++)
+            ok = strcmp(root->keys[k], known[j]) == 0;
+        if (!ok)
+            return isms_cli_usage(cli, st, "--file: unknown key \"%.60s\"", root->keys[k]);
+    }
+    if ((v = jv_get(root, "likelihood")) != NULL &&
+        scale_from_json(cli, "likelihood", v, d->l_label, d->l_desc, &d->nl, st) != ISMS_OK)
+        return st->code;
+    if ((v = jv_get(root, "impact")) != NULL &&
+        scale_from_json(cli, "impact", v, d->i_label, d->i_desc, &d->ni, st) != ISMS_OK)
+        return st->code;
+    if ((v = jv_get(root, "computation")) != NULL) {
+        if (v->type != JV_STR)
+            return isms_cli_usage(cli, st, "--file: \"computation\" must be a string");
+        d->computation = v->str;
+        if (strcmp(v->str, "product") == 0)
+            d->nm = 0;
+    }
+    if ((v = jv_get(root, "matrix")) != NULL && matrix_from_json(cli, v, d, st) != ISMS_OK)
+        return st->code;
+    if ((v = jv_get(root, "levels")) != NULL) {
+        if (v->type != JV_ARR || v->n > BANDS_MAX)
+            return isms_cli_usage(cli, st, "--file: \"levels\" must be an array of at most %d",
+                                  BANDS_MAX);
+        for (size_t k = 0; k < v->n; k++) {
+            const struct jv *it = &v->items[k], *name = jv_get(it, "name");
+
+            if (name == NULL || name->type != JV_STR ||
+                !jv_int32(jv_get(it, "min_score"), &d->b_min[k]) ||
+                !jv_int32(jv_get(it, "max_score"), &d->b_max[k]))
+                return isms_cli_usage(cli, st,
+                                      "--file: risk level %zu needs \"name\", \"min_score\" and "
+                                      "\"max_score\"",
+                                      k + 1);
+            d->b_name[k] = name->str;
+        }
+        d->nb = v->n;
+    }
+    if ((v = jv_get(root, "appetite")) != NULL && !jv_int32(v, &d->appetite))
+        return isms_cli_usage(cli, st, "--file: \"appetite\" must be a whole number");
+    if ((v = jv_get(root, "note")) != NULL) {
+        if (v->type != JV_STR)
+            return isms_cli_usage(cli, st, "--file: \"note\" must be a string");
+        d->note = v->str;
+    }
+    return ISMS_OK;
+}
+
+/* Reads the whole file (at most METHOD_FILE_MAX bytes) into a heap string. */
+static enum isms_code read_file(struct isms_cli *cli, const char *path, char **text, size_t *len,
+                                struct isms_status *st)
+{
+    FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    char *buf;
+    size_t n;
+
+    if (fp == NULL)
+        return isms_cli_usage(cli, st, "cannot open %.200s: %s", path, strerror(errno));
+    buf = malloc(METHOD_FILE_MAX + 1);
+    if (buf == NULL) {
+        if (fp != stdin)
+            fclose(fp);
+        return isms_status_set(st, ISMS_RESOURCE_EXHAUSTED, "out of memory");
+    }
+    n = fread(buf, 1, METHOD_FILE_MAX + 1, fp);
+    if (ferror(fp) || n > METHOD_FILE_MAX) {
+        bool too_big = !ferror(fp);
+
+        if (fp != stdin)
+            fclose(fp);
+        free(buf);
+        return too_big ? isms_cli_usage(cli, st, "%.200s is larger than %u bytes", path,
+                                        METHOD_FILE_MAX)
+                       : isms_cli_usage(cli, st, "cannot read %.200s", path);
+    }
+    if (fp != stdin)
+        fclose(fp);
+    buf[n] = '\0';
+    *text = buf;
+    *len = n;
+    return ISMS_OK;
+}
+
+/* --levels "low:1-4,medium:5-9,...": the names stay in *store (freed by the caller). */
+static enum isms_code parse_levels(struct isms_cli *cli, const char *s, char ***store,
+                                   struct mdef *d, struct isms_status *st)
+{
+    size_t n;
+    char **items = isms_cli_split_list(s, &n);
+
+    if (items == NULL)
+        return isms_status_set(st, ISMS_RESOURCE_EXHAUSTED, "out of memory");
+    *store = items;
+    if (n == 0 || n > BANDS_MAX)
+        return isms_cli_usage(cli, st, "--levels needs 1 to %d levels like low:1-4,medium:5-9",
+                              BANDS_MAX);
+    for (size_t k = 0; k < n; k++) {
+        char *colon = strrchr(items[k], ':'), *dash = NULL, *end1, *end2;
+        long lo, hi;
+
+        if (colon != NULL)
+            dash = strchr(colon + 2, '-');
+        if (colon == NULL || colon == items[k] || colon[1] == '\0' || dash == NULL)
+            return isms_cli_usage(cli, st,
+                                  "--levels: \"%.60s\" is not NAME:MIN-MAX (e.g. medium:5-9)",
+                                  items[k]);
+        *colon = '\0';
+        *dash = '\0';
+        lo = strtol(colon + 1, &end1, 10);
+        hi = strtol(dash + 1, &end2, 10);
+        if (*end1 != '\0' || *end2 != '\0' || dash[1] == '\0' || lo < 0 || hi < 0 ||
+            lo > 100000 || hi > 100000)
+            return isms_cli_usage(cli, st, "--levels: the range of \"%.60s\" is not MIN-MAX",
+                                  items[k]);
+        d->b_name[k] = items[k];
+        d->b_min[k] = (int32_t)lo;
+        d->b_max[k] = (int32_t)hi;
+    }
+    d->nb = n;
+    return ISMS_OK;
+}
+
+/* The per-invocation storage for flag values: level names and labels split from argv. */
+struct set_store {
+    char **labels_l, **labels_i, **level_names;
+};
+
+static enum isms_code parse_labels(struct isms_cli *cli, const char *flag, const char *s,
+                                   char ***store, const char **labels, const char **descs,
+                                   size_t *n, struct isms_status *st)
+{
+    size_t k, old = *n;
+    char **items = isms_cli_split_list(s, &k);
+
+    if (items == NULL)
+        return isms_status_set(st, ISMS_RESOURCE_EXHAUSTED, "out of memory");
+    *store = items;
+    if (k > LEVELS_MAX)
+        return isms_cli_usage(cli, st, "--%s takes at most %d comma-separated labels", flag,
+                              LEVELS_MAX);
+    for (size_t j = 0; j < k; j++) {
+        labels[j] = items[j];
+        if (k != old) /* descriptions match levels only while the count stays */
+            descs[j] = "";
+    }
+    *n = k;
+    return ISMS_OK;
+}
+
+/* --matrix "1,2,3;2,4,6;3,6,9": rows of likelihood, lowest first. */
+static enum isms_code parse_matrix(struct isms_cli *cli, const char *s, struct mdef *d,
+                                   struct isms_status *st)
+{
+    size_t n = 0;
+    const char *p = s;
+
+    while (*p != '\0') {
+        char *end;
+        long v;
+
+        while (*p == ' ' || *p == ',' || *p == ';')
+            p++;
+        if (*p == '\0')
+            break;
+        v = strtol(p, &end, 10);
+        if (end == p || v < 0 || v > 100000 || n >= NCOLS(d->matrix))
+            return isms_cli_usage(cli, st,
+                                  "--matrix needs whole numbers, rows separated by ';' and "
+                                  "cells by ',' (at most %zu)",
+                                  NCOLS(d->matrix));
+        d->matrix[n++] = (int32_t)v;
+        p = end;
+    }
+    d->nm = n;
+    return ISMS_OK;
+}
+
+static enum isms_code run_set(struct isms_cli *cli, int argc, char **argv, struct isms_out *out,
+                              struct isms_status *st)
+{
+    Isms__V1__SetMethodRequest req = ISMS__V1__SET_METHOD_REQUEST__INIT;
+    Isms__V1__RiskMethod m = ISMS__V1__RISK_METHOD__INIT;
+    Isms__V1__ScaleLevel lv[2 * LEVELS_MAX], *lp[LEVELS_MAX], *ip[LEVELS_MAX];
+    Isms__V1__RiskLevelBand bands[BANDS_MAX], *bp[BANDS_MAX];
+    const char *file = NULL, *lik = NULL, *imp = NULL, *comp = NULL, *matrix = NULL;
+    const char *levels = NULL, *appetite = NULL, *note = NULL, *expect = NULL;
+    const struct isms_opt opts[] = {
+        {"file", "F", &file, NULL},         {"likelihood", "L1,L2,...", &lik, NULL},
+        {"impact", "I1,I2,...", &imp, NULL}, {"computation", "product|matrix", &comp, NULL},
+        {"matrix", "ROWS", &matrix, NULL},  {"levels", "NAME:MIN-MAX,...", &levels, NULL},
+        {"appetite", "N", &appetite, NULL}, {"note", "TEXT", &note, NULL},
+        {"expect-version", "N", &expect, NULL},
+    };
+    const char *pos[1];
+    size_t npos;
+    ProtobufCMessage *cur = NULL, *saved = NULL;
+    struct set_store store = {NULL, NULL, NULL};
+    struct jv doc;
+    char *text = NULL;
+    size_t len;
+    struct mdef d;
+    int64_t v, version = 0;
+    enum isms_code code;
+
+    memset(&doc, 0, sizeof(doc));
+    if (isms_cli_parse(cli, argc, argv, opts, NCOLS(opts), pos, 0, &npos, st) != ISMS_OK)
+        return st->code;
+    if (file == NULL && lik == NULL && imp == NULL && comp == NULL && matrix == NULL &&
+        levels == NULL && appetite == NULL && note == NULL)
+        return isms_cli_usage(cli, st,
+                              "method set needs --file F and/or a change: --likelihood, --impact, "
+                              "--computation, --matrix, --levels, --appetite, --note");
+    if (expect != NULL && !isms_cli_parse_i64(expect, 1, INT64_MAX, &version))
+        return isms_cli_usage(cli, st, "--expect-version needs a method version, got \"%.40s\"",
+                              expect);
+    if (appetite != NULL && !isms_cli_parse_i64(appetite, 0, 1000000, &v))
+        return isms_cli_usage(cli, st, "--appetite needs a score (a whole number), got \"%.40s\"",
+                              appetite);
+    if (comp != NULL && strcmp(comp, "product") != 0 && strcmp(comp, "matrix") != 0)
+        return isms_cli_usage(cli, st, "--computation needs product or matrix, got \"%.40s\"",
+                              comp);
+    if (file != NULL) {
+        char err[200];
+
+        if (read_file(cli, file, &text, &len, st) != ISMS_OK)
+            return st->code;
+        if (json_parse(text, len, &doc, err, sizeof(err)) != 0) {
+            free(text);
+            return isms_cli_usage(cli, st, "%.200s: %s", file, err);
+        }
+    }
+    code = get_method(cli, 0, &cur, st);
+    if (code != ISMS_OK)
+        goto out;
+    mdef_from_pb(&d, (const Isms__V1__RiskMethod *)cur);
+    if (version == 0)
+        version = ((const Isms__V1__RiskMethod *)cur)->version;
+    if ((file != NULL && (code = mdef_apply_json(cli, &doc, &d, st)) != ISMS_OK) ||
+        (lik != NULL && (code = parse_labels(cli, "likelihood", lik, &store.labels_l, d.l_label,
+                                             d.l_desc, &d.nl, st)) != ISMS_OK) ||
+        (imp != NULL && (code = parse_labels(cli, "impact", imp, &store.labels_i, d.i_label,
+                                             d.i_desc, &d.ni, st)) != ISMS_OK) ||
+        (levels != NULL &&
+         (code = parse_levels(cli, levels, &store.level_names, &d, st)) != ISMS_OK) ||
+        (matrix != NULL && (code = parse_matrix(cli, matrix, &d, st)) != ISMS_OK))
+        goto out;
+    if (comp != NULL)
+        d.computation = comp;
+    else if (matrix != NULL)
+        d.computation = "matrix";
+    if (strcmp(d.computation, "product") == 0)
+        d.nm = 0;
+    if (appetite != NULL)
+        d.appetite = (int32_t)v;
+    if (note != NULL)
+        d.note = note;
+
+    for (size_t k = 0; k < d.nl; k++) {
+        isms__v1__scale_level__init(&lv[k]);
+        lv[k].value = (int32_t)k + 1;
+        lv[k].label = (char *)d.l_label[k];
+        lv[k].description = (char *)d.l_desc[k];
+        lp[k] = &lv[k];
+    }
+    for (size_t k = 0; k < d.ni; k++) {
+        isms__v1__scale_level__init(&lv[LEVELS_MAX + k]);
+        lv[LEVELS_MAX + k].value = (int32_t)k + 1;
+        lv[LEVELS_MAX + k].label = (char *)d.i_label[k];
+        lv[LEVELS_MAX + k].description = (char *)d.i_desc[k];
+        ip[k] = &lv[LEVELS_MAX + k];
+    }
+    for (size_t k = 0; k < d.nb; k++) {
+        isms__v1__risk_level_band__init(&bands[k]);
+        bands[k].name = (char *)d.b_name[k];
+        bands[k].min_score = d.b_min[k];
+        bands[k].max_score = d.b_max[k];
+        bp[k] = &bands[k];
+    }
+    m.likelihood = lp;
+    m.n_likelihood = d.nl;
+    m.impact = ip;
+    m.n_impact = d.ni;
+    m.computation = (char *)d.computation;
+    m.matrix = d.matrix;
+    m.n_matrix = d.nm;
+    m.levels = bp;
+    m.n_levels = d.nb;
+    m.appetite = d.appetite;
+    m.note = (char *)d.note;
+    req.expected_version = version;
+    req.method = &m;
+    code = isms_cli_call(cli, "/isms.v1.Method/Set", &req.base, &isms__v1__risk_method__descriptor,
+                         &saved, st);
+    if (code == ISMS_OK)
+        fill_method(out, (const Isms__V1__RiskMethod *)saved);
+out:
+    protobuf_c_message_free_unpacked(cur, NULL);
+    protobuf_c_message_free_unpacked(saved, NULL);
+    isms_cli_free_list(store.labels_l);
+    isms_cli_free_list(store.labels_i);
+    isms_cli_free_list(store.level_names);
+    jv_free(&doc);
+    free(text);
+    return code;
+}
+
+static const struct isms_cmd method_cmds[] = {
+    {"method", "show", run_show, "[--version N]",
+     "the risk assessment methodology (current, or version N): likelihood and impact scales, "
+     "how a score is computed, risk levels and the appetite; -o json gives what set --file reads"},
+    {"method", "set", run_set,
+     "[--file F] [--likelihood L1,L2,...] [--impact I1,I2,...] [--computation product|matrix] "
+     "[--matrix \"1,2,3;2,4,6;...\"] [--levels low:1-4,medium:5-9,...] [--appetite N] "
+     "[--note TEXT] [--expect-version N]",
+     "save a new version of the methodology: the current one changed by the JSON file F (keys "
+     "as in method show -o json) and the flags; changing the number of levels resets their "
+     "descriptions; isms_manager only; refused (ABORTED) if another version was saved meanwhile "
+     "or the current one is not N"},
+    {"method", "history", run_history, "", "every version of the methodology, newest first"},
+};
+
+const struct isms_noun isms_noun_method = {
+    "method",
+    "risk assessment methodology (ISO/IEC 27001 6.1.2): scales, scoring, levels, appetite",
+    method_cmds,
+    NCOLS(method_cmds),
+};

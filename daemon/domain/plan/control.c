@@ -1,0 +1,567 @@
+/* domain/plan/control.c — isms.v1.Control: the read-only Annex A catalogue, custom controls and
+ * the organisation's record of each control. Every mutation is one statement that changes the
+ * row and appends its audit record; catalogue columns of Annex A rows are never written. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "auth/roles.h"
+#include "core/text.h"
+#include "db/pool.h"
+#include "domain/domain.h"
+#include "domain/plan/control_rules.h"
+#include "isms/v1/control.pb-c.h"
+#include "rpc/call.h"
+#include "rpc/registry.h"
+#include "rpc/server.h"
+
+#define PAGE_ROWS        "500"
+#define PAGE_ROWS_N      500
+#define STREAM_OUT_BELOW (1u << 20)
+/* Memory for building one streamed row; released after each row. */
+#define ROW_ARENA_BYTES (4u << 20)
+
+#define SEP ISMS_CONTROL_SEP_SQL
+
+/* The columns control_from_row() reads, from table alias `t`. */
+#define CONTROL_COLS(t)                                                                            \
+    t ".id, " t ".theme, " t ".title, " t ".is_custom, " t ".source, " t                           \
+      ".description, array_to_string(" t ".control_type, " SEP "), array_to_string(" t             \
+      ".security_properties, " SEP "), array_to_string(" t ".cybersecurity_concepts, " SEP         \
+      "), array_to_string(" t ".operational_capabilities, " SEP "), array_to_string(" t            \
+      ".security_domains, " SEP "), " t ".applicable, array_to_string(" t ".reasons, " SEP "), " t \
+      ".justification, " t ".status, " t ".owner, " t ".implementation, array_to_string(" t        \
+      ".evidence, " SEP "), array_to_string(control_linked_risks(" t ".id), " SEP "), " t          \
+      ".version, " ISMS_SQL_TS(t ".updated_at") ", " t ".updated_by, " t ".ord"
+#define CONTROL_NCOLS 23
+#define COL_ORD       22
+
+/* The record fields the audit trail shows before and after a change. */
+#define RECORD_JSON(t)                                                                             \
+    "jsonb_build_object('applicable', " t ".applicable, 'reasons', " t ".reasons, "                \
+    "'justification', " t ".justification, 'status', " t ".status, 'owner', " t ".owner, "         \
+    "'implementation', " t ".implementation, 'evidence', " t ".evidence, 'title', " t ".title, "   \
+    "'source', " t ".source, 'description', " t ".description)"
+
+static const char SQL_CONTROL_PAGE[] =
+    "SELECT " CONTROL_COLS("c") " FROM control c"
+                                " WHERE ($1 = '' OR c.theme = $1) AND ($2 = '' OR c.status = $2)"
+                                " AND ($3 = '' OR c.applicable = $3) AND (NOT $4::boolean OR "
+                                "c.is_custom)"
+                                " AND string_to_array($5, " SEP ") <@ control_attr_tokens("
+                                "c.control_type, c.security_properties, c.cybersecurity_concepts,"
+                                " c.operational_capabilities, c.security_domains)"
+                                " AND c.ord > $6 ORDER BY c.ord LIMIT " PAGE_ROWS;
+
+static const char SQL_CONTROL_GET[] =
+    "SELECT " CONTROL_COLS("c") " FROM control c WHERE lower(c.id) = lower($1)";
+
+/* $1 id, $2 expected version, then (set flag, value) pairs, evidence add/remove lists, $25
+ * actor, $26 source. Evidence: the list (replaced or kept) minus removals, then additions not
+ * already present. A catalogue row never takes a title, source or description. */
+static const char SQL_CONTROL_SET[] =
+    "WITH old AS (SELECT * FROM control WHERE lower(id) = lower($1) FOR UPDATE),"
+    " base AS (SELECT CASE WHEN $15::boolean THEN string_to_array($16, " SEP ")"
+    "  ELSE old.evidence END AS ev FROM old),"
+    " ev AS (SELECT coalesce(array_agg(z.e ORDER BY z.o), '{}') AS evidence FROM ("
+    "  SELECT x.e, x.o FROM base, unnest(base.ev) WITH ORDINALITY AS x(e, o)"
+    "   WHERE x.e <> ALL (string_to_array($18, " SEP "))"
+    "  UNION ALL SELECT y.e, 1000000 + y.o FROM base,"
+    "   unnest(string_to_array($17, " SEP ")) WITH ORDINALITY AS y(e, o)"
+    "   WHERE y.e <> ALL (base.ev)) z),"
+    " u AS (UPDATE control c SET"
+    "  applicable = CASE WHEN $3::boolean THEN $4 ELSE c.applicable END,"
+    "  reasons = CASE WHEN $5::boolean THEN string_to_array($6, " SEP ") ELSE c.reasons END,"
+    "  justification = CASE WHEN $7::boolean THEN $8 ELSE c.justification END,"
+    "  status = CASE WHEN $9::boolean THEN $10 ELSE c.status END,"
+    "  owner = CASE WHEN $11::boolean THEN $12 ELSE c.owner END,"
+    "  implementation = CASE WHEN $13::boolean THEN $14 ELSE c.implementation END,"
+    "  evidence = ev.evidence,"
+    "  title = CASE WHEN $19::boolean THEN $20 ELSE c.title END,"
+    "  source = CASE WHEN $21::boolean THEN $22 ELSE c.source END,"
+    "  description = CASE WHEN $23::boolean THEN $24 ELSE c.description END,"
+    "  version = c.version + 1, updated_at = now(), updated_by = $25"
+    "  FROM old, ev WHERE c.id = old.id AND ($2::bigint = 0 OR c.version = $2::bigint)"
+    "  AND (old.is_custom OR NOT ($19::boolean OR $21::boolean OR $23::boolean))"
+    "  RETURNING c.*),"
+    " a AS (SELECT audit_append($25, $26, '/isms.v1.Control/Set', 'control:' || u.id,"
+    "  audit_diff(" RECORD_JSON("old") ", " RECORD_JSON(
+        "u") "), 'OK') AS seq FROM u, old)"
+             " SELECT " CONTROL_COLS("u") ", (SELECT count(*) FROM old),"
+                                          " (SELECT old.version FROM old)"
+                                          " FROM (SELECT 1) one LEFT JOIN (u CROSS JOIN a) ON true";
+
+static const char SQL_CONTROL_CREATE[] =
+    "WITH c AS (INSERT INTO control (id, is_custom, theme, title, source, description,"
+    "  created_by, updated_by) VALUES ($1, true, 'Custom', $2, $3, $4, $5, $5) RETURNING *),"
+    " a AS (SELECT audit_append($5, $6, '/isms.v1.Control/CreateCustom', 'control:' || c.id,"
+    "  audit_diff(NULL, jsonb_build_object('title', c.title, 'source', c.source,"
+    "  'description', c.description)), 'OK') AS seq FROM c)"
+    " SELECT " CONTROL_COLS("c") " FROM c, a";
+
+/* Refused (nothing deleted) for a catalogue row, a stale version, or a control that a risk's
+ * treatment still selects; the result says which. */
+static const char SQL_CONTROL_DELETE[] =
+    "WITH t AS (SELECT * FROM control WHERE lower(id) = lower($1) FOR UPDATE),"
+    " r AS (SELECT array_to_string(control_linked_risks(t.id), ', ') AS risks FROM t),"
+    " d AS (DELETE FROM control c USING t, r WHERE c.id = t.id AND t.is_custom AND r.risks = ''"
+    "  AND ($2::bigint = 0 OR c.version = $2::bigint) RETURNING c.*),"
+    " a AS (SELECT audit_append($3, $4, '/isms.v1.Control/DeleteCustom', 'control:' || d.id,"
+    "  audit_diff(jsonb_build_object('title', d.title, 'source', d.source,"
+    "  'description', d.description), NULL), 'OK') AS seq FROM d)"
+    " SELECT (SELECT count(*) FROM t), (SELECT t.id FROM t), (SELECT t.is_custom FROM t),"
+    " (SELECT t.version FROM t), (SELECT r.risks FROM r), (SELECT count(*) FROM a)";
+
+static void fail_oom(struct isms_call *call)
+{
+    isms_call_fail(call, ISMS_RESOURCE_EXHAUSTED, "response exceeds the call's memory limit");
+}
+
+/* Splits a joined list cell into a repeated field; 0 when memory ran out. */
+static int list_cell(struct isms_arena *a, const PGresult *res, int r, int c, size_t *n,
+                     char ***items)
+{
+    return isms_control_split(a, isms_db_value(res, r, c), items, n);
+}
+
+/* Fills `out` from row `r` (columns of CONTROL_COLS); strings point into `a` or `res`, so
+ * `out` lives as long as both. Returns 0 when memory ran out. */
+static int control_from_row(struct isms_arena *a, const PGresult *res, int r,
+                            Isms__V1__ControlRecord *out)
+{
+    isms__v1__control_record__init(out);
+    out->id = (char *)isms_db_value(res, r, 0);
+    out->theme = (char *)isms_db_value(res, r, 1);
+    out->title = (char *)isms_db_value(res, r, 2);
+    out->custom = isms_db_value(res, r, 3)[0] == 't';
+    out->source = (char *)isms_db_value(res, r, 4);
+    out->description = (char *)isms_db_value(res, r, 5);
+    out->applicable = (char *)isms_db_value(res, r, 11);
+    out->justification = (char *)isms_db_value(res, r, 13);
+    out->status = (char *)isms_db_value(res, r, 14);
+    out->owner = (char *)isms_db_value(res, r, 15);
+    out->implementation = (char *)isms_db_value(res, r, 16);
+    out->version = isms_db_int64(res, r, 19);
+    out->updated_at = (char *)isms_db_value(res, r, 20);
+    out->updated_by = (char *)isms_db_value(res, r, 21);
+    return list_cell(a, res, r, 6, &out->n_control_type, &out->control_type) &&
+           list_cell(a, res, r, 7, &out->n_security_properties, &out->security_properties) &&
+           list_cell(a, res, r, 8, &out->n_cybersecurity_concepts, &out->cybersecurity_concepts) &&
+           list_cell(a, res, r, 9, &out->n_operational_capabilities,
+                     &out->operational_capabilities) &&
+           list_cell(a, res, r, 10, &out->n_security_domains, &out->security_domains) &&
+           list_cell(a, res, r, 12, &out->n_reasons, &out->reasons) &&
+           list_cell(a, res, r, 17, &out->n_evidence, &out->evidence) &&
+           list_cell(a, res, r, 18, &out->n_linked_risks, &out->linked_risks);
+}
+
+/* Answers a unary call with row 0 of `res` as a ControlRecord. */
+static void finish_with_row(struct isms_call *call, const PGresult *res)
+{
+    Isms__V1__ControlRecord *c = isms_arena_calloc(&call->arena, sizeof(*c));
+
+    if (c == NULL || !control_from_row(&call->arena, res, 0, c)) {
+        fail_oom(call);
+        return;
+    }
+    isms_call_finish(call, &c->base);
+}
+
+/* ---- List --------------------------------------------------------------------------------- */
+
+struct list_walk {
+    const char *theme, *status, *applicable;
+    int is_custom_only;
+    char *attrs; /* joined "field=Value" tokens */
+    char after[ISMS_CONTROL_ID_MAX * 4 + 8];
+};
+
+static void list_page(struct isms_call *call);
+
+static void list_page_done(struct isms_call *call, const PGresult *res,
+                           const struct isms_status *st)
+{
+    struct list_walk *w = call->ctx;
+    struct isms_arena tmp;
+    int n;
+
+    if (st->code != ISMS_OK) {
+        isms_call_fail_status(call, st);
+        return;
+    }
+    n = PQntuples(res);
+    isms_arena_init(&tmp, ROW_ARENA_BYTES);
+    for (int r = 0; r < n; r++) {
+        Isms__V1__ControlRecord m;
+        struct isms_status err;
+
+        if (!control_from_row(&tmp, res, r, &m)) {
+            isms_arena_cleanup(&tmp);
+            fail_oom(call);
+            return;
+        }
+        if (isms_call_send_more(call, &m.base, &err) != ISMS_OK) {
+            isms_arena_cleanup(&tmp);
+            isms_call_fail_status(call, &err);
+            return;
+        }
+        isms_arena_cleanup(&tmp);
+        snprintf(w->after, sizeof(w->after), "%s", isms_db_value(res, r, COL_ORD));
+    }
+    if (n < PAGE_ROWS_N) {
+        isms_call_finish(call, NULL);
+        return;
+    }
+    isms_call_after_drain(call, STREAM_OUT_BELOW, list_page);
+}
+
+static void list_page(struct isms_call *call)
+{
+    struct list_walk *w = call->ctx;
+    const char *p[6];
+
+    p[0] = w->theme;
+    p[1] = w->status;
+    p[2] = w->applicable;
+    p[3] = w->is_custom_only ? "true" : "false";
+    p[4] = w->attrs;
+    p[5] = w->after;
+    isms_call_db_or_fail(call, SQL_CONTROL_PAGE, 6, p, list_page_done);
+}
+
+static void control_list(struct isms_call *call, const ProtobufCMessage *msg)
+{
+    const Isms__V1__ListControlsRequest *in = (const Isms__V1__ListControlsRequest *)msg;
+    struct list_walk *w = isms_arena_calloc(&call->arena, sizeof(*w));
+    char **tokens;
+    struct isms_status st;
+    enum isms_applicable a;
+    enum isms_impl_status s;
+
+    if (w == NULL) {
+        fail_oom(call);
+        return;
+    }
+    w->theme = w->status = w->applicable = "";
+    if (isms_text_check("theme", in->theme, 40, 0, &st) != ISMS_OK ||
+        isms_text_check("status", in->status, 40, 0, &st) != ISMS_OK ||
+        isms_text_check("applicable", in->applicable, 40, 0, &st) != ISMS_OK) {
+        isms_call_fail_status(call, &st);
+        return;
+    }
+    if (in->theme[0] != '\0' && (w->theme = isms_control_theme(in->theme)) == NULL) {
+        isms_call_fail(call, ISMS_INVALID_ARGUMENT,
+                       "theme must be Organizational, People, Physical, Technological or "
+                       "Custom, got \"%s\"",
+                       in->theme);
+        return;
+    }
+    if (in->status[0] != '\0') {
+        if (!isms_impl_status_parse(in->status, &s)) {
+            isms_call_fail(call, ISMS_INVALID_ARGUMENT,
+                           "status must be not_started, planned, partially_implemented, "
+                           "implemented or not_applicable, got \"%s\"",
+                           in->status);
+            return;
+        }
+        w->status = isms_impl_status_name(s);
+    }
+    if (in->applicable[0] != '\0') {
+        if (!isms_applicable_parse(in->applicable, &a)) {
+            isms_call_fail(call, ISMS_INVALID_ARGUMENT,
+                           "applicable must be yes, no or undecided, got \"%s\"", in->applicable);
+            return;
+        }
+        w->applicable = isms_applicable_name(a);
+    }
+    if (in->n_attributes > ISMS_CONTROL_ATTR_FILTERS_MAX) {
+        isms_call_fail(call, ISMS_INVALID_ARGUMENT, "at most %d attribute filters",
+                       ISMS_CONTROL_ATTR_FILTERS_MAX);
+        return;
+    }
+    tokens = isms_arena_calloc(&call->arena, sizeof(*tokens) * (in->n_attributes + 1));
+    if (tokens == NULL) {
+        fail_oom(call);
+        return;
+    }
+    for (size_t i = 0; i < in->n_attributes; i++) {
+        char tok[128];
+
+        if (isms_control_attr_filter(in->attributes[i], tok, sizeof(tok), &st) != ISMS_OK) {
+            isms_call_fail_status(call, &st);
+            return;
+        }
+        if ((tokens[i] = isms_arena_strdup(&call->arena, tok)) == NULL) {
+            fail_oom(call);
+            return;
+        }
+    }
+    w->attrs = isms_control_join(&call->arena, tokens, in->n_attributes);
+    if (w->attrs == NULL) {
+        fail_oom(call);
+        return;
+    }
+    w->is_custom_only = in->custom_only;
+    call->ctx = w;
+    list_page(call);
+}
+
+/* ---- Get ---------------------------------------------------------------------------------- */
+
+static void get_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
+{
+    if (st->code != ISMS_OK) {
+        isms_call_fail_status(call, st);
+        return;
+    }
+    if (PQntuples(res) != 1) {
+        isms_call_fail(call, ISMS_NOT_FOUND, "control \"%s\" does not exist",
+                       (const char *)call->ctx);
+        return;
+    }
+    finish_with_row(call, res);
+}
+
+static void control_get(struct isms_call *call, const ProtobufCMessage *msg)
+{
+    const Isms__V1__GetControlRequest *in = (const Isms__V1__GetControlRequest *)msg;
+    struct isms_status st;
+    const char *id;
+
+    if (isms_control_lookup_id(in->id, &id, &st) != ISMS_OK) {
+        isms_call_fail_status(call, &st);
+        return;
+    }
+    call->ctx = in->id;
+    isms_call_db_or_fail(call, SQL_CONTROL_GET, 1, &id, get_done);
+}
+
+/* ---- Set ---------------------------------------------------------------------------------- */
+
+static void set_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
+{
+    const Isms__V1__SetControlRequest *in = call->ctx;
+
+    if (st->code == ISMS_INVALID_ARGUMENT) {
+        /* Every field was checked before; only the evidence count can overflow after adding. */
+        isms_call_fail(call, ISMS_INVALID_ARGUMENT,
+                       "control \"%s\" would have more than %d evidence references", in->id,
+                       ISMS_CONTROL_EVIDENCE_COUNT_MAX);
+        return;
+    }
+    if (st->code != ISMS_OK) {
+        isms_call_fail_status(call, st);
+        return;
+    }
+    if (PQntuples(res) != 1) {
+        isms_call_fail(call, ISMS_INTERNAL, "control update returned %d rows", PQntuples(res));
+        return;
+    }
+    if (!PQgetisnull(res, 0, 0)) {
+        finish_with_row(call, res);
+        return;
+    }
+    if (isms_db_int64(res, 0, CONTROL_NCOLS) == 0) {
+        isms_call_fail(call, ISMS_NOT_FOUND, "control \"%s\" does not exist", in->id);
+        return;
+    }
+    isms_call_fail(call, ISMS_ABORTED,
+                   "control \"%s\" was changed by someone else: version %" PRId64
+                   " is stale (it is now %" PRId64 "); show it again and retry",
+                   in->id, in->expected_version, isms_db_int64(res, 0, CONTROL_NCOLS + 1));
+}
+
+static void control_set(struct isms_call *call, const ProtobufCMessage *msg)
+{
+    const Isms__V1__SetControlRequest *in = (const Isms__V1__SetControlRequest *)msg;
+    struct isms_control_set_norm norm;
+    struct isms_status st;
+    char ver[32], reasons[128];
+    const char *id, *p[26];
+    char *ev, *add, *rm;
+
+    if (isms_control_check_set(in, &norm, &st) != ISMS_OK ||
+        isms_control_lookup_id(in->id, &id, &st) != ISMS_OK) {
+        isms_call_fail_status(call, &st);
+        return;
+    }
+    if (isms_control_is_annex_a_id(id) &&
+        (in->set_title || in->set_source || in->set_description)) {
+        isms_call_fail(call, ISMS_FAILED_PRECONDITION,
+                       "control %s belongs to the read-only Annex A catalogue: its title, source "
+                       "and description cannot change",
+                       id);
+        return;
+    }
+    ev = isms_control_join(&call->arena, in->evidence, in->n_evidence);
+    add = isms_control_join(&call->arena, in->add_evidence, in->n_add_evidence);
+    rm = isms_control_join(&call->arena, in->remove_evidence, in->n_remove_evidence);
+    if (ev == NULL || add == NULL || rm == NULL) {
+        fail_oom(call);
+        return;
+    }
+    isms_reasons_join(norm.reasons, reasons, sizeof(reasons));
+    snprintf(ver, sizeof(ver), "%" PRId64, in->expected_version);
+    p[0] = id;
+    p[1] = ver;
+    p[2] = in->set_applicable ? "true" : "false";
+    p[3] = in->set_applicable ? norm.applicable : "";
+    p[4] = in->set_reasons ? "true" : "false";
+    p[5] = reasons;
+    p[6] = in->set_justification ? "true" : "false";
+    p[7] = in->justification;
+    p[8] = in->set_status ? "true" : "false";
+    p[9] = in->set_status ? norm.status : "";
+    p[10] = in->set_owner ? "true" : "false";
+    p[11] = in->owner;
+    p[12] = in->set_implementation ? "true" : "false";
+    p[13] = in->implementation;
+    p[14] = in->set_evidence ? "true" : "false";
+    p[15] = ev;
+    p[16] = add;
+    p[17] = rm;
+    p[18] = in->set_title ? "true" : "false";
+    p[19] = in->title;
+    p[20] = in->set_source ? "true" : "false";
+    p[21] = in->source;
+    p[22] = in->set_description ? "true" : "false";
+    p[23] = in->description;
+    p[24] = isms_call_actor(call);
+    p[25] = isms_call_source(call);
+    call->ctx = (void *)in;
+    isms_call_db_or_fail(call, SQL_CONTROL_SET, 26, p, set_done);
+}
+
+/* ---- CreateCustom, DeleteCustom ---------------------------------------------------------- */
+
+static void create_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
+{
+    const Isms__V1__CreateCustomControlRequest *in = call->ctx;
+
+    if (st->code == ISMS_ALREADY_EXISTS) {
+        isms_call_fail(call, ISMS_ALREADY_EXISTS, "control \"%s\" already exists", in->id);
+        return;
+    }
+    if (st->code != ISMS_OK) {
+        isms_call_fail_status(call, st);
+        return;
+    }
+    finish_with_row(call, res);
+}
+
+static void control_create(struct isms_call *call, const ProtobufCMessage *msg)
+{
+    const Isms__V1__CreateCustomControlRequest *in =
+        (const Isms__V1__CreateCustomControlRequest *)msg;
+    struct isms_status st;
+    const char *p[6];
+
+    if (isms_control_check_create(in, &st) != ISMS_OK) {
+        isms_call_fail_status(call, &st);
+        return;
+    }
+    p[0] = in->id;
+    p[1] = in->title;
+    p[2] = in->source;
+    p[3] = in->description;
+    p[4] = isms_call_actor(call);
+    p[5] = isms_call_source(call);
+    call->ctx = (void *)in;
+    isms_call_db_or_fail(call, SQL_CONTROL_CREATE, 6, p, create_done);
+}
+
+static void delete_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
+{
+    const Isms__V1__DeleteCustomControlRequest *in = call->ctx;
+    Isms__V1__DeleteCustomControlResponse *r;
+    const char *id;
+
+    if (st->code == ISMS_FAILED_PRECONDITION) {
+        isms_call_fail(call, ISMS_FAILED_PRECONDITION,
+                       "control \"%s\" is still selected by a risk treatment", in->id);
+        return;
+    }
+    if (st->code != ISMS_OK) {
+        isms_call_fail_status(call, st);
+        return;
+    }
+    id = isms_db_value(res, 0, 1);
+    if (isms_db_int64(res, 0, 0) == 0) {
+        isms_call_fail(call, ISMS_NOT_FOUND, "control \"%s\" does not exist", in->id);
+        return;
+    }
+    if (isms_db_value(res, 0, 2)[0] != 't') {
+        isms_call_fail(call, ISMS_FAILED_PRECONDITION,
+                       "control %s belongs to the read-only Annex A catalogue and cannot be "
+                       "deleted; mark it not applicable instead",
+                       id);
+        return;
+    }
+    if (isms_db_value(res, 0, 4)[0] != '\0') {
+        isms_call_fail(call, ISMS_FAILED_PRECONDITION,
+                       "control %s is selected by the treatment of %.120s; remove it from their "
+                       "treatment first",
+                       id, isms_db_value(res, 0, 4));
+        return;
+    }
+    if (isms_db_int64(res, 0, 5) == 0) {
+        isms_call_fail(call, ISMS_ABORTED,
+                       "control %s was changed by someone else: version %" PRId64
+                       " is stale (it is now %" PRId64 "); show it again and retry",
+                       id, in->expected_version, isms_db_int64(res, 0, 3));
+        return;
+    }
+    r = isms_arena_calloc(&call->arena, sizeof(*r));
+    if (r == NULL || (id = isms_arena_strdup(&call->arena, id)) == NULL) {
+        fail_oom(call);
+        return;
+    }
+    isms__v1__delete_custom_control_response__init(r);
+    r->id = (char *)id;
+    isms_call_finish(call, &r->base);
+}
+
+static void control_delete(struct isms_call *call, const ProtobufCMessage *msg)
+{
+    const Isms__V1__DeleteCustomControlRequest *in =
+        (const Isms__V1__DeleteCustomControlRequest *)msg;
+    struct isms_status st;
+    char ver[32];
+    const char *id, *p[4];
+
+    if (isms_control_lookup_id(in->id, &id, &st) != ISMS_OK) {
+        isms_call_fail_status(call, &st);
+        return;
+    }
+    if (in->expected_version < 0) {
+        isms_call_fail(call, ISMS_INVALID_ARGUMENT, "expected_version must not be negative");
+        return;
+    }
+    if (isms_control_is_annex_a_id(id)) {
+        isms_call_fail(call, ISMS_FAILED_PRECONDITION,
+                       "control %s belongs to the read-only Annex A catalogue and cannot be "
+                       "deleted; mark it not applicable instead",
+                       id);
+        return;
+    }
+    snprintf(ver, sizeof(ver), "%" PRId64, in->expected_version);
+    p[0] = id;
+    p[1] = ver;
+    p[2] = isms_call_actor(call);
+    p[3] = isms_call_source(call);
+    call->ctx = (void *)in;
+    isms_call_db_or_fail(call, SQL_CONTROL_DELETE, 4, p, delete_done);
+}
+
+enum isms_code isms_control_register(struct isms_server *srv, struct isms_status *st)
+{
+    /* Order follows the service declaration in proto/isms/v1/control.proto. */
+    static const struct isms_method_spec specs[] = {
+        {control_list, 0, ISMS_ROLES_READ},     {control_get, 0, ISMS_ROLES_READ},
+        {control_set, 0, ISMS_ROLE_MANAGER},    {control_create, 0, ISMS_ROLE_MANAGER},
+        {control_delete, 0, ISMS_ROLE_MANAGER},
+    };
+
+    return isms_registry_add(&srv->reg, &isms__v1__control__descriptor, specs,
+                             sizeof(specs) / sizeof(specs[0]), st);
+}

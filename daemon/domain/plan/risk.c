@@ -1,0 +1,953 @@
+/* domain/plan/risk.c — isms.v1.Risk mutations: Create, Update, Assess, Treat, Accept, Close.
+ * Each runs LOAD (the current method, the risk, and the users, assets, controls it names, in one
+ * read), decides with the pure rules in risk_rules.c, then WRITE: one statement that changes
+ * the risk and its children and appends the audit record, guarded by the version LOAD saw, so
+ * a concurrent change makes it ABORTED and nothing is written. The answer is read afresh. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth/roles.h"
+#include "auth/session.h"
+#include "core/text.h"
+#include "db/pool.h"
+#include "domain/domain.h"
+#include "domain/plan/method.h"
+#include "domain/plan/method_rules.h"
+#include "domain/plan/risk.h"
+#include "domain/plan/risk_rules.h"
+#include "rpc/call.h"
+#include "rpc/registry.h"
+#include "rpc/server.h"
+
+/* The audited fields of a risk row `t`. */
+#define RISK_JSON(t)                                                                               \
+    "jsonb_build_object('title', " t ".title, 'description', " t ".description,"                   \
+    " 'threat', " t ".threat, 'vulnerability', " t ".vulnerability, 'owner', " t ".owner,"         \
+    " 'existing_controls', " t ".existing_controls, 'method_version', " t ".method_version,"       \
+    " 'inherent_likelihood', " t ".inherent_likelihood, 'inherent_impact', " t                     \
+    ".inherent_impact, 'inherent_score', " t ".inherent_score, 'inherent_level', " t               \
+    ".inherent_level, 'residual_likelihood', " t ".residual_likelihood, 'residual_impact', " t     \
+    ".residual_impact, 'residual_score', " t ".residual_score, 'residual_level', " t               \
+    ".residual_level, 'treatment', " t ".treatment, 'status', " t ".status, 'next_review', " t     \
+    ".next_review, 'accepted_by', " t ".accepted_by, 'accepted_at', " t ".accepted_at,"            \
+    " 'acceptance_justification', " t ".acceptance_justification, 'accepted_score', " t            \
+    ".accepted_score, 'close_reason', " t ".close_reason)"
+
+#define ACTION_JSON(t)                                                                             \
+    "jsonb_build_object('description', " t ".description, 'owner', " t ".owner, 'due', " t        \
+    ".due, 'status', " t ".status)"
+
+#define ASSETS_JSON(p)                                                                             \
+    "(SELECT coalesce(jsonb_agg('A-' || x::text ORDER BY x), '[]'::jsonb)"                         \
+    " FROM (SELECT DISTINCT unnest(" p "::bigint[]) AS x) s)"
+
+/* Columns at the end of SQL_RISK_LOAD, after the method and the risk. */
+#define LOAD_RISK_COL   ISMS_METHOD_NCOLS
+#define LOAD_USER_COL   (ISMS_METHOD_NCOLS + ISMS_RISK_NCOLS)
+#define LOAD_ASSETS_COL (LOAD_USER_COL + 1)
+#define LOAD_CTRLS_COL  (LOAD_USER_COL + 2)
+
+/* $1 risk num (NULL for a new risk), $2 user name to look up, $3/$4 asset references as
+ * numbers / names (NULL where the other applies), $5 control ids. */
+static const char SQL_RISK_LOAD[] =
+    "SELECT cm.*, " ISMS_RISK_COLS ", coalesce(u.status, ''),"
+    " ARRAY(SELECT ast.num FROM unnest($3::bigint[], $4::text[]) WITH ORDINALITY AS q(n, name, o)"
+    "  LEFT JOIN asset ast ON CASE WHEN q.n IS NOT NULL THEN ast.num = q.n"
+    "  ELSE lower(ast.name) = lower(q.name) END ORDER BY q.o),"
+    " ARRAY(SELECT c.id FROM unnest($5::text[]) WITH ORDINALITY AS q(ref, o)"
+    "  LEFT JOIN control c ON c.id = q.ref ORDER BY q.o)"
+    " FROM (SELECT " ISMS_METHOD_COLS " FROM risk_method m ORDER BY m.version DESC LIMIT 1) cm"
+    " LEFT JOIN risk r ON r.num = $1::bigint"
+    " LEFT JOIN risk_method m ON m.version = r.method_version"
+    " LEFT JOIN app_user u ON u.name = $2";
+
+/* Inserted only while method $7 (when rated) is still the current one. */
+static const char SQL_RISK_CREATE[] =
+    "WITH r AS (INSERT INTO risk (title, description, threat, vulnerability, owner,"
+    "  existing_controls, method_version, inherent_likelihood, inherent_impact, inherent_score,"
+    "  inherent_level, status, next_review, created_by, updated_by)"
+    "  SELECT $1, $2, $3, $4, $5, $6, $7::bigint, $8::int, $9::int, $10::int, $11, $12,"
+    "  to_date(nullif($13, ''), 'YYYY-MM-DD'), $14, $14"
+    "  WHERE $7::bigint IS NULL OR $7::bigint = (SELECT max(version) FROM risk_method)"
+    "  RETURNING *),"
+    " ia AS (INSERT INTO risk_asset (risk_num, asset_num)"
+    "  SELECT DISTINCT r.num, x FROM r, unnest($15::bigint[]) AS x),"
+    " a AS (SELECT audit_append($14, $16, '/isms.v1.Risk/Create', 'risk:R-' || r.num::text,"
+    "  audit_diff(NULL, " RISK_JSON("r") " || jsonb_build_object('assets', " ASSETS_JSON(
+        "$15") ")), 'OK') AS seq FROM r)"
+               " SELECT r.num, (SELECT count(*) FROM a) FROM r";
+
+/* Writes the whole decided state of risk $1 if it is still at version $2 (and, when $38 is not
+ * NULL, method $38 is still current), with its assets, controls and actions, and the audit
+ * record. Columns: new version (NULL when not written), audit count, the risk's version and
+ * the current method version as this statement saw them. */
+static const char SQL_RISK_WRITE[] =
+    "WITH old AS (SELECT * FROM risk WHERE num = $1::bigint AND version = $2::bigint"
+    "  AND ($38::bigint IS NULL OR $38::bigint = (SELECT max(version) FROM risk_method))"
+    "  FOR UPDATE),"
+    " oa AS (SELECT coalesce(jsonb_agg('A-' || asset_num::text ORDER BY asset_num),"
+    "  '[]'::jsonb) AS j FROM risk_asset WHERE risk_num = $1::bigint),"
+    " oc AS (SELECT coalesce(jsonb_agg(control_id ORDER BY control_id), '[]'::jsonb) AS j"
+    "  FROM risk_control WHERE risk_num = $1::bigint),"
+    " ox AS (SELECT coalesce(jsonb_object_agg('RA-' || x.num::text, " ACTION_JSON(
+        "x") "), '{}'::jsonb) AS j FROM risk_action x WHERE x.risk_num = $1::bigint),"
+             " u AS (UPDATE risk r SET title = $3, description = $4, threat = $5,"
+             "  vulnerability = $6, existing_controls = $7, owner = $8,"
+             "  method_version = $9::bigint, inherent_likelihood = $10::int,"
+             "  inherent_impact = $11::int, inherent_score = $12::int, inherent_level = $13,"
+             "  residual_likelihood = $14::int, residual_impact = $15::int,"
+             "  residual_score = $16::int, residual_level = $17, treatment = $18, status = $19,"
+             "  next_review = to_date(nullif($20, ''), 'YYYY-MM-DD'), accepted_by = $21,"
+             "  accepted_at = CASE $22 WHEN 'set' THEN now() WHEN 'clear' THEN NULL"
+             "  ELSE r.accepted_at END, acceptance_justification = $23,"
+             "  accepted_score = $24::int, close_reason = $25, version = r.version + 1,"
+             "  updated_at = now(), updated_by = $35"
+             "  FROM old WHERE r.num = old.num RETURNING r.*),"
+             " da AS (DELETE FROM risk_asset WHERE $26::boolean"
+             "  AND risk_num IN (SELECT num FROM u) AND asset_num <> ALL ($27::bigint[])),"
+             " ia AS (INSERT INTO risk_asset (risk_num, asset_num) SELECT DISTINCT u.num, x"
+             "  FROM u, unnest($27::bigint[]) AS x WHERE $26::boolean ON CONFLICT DO NOTHING),"
+             " dc AS (DELETE FROM risk_control WHERE risk_num IN (SELECT num FROM u)"
+             "  AND control_id = ANY ($29::text[])),"
+             " ic AS (INSERT INTO risk_control (risk_num, control_id) SELECT DISTINCT u.num, x"
+             "  FROM u, unnest($28::text[]) AS x ON CONFLICT DO NOTHING),"
+             " ux AS (UPDATE risk_action x SET status = q.s, updated_at = now()"
+             "  FROM u, unnest($33::bigint[], $34::text[]) AS q(n, s)"
+             "  WHERE x.num = q.n AND x.risk_num = u.num RETURNING x.*),"
+             " ix AS (INSERT INTO risk_action (risk_num, description, owner, due)"
+             "  SELECT u.num, q.d, q.o, to_date(nullif(q.due, ''), 'YYYY-MM-DD')"
+             "  FROM u, unnest($30::text[], $31::text[], $32::text[])"
+             "  WITH ORDINALITY AS q(d, o, due, ord) ORDER BY q.ord RETURNING *),"
+             " a AS (SELECT audit_append($35, $36, $37, 'risk:R-' || u.num::text, audit_diff(" RISK_JSON(
+                 "old") " || jsonb_build_object('assets', oa.j, 'controls', oc.j, 'actions',"
+                        " ox.j), " RISK_JSON(
+                            "u") " || jsonb_build_object('assets', CASE WHEN $26::boolean"
+                                 " THEN " ASSETS_JSON(
+                                     "$27") " ELSE oa.j END, 'controls',"
+                                            " (SELECT coalesce(jsonb_agg(c ORDER BY c),"
+                                            " '[]'::jsonb) FROM (SELECT control_id AS c"
+                                            " FROM risk_control WHERE risk_num = $1::bigint"
+                                            " AND control_id <> ALL ($29::text[])"
+                                            " UNION SELECT unnest($28::text[])) s),"
+                                            " 'actions', ox.j || (SELECT coalesce("
+                                            "jsonb_object_agg('RA-' || x.num::text, " ACTION_JSON(
+                                                "x") "), '{}'::jsonb) FROM ux x) || (SELECT"
+                                                     " coalesce(jsonb_object_agg('RA-' ||"
+                                                     " x.num::text, " ACTION_JSON(
+                                                         "x") "), '{}'::jsonb) FROM ix x))),"
+                                                              " 'OK') AS seq"
+                                                              " FROM u, old, oa, oc, ox)"
+                                                              " SELECT (SELECT version FROM u),"
+                                                              " (SELECT count(*) FROM a),"
+                                                              " (SELECT version FROM risk"
+                                                              " WHERE num = $1::bigint),"
+                                                              " (SELECT max(version)"
+                                                              " FROM risk_method)";
+
+enum risk_op {
+    OP_CREATE,
+    OP_UPDATE,
+    OP_ASSESS,
+    OP_TREAT,
+    OP_ACCEPT,
+    OP_CLOSE,
+};
+
+/* One mutation in flight; lives in the call's arena. */
+struct op {
+    enum risk_op kind;
+    const char *rpc; /* "/isms.v1.Risk/Update" */
+    const void *in;  /* the decoded request */
+    int64_t num;     /* 0 for Create */
+    char id[24];
+    int64_t expected; /* 0 = no version check */
+    int set_owner;
+    const char *owner; /* new owner to look up, or "" */
+    int set_assets;
+    size_t n_asset_refs;
+    const char **asset_refs; /* as given, for messages */
+    int64_t *asset_ref_nums;
+    unsigned char *asset_ref_is_name;
+    size_t n_add_controls, n_remove_controls;
+    const char **add_controls, **remove_controls; /* normalised ids */
+    int64_t *update_action_nums;                  /* Treat: action ids, parsed */
+    struct isms_risk_method method;               /* the current method */
+    struct isms_risk_row cur;                     /* as loaded */
+    struct isms_risk_state next;                  /* as decided */
+    int64_t *asset_nums;                          /* resolved, n_asset_refs of them */
+    int64_t method_guard;                         /* rated with this version; 0 = none */
+};
+
+static void fail_oom(struct isms_call *call)
+{
+    isms_call_fail(call, ISMS_RESOURCE_EXHAUSTED, "request exceeds the call's memory limit");
+}
+
+static const char *entity(struct isms_call *call, const struct op *o)
+{
+    const char *e = isms_arena_printf(&call->arena, "risk:%s", o->id);
+
+    return e != NULL ? e : "risk";
+}
+
+/* "A.5.15" is taken as "5.15": the catalogue stores Annex A ids without the "A.". */
+static const char *control_id(const char *s)
+{
+    if ((s[0] == 'A' || s[0] == 'a') && s[1] == '.' && s[2] >= '0' && s[2] <= '9')
+        return s + 2;
+    return s;
+}
+
+static int same_text(const char *a, const char *b)
+{
+    return strcmp(a, b) == 0;
+}
+
+/* ---- request checks (before any SQL) ---------------------------------------------------- */
+
+static enum isms_code check_text_fields(const char *title, int title_set, const char *description,
+                                        const char *threat, const char *vulnerability,
+                                        const char *existing, struct isms_status *st)
+{
+    if ((title_set && isms_text_check("title", title, ISMS_RISK_TITLE_MAX, 1, st) != ISMS_OK) ||
+        isms_text_check("description", description, ISMS_RISK_TEXT_MAX, 0, st) != ISMS_OK ||
+        isms_text_check("threat", threat, ISMS_RISK_TEXT_MAX, 0, st) != ISMS_OK ||
+        isms_text_check("vulnerability", vulnerability, ISMS_RISK_TEXT_MAX, 0, st) != ISMS_OK ||
+        isms_text_check("existing controls", existing, ISMS_RISK_TEXT_MAX, 0, st) != ISMS_OK)
+        return st->code;
+    return ISMS_OK;
+}
+
+static enum isms_code check_owner_name(const char *owner, struct isms_status *st)
+{
+    if (isms_text_check("owner", owner, 64, 1, st) != ISMS_OK)
+        return st->code;
+    return ISMS_OK;
+}
+
+/* Splits asset references into numbers (A-<n>) and names for SQL_RISK_LOAD. */
+static enum isms_code take_asset_refs(struct isms_call *call, struct op *o, char **refs, size_t n,
+                                      struct isms_status *st)
+{
+    if (n > ISMS_RISK_LIST_MAX)
+        return isms_status_set(st, ISMS_INVALID_ARGUMENT, "at most %d assets per risk, got %zu",
+                               ISMS_RISK_LIST_MAX, n);
+    o->n_asset_refs = n;
+    o->asset_refs = isms_arena_calloc(&call->arena, sizeof(char *) * (n + 1));
+    o->asset_ref_nums = isms_arena_calloc(&call->arena, sizeof(int64_t) * (n + 1));
+    o->asset_ref_is_name = isms_arena_calloc(&call->arena, n + 1);
+    if (o->asset_refs == NULL || o->asset_ref_nums == NULL || o->asset_ref_is_name == NULL)
+        return isms_status_set(st, ISMS_RESOURCE_EXHAUSTED, "out of memory");
+    for (size_t k = 0; k < n; k++) {
+        if (isms_text_check("asset", refs[k], ISMS_RISK_REF_MAX, 1, st) != ISMS_OK)
+            return st->code;
+        o->asset_refs[k] = refs[k];
+        o->asset_ref_is_name[k] = !isms_plan_parse_id("A", refs[k], &o->asset_ref_nums[k]);
+    }
+    o->set_assets = 1;
+    return ISMS_OK;
+}
+
+/* Checks and normalises control ids; `what` is "add" or "remove". */
+static enum isms_code take_controls(struct isms_call *call, char **ids, size_t n,
+                                    const char ***out, struct isms_status *st)
+{
+    if (n > ISMS_RISK_LIST_MAX)
+        return isms_status_set(st, ISMS_INVALID_ARGUMENT,
+                               "at most %d controls per request, got %zu", ISMS_RISK_LIST_MAX, n);
+    *out = isms_arena_calloc(&call->arena, sizeof(char *) * (n + 1));
+    if (*out == NULL)
+        return isms_status_set(st, ISMS_RESOURCE_EXHAUSTED, "out of memory");
+    for (size_t k = 0; k < n; k++) {
+        if (isms_text_check("control id", ids[k], ISMS_RISK_REF_MAX, 1, st) != ISMS_OK)
+            return st->code;
+        (*out)[k] = control_id(ids[k]);
+    }
+    return ISMS_OK;
+}
+
+/* ---- WRITE ------------------------------------------------------------------------------- */
+
+static char *num_or_null(struct isms_call *call, int64_t v)
+{
+    return v == 0 ? NULL : isms_arena_printf(&call->arena, "%" PRId64, v);
+}
+
+static const char *text_or_null(const char *s)
+{
+    return s == NULL || s[0] == '\0' ? NULL : s;
+}
+
+static void write_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
+{
+    struct op *o = call->ctx;
+
+    if (st->code == ISMS_FAILED_PRECONDITION) {
+        isms_call_fail(call, ISMS_ABORTED,
+                       "an asset, control or user named by %s was removed meanwhile; show it "
+                       "again and retry",
+                       o->id);
+        return;
+    }
+    if (st->code != ISMS_OK) {
+        isms_call_fail_status(call, st);
+        return;
+    }
+    if (o->kind == OP_CREATE) {
+        if (PQntuples(res) != 1) {
+            isms_call_fail(call, ISMS_ABORTED,
+                           "the risk method changed while the risk was being rated; retry");
+            return;
+        }
+        isms_risk_reply(call, isms_db_int64(res, 0, 0));
+        return;
+    }
+    if (PQgetisnull(res, 0, 0)) {
+        if (o->method_guard != 0 && isms_db_int64(res, 0, 3) != o->method_guard) {
+            isms_call_fail(call, ISMS_ABORTED,
+                           "the risk method changed to version %" PRId64
+                           " while %s was being rated; retry",
+                           isms_db_int64(res, 0, 3), o->id);
+            return;
+        }
+        isms_call_fail(call, ISMS_ABORTED,
+                       "%s was changed by someone else meanwhile (now version %" PRId64
+                       "); show it again and retry",
+                       o->id, isms_db_int64(res, 0, 2));
+        return;
+    }
+    isms_risk_reply(call, o->num);
+}
+
+static void submit_create(struct isms_call *call, struct op *o)
+{
+    const Isms__V1__CreateRiskRequest *in = o->in;
+    const struct isms_risk_state *n = &o->next;
+    const char *p[16];
+
+    p[0] = in->title;
+    p[1] = in->description;
+    p[2] = in->threat;
+    p[3] = in->vulnerability;
+    p[4] = in->owner;
+    p[5] = in->existing_controls;
+    p[6] = num_or_null(call, n->method_version);
+    p[7] = num_or_null(call, n->inherent.likelihood);
+    p[8] = num_or_null(call, n->inherent.impact);
+    p[9] = num_or_null(call, n->inherent.score);
+    p[10] = text_or_null(n->inherent.level);
+    p[11] = isms_risk_status_name(n->status);
+    p[12] = in->next_review;
+    p[13] = isms_call_actor(call);
+    p[14] = isms_pg_array_int(&call->arena, o->asset_nums, NULL, o->n_asset_refs);
+    p[15] = isms_call_source(call);
+    if (p[14] == NULL) {
+        fail_oom(call);
+        return;
+    }
+    isms_call_db_or_fail(call, SQL_RISK_CREATE, 16, p, write_done);
+}
+
+/* The children changes of a Treat, as SQL arrays. */
+struct children {
+    const char *add_controls, *remove_controls;
+    const char *act_desc, *act_owner, *act_due;
+    const char *upd_nums, *upd_status;
+};
+
+static int treat_children(struct isms_call *call, const struct op *o, struct children *c)
+{
+    const Isms__V1__TreatRiskRequest *in = o->in;
+    size_t na = in->n_add_actions, nu = in->n_update_actions;
+    const char **d = isms_arena_calloc(&call->arena, sizeof(char *) * (na + 1));
+    const char **w = isms_arena_calloc(&call->arena, sizeof(char *) * (na + 1));
+    const char **due = isms_arena_calloc(&call->arena, sizeof(char *) * (na + 1));
+    const char **us = isms_arena_calloc(&call->arena, sizeof(char *) * (nu + 1));
+
+    if (d == NULL || w == NULL || due == NULL || us == NULL)
+        return -1;
+    for (size_t k = 0; k < na; k++) {
+        d[k] = in->add_actions[k]->description;
+        w[k] = in->add_actions[k]->owner;
+        due[k] = in->add_actions[k]->due;
+    }
+    for (size_t k = 0; k < nu; k++) {
+        enum isms_action_status s = ISMS_ACTION_OPEN;
+        struct isms_status ignored;
+
+        /* Already validated; normalise the case. */
+        if (isms_action_status_parse(in->update_actions[k]->status, &s, &ignored) != ISMS_OK)
+            return -1;
+        us[k] = isms_action_status_name(s);
+    }
+    c->add_controls = isms_pg_array_text(&call->arena, o->add_controls, o->n_add_controls);
+    c->remove_controls = isms_pg_array_text(&call->arena, o->remove_controls, o->n_remove_controls);
+    c->act_desc = isms_pg_array_text(&call->arena, d, na);
+    c->act_owner = isms_pg_array_text(&call->arena, w, na);
+    c->act_due = isms_pg_array_text(&call->arena, due, na);
+    c->upd_nums = isms_pg_array_int(&call->arena, o->update_action_nums, NULL, nu);
+    c->upd_status = isms_pg_array_text(&call->arena, us, nu);
+    return c->add_controls && c->remove_controls && c->act_desc && c->act_owner && c->act_due &&
+                   c->upd_nums && c->upd_status
+               ? 0
+               : -1;
+}
+
+static void submit_write(struct isms_call *call, struct op *o, const char *title,
+                         const char *description, const char *threat, const char *vulnerability,
+                         const char *existing, const char *next_review)
+{
+    const struct isms_risk_state *n = &o->next;
+    struct children c = {"{}", "{}", "{}", "{}", "{}", "{}", "{}"};
+    const char *p[38];
+
+    if (o->kind == OP_TREAT && treat_children(call, o, &c) != 0) {
+        fail_oom(call);
+        return;
+    }
+    p[0] = num_or_null(call, o->num);
+    p[1] = num_or_null(call, o->cur.version);
+    p[2] = title;
+    p[3] = description;
+    p[4] = threat;
+    p[5] = vulnerability;
+    p[6] = existing;
+    p[7] = n->owner;
+    p[8] = num_or_null(call, n->method_version);
+    p[9] = num_or_null(call, n->inherent.likelihood);
+    p[10] = num_or_null(call, n->inherent.impact);
+    p[11] = num_or_null(call, n->inherent.score);
+    p[12] = text_or_null(n->inherent.level);
+    p[13] = num_or_null(call, n->residual.likelihood);
+    p[14] = num_or_null(call, n->residual.impact);
+    p[15] = num_or_null(call, n->residual.score);
+    p[16] = text_or_null(n->residual.level);
+    p[17] = isms_risk_option_name(n->option);
+    p[18] = isms_risk_status_name(n->status);
+    p[19] = next_review;
+    p[20] = n->accepted_by;
+    p[21] = n->acceptance == ISMS_ACCEPTANCE_SET     ? "set"
+            : n->acceptance == ISMS_ACCEPTANCE_CLEAR ? "clear"
+                                                     : "keep";
+    p[22] = n->justification;
+    p[23] = num_or_null(call, n->accepted_score);
+    p[24] = n->close_reason;
+    p[25] = o->set_assets ? "true" : "false";
+    p[26] = o->set_assets ? isms_pg_array_int(&call->arena, o->asset_nums, NULL, o->n_asset_refs)
+                          : "{}";
+    p[27] = c.add_controls;
+    p[28] = c.remove_controls;
+    p[29] = c.act_desc;
+    p[30] = c.act_owner;
+    p[31] = c.act_due;
+    p[32] = c.upd_nums;
+    p[33] = c.upd_status;
+    p[34] = isms_call_actor(call);
+    p[35] = isms_call_source(call);
+    p[36] = o->rpc;
+    p[37] = num_or_null(call, o->method_guard);
+    if (p[0] == NULL || p[1] == NULL || p[26] == NULL) {
+        fail_oom(call);
+        return;
+    }
+    isms_call_db_or_fail(call, SQL_RISK_WRITE, 38, p, write_done);
+}
+
+/* ---- decisions after LOAD ---------------------------------------------------------------- */
+
+/* Resolves the assets named by the request; NOT_FOUND names the first unknown one. */
+static enum isms_code resolve_assets(struct isms_call *call, struct op *o, const PGresult *res,
+                                     struct isms_status *st)
+{
+    char **nums;
+    size_t n;
+
+    if (isms_pg_array_parse(&call->arena, isms_db_value(res, 0, LOAD_ASSETS_COL), &nums, &n) != 0 ||
+        n != o->n_asset_refs)
+        return isms_status_set(st, ISMS_INTERNAL, "asset lookup did not parse");
+    o->asset_nums = isms_arena_calloc(&call->arena, sizeof(int64_t) * (n + 1));
+    if (o->asset_nums == NULL)
+        return isms_status_set(st, ISMS_RESOURCE_EXHAUSTED, "out of memory");
+    for (size_t k = 0; k < n; k++) {
+        if (nums[k] == NULL)
+            return isms_status_set(st, ISMS_NOT_FOUND, "asset \"%s\" does not exist",
+                                   o->asset_refs[k]);
+        o->asset_nums[k] = strtoll(nums[k], NULL, 10);
+    }
+    return ISMS_OK;
+}
+
+static enum isms_code resolve_controls(struct isms_call *call, const struct op *o,
+                                       const PGresult *res, struct isms_status *st)
+{
+    char **ids;
+    size_t n;
+
+    if (isms_pg_array_parse(&call->arena, isms_db_value(res, 0, LOAD_CTRLS_COL), &ids, &n) != 0 ||
+        n != o->n_add_controls)
+        return isms_status_set(st, ISMS_INTERNAL, "control lookup did not parse");
+    for (size_t k = 0; k < n; k++)
+        if (ids[k] == NULL)
+            return isms_status_set(st, ISMS_NOT_FOUND,
+                                   "control \"%s\" does not exist: Annex A ids look like 5.15; "
+                                   "custom controls must be created first",
+                                   o->add_controls[k]);
+    return ISMS_OK;
+}
+
+/* The owner named by the request exists and is active. */
+static enum isms_code check_owner_account(const struct op *o, const PGresult *res,
+                                          struct isms_status *st)
+{
+    const char *status = isms_db_value(res, 0, LOAD_USER_COL);
+
+    if (status[0] == '\0')
+        return isms_status_set(st, ISMS_NOT_FOUND, "user \"%s\" does not exist", o->owner);
+    if (strcmp(status, "active") != 0)
+        return isms_status_set(st, ISMS_FAILED_PRECONDITION,
+                               "user \"%s\" is %s: a risk owner must be an active user", o->owner,
+                               status);
+    return ISMS_OK;
+}
+
+static int has_control(const struct isms_risk_row *r, const char *id)
+{
+    for (size_t k = 0; k < r->n_controls; k++)
+        if (r->controls[k] != NULL && strcmp(r->controls[k], id) == 0)
+            return 1;
+    return 0;
+}
+
+/* Treat: checks the children changes against the risk and applies the rules. */
+static enum isms_code decide_treat(struct op *o, struct isms_status *st)
+{
+    const Isms__V1__TreatRiskRequest *in = o->in;
+    struct isms_risk_treatment t;
+    int n_controls = (int)o->cur.n_controls;
+
+    memset(&t, 0, sizeof(t));
+    for (size_t k = 0; k < o->n_remove_controls; k++) {
+        if (!has_control(&o->cur, o->remove_controls[k]))
+            return isms_status_set(st, ISMS_NOT_FOUND, "control \"%s\" is not selected for %s",
+                                   o->remove_controls[k], o->id);
+        n_controls--;
+    }
+    for (size_t k = 0; k < o->n_add_controls; k++) {
+        int dup = has_control(&o->cur, o->add_controls[k]);
+
+        for (size_t j = 0; j < k && !dup; j++)
+            dup = strcmp(o->add_controls[j], o->add_controls[k]) == 0;
+        n_controls += !dup;
+    }
+    for (size_t k = 0; k < in->n_update_actions; k++) {
+        int found = 0;
+
+        for (size_t j = 0; j < o->cur.n_actions && !found; j++)
+            found = o->cur.action_nums[j] == o->update_action_nums[k];
+        if (!found)
+            return isms_status_set(st, ISMS_NOT_FOUND, "action \"%s\" does not belong to %s",
+                                   in->update_actions[k]->id, o->id);
+    }
+    if (isms_risk_option_parse(in->option, &t.option, st) != ISMS_OK)
+        return st->code;
+    t.n_controls = n_controls;
+    t.n_actions = (int)(o->cur.n_actions + in->n_add_actions);
+    t.residual_likelihood = in->residual_likelihood;
+    t.residual_impact = in->residual_impact;
+    t.mark_treated = in->treated;
+    if (t.residual_likelihood != 0)
+        o->method_guard = o->method.version;
+    return isms_risk_apply_treatment(&o->method, &o->next, &t, st);
+}
+
+static void load_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
+{
+    struct op *o = call->ctx;
+    struct isms_status err;
+    int is_manager = (call->principal.roles & ISMS_ROLE_MANAGER) != 0;
+
+    if (st->code != ISMS_OK) {
+        isms_call_fail_status(call, st);
+        return;
+    }
+    if (PQntuples(res) != 1) {
+        isms_call_fail(call, ISMS_FAILED_PRECONDITION, "no risk method is defined");
+        return;
+    }
+    if (isms_method_from_row(&call->arena, res, 0, 0, &o->method, &err) != ISMS_OK)
+        goto fail;
+    if (o->kind != OP_CREATE) {
+        if (PQgetisnull(res, 0, LOAD_RISK_COL)) {
+            isms_call_fail(call, ISMS_NOT_FOUND, "risk \"%s\" does not exist", o->id);
+            return;
+        }
+        if (isms_risk_row_parse(&call->arena, res, 0, LOAD_RISK_COL, &o->cur, &err) != ISMS_OK)
+            goto fail;
+        o->next = o->cur.s;
+        o->next.acceptance = ISMS_ACCEPTANCE_KEEP;
+        if (o->kind == OP_ACCEPT) {
+            if (isms_risk_may_accept(call->principal.user, &o->cur.s, &err) != ISMS_OK) {
+                isms_auth_deny(call, &err, entity(call, o));
+                return;
+            }
+        } else if (o->kind != OP_CLOSE &&
+                   isms_risk_may_edit(call->principal.user, is_manager, &o->cur.s,
+                                      o->set_owner && !same_text(o->owner, o->cur.s.owner),
+                                      &err) != ISMS_OK) {
+            isms_auth_deny(call, &err, entity(call, o));
+            return;
+        }
+        if (o->expected != 0 && o->expected != o->cur.version) {
+            isms_call_fail(call, ISMS_ABORTED,
+                           "%s was changed by someone else: version %" PRId64
+                           " is stale, it is now at version %" PRId64 "; show it again and retry",
+                           o->id, o->expected, o->cur.version);
+            return;
+        }
+    }
+    if (o->owner[0] != '\0' && check_owner_account(o, res, &err) != ISMS_OK)
+        goto fail;
+    if (resolve_assets(call, o, res, &err) != ISMS_OK ||
+        resolve_controls(call, o, res, &err) != ISMS_OK)
+        goto fail;
+
+    switch (o->kind) {
+    case OP_CREATE: {
+        const Isms__V1__CreateRiskRequest *in = o->in;
+
+        if (isms_risk_new(&o->method, in->owner, in->likelihood, in->impact, &o->next, &err) !=
+            ISMS_OK)
+            goto fail;
+        submit_create(call, o);
+        return;
+    }
+    case OP_UPDATE: {
+        const Isms__V1__UpdateRiskRequest *in = o->in;
+        const struct isms_risk_row *c = &o->cur;
+
+        if (isms_risk_check_open(&o->next, "changed", &err) != ISMS_OK)
+            goto fail;
+        if (in->set_owner)
+            isms_risk_apply_owner(&o->next, in->owner);
+        submit_write(call, o, in->set_title ? in->title : c->title,
+                     in->set_description ? in->description : c->description,
+                     in->set_threat ? in->threat : c->threat,
+                     in->set_vulnerability ? in->vulnerability : c->vulnerability,
+                     in->set_existing_controls ? in->existing_controls : c->existing_controls,
+                     in->set_next_review ? in->next_review : c->next_review);
+        return;
+    }
+    case OP_ASSESS: {
+        const Isms__V1__AssessRiskRequest *in = o->in;
+        struct isms_risk_assessment a = {in->inherent_likelihood, in->inherent_impact,
+                                         in->residual_likelihood, in->residual_impact};
+
+        o->method_guard = o->method.version;
+        if (isms_risk_apply_assessment(&o->method, &o->next, &a, &err) != ISMS_OK)
+            goto fail;
+        break;
+    }
+    case OP_TREAT:
+        if (decide_treat(o, &err) != ISMS_OK)
+            goto fail;
+        break;
+    case OP_ACCEPT: {
+        const Isms__V1__AcceptRiskRequest *in = o->in;
+
+        if (isms_risk_apply_acceptance(&o->next, call->principal.user, in->justification,
+                                       &err) != ISMS_OK)
+            goto fail;
+        break;
+    }
+    case OP_CLOSE: {
+        const Isms__V1__CloseRiskRequest *in = o->in;
+
+        if (isms_risk_apply_close(&o->next, in->reason, &err) != ISMS_OK)
+            goto fail;
+        break;
+    }
+    }
+    submit_write(call, o, o->cur.title, o->cur.description, o->cur.threat, o->cur.vulnerability,
+                 o->cur.existing_controls, o->cur.next_review);
+    return;
+fail:
+    isms_call_fail_status(call, &err);
+}
+
+/* Starts an operation on an existing risk or a new one: LOAD, then load_done decides. */
+static void submit_load(struct isms_call *call, struct op *o)
+{
+    const char **names = isms_arena_calloc(&call->arena, sizeof(char *) * (o->n_asset_refs + 1));
+    const char *p[5];
+
+    if (names == NULL) {
+        fail_oom(call);
+        return;
+    }
+    for (size_t k = 0; k < o->n_asset_refs; k++)
+        names[k] = o->asset_ref_is_name[k] ? o->asset_refs[k] : NULL;
+    p[0] = num_or_null(call, o->num);
+    p[1] = o->owner;
+    p[2] = isms_pg_array_int(&call->arena, o->asset_ref_nums, o->asset_ref_is_name,
+                             o->n_asset_refs);
+    p[3] = isms_pg_array_text(&call->arena, names, o->n_asset_refs);
+    p[4] = isms_pg_array_text(&call->arena, o->add_controls, o->n_add_controls);
+    if (p[2] == NULL || p[3] == NULL || p[4] == NULL || (o->num != 0 && p[0] == NULL)) {
+        fail_oom(call);
+        return;
+    }
+    call->ctx = o;
+    isms_call_db_or_fail(call, SQL_RISK_LOAD, 5, p, load_done);
+}
+
+/* A new op for risk `id` (NULL for Create). Fails the call and returns NULL on bad input. */
+static struct op *op_new(struct isms_call *call, enum risk_op kind, const char *rpc,
+                         const void *in, const char *id, int64_t expected)
+{
+    struct op *o = isms_arena_calloc(&call->arena, sizeof(*o));
+    struct isms_status st;
+
+    if (o == NULL) {
+        fail_oom(call);
+        return NULL;
+    }
+    o->kind = kind;
+    o->rpc = rpc;
+    o->in = in;
+    o->expected = expected;
+    o->owner = "";
+    o->asset_refs = NULL;
+    snprintf(o->id, sizeof(o->id), "%s", "the new risk");
+    if (id != NULL) {
+        if (isms_plan_check_id("R", "risk", id, &o->num, &st) != ISMS_OK) {
+            isms_call_fail_status(call, &st);
+            return NULL;
+        }
+        snprintf(o->id, sizeof(o->id), "R-%" PRId64, o->num);
+    }
+    if (expected < 0) {
+        isms_call_fail(call, ISMS_INVALID_ARGUMENT, "expected_version must not be negative");
+        return NULL;
+    }
+    if (take_asset_refs(call, o, NULL, 0, &st) != ISMS_OK ||
+        take_controls(call, NULL, 0, &o->add_controls, &st) != ISMS_OK ||
+        take_controls(call, NULL, 0, &o->remove_controls, &st) != ISMS_OK) {
+        isms_call_fail_status(call, &st);
+        return NULL;
+    }
+    o->set_assets = 0;
+    return o;
+}
+
+/* ---- handlers ---------------------------------------------------------------------------- */
+
+static void risk_create(struct isms_call *call, const ProtobufCMessage *msg)
+{
+    const Isms__V1__CreateRiskRequest *in = (const Isms__V1__CreateRiskRequest *)msg;
+    struct isms_status st;
+    struct op *o;
+
+    if (check_text_fields(in->title, 1, in->description, in->threat, in->vulnerability,
+                          in->existing_controls, &st) != ISMS_OK ||
+        check_owner_name(in->owner, &st) != ISMS_OK ||
+        isms_risk_check_pair("inherent", in->likelihood, in->impact, &st) != ISMS_OK ||
+        isms_plan_date_check("next review", in->next_review, &st) != ISMS_OK) {
+        isms_call_fail_status(call, &st);
+        return;
+    }
+    o = op_new(call, OP_CREATE, "/isms.v1.Risk/Create", in, NULL, 0);
+    if (o == NULL)
+        return;
+    if (take_asset_refs(call, o, in->assets, in->n_assets, &st) != ISMS_OK) {
+        isms_call_fail_status(call, &st);
+        return;
+    }
+    o->owner = in->owner;
+    o->set_owner = 1;
+    submit_load(call, o);
+}
+
+static void risk_update(struct isms_call *call, const ProtobufCMessage *msg)
+{
+    const Isms__V1__UpdateRiskRequest *in = (const Isms__V1__UpdateRiskRequest *)msg;
+    struct isms_status st;
+    struct op *o = op_new(call, OP_UPDATE, "/isms.v1.Risk/Update", in, in->id, in->expected_version);
+
+    if (o == NULL)
+        return;
+    if (!in->set_title && !in->set_description && !in->set_threat && !in->set_vulnerability &&
+        !in->set_owner && !in->set_existing_controls && !in->set_assets && !in->set_next_review) {
+        isms_call_fail(call, ISMS_INVALID_ARGUMENT,
+                       "nothing to update: set a title, description, threat, vulnerability, "
+                       "owner, existing controls, assets or next review date");
+        return;
+    }
+    if (check_text_fields(in->title, in->set_title, in->description, in->threat,
+                          in->vulnerability, in->existing_controls, &st) != ISMS_OK ||
+        (in->set_owner && check_owner_name(in->owner, &st) != ISMS_OK) ||
+        (in->set_next_review &&
+         isms_plan_date_check("next review", in->next_review, &st) != ISMS_OK) ||
+        (in->set_assets && take_asset_refs(call, o, in->assets, in->n_assets, &st) != ISMS_OK)) {
+        isms_call_fail_status(call, &st);
+        return;
+    }
+    if (in->set_owner) {
+        o->owner = in->owner;
+        o->set_owner = 1;
+    }
+    submit_load(call, o);
+}
+
+static void risk_assess(struct isms_call *call, const ProtobufCMessage *msg)
+{
+    const Isms__V1__AssessRiskRequest *in = (const Isms__V1__AssessRiskRequest *)msg;
+    struct isms_status st;
+    struct op *o;
+
+    if (isms_risk_check_pair("inherent", in->inherent_likelihood, in->inherent_impact, &st) !=
+            ISMS_OK ||
+        isms_risk_check_pair("residual", in->residual_likelihood, in->residual_impact, &st) !=
+            ISMS_OK) {
+        isms_call_fail_status(call, &st);
+        return;
+    }
+    if (in->inherent_likelihood == 0 && in->residual_likelihood == 0) {
+        isms_call_fail(call, ISMS_INVALID_ARGUMENT,
+                       "nothing to assess: give the inherent and/or the residual likelihood and "
+                       "impact");
+        return;
+    }
+    o = op_new(call, OP_ASSESS, "/isms.v1.Risk/Assess", in, in->id, in->expected_version);
+    if (o != NULL)
+        submit_load(call, o);
+}
+
+/* Checks the actions of a Treat request. */
+static enum isms_code check_actions(struct isms_call *call, struct op *o,
+                                    const Isms__V1__TreatRiskRequest *in, struct isms_status *st)
+{
+    if (in->n_add_actions > ISMS_RISK_LIST_MAX || in->n_update_actions > ISMS_RISK_LIST_MAX)
+        return isms_status_set(st, ISMS_INVALID_ARGUMENT, "at most %d actions per request",
+                               ISMS_RISK_LIST_MAX);
+    for (size_t k = 0; k < in->n_add_actions; k++) {
+        const Isms__V1__RiskActionInput *a = in->add_actions[k];
+
+        if (isms_text_check("action description", a->description, ISMS_RISK_ACTION_MAX, 1, st) !=
+                ISMS_OK ||
+            isms_text_check("action owner", a->owner, ISMS_RISK_REF_MAX, 1, st) != ISMS_OK ||
+            isms_plan_date_check("action due date", a->due, st) != ISMS_OK)
+            return st->code;
+    }
+    o->update_action_nums = isms_arena_calloc(&call->arena, sizeof(int64_t) *
+                                                                (in->n_update_actions + 1));
+    if (o->update_action_nums == NULL)
+        return isms_status_set(st, ISMS_RESOURCE_EXHAUSTED, "out of memory");
+    for (size_t k = 0; k < in->n_update_actions; k++) {
+        const Isms__V1__RiskActionUpdate *u = in->update_actions[k];
+        enum isms_action_status s;
+
+        if (isms_plan_check_id("RA", "action", u->id, &o->update_action_nums[k], st) != ISMS_OK ||
+            isms_action_status_parse(u->status, &s, st) != ISMS_OK)
+            return st->code;
+        for (size_t j = 0; j < k; j++)
+            if (o->update_action_nums[j] == o->update_action_nums[k])
+                return isms_status_set(st, ISMS_INVALID_ARGUMENT,
+                                       "action %s is updated twice in one request", u->id);
+    }
+    return ISMS_OK;
+}
+
+static void risk_treat(struct isms_call *call, const ProtobufCMessage *msg)
+{
+    const Isms__V1__TreatRiskRequest *in = (const Isms__V1__TreatRiskRequest *)msg;
+    struct isms_status st;
+    enum isms_risk_option option;
+    struct op *o = op_new(call, OP_TREAT, "/isms.v1.Risk/Treat", in, in->id, in->expected_version);
+
+    if (o == NULL)
+        return;
+    if (isms_risk_option_parse(in->option, &option, &st) != ISMS_OK ||
+        isms_risk_check_pair("residual", in->residual_likelihood, in->residual_impact, &st) !=
+            ISMS_OK ||
+        take_controls(call, in->add_controls, in->n_add_controls, &o->add_controls, &st) !=
+            ISMS_OK ||
+        take_controls(call, in->remove_controls, in->n_remove_controls, &o->remove_controls,
+                      &st) != ISMS_OK ||
+        check_actions(call, o, in, &st) != ISMS_OK) {
+        isms_call_fail_status(call, &st);
+        return;
+    }
+    o->n_add_controls = in->n_add_controls;
+    o->n_remove_controls = in->n_remove_controls;
+    for (size_t k = 0; k < o->n_add_controls; k++)
+        for (size_t j = 0; j < o->n_remove_controls; j++)
+            if (strcmp(o->add_controls[k], o->remove_controls[j]) == 0) {
+                isms_call_fail(call, ISMS_INVALID_ARGUMENT,
+                               "control \"%s\" is both added and removed", o->add_controls[k]);
+                return;
+            }
+    if (option == ISMS_RISK_OPTION_NONE && in->n_add_controls == 0 &&
+        in->n_remove_controls == 0 && in->n_add_actions == 0 && in->n_update_actions == 0 &&
+        in->residual_likelihood == 0 && !in->treated) {
+        isms_call_fail(call, ISMS_INVALID_ARGUMENT,
+                       "nothing to change: give a treatment option, controls, actions, a "
+                       "residual rating or mark the risk treated");
+        return;
+    }
+    submit_load(call, o);
+}
+
+static void risk_accept(struct isms_call *call, const ProtobufCMessage *msg)
+{
+    const Isms__V1__AcceptRiskRequest *in = (const Isms__V1__AcceptRiskRequest *)msg;
+    struct isms_status st;
+    struct op *o;
+
+    if (isms_text_check("justification", in->justification, ISMS_RISK_TEXT_MAX, 1, &st) !=
+        ISMS_OK) {
+        isms_call_fail_status(call, &st);
+        return;
+    }
+    o = op_new(call, OP_ACCEPT, "/isms.v1.Risk/Accept", in, in->id, in->expected_version);
+    if (o != NULL)
+        submit_load(call, o);
+}
+
+static void risk_close(struct isms_call *call, const ProtobufCMessage *msg)
+{
+    const Isms__V1__CloseRiskRequest *in = (const Isms__V1__CloseRiskRequest *)msg;
+    struct isms_status st;
+    struct op *o;
+
+    if (isms_text_check("reason", in->reason, ISMS_RISK_TEXT_MAX, 1, &st) != ISMS_OK) {
+        isms_call_fail_status(call, &st);
+        return;
+    }
+    o = op_new(call, OP_CLOSE, "/isms.v1.Risk/Close", in, in->id, in->expected_version);
+    if (o != NULL)
+        submit_load(call, o);
+}
+
+enum isms_code isms_risk_register(struct isms_server *srv, struct isms_status *st)
+{
+    const unsigned editors = ISMS_ROLE_MANAGER | ISMS_ROLE_RISK_OWNER;
+    /* Order follows the service declaration in proto/isms/v1/risk.proto. Update, Assess, Treat
+     * and Accept check the risk's owner in the handler (object-level). */
+    const struct isms_method_spec specs[] = {
+        {risk_create, 0, ISMS_ROLE_MANAGER},
+        {isms_risk_get, 0, ISMS_ROLES_READ},
+        {risk_update, 0, editors},
+        {risk_assess, 0, editors},
+        {risk_treat, 0, editors},
+        {risk_accept, 0, editors},
+        {risk_close, 0, ISMS_ROLE_MANAGER},
+        {isms_risk_list, 0, ISMS_ROLES_READ},
+        {isms_risk_matrix, 0, ISMS_ROLES_READ},
+        {isms_risk_plan_export, 0, ISMS_ROLES_READ},
+    };
+
+    return isms_registry_add(&srv->reg, &isms__v1__risk__descriptor, specs,
+                             sizeof(specs) / sizeof(specs[0]), st);
+}

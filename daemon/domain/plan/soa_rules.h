@@ -1,0 +1,67 @@
+/* domain/plan/soa_rules.h — the Statement of Applicability's consistency rules and comparisons,
+ * as pure functions over arrays of rows: no loop, no database. `soa check` and `soa publish`
+ * both run isms_soa_check(), so publishing is refused exactly when the check finds something. */
+#ifndef ISMS_DOMAIN_PLAN_SOA_RULES_H
+#define ISMS_DOMAIN_PLAN_SOA_RULES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "domain/plan/control_rules.h"
+
+/* What the rules need of one SoA row. Strings are borrowed. */
+struct isms_soa_check_row {
+    const char *id;
+    enum isms_applicable applicable;
+    unsigned reasons; /* ISMS_REASON_* bits */
+    const char *justification;
+    enum isms_impl_status status;
+    size_t n_evidence;
+    const char *linked_risks; /* "R-1, R-4" or "" when no risk treatment selects it */
+};
+
+/* The rules, in the order they are reported for one control. */
+enum isms_soa_rule {
+    ISMS_SOA_UNDECIDED = 0,                    /* applicability not decided */
+    ISMS_SOA_APPLICABLE_WITHOUT_JUSTIFICATION, /* yes, with no reason and no text */
+    ISMS_SOA_EXCLUDED_WITHOUT_JUSTIFICATION,   /* no, with no text */
+    ISMS_SOA_RISK_SELECTED_BUT_EXCLUDED,       /* a risk treatment selects it; no/not_applicable */
+    ISMS_SOA_IMPLEMENTED_WITHOUT_EVIDENCE,     /* status implemented, no evidence */
+    ISMS_SOA_APPLICABLE_MARKED_NOT_APPLICABLE, /* yes, status not_applicable */
+    ISMS_SOA_EXCLUDED_BUT_IMPLEMENTED,         /* no, status planned/partially/implemented */
+    ISMS_SOA_RULE_COUNT,
+};
+
+/* "undecided", "applicable_without_justification", ... (the wire names). */
+const char *isms_soa_rule_name(enum isms_soa_rule r);
+
+struct isms_soa_finding {
+    size_t row; /* index into the rows given */
+    enum isms_soa_rule rule;
+    char message[200];
+};
+
+/* Receives one finding; returns 0 to stop the check (e.g. out of memory), else 1. */
+typedef int isms_soa_finding_cb(void *ud, const struct isms_soa_finding *f);
+
+/* Runs every rule on every row, reporting findings in row order, then rule order. Returns the
+ * number of findings reported. `cb` may be NULL (count only). */
+size_t isms_soa_check(const struct isms_soa_check_row *rows, size_t n, isms_soa_finding_cb *cb,
+                      void *ud);
+
+/* 1 when `s` is NULL, empty or only white space. */
+int isms_soa_is_blank(const char *s);
+
+/* The SoA row fields a diff compares, in this order (SoaRow field names). */
+#define ISMS_SOA_DIFF_NFIELDS 11
+extern const char *const isms_soa_diff_fields[ISMS_SOA_DIFF_NFIELDS];
+
+/* Compares two rows' field texts (`a[i]` and `b[i]` for isms_soa_diff_fields[i]) and writes
+ * the indexes of the fields that differ to `changed` (room for ISMS_SOA_DIFF_NFIELDS). Returns
+ * how many differ. */
+size_t isms_soa_diff_row(const char *const *a, const char *const *b, size_t *changed);
+
+/* `part` / `whole` as a percentage rounded half up to one decimal (0 when `whole` is 0). */
+double isms_soa_percent(int64_t part, int64_t whole);
+
+#endif

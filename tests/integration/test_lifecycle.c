@@ -1,0 +1,244 @@
+/* tests/integration/test_lifecycle.c — deadlines and graceful shutdown against a real ismsd
+ * and PostgreSQL. Table locks taken over a direct libpq connection hold
+ * calls in flight for as long as a test needs; nothing here asserts on timing. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+#include <criterion/logging.h>
+
+#include "testlib.h"
+
+TestSuite(lifecycle, .init = isms_test_init, .fini = isms_test_fini, .timeout = 240);
+
+/* Backends of ismsd waiting for a lock in the test database (seen from a monitor session). */
+static long long lock_waiters(PGconn *monitor, const struct isms_test_db *db, PGconn *holder)
+{
+    char holder_pid[32];
+    const char *params[2] = {db->name, holder_pid};
+
+    snprintf(holder_pid, sizeof(holder_pid), "%d", PQbackendPID(holder));
+    return isms_test_pg_scalar(monitor,
+                               "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 "
+                               "AND pid <> $2::int AND pid <> pg_backend_pid() "
+                               "AND wait_event_type = 'Lock'",
+                               2, params);
+}
+
+/* Locks isms_context in a transaction that stays open until the caller commits. */
+static PGconn *lock_context(const struct isms_test_db *db)
+{
+    PGconn *holder = isms_test_pg_connect(db->conninfo);
+
+    isms_test_pg_exec(holder, "BEGIN");
+    isms_test_pg_exec(holder, "LOCK TABLE isms_context IN ACCESS EXCLUSIVE MODE");
+    return holder;
+}
+
+/* Polls until `want` ismsd backends wait on the lock, or fails after timeout_ms. */
+static void wait_for_waiters(PGconn *monitor, const struct isms_test_db *db, PGconn *holder,
+                             long long want, int timeout_ms)
+{
+    int64_t deadline = isms_test_now_ms() + timeout_ms;
+    long long n;
+
+    while ((n = lock_waiters(monitor, db, holder)) != want) {
+        cr_assert(isms_test_now_ms() < deadline,
+                  "%lld ismsd backends wait on the lock, expected %lld (waited %d ms)", n, want,
+                  timeout_ms);
+        isms_test_sleep_ms(25);
+    }
+}
+
+Test(lifecycle, deadline_exceeded_cancels_the_sql)
+{
+    Isms__V1__GetContextRequest get = ISMS__V1__GET_CONTEXT_REQUEST__INIT;
+    struct isms_test_env env;
+    struct isms_test_reply rep;
+    PGconn *holder, *monitor;
+    Isms__V1__Response *r = NULL;
+    bool saw_waiting = false;
+    int fd;
+
+    isms_test_env_start(&env, NULL);
+    fd = isms_test_connect(env.srv.port);
+    /* Warm up: the pool is connected and the call path works. */
+    isms_test_unary(fd, ISMS_M_CTX_GET, &get.base, 0, NULL, &rep);
+    isms_test_expect(&rep, 0, NULL, "Context/Get before the lock");
+    isms_test_reply_cleanup(&rep);
+
+    holder = lock_context(&env.db);
+    monitor = isms_test_pg_connect(env.db.admin_conninfo);
+    isms_test_send_request(fd, 4242, ISMS_M_CTX_GET, 300, &get.base);
+    /* While the call is pending, look for its query blocked on the lock. */
+    for (;;) {
+        enum isms_test_io io;
+
+        if (!saw_waiting && lock_waiters(monitor, &env.db, holder) > 0)
+            saw_waiting = true;
+        io = isms_test_try_read_response(fd, 20, &r);
+        if (io == ISMS_TEST_IO_OK)
+            break;
+        cr_assert_eq(io, ISMS_TEST_IO_TIMEOUT, "connection lost waiting for the deadline");
+    }
+    cr_assert_eq(r->call_id, 4242);
+    cr_assert_eq(r->code, 4, "Context/Get under a lock with timeout_ms=300: %s: %s",
+                 isms_code_name(r->code), r->message);
+    cr_assert_neq(strstr(r->message, "deadline"), NULL, "message \"%s\"", r->message);
+    isms__v1__response__free_unpacked(r, NULL);
+    if (!saw_waiting)
+        cr_log_warn("never saw the query waiting on the lock before the deadline");
+
+    /* Its SQL must be cancelled, not left waiting for the lock. */
+    wait_for_waiters(monitor, &env.db, holder, 0, 10000);
+
+    isms_test_pg_exec(holder, "COMMIT");
+    isms_test_unary(fd, ISMS_M_CTX_GET, &get.base, 0, NULL, &rep);
+    isms_test_expect(&rep, 0, NULL, "Context/Get after the lock is released");
+    isms_test_reply_cleanup(&rep);
+    /* A later call with a generous deadline succeeds too. */
+    isms_test_unary(fd, ISMS_M_CTX_GET, &get.base, 10000, NULL, &rep);
+    isms_test_expect(&rep, 0, NULL, "Context/Get with a deadline after the lock");
+    isms_test_reply_cleanup(&rep);
+    isms_test_finish();
+}
+
+Test(lifecycle, deadline_on_many_calls_leaves_the_pool_usable)
+{
+    Isms__V1__GetContextRequest get = ISMS__V1__GET_CONTEXT_REQUEST__INIT;
+    const char *args[] = {"--pool-size", "2", NULL};
+    struct isms_test_env env;
+    struct isms_test_reply rep;
+    PGconn *holder, *monitor;
+    int fd;
+
+    /* More deadlines than pool connections: queued calls time out too, and every connection
+     * comes back to the pool afterwards. */
+    isms_test_env_start(&env, args);
+    fd = isms_test_connect(env.srv.port);
+    holder = lock_context(&env.db);
+    monitor = isms_test_pg_connect(env.db.admin_conninfo);
+    for (uint64_t id = 1; id <= 6; id++)
+        isms_test_send_request(fd, id, ISMS_M_CTX_GET, 200, &get.base);
+    for (int i = 0; i < 6; i++) {
+        Isms__V1__Response *r =
+            isms_test_read_response(fd, ISMS_TEST_REPLY_TIMEOUT_MS, "a call under a lock");
+
+        cr_assert_eq(r->code, 4, "call %llu: %s: %s", (unsigned long long)r->call_id,
+                     isms_code_name(r->code), r->message);
+        isms__v1__response__free_unpacked(r, NULL);
+    }
+    wait_for_waiters(monitor, &env.db, holder, 0, 10000);
+    isms_test_pg_exec(holder, "COMMIT");
+    for (int i = 0; i < 4; i++) {
+        isms_test_unary(fd, ISMS_M_CTX_GET, &get.base, 0, NULL, &rep);
+        isms_test_expect(&rep, 0, NULL, "Context/Get after the deadlines");
+        isms_test_reply_cleanup(&rep);
+    }
+    isms_test_finish();
+}
+
+Test(lifecycle, sigterm_drains_calls_in_flight)
+{
+    Isms__V1__GetContextRequest get = ISMS__V1__GET_CONTEXT_REQUEST__INIT;
+    Isms__V1__HealthRequest health = ISMS__V1__HEALTH_REQUEST__INIT;
+    const char *args[] = {"--pool-size", "8", "--drain-timeout-s", "60", NULL};
+    struct isms_test_env env;
+    PGconn *holder, *monitor;
+    unsigned char seen[6] = {0};
+    bool refused = false;
+    int64_t deadline;
+    Isms__V1__Response *r;
+    int fd;
+
+    isms_test_env_start(&env, args);
+    fd = isms_test_connect(env.srv.port);
+    holder = lock_context(&env.db);
+    monitor = isms_test_pg_connect(env.db.admin_conninfo);
+    for (uint64_t id = 1; id <= 5; id++)
+        isms_test_send_request(fd, id, ISMS_M_CTX_GET, 0, &get.base);
+    wait_for_waiters(monitor, &env.db, holder, 5, 20000);
+
+    cr_assert_eq(kill(env.srv.pid, SIGTERM), 0);
+
+    /* New connections are refused (or closed at once, or told the server is shutting down).
+     * Until ismsd has handled the signal they may still be served: poll. */
+    deadline = isms_test_now_ms() + 20000;
+    while (!refused) {
+        int c = isms_test_try_connect(env.srv.port);
+
+        cr_assert(isms_test_now_ms() < deadline, "ismsd still accepts and serves new "
+                                                 "connections 20 s after SIGTERM");
+        if (c < 0) {
+            refused = true;
+            break;
+        }
+        {
+            size_t len;
+            uint8_t *f = isms_test_frame_request(&len, 1, ISMS_M_HEALTH, 0, &health.base, NULL, 0);
+            enum isms_test_io io;
+
+            isms_test_try_send(c, f, len);
+            free(f);
+            io = isms_test_try_read_response(c, 10000, &r);
+            if (io == ISMS_TEST_IO_EOF) {
+                refused = true;
+            } else {
+                cr_assert_eq(io, ISMS_TEST_IO_OK, "no answer on a new connection after SIGTERM");
+                if (r->code == 14) {
+                    cr_assert_neq(strstr(r->message, "shutting down"), NULL, "message \"%s\"",
+                                  r->message);
+                    refused = true;
+                } else {
+                    cr_assert_eq(r->code, 0, "new call after SIGTERM: %s: %s",
+                                 isms_code_name(r->code), r->message);
+                }
+                isms__v1__response__free_unpacked(r, NULL);
+            }
+        }
+        isms_test_close(c);
+        if (!refused)
+            isms_test_sleep_ms(50);
+    }
+
+    /* A new call on the old connection is refused with UNAVAILABLE. */
+    isms_test_send_request(fd, 99, ISMS_M_HEALTH, 0, &health.base);
+    r = isms_test_read_response(fd, ISMS_TEST_REPLY_TIMEOUT_MS, "a new call while draining");
+    cr_assert_eq(r->call_id, 99, "got call %llu before the lock was released",
+                 (unsigned long long)r->call_id);
+    cr_assert_eq(r->code, 14, "new call while draining: %s: %s", isms_code_name(r->code),
+                 r->message);
+    cr_assert_neq(strstr(r->message, "shutting down"), NULL, "message \"%s\"", r->message);
+    isms__v1__response__free_unpacked(r, NULL);
+    isms_test_server_assert_alive(&env.srv, "with calls in flight after SIGTERM");
+
+    /* Release the lock: all five calls in flight finish with OK. */
+    isms_test_pg_exec(holder, "COMMIT");
+    for (int i = 0; i < 5; i++) {
+        r = isms_test_read_response(fd, ISMS_TEST_REPLY_TIMEOUT_MS, "a drained call");
+        cr_assert(r->call_id >= 1 && r->call_id <= 5, "unexpected call_id %llu",
+                  (unsigned long long)r->call_id);
+        cr_assert_eq(seen[r->call_id], 0, "call %llu answered twice",
+                     (unsigned long long)r->call_id);
+        seen[r->call_id] = 1;
+        cr_assert_eq(r->code, 0, "drained call %llu: %s: %s", (unsigned long long)r->call_id,
+                     isms_code_name(r->code), r->message);
+        isms__v1__response__free_unpacked(r, NULL);
+    }
+    isms_test_server_wait_exit(&env.srv, 30000);
+    isms_test_finish();
+}
+
+Test(lifecycle, sigterm_when_idle_exits_zero)
+{
+    struct isms_test_env env;
+    int fd;
+
+    isms_test_env_start(&env, NULL);
+    fd = isms_test_connect(env.srv.port); /* an idle client must not hold up shutdown */
+    (void)fd;
+    isms_test_server_stop(&env.srv);
+    isms_test_finish();
+}

@@ -1,0 +1,450 @@
+/* tests/integration/test_protocol.c — the wire contract (docs/PROTOCOL.md) against a real
+ * ismsd: pipelining past the in-flight limit, unknown methods, undecodable envelopes and
+ * bodies, compressed frames, frame size limits and hostile byte streams. After every bad
+ * input the server must still serve a second client. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "net/frame.h"
+#include "testlib.h"
+
+TestSuite(protocol, .init = isms_test_init, .fini = isms_test_fini, .timeout = 240);
+
+static void assert_still_serving(const struct isms_test_server *srv)
+{
+    char status[32];
+
+    isms_test_server_assert_alive((struct isms_test_server *)srv, "after a bad input");
+    cr_assert_eq(isms_test_health(srv->port, status, sizeof(status)), 0,
+                 "ismsd stopped answering Health");
+    cr_assert_str_eq(status, "SERVING");
+}
+
+/* Writes n requests (call ids 1..n, alternating Context/Get and Health) in one go, then reads
+ * n responses and checks each id came back exactly once, with OK. */
+static void pipeline(int fd, size_t n)
+{
+    Isms__V1__GetContextRequest get = ISMS__V1__GET_CONTEXT_REQUEST__INIT;
+    Isms__V1__HealthRequest health = ISMS__V1__HEALTH_REQUEST__INIT;
+    uint8_t *all = NULL;
+    size_t all_len = 0;
+    unsigned char *seen = calloc(n + 1, 1);
+
+    cr_assert_not_null(seen);
+    for (size_t i = 1; i <= n; i++) {
+        size_t len;
+        uint8_t *f = isms_test_frame_request(&len, i, i % 2 ? ISMS_M_CTX_GET : ISMS_M_HEALTH, 0,
+                                             i % 2 ? &get.base : &health.base, NULL, 0);
+        uint8_t *na = realloc(all, all_len + len);
+
+        cr_assert_not_null(na);
+        all = na;
+        memcpy(all + all_len, f, len);
+        all_len += len;
+        free(f);
+    }
+    isms_test_send(fd, all, all_len);
+    free(all);
+    for (size_t i = 0; i < n; i++) {
+        Isms__V1__Response *r;
+        char what[64];
+
+        snprintf(what, sizeof(what), "pipelined response %zu of %zu", i + 1, n);
+        r = isms_test_read_response(fd, ISMS_TEST_REPLY_TIMEOUT_MS, what);
+        cr_assert(r->call_id >= 1 && r->call_id <= n, "unexpected call_id %llu",
+                  (unsigned long long)r->call_id);
+        cr_assert_eq(seen[r->call_id], 0, "call_id %llu answered twice",
+                     (unsigned long long)r->call_id);
+        seen[r->call_id] = 1;
+        cr_assert_eq(r->code, 0, "call %llu: %s: %s", (unsigned long long)r->call_id,
+                     isms_code_name(r->code), r->message);
+        isms__v1__response__free_unpacked(r, NULL);
+    }
+    free(seen);
+}
+
+Test(protocol, pipelined_100_calls_all_answered)
+{
+    struct isms_test_env env;
+    int fd;
+
+    isms_test_env_start(&env, NULL);
+    fd = isms_test_connect(env.srv.port);
+    pipeline(fd, 100);
+    /* The connection is still usable afterwards. */
+    pipeline(fd, 3);
+    isms_test_finish();
+}
+
+Test(protocol, pipelined_300_calls_past_the_inflight_limit)
+{
+    struct isms_test_env env;
+    int fd;
+
+    isms_test_env_start(&env, NULL);
+    fd = isms_test_connect(env.srv.port);
+    pipeline(fd, 300);
+    isms_test_finish();
+}
+
+Test(protocol, pipelined_with_tiny_inflight_limit)
+{
+    const char *args[] = {"--max-inflight", "2", NULL};
+    struct isms_test_env env;
+    int fd;
+
+    isms_test_env_start(&env, args);
+    fd = isms_test_connect(env.srv.port);
+    pipeline(fd, 50);
+    isms_test_finish();
+}
+
+Test(protocol, unknown_method_is_unimplemented)
+{
+    struct isms_test_env env;
+    Isms__V1__HealthRequest req = ISMS__V1__HEALTH_REQUEST__INIT;
+    struct isms_test_reply rep;
+    int fd;
+
+    isms_test_env_start(&env, NULL);
+    fd = isms_test_connect(env.srv.port);
+    isms_test_unary(fd, "/isms.v1.Nope/Nothing", &req.base, 0, NULL, &rep);
+    isms_test_expect(&rep, 12, "/isms.v1.Nope/Nothing", "unknown method");
+    isms_test_reply_cleanup(&rep);
+    isms_test_unary(fd, "/isms.v1.System/health", &req.base, 0, NULL, &rep);
+    isms_test_expect(&rep, 12, NULL, "method with the wrong case");
+    isms_test_reply_cleanup(&rep);
+    isms_test_unary(fd, "", &req.base, 0, NULL, &rep);
+    isms_test_expect(&rep, 12, NULL, "empty method");
+    isms_test_reply_cleanup(&rep);
+    /* Same connection still works. */
+    isms_test_unary(fd, ISMS_M_HEALTH, &req.base, 0, NULL, &rep);
+    isms_test_expect(&rep, 0, NULL, "Health after unknown methods");
+    isms_test_reply_cleanup(&rep);
+    assert_still_serving(&env.srv);
+    isms_test_finish();
+}
+
+Test(protocol, method_name_cannot_forge_log_lines)
+{
+    struct isms_test_env env;
+    Isms__V1__HealthRequest req = ISMS__V1__HEALTH_REQUEST__INIT;
+    struct isms_test_reply rep;
+    char *log;
+    int fd;
+
+    isms_test_env_start(&env, NULL);
+    fd = isms_test_connect(env.srv.port);
+    isms_test_unary(fd, "/x\nlevel=error msg=\"forged\"", &req.base, 0, NULL, &rep);
+    isms_test_expect(&rep, 12, NULL, "method with a newline");
+    isms_test_reply_cleanup(&rep);
+    isms_test_close(fd);
+    isms_test_server_stop(&env.srv);
+    log = isms_test_read_file(env.srv.log_path);
+    cr_assert_not_null(log);
+    cr_assert_null(strstr(log, "\nlevel=error msg=\"forged\""),
+                   "a client-supplied newline reached the log unescaped");
+    free(log);
+    isms_test_finish();
+}
+
+Test(protocol, body_that_is_not_protobuf_is_invalid_argument)
+{
+    static const uint8_t junk[] = {0xFF, 0xFF, 0xFF};
+    static const char *const methods[] = {ISMS_M_CTX_GET, ISMS_M_CTX_ADD_PARTY, ISMS_M_CTX_UPDATE,
+                                          ISMS_M_HEALTH};
+    struct isms_test_env env;
+    int fd;
+
+    isms_test_env_start(&env, NULL);
+    fd = isms_test_connect(env.srv.port);
+    for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+        size_t len;
+        uint8_t *f = isms_test_frame_request(&len, 77 + i, methods[i], 0, NULL, junk, sizeof(junk));
+        Isms__V1__Response *r;
+
+        isms_test_send(fd, f, len);
+        free(f);
+        r = isms_test_read_response(fd, ISMS_TEST_REPLY_TIMEOUT_MS, methods[i]);
+        cr_assert_eq(r->call_id, 77 + i, "%s: call_id %llu", methods[i],
+                     (unsigned long long)r->call_id);
+        cr_assert_eq(r->code, 3, "%s with a junk body: %s: %s", methods[i], isms_code_name(r->code),
+                     r->message);
+        cr_assert_neq(r->message[0], '\0', "INVALID_ARGUMENT without a message");
+        isms__v1__response__free_unpacked(r, NULL);
+    }
+    assert_still_serving(&env.srv);
+    isms_test_finish();
+}
+
+Test(protocol, envelope_that_is_not_protobuf_is_invalid_argument)
+{
+    static const uint8_t junk[] = {0xFF, 0xFF, 0xFF};
+    Isms__V1__HealthRequest req = ISMS__V1__HEALTH_REQUEST__INIT;
+    struct isms_test_reply rep;
+    struct isms_test_env env;
+    Isms__V1__Response *r;
+    uint8_t *f;
+    size_t len;
+    int fd;
+
+    isms_test_env_start(&env, NULL);
+    fd = isms_test_connect(env.srv.port);
+    f = isms_test_frame_raw(&len, 0, junk, sizeof(junk));
+    isms_test_send(fd, f, len);
+    free(f);
+    r = isms_test_read_response(fd, ISMS_TEST_REPLY_TIMEOUT_MS, "a junk envelope");
+    cr_assert_eq(r->call_id, 0);
+    cr_assert_eq(r->code, 3, "junk envelope: %s: %s", isms_code_name(r->code), r->message);
+    cr_assert_neq(r->message[0], '\0', "INVALID_ARGUMENT without a message");
+    isms__v1__response__free_unpacked(r, NULL);
+    /* The connection stays open. */
+    isms_test_unary(fd, ISMS_M_HEALTH, &req.base, 0, NULL, &rep);
+    isms_test_expect(&rep, 0, NULL, "Health after a junk envelope");
+    isms_test_reply_cleanup(&rep);
+    assert_still_serving(&env.srv);
+    isms_test_finish();
+}
+
+Test(protocol, empty_envelope_is_an_unknown_method)
+{
+    struct isms_test_env env;
+    Isms__V1__Response *r;
+    uint8_t *f;
+    size_t len;
+    int fd;
+
+    /* A zero-length body is valid protobuf: call_id 0, method "". */
+    isms_test_env_start(&env, NULL);
+    fd = isms_test_connect(env.srv.port);
+    f = isms_test_frame_raw(&len, 0, NULL, 0);
+    isms_test_send(fd, f, len);
+    free(f);
+    r = isms_test_read_response(fd, ISMS_TEST_REPLY_TIMEOUT_MS, "an empty envelope");
+    cr_assert_eq(r->call_id, 0);
+    cr_assert_eq(r->code, 12, "empty envelope: %s: %s", isms_code_name(r->code), r->message);
+    isms__v1__response__free_unpacked(r, NULL);
+    assert_still_serving(&env.srv);
+    isms_test_finish();
+}
+
+Test(protocol, compressed_flag_is_unimplemented)
+{
+    Isms__V1__HealthRequest req = ISMS__V1__HEALTH_REQUEST__INIT;
+    struct isms_test_reply rep;
+    struct isms_test_env env;
+    Isms__V1__Response *r;
+    uint8_t *f;
+    size_t len;
+    int fd;
+
+    isms_test_env_start(&env, NULL);
+    fd = isms_test_connect(env.srv.port);
+    /* A valid Health request, but flagged compressed. */
+    f = isms_test_frame_request(&len, 55, ISMS_M_HEALTH, 0, &req.base, NULL, 0);
+    f[0] = ISMS_FRAME_FLAG_COMPRESSED;
+    isms_test_send(fd, f, len);
+    free(f);
+    r = isms_test_read_response(fd, ISMS_TEST_REPLY_TIMEOUT_MS, "a compressed frame");
+    cr_assert_eq(r->call_id, 0, "compressed frame answered with call_id %llu",
+                 (unsigned long long)r->call_id);
+    cr_assert_eq(r->code, 12, "compressed frame: %s: %s", isms_code_name(r->code), r->message);
+    cr_assert_neq(strstr(r->message, "compress"), NULL, "message \"%s\"", r->message);
+    isms__v1__response__free_unpacked(r, NULL);
+    /* The frame was skipped; the connection goes on. */
+    isms_test_unary(fd, ISMS_M_HEALTH, &req.base, 0, NULL, &rep);
+    isms_test_expect(&rep, 0, NULL, "Health after a compressed frame");
+    isms_test_reply_cleanup(&rep);
+    assert_still_serving(&env.srv);
+    isms_test_finish();
+}
+
+/* Sends a header declaring `declared` bytes (and `extra` body bytes), expects
+ * RESOURCE_EXHAUSTED with call_id 0, then the connection closed. */
+static void expect_oversize(int port, uint32_t declared, size_t extra)
+{
+    uint8_t hdr[ISMS_FRAME_HEADER_BYTES];
+    Isms__V1__Response *r;
+    int fd = isms_test_connect(port);
+    enum isms_test_io io;
+
+    isms_frame_header(hdr, 0, declared);
+    isms_test_send(fd, hdr, sizeof(hdr));
+    if (extra > 0) {
+        uint8_t *pad = calloc(1, extra);
+
+        cr_assert_not_null(pad);
+        isms_test_try_send(fd, pad, extra); /* may fail: the server may have closed already */
+        free(pad);
+    }
+    io = isms_test_try_read_response(fd, ISMS_TEST_REPLY_TIMEOUT_MS, &r);
+    cr_assert_eq(io, ISMS_TEST_IO_OK, "no RESOURCE_EXHAUSTED response to a %u-byte frame",
+                 declared);
+    cr_assert_eq(r->call_id, 0);
+    cr_assert_eq(r->code, 8, "declared length %u: %s: %s", declared, isms_code_name(r->code),
+                 r->message);
+    cr_assert_neq(strstr(r->message, "exceeds"), NULL, "message \"%s\"", r->message);
+    isms__v1__response__free_unpacked(r, NULL);
+    cr_assert(isms_test_wait_closed(fd, ISMS_TEST_REPLY_TIMEOUT_MS),
+              "connection not closed after an oversize frame");
+    isms_test_close(fd);
+}
+
+Test(protocol, length_0xffffffff_is_resource_exhausted_then_closed)
+{
+    struct isms_test_env env;
+
+    isms_test_env_start(&env, NULL);
+    expect_oversize(env.srv.port, 0xFFFFFFFFu, 0);
+    assert_still_serving(&env.srv);
+    expect_oversize(env.srv.port, 4u * 1024 * 1024 + 1, 1000);
+    assert_still_serving(&env.srv);
+    isms_test_finish();
+}
+
+/* A Health request padded with metadata to exactly `size` envelope bytes. */
+static uint8_t *padded_health(size_t *len, size_t size)
+{
+    Isms__V1__Request req = ISMS__V1__REQUEST__INIT;
+    Isms__V1__Request__MetadataEntry md = ISMS__V1__REQUEST__METADATA_ENTRY__INIT;
+    Isms__V1__Request__MetadataEntry *mdp = &md;
+    char *pad = malloc(size + 1);
+    uint8_t *env, *frame;
+    size_t plen = size > 64 ? size - 64 : 1;
+
+    cr_assert_not_null(pad);
+    req.call_id = 9;
+    req.method = ISMS_M_HEALTH;
+    req.n_metadata = 1;
+    req.metadata = &mdp;
+    md.key = "x-pad";
+    md.value = pad;
+    for (;;) {
+        size_t got;
+
+        memset(pad, 'p', plen);
+        pad[plen] = '\0';
+        got = isms__v1__request__get_packed_size(&req);
+        if (got == size)
+            break;
+        cr_assert(got < size || plen > 1, "cannot pad to %zu", size);
+        plen = got < size ? plen + 1 : plen - 1;
+    }
+    env = malloc(size);
+    cr_assert_not_null(env);
+    isms__v1__request__pack(&req, env);
+    frame = isms_test_frame_raw(len, 0, env, size);
+    free(env);
+    free(pad);
+    return frame;
+}
+
+Test(protocol, max_frame_bytes_limit_is_exact)
+{
+    const char *args[] = {"--max-frame-bytes", "1024", NULL};
+    struct isms_test_env env;
+    Isms__V1__Response *r;
+    uint8_t *f;
+    size_t len;
+    int fd;
+
+    isms_test_env_start(&env, args);
+    fd = isms_test_connect(env.srv.port);
+    f = padded_health(&len, 1024);
+    isms_test_send(fd, f, len);
+    free(f);
+    r = isms_test_read_response(fd, ISMS_TEST_REPLY_TIMEOUT_MS, "a 1024-byte frame");
+    cr_assert_eq(r->call_id, 9);
+    cr_assert_eq(r->code, 0, "a frame of exactly max_frame_bytes: %s: %s", isms_code_name(r->code),
+                 r->message);
+    isms__v1__response__free_unpacked(r, NULL);
+    isms_test_close(fd);
+
+    expect_oversize(env.srv.port, 1025, 1025);
+    assert_still_serving(&env.srv);
+    isms_test_finish();
+}
+
+/* xorshift64*: reproducible noise (rand() is banned). */
+static uint64_t next_rand(uint64_t *s)
+{
+    *s ^= *s >> 12;
+    *s ^= *s << 25;
+    *s ^= *s >> 27;
+    return *s * 2685821657736338717ull;
+}
+
+Test(protocol, random_bytes_do_not_hurt_the_server)
+{
+    struct isms_test_env env;
+    uint8_t buf[4096];
+
+    isms_test_env_start(&env, NULL);
+    for (uint64_t seed = 1; seed <= 8; seed++) {
+        uint64_t s = seed * 0x9E3779B97F4A7C15ull;
+        int fd = isms_test_connect(env.srv.port);
+        size_t n = 16 + next_rand(&s) % (sizeof(buf) - 16);
+
+        for (size_t i = 0; i < n; i++)
+            buf[i] = (uint8_t)next_rand(&s);
+        if (seed % 2 == 0) {
+            /* A plausible header in front, so the noise reaches envelope decoding. */
+            isms_frame_header(buf, 0, (uint32_t)(n - ISMS_FRAME_HEADER_BYTES));
+        }
+        isms_test_try_send(fd, buf, n);
+        isms_test_wait_closed(fd, 2000); /* drain whatever it answers; no assertion */
+        isms_test_close(fd);
+        assert_still_serving(&env.srv);
+    }
+    isms_test_finish();
+}
+
+Test(protocol, truncated_frames_then_close)
+{
+    Isms__V1__HealthRequest req = ISMS__V1__HEALTH_REQUEST__INIT;
+    struct isms_test_env env;
+    uint8_t *f;
+    size_t len;
+    int fd;
+
+    isms_test_env_start(&env, NULL);
+    f = isms_test_frame_request(&len, 1, ISMS_M_HEALTH, 0, &req.base, NULL, 0);
+    /* Cut inside the header, and inside the body. */
+    for (size_t cut = 1; cut < len; cut += (cut < 6 ? 1 : 7)) {
+        fd = isms_test_connect(env.srv.port);
+        isms_test_send(fd, f, cut);
+        isms_test_close(fd);
+    }
+    /* A header promising 100 bytes, 10 sent, then close. */
+    fd = isms_test_connect(env.srv.port);
+    {
+        uint8_t part[ISMS_FRAME_HEADER_BYTES + 10] = {0};
+
+        isms_frame_header(part, 0, 100);
+        isms_test_send(fd, part, sizeof(part));
+    }
+    isms_test_close(fd);
+    free(f);
+    assert_still_serving(&env.srv);
+    isms_test_finish();
+}
+
+Test(protocol, client_closing_with_calls_in_flight)
+{
+    Isms__V1__GetContextRequest get = ISMS__V1__GET_CONTEXT_REQUEST__INIT;
+    struct isms_test_env env;
+
+    /* Calls whose connection is gone must finish silently (no crash, no leak). */
+    isms_test_env_start(&env, NULL);
+    for (int round = 0; round < 5; round++) {
+        int fd = isms_test_connect(env.srv.port);
+
+        for (uint64_t id = 1; id <= 20; id++)
+            isms_test_send_request(fd, id, ISMS_M_CTX_GET, 0, &get.base);
+        isms_test_close(fd);
+    }
+    assert_still_serving(&env.srv);
+    isms_test_finish();
+}
