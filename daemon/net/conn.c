@@ -440,10 +440,15 @@ static void raw_send(struct isms_conn *c, uint8_t *buf, size_t len)
 }
 
 /* The earliest of the connection's deadlines (idle, login, frame), in loop time. */
-static uint64_t next_deadline(const struct isms_conn *c)
+static uint64_t next_deadline(const struct isms_conn *c, uint64_t now)
 {
     const struct isms_net_limits *l = &c->net->limits;
     uint64_t d = c->last_activity_ms + (uint64_t)l->idle_timeout_s * 1000;
+
+    /* A connection with work in flight is not idle: look again a full period later (a past
+     * deadline here would re-fire the timer at once, forever). */
+    if (c->inflight > 0 || c->out_bytes > 0)
+        d = now + (uint64_t)l->idle_timeout_s * 1000;
 
     if (!c->is_authenticated && l->login_timeout_s > 0 &&
         c->opened_ms + (uint64_t)l->login_timeout_s * 1000 < d)
@@ -458,7 +463,7 @@ static void on_timer(uv_timer_t *t);
 static void arm_timer(struct isms_conn *c)
 {
     uint64_t now = uv_now(c->net->loop);
-    uint64_t d = next_deadline(c);
+    uint64_t d = next_deadline(c, now);
 
     if (!c->is_closing)
         uv_timer_start(&c->idle_timer, on_timer, d > now ? d - now : 0, 0);

@@ -79,22 +79,30 @@ struct rating_case {
     const char *needle;
 };
 
+/* Criterion may run each case in a fresh process, so parameters are indices into this
+ * table, never pointers. */
+static const struct rating_case method_score_outside_scale_is_invalid_cases[] = {
+    {0, 1, "likelihood 0 is outside the scale 1-5"},
+    {6, 1, "likelihood 6 is outside the scale 1-5"},
+    {-1, 3, "likelihood -1"},
+    {1, 0, "impact 0 is outside the scale 1-5"},
+    {1, 6, "impact 6"},
+    {3, 100, "impact 100"},
+};
+
 ParameterizedTestParameters(method, score_outside_scale_is_invalid)
 {
-    static struct rating_case cases[] = {
-        {0, 1, "likelihood 0 is outside the scale 1-5"},
-        {6, 1, "likelihood 6 is outside the scale 1-5"},
-        {-1, 3, "likelihood -1"},
-        {1, 0, "impact 0 is outside the scale 1-5"},
-        {1, 6, "impact 6"},
-        {3, 100, "impact 100"},
-    };
+    static int idx[sizeof(method_score_outside_scale_is_invalid_cases) /
+                   sizeof(method_score_outside_scale_is_invalid_cases[0])];
 
-    return cr_make_param_array(struct rating_case, cases, sizeof(cases) / sizeof(cases[0]));
+    for (size_t k = 0; k < sizeof(idx) / sizeof(idx[0]); k++)
+        idx[k] = (int)k;
+    return cr_make_param_array(int, idx, sizeof(idx) / sizeof(idx[0]));
 }
 
-ParameterizedTest(struct rating_case *tc, method, score_outside_scale_is_invalid)
+ParameterizedTest(int *param, method, score_outside_scale_is_invalid)
 {
+    const struct rating_case *tc = &method_score_outside_scale_is_invalid_cases[*param];
     struct isms_risk_method m;
     struct isms_status st;
     int score = -7;
@@ -244,43 +252,51 @@ struct bad_method {
     const char *needle;
 };
 
+/* Criterion may run each case in a fresh process, so parameters are indices into this
+ * table, never pointers. */
+static const struct bad_method method_invalid_method_is_refused_cases[] = {
+    {two_likelihood_levels, "likelihood scale must have 3 to 10 levels, got 2"},
+    {eleven_impact_levels, "impact scale must have 3 to 10 levels, got 11"},
+    {empty_label, "likelihood level 3 label must not be empty"},
+    {duplicate_label, "impact levels 2 and 4 have the same label"},
+    {label_not_utf8, "impact level 1 label is not valid UTF-8"},
+    {label_too_long, "likelihood level 1 label is too long"},
+    {description_not_utf8, "likelihood level 5 description is not valid UTF-8"},
+    {band_gap, "score 5 lies between risk levels \"low\" and \"medium\""},
+    {band_gap_wide, "scores 5 to 6 lie between"},
+    {band_overlap, "overlap"},
+    {bands_start_late, "must start at the lowest possible score 1"},
+    {bands_end_early, "must end at the highest possible score 25"},
+    {bands_end_late, "must end at the highest possible score 25"},
+    {band_reversed, "runs from 16 down to 10"},
+    {band_names_clash, "two risk levels are named"},
+    {band_empty_name, "risk level 1 name must not be empty"},
+    {band_unreachable, "\"odd\" (7-7) holds no score"},
+    {no_bands, "1 to 10 risk levels, got 0"},
+    {eleven_bands, "1 to 10 risk levels, got 11"},
+    {appetite_above_max, "appetite must be a score from 0 to 25"},
+    {appetite_negative, "appetite must be a score from 0 to 25"},
+    {matrix_with_zero, "likelihood 1, impact 1 must be 1 to 1000, got 0"},
+    {matrix_falling_with_likelihood, "must not fall as likelihood rises"},
+    {matrix_falling_with_impact, "must not fall as impact rises"},
+    {matrix_too_high, "got 1001"},
+    {bad_computation, "computation must be product or matrix"},
+    {note_not_utf8, "note is not valid UTF-8"},
+};
+
 ParameterizedTestParameters(method, invalid_method_is_refused)
 {
-    static struct bad_method cases[] = {
-        {two_likelihood_levels, "likelihood scale must have 3 to 10 levels, got 2"},
-        {eleven_impact_levels, "impact scale must have 3 to 10 levels, got 11"},
-        {empty_label, "likelihood level 3 label must not be empty"},
-        {duplicate_label, "impact levels 2 and 4 have the same label"},
-        {label_not_utf8, "impact level 1 label is not valid UTF-8"},
-        {label_too_long, "likelihood level 1 label is too long"},
-        {description_not_utf8, "likelihood level 5 description is not valid UTF-8"},
-        {band_gap, "score 5 lies between risk levels \"low\" and \"medium\""},
-        {band_gap_wide, "scores 5 to 6 lie between"},
-        {band_overlap, "overlap"},
-        {bands_start_late, "must start at the lowest possible score 1"},
-        {bands_end_early, "must end at the highest possible score 25"},
-        {bands_end_late, "must end at the highest possible score 25"},
-        {band_reversed, "runs from 16 down to 10"},
-        {band_names_clash, "two risk levels are named"},
-        {band_empty_name, "risk level 1 name must not be empty"},
-        {band_unreachable, "\"odd\" (7-7) holds no score"},
-        {no_bands, "1 to 10 risk levels, got 0"},
-        {eleven_bands, "1 to 10 risk levels, got 11"},
-        {appetite_above_max, "appetite must be a score from 0 to 25"},
-        {appetite_negative, "appetite must be a score from 0 to 25"},
-        {matrix_with_zero, "likelihood 1, impact 1 must be 1 to 1000, got 0"},
-        {matrix_falling_with_likelihood, "must not fall as likelihood rises"},
-        {matrix_falling_with_impact, "must not fall as impact rises"},
-        {matrix_too_high, "got 1001"},
-        {bad_computation, "computation must be product or matrix"},
-        {note_not_utf8, "note is not valid UTF-8"},
-    };
+    static int idx[sizeof(method_invalid_method_is_refused_cases) /
+                   sizeof(method_invalid_method_is_refused_cases[0])];
 
-    return cr_make_param_array(struct bad_method, cases, sizeof(cases) / sizeof(cases[0]));
+    for (size_t k = 0; k < sizeof(idx) / sizeof(idx[0]); k++)
+        idx[k] = (int)k;
+    return cr_make_param_array(int, idx, sizeof(idx) / sizeof(idx[0]));
 }
 
-ParameterizedTest(struct bad_method *tc, method, invalid_method_is_refused)
+ParameterizedTest(int *param, method, invalid_method_is_refused)
 {
+    const struct bad_method *tc = &method_invalid_method_is_refused_cases[*param];
     struct isms_risk_method m;
     struct isms_status st;
 
@@ -361,31 +377,38 @@ struct array_case {
     const char *items[4]; /* "\x01" stands for NULL */
 };
 
+/* Criterion may run each case in a fresh process, so parameters are indices into this
+ * table, never pointers. */
+static const struct array_case pgarray_parse_cases[] = {
+    {"", 0, 0, {NULL}},
+    {"{}", 0, 0, {NULL}},
+    {"{a}", 0, 1, {"a"}},
+    {"{a,b,c}", 0, 3, {"a", "b", "c"}},
+    {"{\"a b\",\"c\\\"d\",NULL}", 0, 3, {"a b", "c\"d", "\x01"}},
+    {"{\"\",\"NULL\",null}", 0, 3, {"", "NULL", "\x01"}},
+    {"{\"x\\\\y\",\"{,}\"}", 0, 2, {"x\\y", "{,}"}},
+    {"{1,-2,30}", 0, 3, {"1", "-2", "30"}},
+    {"{", -1, 0, {NULL}},
+    {"a", -1, 0, {NULL}},
+    {"{a", -1, 0, {NULL}},
+    {"{a,}", -1, 0, {NULL}},
+    {"{\"a}", -1, 0, {NULL}},
+    {"{a}x", -1, 0, {NULL}},
+    {"{{a}}", -1, 0, {NULL}},
+};
+
 ParameterizedTestParameters(pgarray, parse)
 {
-    static struct array_case cases[] = {
-        {"", 0, 0, {NULL}},
-        {"{}", 0, 0, {NULL}},
-        {"{a}", 0, 1, {"a"}},
-        {"{a,b,c}", 0, 3, {"a", "b", "c"}},
-        {"{\"a b\",\"c\\\"d\",NULL}", 0, 3, {"a b", "c\"d", "\x01"}},
-        {"{\"\",\"NULL\",null}", 0, 3, {"", "NULL", "\x01"}},
-        {"{\"x\\\\y\",\"{,}\"}", 0, 2, {"x\\y", "{,}"}},
-        {"{1,-2,30}", 0, 3, {"1", "-2", "30"}},
-        {"{", -1, 0, {NULL}},
-        {"a", -1, 0, {NULL}},
-        {"{a", -1, 0, {NULL}},
-        {"{a,}", -1, 0, {NULL}},
-        {"{\"a}", -1, 0, {NULL}},
-        {"{a}x", -1, 0, {NULL}},
-        {"{{a}}", -1, 0, {NULL}},
-    };
+    static int idx[sizeof(pgarray_parse_cases) / sizeof(pgarray_parse_cases[0])];
 
-    return cr_make_param_array(struct array_case, cases, sizeof(cases) / sizeof(cases[0]));
+    for (size_t k = 0; k < sizeof(idx) / sizeof(idx[0]); k++)
+        idx[k] = (int)k;
+    return cr_make_param_array(int, idx, sizeof(idx) / sizeof(idx[0]));
 }
 
-ParameterizedTest(struct array_case *tc, pgarray, parse)
+ParameterizedTest(int *param, pgarray, parse)
 {
+    const struct array_case *tc = &pgarray_parse_cases[*param];
     struct isms_arena a;
     char **items;
     size_t n;
@@ -406,8 +429,9 @@ ParameterizedTest(struct array_case *tc, pgarray, parse)
 
 Test(pgarray, text_round_trip)
 {
-    static const char *const in[] = {"plain", "with space", "quote\"s", "back\\slash", "{brace}",
-                                     "comma,here", "", "NULL", "Société 東京", NULL};
+    static const char *const in[] = {"plain",        "with space", "quote\"s", "back\\slash",
+                                     "{brace}",      "comma,here", "",         "NULL",
+                                     "Société 東京", NULL};
     const size_t n = sizeof(in) / sizeof(in[0]);
     struct isms_arena a;
     char *lit, **out;
@@ -431,7 +455,7 @@ Test(pgarray, int_literal_with_nulls)
     const unsigned char nulls[] = {0, 1, 0};
     struct isms_arena a;
 
-    isms_arena_init(&a, 1 << 12);
+    isms_arena_init(&a, 1 << 16);
     cr_assert_str_eq(isms_pg_array_int(&a, v, NULL, 3), "{1,-5,4611686018427387904}");
     cr_assert_str_eq(isms_pg_array_int(&a, v, nulls, 3), "{1,NULL,4611686018427387904}");
     cr_assert_str_eq(isms_pg_array_int(&a, v, NULL, 0), "{}");
