@@ -422,8 +422,7 @@ static void print_run(const struct options *o, const struct row *w)
             printf("  direct: FAILED (%s)", d->err);
         else {
             if (d->stmts_per_call > 1)
-                printf("  direct: %.0f calls/s (%d statements each)", d->rate,
-                       d->stmts_per_call);
+                printf("  direct: %.0f calls/s (%d statements each)", d->rate, d->stmts_per_call);
             else
                 printf("  direct: %.0f q/s", d->rate);
             printf(" p50 %.2f ms p99 %.2f ms max %.2f ms", d->p50_ms, d->p99_ms, d->max_ms);

@@ -19,8 +19,8 @@
 #define JSON_DEPTH_MAX  8
 
 static const struct isms_out_col method_cols[] = {
-    {"version", ISMS_OUT_I64},   {"computation", ISMS_OUT_STR}, {"appetite", ISMS_OUT_I64},
-    {"max_score", ISMS_OUT_I64}, {"note", ISMS_OUT_STR},        {"created_at", ISMS_OUT_STR},
+    {"version", ISMS_OUT_I64},    {"computation", ISMS_OUT_STR}, {"appetite", ISMS_OUT_I64},
+    {"max_score", ISMS_OUT_I64},  {"note", ISMS_OUT_STR},        {"created_at", ISMS_OUT_STR},
     {"created_by", ISMS_OUT_STR},
 };
 
@@ -43,9 +43,9 @@ static const struct isms_out_col cell_cols[] = {
 };
 
 static const struct isms_out_col history_cols[] = {
-    {"version", ISMS_OUT_I64},    {"computation", ISMS_OUT_STR}, {"likelihood", ISMS_OUT_STR},
-    {"impact", ISMS_OUT_STR},     {"levels", ISMS_OUT_STR},      {"appetite", ISMS_OUT_I64},
-    {"note", ISMS_OUT_STR},       {"created_at", ISMS_OUT_STR},  {"created_by", ISMS_OUT_STR},
+    {"version", ISMS_OUT_I64}, {"computation", ISMS_OUT_STR}, {"likelihood", ISMS_OUT_STR},
+    {"impact", ISMS_OUT_STR},  {"levels", ISMS_OUT_STR},      {"appetite", ISMS_OUT_I64},
+    {"note", ISMS_OUT_STR},    {"created_at", ISMS_OUT_STR},  {"created_by", ISMS_OUT_STR},
 };
 
 /* ---- output -------------------------------------------------------------------------------- */
@@ -65,8 +65,7 @@ static void add_scale(struct isms_out *out, const char *key, const char *title,
 
 static void fill_method(struct isms_out *out, const Isms__V1__RiskMethod *m)
 {
-    struct isms_out_table *t = isms_out_record(out, "risk method", method_cols,
-                                               NCOLS(method_cols));
+    struct isms_out_table *t = isms_out_record(out, "risk method", method_cols, NCOLS(method_cols));
     struct isms_out_table *b, *c;
 
     isms_out_i64(t, m->version);
@@ -100,8 +99,7 @@ static enum isms_code parse_version(struct isms_cli *cli, const char *s, int64_t
 {
     *out = 0;
     if (s != NULL && !isms_cli_parse_i64(s, 1, INT64_MAX, out))
-        return isms_cli_usage(cli, st, "--version needs a method version number, got \"%.40s\"",
-                              s);
+        return isms_cli_usage(cli, st, "--version needs a method version number, got \"%.40s\"", s);
     return ISMS_OK;
 }
 
@@ -133,8 +131,8 @@ static enum isms_code run_show(struct isms_cli *cli, int argc, char **argv, stru
     return ISMS_OK;
 }
 
-static enum isms_code run_history(struct isms_cli *cli, int argc, char **argv,
-                                  struct isms_out *out, struct isms_status *st)
+static enum isms_code run_history(struct isms_cli *cli, int argc, char **argv, struct isms_out *out,
+                                  struct isms_status *st)
 {
     Isms__V1__MethodHistoryRequest req = ISMS__V1__METHOD_HISTORY_REQUEST__INIT;
     const char *pos[1];
@@ -157,8 +155,8 @@ static enum isms_code run_history(struct isms_cli *cli, int argc, char **argv,
         levels[0] = '\0';
         for (size_t b = 0; b < m->n_levels && len < sizeof(levels); b++)
             len += (size_t)snprintf(levels + len, sizeof(levels) - len, "%s%s %d-%d",
-                                    b > 0 ? ", " : "", m->levels[b]->name,
-                                    m->levels[b]->min_score, m->levels[b]->max_score);
+                                    b > 0 ? ", " : "", m->levels[b]->name, m->levels[b]->min_score,
+                                    m->levels[b]->max_score);
         snprintf(lik, sizeof(lik), "%zu levels", m->n_likelihood);
         snprintf(imp, sizeof(imp), "%zu levels", m->n_impact);
         isms_out_row(t);
@@ -185,9 +183,9 @@ struct jv {
     enum jv_type type;
     int64_t num;
     char *str;
-    size_t n;          /* items of an array or object */
-    struct jv *items;  /* values */
-    char **keys;       /* object keys */
+    size_t n;         /* items of an array or object */
+    struct jv *items; /* values */
+    char **keys;      /* object keys */
 };
 
 struct jparser {
@@ -221,8 +219,7 @@ static int jp_fail(struct jparser *jp, const char *what)
 
 static void jp_ws(struct jparser *jp)
 {
-    while (jp->p < jp->end &&
-           (*jp->p == ' ' || *jp->p == '\t' || *jp->p == '\n' || *jp->p == '\r'))
+    while (jp->p < jp->end && (*jp->p == ' ' || *jp->p == '\t' || *jp->p == '\n' || *jp->p == '\r'))
         jp->p++;
 }
 
@@ -751,15 +748,14 @@ static enum isms_code parse_levels(struct isms_cli *cli, const char *s, char ***
         if (colon != NULL)
             dash = strchr(colon + 2, '-');
         if (colon == NULL || colon == items[k] || colon[1] == '\0' || dash == NULL)
-            return isms_cli_usage(cli, st,
-                                  "--levels: \"%.60s\" is not NAME:MIN-MAX (e.g. medium:5-9)",
-                                  items[k]);
+            return isms_cli_usage(
+                cli, st, "--levels: \"%.60s\" is not NAME:MIN-MAX (e.g. medium:5-9)", items[k]);
         *colon = '\0';
         *dash = '\0';
         lo = strtol(colon + 1, &end1, 10);
         hi = strtol(dash + 1, &end2, 10);
-        if (*end1 != '\0' || *end2 != '\0' || dash[1] == '\0' || lo < 0 || hi < 0 ||
-            lo > 100000 || hi > 100000)
+        if (*end1 != '\0' || *end2 != '\0' || dash[1] == '\0' || lo < 0 || hi < 0 || lo > 100000 ||
+            hi > 100000)
             return isms_cli_usage(cli, st, "--levels: the range of \"%.60s\" is not MIN-MAX",
                                   items[k]);
         d->b_name[k] = items[k];
@@ -835,10 +831,14 @@ static enum isms_code run_set(struct isms_cli *cli, int argc, char **argv, struc
     const char *file = NULL, *lik = NULL, *imp = NULL, *comp = NULL, *matrix = NULL;
     const char *levels = NULL, *appetite = NULL, *note = NULL, *expect = NULL;
     const struct isms_opt opts[] = {
-        {"file", "F", &file, NULL},         {"likelihood", "L1,L2,...", &lik, NULL},
-        {"impact", "I1,I2,...", &imp, NULL}, {"computation", "product|matrix", &comp, NULL},
-        {"matrix", "ROWS", &matrix, NULL},  {"levels", "NAME:MIN-MAX,...", &levels, NULL},
-        {"appetite", "N", &appetite, NULL}, {"note", "TEXT", &note, NULL},
+        {"file", "F", &file, NULL},
+        {"likelihood", "L1,L2,...", &lik, NULL},
+        {"impact", "I1,I2,...", &imp, NULL},
+        {"computation", "product|matrix", &comp, NULL},
+        {"matrix", "ROWS", &matrix, NULL},
+        {"levels", "NAME:MIN-MAX,...", &levels, NULL},
+        {"appetite", "N", &appetite, NULL},
+        {"note", "TEXT", &note, NULL},
         {"expect-version", "N", &expect, NULL},
     };
     const char *pos[1];

@@ -15,11 +15,11 @@
 
 #include "isms/v1/risk.pb-c.h"
 
-#define NCOLS(a)     (sizeof(a) / sizeof((a)[0]))
-#define ID_MAX       (INT64_C(1) << 62)
-#define LIST_MAX     100000
-#define LABEL_COLS   16 /* row labels of the heat map */
-#define CELL_COLS    6 /* "%3s %c ": count, level mark */
+#define NCOLS(a)   (sizeof(a) / sizeof((a)[0]))
+#define ID_MAX     (INT64_C(1) << 62)
+#define LIST_MAX   100000
+#define LABEL_COLS 16 /* row labels of the heat map */
+#define CELL_COLS  6  /* "%3s %c ": count, level mark */
 
 static const struct isms_out_col risk_cols[] = {
     {"id", ISMS_OUT_STR},
@@ -65,19 +65,24 @@ static const struct isms_out_col action_cols[] = {
 };
 
 static const struct isms_out_col list_cols[] = {
-    {"id", ISMS_OUT_STR},           {"title", ISMS_OUT_STR},
-    {"owner", ISMS_OUT_STR},        {"status", ISMS_OUT_STR},
-    {"score", ISMS_OUT_I64},        {"level", ISMS_OUT_STR},
-    {"above_appetite", ISMS_OUT_BOOL}, {"treatment", ISMS_OUT_STR},
-    {"inherent_score", ISMS_OUT_I64}, {"residual_score", ISMS_OUT_I64},
-    {"next_review", ISMS_OUT_STR},  {"method_version", ISMS_OUT_I64},
+    {"id", ISMS_OUT_STR},
+    {"title", ISMS_OUT_STR},
+    {"owner", ISMS_OUT_STR},
+    {"status", ISMS_OUT_STR},
+    {"score", ISMS_OUT_I64},
+    {"level", ISMS_OUT_STR},
+    {"above_appetite", ISMS_OUT_BOOL},
+    {"treatment", ISMS_OUT_STR},
+    {"inherent_score", ISMS_OUT_I64},
+    {"residual_score", ISMS_OUT_I64},
+    {"next_review", ISMS_OUT_STR},
+    {"method_version", ISMS_OUT_I64},
     {"version", ISMS_OUT_I64},
 };
 
 static const struct isms_out_col matrix_cols[] = {
-    {"method_version", ISMS_OUT_I64}, {"appetite", ISMS_OUT_I64},
-    {"assessed", ISMS_OUT_I64},       {"other_version", ISMS_OUT_I64},
-    {"outside", ISMS_OUT_I64},
+    {"method_version", ISMS_OUT_I64}, {"appetite", ISMS_OUT_I64}, {"assessed", ISMS_OUT_I64},
+    {"other_version", ISMS_OUT_I64},  {"outside", ISMS_OUT_I64},
 };
 
 static const struct isms_out_col cell_cols[] = {
@@ -241,8 +246,8 @@ static enum isms_code parse_rating(struct isms_cli *cli, const char *flag, const
     if (s == NULL)
         return ISMS_OK;
     if (!isms_cli_parse_i64(s, 1, 1000, &v))
-        return isms_cli_usage(cli, st, "--%s needs a level number (1, 2, ...), got \"%.40s\"",
-                              flag, s);
+        return isms_cli_usage(cli, st, "--%s needs a level number (1, 2, ...), got \"%.40s\"", flag,
+                              s);
     *out = (int32_t)v;
     return ISMS_OK;
 }
@@ -400,10 +405,8 @@ static enum isms_code run_assess(struct isms_cli *cli, int argc, char **argv, st
     Isms__V1__AssessRiskRequest req = ISMS__V1__ASSESS_RISK_REQUEST__INIT;
     const char *il = NULL, *ii = NULL, *rl = NULL, *ri = NULL, *expect = NULL;
     const struct isms_opt opts[] = {
-        {"likelihood", "N", &il, NULL},
-        {"impact", "N", &ii, NULL},
-        {"residual-likelihood", "N", &rl, NULL},
-        {"residual-impact", "N", &ri, NULL},
+        {"likelihood", "N", &il, NULL},          {"impact", "N", &ii, NULL},
+        {"residual-likelihood", "N", &rl, NULL}, {"residual-impact", "N", &ri, NULL},
         {"expect-version", "N", &expect, NULL},
     };
     const char *pos[1];
@@ -449,7 +452,8 @@ static enum isms_code run_treat(struct isms_cli *cli, int argc, char **argv, str
         {"treated", NULL, NULL, &treated},
         {"expect-version", "N", &expect, NULL},
     };
-    struct multi m[] = {{"control", NULL, 0}, {"remove-control", NULL, 0}, {"action-status", NULL, 0}};
+    struct multi m[] = {
+        {"control", NULL, 0}, {"remove-control", NULL, 0}, {"action-status", NULL, 0}};
     struct args a;
     const char *pos[1];
     size_t npos;
@@ -603,12 +607,9 @@ static enum isms_code run_list(struct isms_cli *cli, int argc, char **argv, stru
     const char *after = NULL;
     bool above = false;
     const struct isms_opt opts[] = {
-        {"above-appetite", NULL, NULL, &above},
-        {"owner", "USER", &owner, NULL},
-        {"level", "LEVEL", &level, NULL},
-        {"status", "STATUS", &status, NULL},
-        {"asset", "A-<n>|NAME", &asset, NULL},
-        {"limit", "N", &limit, NULL},
+        {"above-appetite", NULL, NULL, &above}, {"owner", "USER", &owner, NULL},
+        {"level", "LEVEL", &level, NULL},       {"status", "STATUS", &status, NULL},
+        {"asset", "A-<n>|NAME", &asset, NULL},  {"limit", "N", &limit, NULL},
         {"after", "R-<n>", &after, NULL},
     };
     const char *pos[1];
@@ -628,8 +629,8 @@ static enum isms_code run_list(struct isms_cli *cli, int argc, char **argv, stru
     req.after_id = (char *)(after != NULL ? after : "");
     req.limit = (uint32_t)n;
     t = isms_out_list(out, "risks", list_cols, NCOLS(list_cols));
-    return isms_cli_stream(cli, "/isms.v1.Risk/List", &req.base,
-                           &isms__v1__risk_record__descriptor, add_list_row, t, st);
+    return isms_cli_stream(cli, "/isms.v1.Risk/List", &req.base, &isms__v1__risk_record__descriptor,
+                           add_list_row, t, st);
 }
 
 /* ---- matrix -------------------------------------------------------------------------------- */
@@ -711,8 +712,9 @@ static void print_matrix(FILE *fp, const Isms__V1__RiskMatrix *x, bool colour)
     char marks[10] = {0};
 
     band_marks(m, marks);
-    fprintf(fp, "risk heat map, method version %" PRId64 " (%zu x %zu, appetite %d), assessed "
-                "risks: %" PRId64 "\n",
+    fprintf(fp,
+            "risk heat map, method version %" PRId64 " (%zu x %zu, appetite %d), assessed "
+            "risks: %" PRId64 "\n",
             m->version, m->n_likelihood, m->n_impact, m->appetite, x->assessed);
     if (x->other_version > 0 || x->outside > 0)
         fprintf(fp,
@@ -879,9 +881,8 @@ static const char *const PLAN_CSV_HEADER =
     "action_due,action_status,next_review,accepted_by,accepted_at\r\n";
 
 static const char *const PLAN_MD_HEADINGS[] = {
-    "Risk",   "Title",  "Owner",       "Status",       "Treatment", "Inherent",
-    "Residual", "Controls", "Action", "Action owner", "Due",       "Action status",
-    "Accepted by",
+    "Risk",     "Title",  "Owner",        "Status", "Treatment",     "Inherent",    "Residual",
+    "Controls", "Action", "Action owner", "Due",    "Action status", "Accepted by",
 };
 
 /* "5.15; 8.7" into a heap string; NULL when out of memory. */
@@ -924,8 +925,9 @@ static void write_plan_json(FILE *fp, const Isms__V1__RiskRecord *r, bool first)
     json_str(fp, "owner", r->owner, true);
     json_str(fp, "status", r->status, true);
     json_str(fp, "treatment", r->treatment, true);
-    fprintf(fp, ", \"method_version\": %" PRId64 ", \"inherent_likelihood\": %d"
-                ", \"inherent_impact\": %d, \"inherent_score\": %d",
+    fprintf(fp,
+            ", \"method_version\": %" PRId64 ", \"inherent_likelihood\": %d"
+            ", \"inherent_impact\": %d, \"inherent_score\": %d",
             r->method_version, r->inherent_likelihood, r->inherent_impact, r->inherent_score);
     json_str(fp, "inherent_level", r->inherent_level, true);
     fprintf(fp, ", \"residual_likelihood\": %d, \"residual_impact\": %d, \"residual_score\": %d",
@@ -981,12 +983,27 @@ static void write_plan_rows(const struct plan_sink *s, const Isms__V1__RiskRecor
         const char *ast = a ? a->status : "";
 
         if (s->format == PLAN_CSV) {
-            const char *cells[] = {r->id,        r->title,          r->owner,       r->status,
-                                   r->treatment, num[0],            r->inherent_level,
-                                   num[1],       r->residual_level, num[2],         r->level,
-                                   r->above_appetite ? "true" : "false", controls, aid, adesc,
-                                   aown,         adue,              ast,            r->next_review,
-                                   r->accepted_by, r->accepted_at};
+            const char *cells[] = {r->id,
+                                   r->title,
+                                   r->owner,
+                                   r->status,
+                                   r->treatment,
+                                   num[0],
+                                   r->inherent_level,
+                                   num[1],
+                                   r->residual_level,
+                                   num[2],
+                                   r->level,
+                                   r->above_appetite ? "true" : "false",
+                                   controls,
+                                   aid,
+                                   adesc,
+                                   aown,
+                                   adue,
+                                   ast,
+                                   r->next_review,
+                                   r->accepted_by,
+                                   r->accepted_at};
 
             for (size_t c = 0; c < NCOLS(cells); c++) {
                 if (c > 0)
@@ -1136,8 +1153,7 @@ static enum isms_code run_plan_export(struct isms_cli *cli, int argc, char **arg
     t = isms_out_record(out, "risk plan export", export_cols, NCOLS(export_cols));
     isms_out_str(t, file);
     isms_out_i64(t, sink.risks);
-    isms_out_text(out, "exported the treatment plan of %" PRId64 " risks to %s", sink.risks,
-                  file);
+    isms_out_text(out, "exported the treatment plan of %" PRId64 " risks to %s", sink.risks, file);
     return ISMS_OK;
 }
 
@@ -1182,8 +1198,7 @@ static const struct isms_cmd risk_cmds[] = {
     {"risk", "matrix", run_matrix, "[--version N] [--include-closed]",
      "heat map: risks per likelihood x impact cell, inherent and residual side by side, "
      "coloured by level on a terminal (not with NO_COLOR); -o json|csv give the cells"},
-    {"risk", "plan export", run_plan_export,
-     "[--format csv|json|md] [--file F] [--exclude-closed]",
+    {"risk", "plan export", run_plan_export, "[--format csv|json|md] [--file F] [--exclude-closed]",
      "the risk treatment plan (6.1.3 e): every risk with option, controls, actions (owner, due "
      "date, status), residual rating and acceptance; csv has one row per action"},
 };

@@ -1,11 +1,7 @@
-/* tests/integration/test_asset.c — isms.v1.Asset (the asset inventory) against a real ismsd and
- * PostgreSQL: every RPC, each error code with its message (NOT_FOUND, ALREADY_EXISTS
- * case-insensitively, INVALID_ARGUMENT for out-of-scale C/I/A, bad types, invalid UTF-8,
- * ABORTED for a stale version from a second client, FAILED_PRECONDITION for cycles and assets
- * still in use, PERMISSION_DENIED for a viewer), SQL metacharacters stored verbatim, keyset
- * pages that stay correct while rows are inserted, all-or-nothing imports naming the bad row,
- * the audit trail, and every `ismsctl asset` command including an export -> delete -> import
- * round trip in CSV and JSON. */
+/* tests/integration/test_asset.c — isms.v1.Asset over a real ismsd and PostgreSQL: every RPC
+ * and error code with its message, metacharacters stored verbatim, stale versions from a second
+ * client, keyset pages under concurrent inserts, all-or-nothing imports, roles, the audit trail,
+ * and every `ismsctl asset` command with an export -> delete -> import round trip. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -12,74 +12,23 @@
 #include "core/text.h"
 #include "db/pool.h"
 #include "domain/domain.h"
+#include "domain/plan/asset.h"
 #include "domain/plan/asset_rules.h"
 #include "isms/v1/asset.pb-c.h"
 #include "rpc/call.h"
 #include "rpc/registry.h"
 #include "rpc/server.h"
 
-#define PAGE_ROWS        500u
-#define STREAM_OUT_BELOW (1u << 20)
-#define SCRATCH_BYTES    (8u << 20)
-
 /* ---- SQL ----------------------------------------------------------------------------------- */
 
-/* The record columns of asset row `t` (ASSET_NCOLS of them): dependencies as
- * "num<US>name" items separated by <RS> (names never hold control characters), then the two
- * sort keys a page token is made from. */
-#define ASSET_COLS(t)                                                                              \
-    t ".num, " t ".name, " t ".type, " t ".description, " t ".owner, " t ".custodian, " t          \
-      ".location, " t ".classification, " t ".confidentiality, " t ".integrity, " t                \
-      ".availability, array_to_string(" t ".tags, ','), " t                                        \
-      ".status, " ISMS_SQL_TS(t ".created_at") ", " t ".created_by, " ISMS_SQL_TS(                 \
-          t ".updated_at") ", " t ".updated_by, " t ".version,"                                    \
-                           " (SELECT coalesce(string_agg(x.num || E'\\x1f' || x.name, E'\\x1e'"    \
-                           "  ORDER BY lower(x.name)), '') FROM asset_dependency d"                \
-                           "  JOIN asset x ON x.num = d.depends_on_num WHERE d.asset_num = " t     \
-                           ".num),"                                                                \
-                           " (SELECT coalesce(string_agg(x.num || E'\\x1f' || x.name, E'\\x1e'"    \
-                           "  ORDER BY lower(x.name)), '') FROM asset_dependency d"                \
-                           "  JOIN asset x ON x.num = d.asset_num WHERE d.depends_on_num = " t     \
-                           ".num),"                                                                \
-                           " lower(" t ".name), (extract(epoch FROM " t                            \
-                           ".updated_at) * 1000000)::bigint"
-#define ASSET_NCOLS   22
-#define COL_SORT_NAME 20
-#define COL_SORT_TIME 21
-
-/* The audited fields of asset row `t`. */
-#define ASSET_JSON(t)                                                                              \
-    "jsonb_build_object('name', " t ".name, 'type', " t ".type, 'description', " t                 \
-    ".description, 'owner', " t ".owner, 'custodian', " t ".custodian, 'location', " t             \
-    ".location, 'classification', " t ".classification, 'confidentiality', " t                     \
-    ".confidentiality, 'integrity', " t ".integrity, 'availability', " t                           \
-    ".availability, 'tags', to_jsonb(" t ".tags), 'status', " t ".status)"
-
-/* One asset named by an id number ($n, NULL when the client gave a name) or a name. */
-#define ASSET_MATCH(t, nump, namep)                                                                \
-    "((" nump "::bigint IS NOT NULL AND " t ".num = " nump "::bigint) OR (" nump                   \
-    "::bigint IS NULL AND lower(" t ".name) = lower(" namep ")))"
-
-/* The number of the asset a text reference (id "A-<n>" or name) names, or NULL. */
-#define REF_NUM(ref)                                                                               \
-    "(SELECT y.num FROM asset y WHERE y.num = CASE WHEN " ref " ~* '^a-[0-9]{1,18}$'"              \
-    " THEN substr(" ref ", 3)::bigint END OR lower(y.name) = lower(" ref "))"
-
-/* The names an asset depends on, as a JSON array, for audit records. */
-#define DEP_NAMES_JSON(numexpr)                                                                    \
-    "(SELECT coalesce(jsonb_agg(z.name ORDER BY lower(z.name)), '[]'::jsonb)"                      \
-    " FROM asset_dependency dz JOIN asset z ON z.num = dz.depends_on_num"                          \
-    " WHERE dz.asset_num = " numexpr ")"
-
-/* Object-like spellings of the macros above, so the statements below read (and format) as
- * plain string concatenations. */
+/* Object-like spellings of the SQL fragment macros of asset.h, so the statements below read
+ * (and format) as plain string concatenations. */
 #define COLS_T    ASSET_COLS("t")
 #define COLS_U    ASSET_COLS("u")
 #define JSON_INS  ASSET_JSON("ins")
 #define JSON_OLD  ASSET_JSON("old")
 #define JSON_U    ASSET_JSON("u")
 #define JSON_D    ASSET_JSON("d")
-#define JSON_S    ASSET_JSON("s")
 #define MATCH_1_2 ASSET_MATCH("t", "$1", "$2")
 #define MATCH_3_4 ASSET_MATCH("t", "$3", "$4")
 #define REF_NUM_D REF_NUM("d.ref")
@@ -189,50 +138,6 @@ static const char SQL_ASSET_UNDEPEND[] =
     " SELECT (SELECT num FROM x), (SELECT name FROM x), (SELECT num FROM y),"
     " (SELECT name FROM y), false, (SELECT count(*) FROM d), (SELECT count(*) FROM a)";
 
-/* $1 the batch as a JSON array (rn = row number), $2 actor, $3 source. Checks what only the
- * database knows (names taken, dependencies naming nothing, cycles through case-folded names)
- * and inserts every row with its dependencies, or nothing. */
-static const char SQL_ASSET_IMPORT[] =
-    "WITH RECURSIVE src AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r (rn int,"
-    "  name text, type text, description text, owner text, custodian text, location text,"
-    "  classification text, c int, i int, a int, tags text[], status text, deps text[])),"
-    " dup_batch AS (SELECT s2.rn, s1.rn AS first FROM src s1 JOIN src s2"
-    "  ON lower(s1.name) = lower(s2.name) AND s1.rn < s2.rn ORDER BY s2.rn LIMIT 1),"
-    " dup_db AS (SELECT s.rn, x.num FROM src s JOIN asset x ON lower(x.name) = lower(s.name)"
-    "  ORDER BY s.rn LIMIT 1),"
-    " refs AS (SELECT s.rn, d.ord, d.ref, t.rn AS to_rn,"
-    "  CASE WHEN t.rn IS NULL THEN " REF_NUM_D " END AS to_num"
-    "  FROM src s CROSS JOIN LATERAL unnest(s.deps) WITH ORDINALITY AS d (ref, ord)"
-    "  LEFT JOIN src t ON lower(t.name) = lower(d.ref)),"
-    " missing AS (SELECT rn, ref FROM refs WHERE to_rn IS NULL AND to_num IS NULL"
-    "  ORDER BY rn, ord LIMIT 1),"
-    " walk (start, cur) AS (SELECT rn, to_rn FROM refs WHERE to_rn IS NOT NULL"
-    "  UNION SELECT w.start, r.to_rn FROM walk w JOIN refs r ON r.rn = w.cur"
-    "  AND r.to_rn IS NOT NULL),"
-    " cyc AS (SELECT min(start) AS rn FROM walk WHERE start = cur),"
-    " ok AS (SELECT NOT EXISTS (SELECT 1 FROM dup_batch) AND NOT EXISTS (SELECT 1 FROM dup_db)"
-    "  AND NOT EXISTS (SELECT 1 FROM missing) AND (SELECT rn FROM cyc) IS NULL AS go),"
-    " ins AS (INSERT INTO asset (name, type, description, owner, custodian, location,"
-    "  classification, confidentiality, integrity, availability, tags, status, created_by,"
-    "  updated_by) SELECT s.name, s.type, s.description, s.owner, s.custodian, s.location,"
-    "  s.classification, s.c, s.i, s.a, s.tags, s.status, $2, $2 FROM src s, ok WHERE ok.go"
-    "  ORDER BY s.rn RETURNING num, name),"
-    " insn AS (SELECT s.rn, i.num FROM ins i JOIN src s ON lower(s.name) = lower(i.name)),"
-    " deps AS (INSERT INTO asset_dependency (asset_num, depends_on_num, created_by)"
-    "  SELECT DISTINCT a.num, coalesce(b.num, r.to_num), $2::text FROM refs r"
-    "  JOIN insn a ON a.rn = r.rn LEFT JOIN insn b ON b.rn = r.to_rn RETURNING 1),"
-    " au AS (SELECT audit_append($2, $3, '/isms.v1.Asset/Import', 'asset:A-' || q.num,"
-    "  audit_diff(NULL, q.j), 'OK') AS seq FROM (SELECT i.num,"
-    "  " JSON_S " || jsonb_build_object('depends_on', to_jsonb(s.deps)) AS j"
-    "  FROM insn i JOIN (SELECT rn, name, type, description, owner, custodian, location,"
-    "  classification, c AS confidentiality, i AS integrity, a AS availability, tags, status,"
-    "  deps FROM src) s ON s.rn = i.rn ORDER BY i.rn) q)"
-    " SELECT (SELECT go FROM ok), (SELECT rn FROM dup_batch), (SELECT first FROM dup_batch),"
-    " (SELECT rn FROM dup_db), (SELECT num FROM dup_db), (SELECT rn FROM missing),"
-    " (SELECT ref FROM missing), (SELECT rn FROM cyc), (SELECT count(*) FROM au),"
-    " (SELECT count(*) FROM deps),"
-    " (SELECT coalesce(string_agg('A-' || num, ',' ORDER BY rn), '') FROM insn)";
-
 static const char SQL_CLASS_LIST[] =
     "SELECT c.level, c.rank, (SELECT count(*) FROM asset a WHERE a.classification = c.level)"
     " FROM asset_classification c ORDER BY c.rank";
@@ -259,65 +164,19 @@ static const char SQL_CLASS_SET[] =
     "  FROM used), (SELECT count(*) FROM a), (SELECT count(*) FROM del),"
     " (SELECT count(*) FROM up)";
 
-/* List: $1 type, $2 owner, $3 classification, $4 tag, $5 text, $6 status, $7 rows, $8 after a
- * cursor?, then the cursor: $9 num (id sort), $9 lower-case name (name sort), or $9 updated_at
- * in microseconds and $10 num (updated_at sort). */
-#define LIST_HEAD                                                                                  \
-    "SELECT " COLS_T " FROM asset t WHERE ($1::text = '' OR t.type = $1::text)"                    \
-    " AND ($2::text = '' OR lower(t.owner) = lower($2::text))"                                     \
-    " AND ($3::text = '' OR t.classification = $3::text)"                                          \
-    " AND ($4::text = '' OR t.tags @> ARRAY[$4::text])"                                            \
-    " AND ($5::text = '' OR strpos(lower(t.name), lower($5::text)) > 0"                            \
-    "  OR strpos(lower(t.description), lower($5::text)) > 0)"                                      \
-    " AND ($6::text = '' OR t.status = $6::text) AND (NOT $8::boolean OR "
-#define TS_KEY "(timestamptz 'epoch' + $9::bigint * interval '1 microsecond')"
-
-static const char SQL_LIST_ID_ASC[] = LIST_HEAD "t.num > $9::bigint) ORDER BY t.num LIMIT $7::int";
-static const char SQL_LIST_ID_DESC[] =
-    LIST_HEAD "t.num < $9::bigint) ORDER BY t.num DESC LIMIT $7::int";
-static const char SQL_LIST_NAME_ASC[] =
-    LIST_HEAD "lower(t.name) > $9::text) ORDER BY lower(t.name) LIMIT $7::int";
-static const char SQL_LIST_NAME_DESC[] =
-    LIST_HEAD "lower(t.name) < $9::text) ORDER BY lower(t.name) DESC LIMIT $7::int";
-static const char SQL_LIST_TIME_ASC[] =
-    LIST_HEAD "(t.updated_at, t.num) > (" TS_KEY ", $10::bigint)) ORDER BY t.updated_at, t.num"
-              " LIMIT $7::int";
-static const char SQL_LIST_TIME_DESC[] =
-    LIST_HEAD "(t.updated_at, t.num) < (" TS_KEY ", $10::bigint))"
-              " ORDER BY t.updated_at DESC, t.num DESC LIMIT $7::int";
-
 /* ---- shared helpers ------------------------------------------------------------------------ */
 
-static void fail_oom(struct isms_call *call)
+void isms_asset_fail_oom(struct isms_call *call)
 {
     isms_call_fail(call, ISMS_RESOURCE_EXHAUSTED, "response exceeds the call's memory limit");
 }
 
-/* One operation's state, in the call's arena. */
-struct asset_op {
-    const void *in;
-    struct isms_asset_input input;
-    unsigned fields;
-    struct isms_asset_limits lim;
-    void (*after_limits)(struct isms_call *call);
-    const char *ref;     /* the id or name the client gave */
-    char num_buf[24];    /* ref as a number, when it is an id */
-    const char *ref_num; /* num_buf or NULL */
-    const char *ref2;    /* AddDependency / RemoveDependency: the other asset */
-    char num2_buf[24];
-    const char *ref2_num;
-    int64_t expected_version;
-    int64_t readback_num; /* asset to answer with after a change */
-    struct isms_asset_input *rows;
-    size_t nrows;
-};
-
-static struct asset_op *op_new(struct isms_call *call, const void *in)
+struct isms_asset_op *isms_asset_op_new(struct isms_call *call, const void *in)
 {
-    struct asset_op *op = isms_arena_calloc(&call->arena, sizeof(*op));
+    struct isms_asset_op *op = isms_arena_calloc(&call->arena, sizeof(*op));
 
     if (op == NULL) {
-        fail_oom(call);
+        isms_asset_fail_oom(call);
         return NULL;
     }
     op->in = in;
@@ -376,7 +235,7 @@ static char *pg_array(struct isms_arena *a, char *const *items, size_t n)
 }
 
 /* Splits a copy of `s` at `sep` into an arena array; "" gives no items. NULL on no memory. */
-static char **split(struct isms_arena *a, const char *s, char sep, size_t *n)
+char **isms_asset_split(struct isms_arena *a, const char *s, char sep, size_t *n)
 {
     size_t cnt = s[0] == '\0' ? 0 : 1;
     char *copy, **items;
@@ -403,7 +262,7 @@ static char **split(struct isms_arena *a, const char *s, char sep, size_t *n)
 /* "num<US>name<RS>..." into AssetRefs. */
 static Isms__V1__AssetRef **refs_from(struct isms_arena *a, const char *s, size_t *n)
 {
-    char **items = split(a, s, '\x1e', n);
+    char **items = isms_asset_split(a, s, '\x1e', n);
     Isms__V1__AssetRef **refs;
 
     if (items == NULL)
@@ -430,8 +289,8 @@ static Isms__V1__AssetRef **refs_from(struct isms_arena *a, const char *s, size_
 
 /* Builds an AssetRecord from the ASSET_COLS at `c0` of row `r`. Text cells are borrowed from
  * `res` (pack the record before the callback returns); arrays live in `a`. NULL: no memory. */
-static Isms__V1__AssetRecord *record_from_row(struct isms_arena *a, const PGresult *res, int r,
-                                              int c0)
+Isms__V1__AssetRecord *isms_asset_record_from_row(struct isms_arena *a, const PGresult *res, int r,
+                                                  int c0)
 {
     Isms__V1__AssetRecord *m = isms_arena_calloc(a, sizeof(*m));
 
@@ -450,7 +309,7 @@ static Isms__V1__AssetRecord *record_from_row(struct isms_arena *a, const PGresu
     m->confidentiality = (int32_t)isms_db_int64(res, r, c0 + 8);
     m->integrity = (int32_t)isms_db_int64(res, r, c0 + 9);
     m->availability = (int32_t)isms_db_int64(res, r, c0 + 10);
-    m->tags = split(a, V(11), ',', &m->n_tags);
+    m->tags = isms_asset_split(a, V(11), ',', &m->n_tags);
     m->status = V(12);
     m->created_at = V(13);
     m->created_by = V(14);
@@ -468,10 +327,10 @@ static Isms__V1__AssetRecord *record_from_row(struct isms_arena *a, const PGresu
 /* Answers with the record at `c0` of row 0. */
 static void finish_record(struct isms_call *call, const PGresult *res, int c0)
 {
-    Isms__V1__AssetRecord *m = record_from_row(&call->arena, res, 0, c0);
+    Isms__V1__AssetRecord *m = isms_asset_record_from_row(&call->arena, res, 0, c0);
 
     if (m == NULL) {
-        fail_oom(call);
+        isms_asset_fail_oom(call);
         return;
     }
     isms_call_finish(call, &m->base);
@@ -481,7 +340,7 @@ static void finish_record(struct isms_call *call, const PGresult *res, int c0)
 
 static void limits_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
 {
-    struct asset_op *op = call->ctx;
+    struct isms_asset_op *op = call->ctx;
     size_t n;
     char **levels;
 
@@ -489,9 +348,9 @@ static void limits_done(struct isms_call *call, const PGresult *res, const struc
         isms_call_fail_status(call, st);
         return;
     }
-    levels = split(&call->arena, isms_db_value(res, 0, 1), ',', &n);
+    levels = isms_asset_split(&call->arena, isms_db_value(res, 0, 1), ',', &n);
     if (levels == NULL) {
-        fail_oom(call);
+        isms_asset_fail_oom(call);
         return;
     }
     op->lim.scale = (int)isms_db_int64(res, 0, 0);
@@ -501,22 +360,26 @@ static void limits_done(struct isms_call *call, const PGresult *res, const struc
 }
 
 /* Reads the limits, then runs `next`. */
-static void with_limits(struct isms_call *call, void (*next)(struct isms_call *call))
+void isms_asset_with_limits(struct isms_call *call, void (*next)(struct isms_call *call))
 {
-    struct asset_op *op = call->ctx;
+    struct isms_asset_op *op = call->ctx;
 
     op->after_limits = next;
     isms_call_db_or_fail(call, SQL_ASSET_LIMITS, 0, NULL, limits_done);
 }
 
-/* The shape-only check before the limits are known: any level, scale up to the largest. */
+/* The check of an update's other fields before the limits are known (no level list, so any
+ * classification passes; LIMITED_FIELDS are checked once the limits are read). */
 static const struct isms_asset_limits shape_limits = {ISMS_ASSET_CIA_LIMIT, NULL, 0};
+#define LIMITED_FIELDS                                                                             \
+    (ISMS_ASSET_F_CLASSIFICATION | ISMS_ASSET_F_CONFIDENTIALITY | ISMS_ASSET_F_INTEGRITY |         \
+     ISMS_ASSET_F_AVAILABILITY)
 
 /* ---- Get and read-back --------------------------------------------------------------------- */
 
 static void get_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
 {
-    struct asset_op *op = call->ctx;
+    struct isms_asset_op *op = call->ctx;
 
     if (st->code != ISMS_OK) {
         isms_call_fail_status(call, st);
@@ -532,7 +395,7 @@ static void get_done(struct isms_call *call, const PGresult *res, const struct i
 /* Answers with asset number op->readback_num as it is now. */
 static void read_back(struct isms_call *call)
 {
-    struct asset_op *op = call->ctx;
+    struct isms_asset_op *op = call->ctx;
     const char *p[2];
 
     snprintf(op->num_buf, sizeof(op->num_buf), "%" PRId64, op->readback_num);
@@ -540,15 +403,15 @@ static void read_back(struct isms_call *call)
     p[1] = NULL;
     op->ref = isms_arena_printf(&call->arena, "A-%" PRId64, op->readback_num);
     if (op->ref == NULL) {
-        fail_oom(call);
+        isms_asset_fail_oom(call);
         return;
     }
     isms_call_db_or_fail(call, SQL_ASSET_GET, 2, p, get_done);
 }
 
 /* Checks a reference and prepares its query parameters in `op`. */
-static enum isms_code take_ref(struct asset_op *op, const char *field, const char *ref, int second,
-                               struct isms_status *st)
+static enum isms_code take_ref(struct isms_asset_op *op, const char *field, const char *ref,
+                               int second, struct isms_status *st)
 {
     if (isms_asset_check_ref(field, ref, st) != ISMS_OK)
         return st->code;
@@ -565,7 +428,7 @@ static enum isms_code take_ref(struct asset_op *op, const char *field, const cha
 static void asset_get(struct isms_call *call, const ProtobufCMessage *msg)
 {
     const Isms__V1__GetAssetRequest *in = (const Isms__V1__GetAssetRequest *)msg;
-    struct asset_op *op = op_new(call, in);
+    struct isms_asset_op *op = isms_asset_op_new(call, in);
     struct isms_status st;
     const char *p[2];
 
@@ -584,7 +447,7 @@ static void asset_get(struct isms_call *call, const ProtobufCMessage *msg)
 
 static void create_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
 {
-    struct asset_op *op = call->ctx;
+    struct isms_asset_op *op = call->ctx;
 
     if (st->code == ISMS_ALREADY_EXISTS) {
         isms_call_fail(call, ISMS_ALREADY_EXISTS, "asset \"%s\" already exists", op->input.name);
@@ -605,7 +468,7 @@ static void create_done(struct isms_call *call, const PGresult *res, const struc
 
 static void create_run(struct isms_call *call)
 {
-    struct asset_op *op = call->ctx;
+    struct isms_asset_op *op = call->ctx;
     struct isms_asset_input *in = &op->input;
     struct isms_status st;
     char c[12], i[12], a[12];
@@ -634,13 +497,14 @@ static void create_run(struct isms_call *call)
     p[13] = isms_call_actor(call);
     p[14] = isms_call_source(call);
     if (p[10] == NULL || p[11] == NULL) {
-        fail_oom(call);
+        isms_asset_fail_oom(call);
         return;
     }
     isms_call_db_or_fail(call, SQL_ASSET_CREATE, 15, p, create_done);
 }
 
-static void input_from_create(struct isms_asset_input *d, const Isms__V1__CreateAssetRequest *in)
+void isms_asset_input_from_create(struct isms_asset_input *d,
+                                  const Isms__V1__CreateAssetRequest *in)
 {
     d->name = in->name;
     d->type = in->type;
@@ -662,24 +526,19 @@ static void input_from_create(struct isms_asset_input *d, const Isms__V1__Create
 static void asset_create(struct isms_call *call, const ProtobufCMessage *msg)
 {
     const Isms__V1__CreateAssetRequest *in = (const Isms__V1__CreateAssetRequest *)msg;
-    struct asset_op *op = op_new(call, in);
-    struct isms_status st;
+    struct isms_asset_op *op = isms_asset_op_new(call, in);
 
     if (op == NULL)
         return;
-    input_from_create(&op->input, in);
-    if (isms_asset_check(&op->input, ISMS_ASSET_F_ALL, &shape_limits, &st) != ISMS_OK) {
-        isms_call_fail_status(call, &st);
-        return;
-    }
-    with_limits(call, create_run);
+    isms_asset_input_from_create(&op->input, in);
+    isms_asset_with_limits(call, create_run);
 }
 
 /* ---- Update -------------------------------------------------------------------------------- */
 
 static void update_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
 {
-    struct asset_op *op = call->ctx;
+    struct isms_asset_op *op = call->ctx;
 
     if (st->code == ISMS_ALREADY_EXISTS) {
         isms_call_fail(call, ISMS_ALREADY_EXISTS, "asset \"%s\" already exists", op->input.name);
@@ -705,7 +564,7 @@ static void update_done(struct isms_call *call, const PGresult *res, const struc
 
 static void update_run(struct isms_call *call)
 {
-    struct asset_op *op = call->ctx;
+    struct isms_asset_op *op = call->ctx;
     struct isms_asset_input *in = &op->input;
     struct isms_status st;
     char ver[24], mask[16], c[12], i[12], a[12];
@@ -739,7 +598,7 @@ static void update_run(struct isms_call *call)
     p[16] = isms_call_actor(call);
     p[17] = isms_call_source(call);
     if (p[14] == NULL) {
-        fail_oom(call);
+        isms_asset_fail_oom(call);
         return;
     }
     isms_call_db_or_fail(call, SQL_ASSET_UPDATE, 18, p, update_done);
@@ -748,7 +607,7 @@ static void update_run(struct isms_call *call)
 static void asset_update(struct isms_call *call, const ProtobufCMessage *msg)
 {
     const Isms__V1__UpdateAssetRequest *in = (const Isms__V1__UpdateAssetRequest *)msg;
-    struct asset_op *op = op_new(call, in);
+    struct isms_asset_op *op = isms_asset_op_new(call, in);
     struct isms_asset_input *d;
     struct isms_status st;
     unsigned f = 0;
@@ -797,13 +656,13 @@ static void asset_update(struct isms_call *call, const ProtobufCMessage *msg)
     d->availability = in->availability;
     d->tags = in->tags;
     d->ntags = in->n_tags;
-    if (isms_asset_check(d, f, &shape_limits, &st) != ISMS_OK) {
+    /* Fields that do not depend on the limits are checked before any SQL. */
+    if (isms_asset_check(d, f & ~LIMITED_FIELDS, &shape_limits, &st) != ISMS_OK) {
         isms_call_fail_status(call, &st);
         return;
     }
-    if (f & (ISMS_ASSET_F_CLASSIFICATION | ISMS_ASSET_F_CONFIDENTIALITY | ISMS_ASSET_F_INTEGRITY |
-             ISMS_ASSET_F_AVAILABILITY)) {
-        with_limits(call, update_run);
+    if (f & LIMITED_FIELDS) {
+        isms_asset_with_limits(call, update_run);
         return;
     }
     op->lim = shape_limits;
@@ -814,7 +673,7 @@ static void asset_update(struct isms_call *call, const ProtobufCMessage *msg)
 
 static void delete_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
 {
-    struct asset_op *op = call->ctx;
+    struct isms_asset_op *op = call->ctx;
     Isms__V1__DeleteAssetResponse *r;
     const char *name;
 
@@ -858,14 +717,14 @@ static void delete_done(struct isms_call *call, const PGresult *res, const struc
     }
     r = isms_arena_calloc(&call->arena, sizeof(*r));
     if (r == NULL) {
-        fail_oom(call);
+        isms_asset_fail_oom(call);
         return;
     }
     isms__v1__delete_asset_response__init(r);
     r->id = isms_arena_printf(&call->arena, "A-%s", isms_db_value(res, 0, 0));
     r->name = (char *)name;
     if (r->id == NULL) {
-        fail_oom(call);
+        isms_asset_fail_oom(call);
         return;
     }
     isms_call_finish(call, &r->base);
@@ -874,7 +733,7 @@ static void delete_done(struct isms_call *call, const PGresult *res, const struc
 static void asset_delete(struct isms_call *call, const ProtobufCMessage *msg)
 {
     const Isms__V1__DeleteAssetRequest *in = (const Isms__V1__DeleteAssetRequest *)msg;
-    struct asset_op *op = op_new(call, in);
+    struct isms_asset_op *op = isms_asset_op_new(call, in);
     struct isms_status st;
     char ver[24];
     const char *p[5];
@@ -905,7 +764,7 @@ static void asset_delete(struct isms_call *call, const ProtobufCMessage *msg)
 static void depend_done(struct isms_call *call, const PGresult *res, const struct isms_status *st,
                         int is_add)
 {
-    struct asset_op *op = call->ctx;
+    struct isms_asset_op *op = call->ctx;
     const char *xn, *yn, *xname, *yname;
 
     if (st->code == ISMS_FAILED_PRECONDITION) {
@@ -966,7 +825,7 @@ static void remove_dep_done(struct isms_call *call, const PGresult *res,
 static void dependency_call(struct isms_call *call, const ProtobufCMessage *msg, int is_add)
 {
     const Isms__V1__AssetDependencyRequest *in = (const Isms__V1__AssetDependencyRequest *)msg;
-    struct asset_op *op = op_new(call, in);
+    struct isms_asset_op *op = isms_asset_op_new(call, in);
     struct isms_status st;
     const char *p[6];
 
@@ -995,378 +854,6 @@ static void asset_add_dependency(struct isms_call *call, const ProtobufCMessage 
 static void asset_remove_dependency(struct isms_call *call, const ProtobufCMessage *msg)
 {
     dependency_call(call, msg, 0);
-}
-
-/* ---- List ---------------------------------------------------------------------------------- */
-
-struct list_walk {
-    enum isms_asset_sort sort;
-    int is_descending;
-    const char *filter[6]; /* type, owner, classification, tag, text, status */
-    int has_limit;
-    uint32_t remaining;
-    uint32_t page; /* rows asked for in the page in flight (one more is fetched) */
-    int has_cursor;
-    struct isms_asset_cursor cur;
-    struct isms_arena scratch; /* one record at a time; empty between callbacks */
-};
-
-static void list_next_page(struct isms_call *call);
-
-static const char *list_sql(const struct list_walk *w)
-{
-    switch (w->sort) {
-    case ISMS_ASSET_SORT_NAME:
-        return w->is_descending ? SQL_LIST_NAME_DESC : SQL_LIST_NAME_ASC;
-    case ISMS_ASSET_SORT_UPDATED:
-        return w->is_descending ? SQL_LIST_TIME_DESC : SQL_LIST_TIME_ASC;
-    case ISMS_ASSET_SORT_ID:
-    default:
-        return w->is_descending ? SQL_LIST_ID_DESC : SQL_LIST_ID_ASC;
-    }
-}
-
-/* Moves the cursor to row `r`. Returns 0 if its key does not fit (never for valid data). */
-static int cursor_at(struct list_walk *w, const PGresult *res, int r)
-{
-    const char *key = "";
-
-    if (w->sort == ISMS_ASSET_SORT_NAME)
-        key = isms_db_value(res, r, COL_SORT_NAME);
-    else if (w->sort == ISMS_ASSET_SORT_UPDATED)
-        key = isms_db_value(res, r, COL_SORT_TIME);
-    if (strlen(key) > ISMS_ASSET_KEY_MAX)
-        return 0;
-    w->cur.sort = w->sort;
-    w->cur.is_descending = w->is_descending;
-    w->cur.num = isms_db_int64(res, r, 0);
-    memcpy(w->cur.key, key, strlen(key) + 1);
-    w->has_cursor = 1;
-    return 1;
-}
-
-static void list_page_done(struct isms_call *call, const PGresult *res,
-                           const struct isms_status *st)
-{
-    struct list_walk *w = call->ctx;
-    Isms__V1__ListAssetsResponse last = ISMS__V1__LIST_ASSETS_RESPONSE__INIT;
-    char token[ISMS_ASSET_TOKEN_MAX + 1];
-    int n, take, is_more;
-
-    if (st->code != ISMS_OK) {
-        isms_call_fail_status(call, st);
-        return;
-    }
-    n = PQntuples(res);
-    take = n > (int)w->page ? (int)w->page : n;
-    is_more = n > (int)w->page;
-    token[0] = '\0';
-    for (int r = 0; r < take; r++) {
-        Isms__V1__ListAssetsResponse item = ISMS__V1__LIST_ASSETS_RESPONSE__INIT;
-        struct isms_status err;
-
-        item.asset = record_from_row(&w->scratch, res, r, 0);
-        if (item.asset == NULL || !cursor_at(w, res, r)) {
-            isms_arena_cleanup(&w->scratch);
-            fail_oom(call);
-            return;
-        }
-        if (w->has_limit && --w->remaining == 0 && is_more) {
-            if (!isms_asset_token_make(&w->cur, token, sizeof(token))) {
-                isms_arena_cleanup(&w->scratch);
-                isms_call_fail(call, ISMS_INTERNAL, "page token does not fit");
-                return;
-            }
-            item.next_page_token = token;
-        }
-        if (isms_call_send_more(call, &item.base, &err) != ISMS_OK) {
-            isms_arena_cleanup(&w->scratch);
-            isms_call_fail_status(call, &err);
-            return;
-        }
-        isms_arena_cleanup(&w->scratch);
-    }
-    if (!is_more || (w->has_limit && w->remaining == 0)) {
-        last.next_page_token = token;
-        isms_call_finish(call, &last.base);
-        return;
-    }
-    isms_call_after_drain(call, STREAM_OUT_BELOW, list_next_page);
-}
-
-static void list_next_page(struct isms_call *call)
-{
-    struct list_walk *w = call->ctx;
-    char limit[16], num[24];
-    const char *p[10];
-    int np = 9;
-
-    w->page = w->has_limit && w->remaining < PAGE_ROWS ? w->remaining : PAGE_ROWS;
-    snprintf(limit, sizeof(limit), "%u", w->page + 1);
-    snprintf(num, sizeof(num), "%" PRId64, w->has_cursor ? w->cur.num : 0);
-    for (int i = 0; i < 6; i++)
-        p[i] = w->filter[i];
-    p[6] = limit;
-    p[7] = w->has_cursor ? "true" : "false";
-    switch (w->sort) {
-    case ISMS_ASSET_SORT_NAME:
-        p[8] = w->has_cursor ? w->cur.key : "";
-        break;
-    case ISMS_ASSET_SORT_UPDATED:
-        p[8] = w->has_cursor ? w->cur.key : "0";
-        p[9] = num;
-        np = 10;
-        break;
-    case ISMS_ASSET_SORT_ID:
-    default:
-        p[8] = num;
-        break;
-    }
-    isms_call_db_or_fail(call, list_sql(w), np, p, list_page_done);
-}
-
-static void asset_list(struct isms_call *call, const ProtobufCMessage *msg)
-{
-    Isms__V1__ListAssetsRequest *in = (Isms__V1__ListAssetsRequest *)msg;
-    struct list_walk *w = isms_arena_calloc(&call->arena, sizeof(*w));
-    struct isms_status st;
-    const char *type = in->type, *status = in->status;
-
-    if (w == NULL) {
-        fail_oom(call);
-        return;
-    }
-    if (isms_asset_check_filters(&type, in->owner, in->classification, in->tag, in->text, &status,
-                                 &st) != ISMS_OK ||
-        isms_asset_sort_parse(in->sort, &w->sort, &st) != ISMS_OK) {
-        isms_call_fail_status(call, &st);
-        return;
-    }
-    w->is_descending = in->descending != 0;
-    if (in->page_token[0] != '\0') {
-        if (isms_asset_token_parse(in->page_token, w->sort, w->is_descending, &w->cur, &st) !=
-            ISMS_OK) {
-            isms_call_fail_status(call, &st);
-            return;
-        }
-        w->has_cursor = 1;
-    }
-    w->filter[0] = type;
-    w->filter[1] = in->owner;
-    w->filter[2] = in->classification;
-    w->filter[3] = in->tag;
-    w->filter[4] = in->text;
-    w->filter[5] = status;
-    w->has_limit = in->limit > 0;
-    w->remaining = in->limit;
-    isms_arena_init(&w->scratch, SCRATCH_BYTES);
-    call->ctx = w;
-    list_next_page(call);
-}
-
-/* ---- Import -------------------------------------------------------------------------------- */
-
-/* Appends `s` as a JSON string (with out == NULL only counts). Input is valid UTF-8. */
-static void json_str(char *out, size_t *len, const char *s)
-{
-    static const char hex[] = "0123456789abcdef";
-
-#define PUT(c)                                                                                     \
-    do {                                                                                           \
-        if (out != NULL)                                                                           \
-            out[*len] = (c);                                                                       \
-        (*len)++;                                                                                  \
-    } while (0)
-    PUT('"');
-    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
-        if (*p == '"' || *p == '\\') {
-            PUT('\\');
-            PUT((char)*p);
-        } else if (*p < 0x20) {
-            PUT('\\');
-            PUT('u');
-            PUT('0');
-            PUT('0');
-            PUT(hex[*p >> 4]);
-            PUT(hex[*p & 15]);
-        } else {
-            PUT((char)*p);
-        }
-    }
-    PUT('"');
-}
-
-static void json_raw(char *out, size_t *len, const char *s)
-{
-    for (; *s != '\0'; s++)
-        PUT(*s);
-}
-
-static void json_list(char *out, size_t *len, char *const *items, size_t n)
-{
-    PUT('[');
-    for (size_t i = 0; i < n; i++) {
-        if (i > 0)
-            PUT(',');
-        json_str(out, len, items[i]);
-    }
-    PUT(']');
-}
-
-/* Writes (or with out == NULL measures) the batch as the JSON array SQL_ASSET_IMPORT reads. */
-static size_t import_json(char *out, const struct isms_asset_input *rows, size_t n)
-{
-    size_t used = 0, *len = &used;
-    char num[80];
-
-    PUT('[');
-    for (size_t i = 0; i < n; i++) {
-        const struct isms_asset_input *r = &rows[i];
-
-        snprintf(num, sizeof(num), "%s{\"rn\":%zu,\"c\":%d,\"i\":%d,\"a\":%d", i > 0 ? "," : "",
-                 i + 1, (int)r->confidentiality, (int)r->integrity, (int)r->availability);
-        json_raw(out, len, num);
-        json_raw(out, len, ",\"name\":");
-        json_str(out, len, r->name);
-        json_raw(out, len, ",\"type\":");
-        json_str(out, len, r->type);
-        json_raw(out, len, ",\"description\":");
-        json_str(out, len, r->description);
-        json_raw(out, len, ",\"owner\":");
-        json_str(out, len, r->owner);
-        json_raw(out, len, ",\"custodian\":");
-        json_str(out, len, r->custodian);
-        json_raw(out, len, ",\"location\":");
-        json_str(out, len, r->location);
-        json_raw(out, len, ",\"classification\":");
-        json_str(out, len, r->classification);
-        json_raw(out, len, ",\"status\":");
-        json_str(out, len, r->status);
-        json_raw(out, len, ",\"tags\":");
-        json_list(out, len, r->tags, r->ntags);
-        json_raw(out, len, ",\"deps\":");
-        json_list(out, len, r->depends_on, r->ndepends_on);
-        PUT('}');
-    }
-    PUT(']');
-    PUT('\0');
-    return used;
-}
-#undef PUT
-
-/* A row number the database reported: within the batch? */
-static int row_ok(const struct asset_op *op, int64_t row)
-{
-    return row >= 1 && (uint64_t)row <= op->nrows;
-}
-
-static void import_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
-{
-    struct asset_op *op = call->ctx;
-    Isms__V1__ImportAssetsResponse *r;
-    size_t n;
-
-    if (st->code == ISMS_ALREADY_EXISTS) {
-        isms_call_fail(call, ISMS_ALREADY_EXISTS,
-                       "an asset with one of the imported names was created meanwhile; nothing "
-                       "was imported");
-        return;
-    }
-    if (st->code != ISMS_OK) {
-        isms_call_fail_status(call, st);
-        return;
-    }
-    if (!PQgetisnull(res, 0, 1) && row_ok(op, isms_db_int64(res, 0, 1))) {
-        int64_t row = isms_db_int64(res, 0, 1);
-
-        isms_call_fail(call, ISMS_ALREADY_EXISTS,
-                       "row %" PRId64 ": name \"%s\" is already used by row %" PRId64, row,
-                       op->rows[row - 1].name, isms_db_int64(res, 0, 2));
-        return;
-    }
-    if (!PQgetisnull(res, 0, 3) && row_ok(op, isms_db_int64(res, 0, 3))) {
-        int64_t row = isms_db_int64(res, 0, 3);
-
-        isms_call_fail(call, ISMS_ALREADY_EXISTS,
-                       "row %" PRId64 ": name: asset \"%s\" already exists (A-%s)", row,
-                       op->rows[row - 1].name, isms_db_value(res, 0, 4));
-        return;
-    }
-    if (!PQgetisnull(res, 0, 5)) {
-        isms_call_fail(call, ISMS_NOT_FOUND,
-                       "row %" PRId64 ": depends_on \"%s\" names no asset in the import or "
-                       "the inventory",
-                       isms_db_int64(res, 0, 5), isms_db_value(res, 0, 6));
-        return;
-    }
-    if (!PQgetisnull(res, 0, 7)) {
-        isms_call_fail(call, ISMS_FAILED_PRECONDITION,
-                       "row %" PRId64 ": depends_on makes a dependency cycle",
-                       isms_db_int64(res, 0, 7));
-        return;
-    }
-    r = isms_arena_calloc(&call->arena, sizeof(*r));
-    if (r == NULL) {
-        fail_oom(call);
-        return;
-    }
-    isms__v1__import_assets_response__init(r);
-    r->ids = split(&call->arena, isms_db_value(res, 0, 10), ',', &n);
-    if (r->ids == NULL) {
-        fail_oom(call);
-        return;
-    }
-    r->n_ids = n;
-    isms_call_finish(call, &r->base);
-}
-
-static void import_run(struct isms_call *call)
-{
-    struct asset_op *op = call->ctx;
-    struct isms_status st;
-    size_t bad, len;
-    char *json;
-    const char *p[3];
-
-    if (isms_asset_check_batch(op->rows, op->nrows, &op->lim, &bad, &st) != ISMS_OK) {
-        isms_call_fail_status(call, &st);
-        return;
-    }
-    len = import_json(NULL, op->rows, op->nrows);
-    json = isms_arena_alloc(&call->arena, len);
-    if (json == NULL) {
-        fail_oom(call);
-        return;
-    }
-    import_json(json, op->rows, op->nrows);
-    p[0] = json;
-    p[1] = isms_call_actor(call);
-    p[2] = isms_call_source(call);
-    isms_call_db_or_fail(call, SQL_ASSET_IMPORT, 3, p, import_done);
-}
-
-static void asset_import(struct isms_call *call, const ProtobufCMessage *msg)
-{
-    const Isms__V1__ImportAssetsRequest *in = (const Isms__V1__ImportAssetsRequest *)msg;
-    struct asset_op *op = op_new(call, in);
-    struct isms_status st;
-    size_t bad;
-
-    if (op == NULL)
-        return;
-    op->nrows = in->n_assets;
-    op->rows = isms_arena_calloc(&call->arena, sizeof(*op->rows) * (in->n_assets + 1));
-    if (op->rows == NULL) {
-        fail_oom(call);
-        return;
-    }
-    for (size_t i = 0; i < in->n_assets; i++)
-        input_from_create(&op->rows[i], in->assets[i]);
-    if (isms_asset_check_batch(op->rows, op->nrows, &shape_limits, &bad, &st) != ISMS_OK) {
-        isms_call_fail_status(call, &st);
-        return;
-    }
-    with_limits(call, import_run);
 }
 
 /* ---- classification levels ----------------------------------------------------------------- */
@@ -1403,7 +890,7 @@ static void class_list_done(struct isms_call *call, const PGresult *res,
     isms_call_finish(call, &c->base);
     return;
 oom:
-    fail_oom(call);
+    isms_asset_fail_oom(call);
 }
 
 static void asset_list_classifications(struct isms_call *call, const ProtobufCMessage *msg)
@@ -1449,7 +936,7 @@ static void asset_set_classifications(struct isms_call *call, const ProtobufCMes
     p[1] = isms_call_actor(call);
     p[2] = isms_call_source(call);
     if (p[0] == NULL) {
-        fail_oom(call);
+        isms_asset_fail_oom(call);
         return;
     }
     isms_call_db_or_fail(call, SQL_CLASS_SET, 3, p, class_set_done);
@@ -1463,10 +950,10 @@ enum isms_code isms_asset_register(struct isms_server *srv, struct isms_status *
         {asset_get, 0, ISMS_ROLES_READ},
         {asset_update, 0, ISMS_ROLE_MANAGER},
         {asset_delete, 0, ISMS_ROLE_MANAGER},
-        {asset_list, 0, ISMS_ROLES_READ},
+        {isms_asset_list, 0, ISMS_ROLES_READ},
         {asset_add_dependency, 0, ISMS_ROLE_MANAGER},
         {asset_remove_dependency, 0, ISMS_ROLE_MANAGER},
-        {asset_import, 0, ISMS_ROLE_MANAGER},
+        {isms_asset_import, 0, ISMS_ROLE_MANAGER},
         {asset_list_classifications, 0, ISMS_ROLES_READ},
         {asset_set_classifications, 0, ISMS_ROLE_MANAGER},
     };

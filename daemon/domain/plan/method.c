@@ -121,9 +121,8 @@ enum isms_code isms_method_from_row(struct isms_arena *a, const PGresult *res, i
     }
     return ISMS_OK;
 bad:
-    return isms_status_set(st, ISMS_INTERNAL, "stored risk method version %" PRId64
-                                              " does not parse",
-                           m->version);
+    return isms_status_set(st, ISMS_INTERNAL,
+                           "stored risk method version %" PRId64 " does not parse", m->version);
 oom:
     return isms_status_set(st, ISMS_RESOURCE_EXHAUSTED, "response exceeds the call's memory limit");
 }
@@ -296,8 +295,7 @@ static void method_history(struct isms_call *call, const ProtobufCMessage *msg)
 
 /* Copies one scale of the request into `lv`. Errors: INVALID_ARGUMENT (count, numbering). */
 static enum isms_code scale_from_pb(const char *axis, Isms__V1__ScaleLevel **in, size_t n,
-                                    struct isms_scale_level *lv, int *count,
-                                    struct isms_status *st)
+                                    struct isms_scale_level *lv, int *count, struct isms_status *st)
 {
     if (n < ISMS_METHOD_LEVELS_MIN || n > ISMS_METHOD_LEVELS_MAX)
         return isms_status_set(st, ISMS_INVALID_ARGUMENT,
@@ -348,8 +346,8 @@ static enum isms_code method_from_request(const Isms__V1__RiskMethod *in,
     }
     if (in->n_levels < 1 || in->n_levels > ISMS_METHOD_BANDS_MAX)
         return isms_status_set(st, ISMS_INVALID_ARGUMENT,
-                               "a method needs 1 to %d risk levels, got %zu",
-                               ISMS_METHOD_BANDS_MAX, in->n_levels);
+                               "a method needs 1 to %d risk levels, got %zu", ISMS_METHOD_BANDS_MAX,
+                               in->n_levels);
     for (size_t k = 0; k < in->n_levels; k++) {
         m->bands[k].name = in->levels[k]->name;
         m->bands[k].min_score = in->levels[k]->min_score;

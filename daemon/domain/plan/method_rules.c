@@ -245,8 +245,7 @@ enum isms_code isms_method_check(struct isms_risk_method *m, struct isms_status 
         check_scale("impact", m->impact, m->n_impact, st) != ISMS_OK)
         return st->code;
     if (m->computation != ISMS_METHOD_PRODUCT && m->computation != ISMS_METHOD_MATRIX)
-        return isms_status_set(st, ISMS_INVALID_ARGUMENT,
-                               "computation must be product or matrix");
+        return isms_status_set(st, ISMS_INVALID_ARGUMENT, "computation must be product or matrix");
     if (m->computation == ISMS_METHOD_MATRIX && check_matrix(m, st) != ISMS_OK)
         return st->code;
     if (isms_text_check("note", m->note, ISMS_METHOD_NOTE_MAX, 0, st) != ISMS_OK)

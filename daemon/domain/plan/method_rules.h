@@ -68,8 +68,7 @@ const char *isms_method_computation_name(enum isms_method_computation c);
  * to the highest possible exactly once (no gap, no overlap), each holding at least one
  * achievable score; appetite between 0 and the highest possible score.
  * Errors: INVALID_ARGUMENT naming the first problem. */
-ISMS_MUSTCHECK enum isms_code isms_method_check(struct isms_risk_method *m,
-                                                struct isms_status *st);
+ISMS_MUSTCHECK enum isms_code isms_method_check(struct isms_risk_method *m, struct isms_status *st);
 
 /* Lowest and highest score the method can produce (scales must be valid). */
 int isms_method_min_score(const struct isms_risk_method *m);

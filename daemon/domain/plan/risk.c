@@ -36,7 +36,7 @@
     ".accepted_score, 'close_reason', " t ".close_reason)"
 
 #define ACTION_JSON(t)                                                                             \
-    "jsonb_build_object('description', " t ".description, 'owner', " t ".owner, 'due', " t        \
+    "jsonb_build_object('description', " t ".description, 'owner', " t ".owner, 'due', " t         \
     ".due, 'status', " t ".status)"
 
 #define ASSETS_JSON(p)                                                                             \
@@ -111,8 +111,9 @@ static const char SQL_RISK_WRITE[] =
              "  FROM u, unnest($27::bigint[]) AS x WHERE $26::boolean ON CONFLICT DO NOTHING),"
              " dc AS (DELETE FROM risk_control WHERE risk_num IN (SELECT num FROM u)"
              "  AND control_id = ANY ($29::text[])),"
-             " ic AS (INSERT INTO risk_control (risk_num, control_id) SELECT DISTINCT u.num, x"
-             "  FROM u, unnest($28::text[]) AS x ON CONFLICT DO NOTHING),"
+             " ic AS (INSERT INTO risk_control (risk_num, control_id) SELECT u.num, q.x"
+             "  FROM u, unnest($28::text[]) WITH ORDINALITY AS q(x, o) ORDER BY q.o"
+             "  ON CONFLICT DO NOTHING),"
              " ux AS (UPDATE risk_action x SET status = q.s, updated_at = now()"
              "  FROM u, unnest($33::bigint[], $34::text[]) AS q(n, s)"
              "  WHERE x.num = q.n AND x.risk_num = u.num RETURNING x.*),"
@@ -120,7 +121,8 @@ static const char SQL_RISK_WRITE[] =
              "  SELECT u.num, q.d, q.o, to_date(nullif(q.due, ''), 'YYYY-MM-DD')"
              "  FROM u, unnest($30::text[], $31::text[], $32::text[])"
              "  WITH ORDINALITY AS q(d, o, due, ord) ORDER BY q.ord RETURNING *),"
-             " a AS (SELECT audit_append($35, $36, $37, 'risk:R-' || u.num::text, audit_diff(" RISK_JSON(
+             " a AS (SELECT audit_append($35, $36, $37, 'risk:R-' || u.num::text, "
+             "audit_diff(" RISK_JSON(
                  "old") " || jsonb_build_object('assets', oa.j, 'controls', oc.j, 'actions',"
                         " ox.j), " RISK_JSON(
                             "u") " || jsonb_build_object('assets', CASE WHEN $26::boolean"
@@ -251,8 +253,8 @@ static enum isms_code take_asset_refs(struct isms_call *call, struct op *o, char
 }
 
 /* Checks and normalises control ids; `what` is "add" or "remove". */
-static enum isms_code take_controls(struct isms_call *call, char **ids, size_t n,
-                                    const char ***out, struct isms_status *st)
+static enum isms_code take_controls(struct isms_call *call, char **ids, size_t n, const char ***out,
+                                    struct isms_status *st)
 {
     if (n > ISMS_RISK_LIST_MAX)
         return isms_status_set(st, ISMS_INVALID_ARGUMENT,
@@ -656,8 +658,8 @@ static void load_done(struct isms_call *call, const PGresult *res, const struct 
     case OP_ACCEPT: {
         const Isms__V1__AcceptRiskRequest *in = o->in;
 
-        if (isms_risk_apply_acceptance(&o->next, call->principal.user, in->justification,
-                                       &err) != ISMS_OK)
+        if (isms_risk_apply_acceptance(&o->next, call->principal.user, in->justification, &err) !=
+            ISMS_OK)
             goto fail;
         break;
     }
@@ -690,8 +692,8 @@ static void submit_load(struct isms_call *call, struct op *o)
         names[k] = o->asset_ref_is_name[k] ? o->asset_refs[k] : NULL;
     p[0] = num_or_null(call, o->num);
     p[1] = o->owner;
-    p[2] = isms_pg_array_int(&call->arena, o->asset_ref_nums, o->asset_ref_is_name,
-                             o->n_asset_refs);
+    p[2] =
+        isms_pg_array_int(&call->arena, o->asset_ref_nums, o->asset_ref_is_name, o->n_asset_refs);
     p[3] = isms_pg_array_text(&call->arena, names, o->n_asset_refs);
     p[4] = isms_pg_array_text(&call->arena, o->add_controls, o->n_add_controls);
     if (p[2] == NULL || p[3] == NULL || p[4] == NULL || (o->num != 0 && p[0] == NULL)) {
@@ -703,8 +705,8 @@ static void submit_load(struct isms_call *call, struct op *o)
 }
 
 /* A new op for risk `id` (NULL for Create). Fails the call and returns NULL on bad input. */
-static struct op *op_new(struct isms_call *call, enum risk_op kind, const char *rpc,
-                         const void *in, const char *id, int64_t expected)
+static struct op *op_new(struct isms_call *call, enum risk_op kind, const char *rpc, const void *in,
+                         const char *id, int64_t expected)
 {
     struct op *o = isms_arena_calloc(&call->arena, sizeof(*o));
     struct isms_status st;
@@ -773,7 +775,8 @@ static void risk_update(struct isms_call *call, const ProtobufCMessage *msg)
 {
     const Isms__V1__UpdateRiskRequest *in = (const Isms__V1__UpdateRiskRequest *)msg;
     struct isms_status st;
-    struct op *o = op_new(call, OP_UPDATE, "/isms.v1.Risk/Update", in, in->id, in->expected_version);
+    struct op *o =
+        op_new(call, OP_UPDATE, "/isms.v1.Risk/Update", in, in->id, in->expected_version);
 
     if (o == NULL)
         return;
@@ -784,8 +787,8 @@ static void risk_update(struct isms_call *call, const ProtobufCMessage *msg)
                        "owner, existing controls, assets or next review date");
         return;
     }
-    if (check_text_fields(in->title, in->set_title, in->description, in->threat,
-                          in->vulnerability, in->existing_controls, &st) != ISMS_OK ||
+    if (check_text_fields(in->title, in->set_title, in->description, in->threat, in->vulnerability,
+                          in->existing_controls, &st) != ISMS_OK ||
         (in->set_owner && check_owner_name(in->owner, &st) != ISMS_OK) ||
         (in->set_next_review &&
          isms_plan_date_check("next review", in->next_review, &st) != ISMS_OK) ||
@@ -840,8 +843,8 @@ static enum isms_code check_actions(struct isms_call *call, struct op *o,
             isms_plan_date_check("action due date", a->due, st) != ISMS_OK)
             return st->code;
     }
-    o->update_action_nums = isms_arena_calloc(&call->arena, sizeof(int64_t) *
-                                                                (in->n_update_actions + 1));
+    o->update_action_nums =
+        isms_arena_calloc(&call->arena, sizeof(int64_t) * (in->n_update_actions + 1));
     if (o->update_action_nums == NULL)
         return isms_status_set(st, ISMS_RESOURCE_EXHAUSTED, "out of memory");
     for (size_t k = 0; k < in->n_update_actions; k++) {
@@ -873,8 +876,8 @@ static void risk_treat(struct isms_call *call, const ProtobufCMessage *msg)
             ISMS_OK ||
         take_controls(call, in->add_controls, in->n_add_controls, &o->add_controls, &st) !=
             ISMS_OK ||
-        take_controls(call, in->remove_controls, in->n_remove_controls, &o->remove_controls,
-                      &st) != ISMS_OK ||
+        take_controls(call, in->remove_controls, in->n_remove_controls, &o->remove_controls, &st) !=
+            ISMS_OK ||
         check_actions(call, o, in, &st) != ISMS_OK) {
         isms_call_fail_status(call, &st);
         return;
@@ -888,9 +891,9 @@ static void risk_treat(struct isms_call *call, const ProtobufCMessage *msg)
                                "control \"%s\" is both added and removed", o->add_controls[k]);
                 return;
             }
-    if (option == ISMS_RISK_OPTION_NONE && in->n_add_controls == 0 &&
-        in->n_remove_controls == 0 && in->n_add_actions == 0 && in->n_update_actions == 0 &&
-        in->residual_likelihood == 0 && !in->treated) {
+    if (option == ISMS_RISK_OPTION_NONE && in->n_add_controls == 0 && in->n_remove_controls == 0 &&
+        in->n_add_actions == 0 && in->n_update_actions == 0 && in->residual_likelihood == 0 &&
+        !in->treated) {
         isms_call_fail(call, ISMS_INVALID_ARGUMENT,
                        "nothing to change: give a treatment option, controls, actions, a "
                        "residual rating or mark the risk treated");

@@ -106,8 +106,8 @@ int isms_plan_parse_id(const char *prefix, const char *s, int64_t *num)
     return 1;
 }
 
-enum isms_code isms_plan_check_id(const char *prefix, const char *what, const char *s,
-                                  int64_t *num, struct isms_status *st)
+enum isms_code isms_plan_check_id(const char *prefix, const char *what, const char *s, int64_t *num,
+                                  struct isms_status *st)
 {
     char field[48];
 
@@ -216,8 +216,8 @@ enum isms_code isms_risk_check_open(const struct isms_risk_state *r, const char 
                                     struct isms_status *st)
 {
     if (r->status == ISMS_RISK_CLOSED)
-        return isms_status_set(st, ISMS_FAILED_PRECONDITION,
-                               "%s is closed and can no longer be %s", r->id, doing);
+        return isms_status_set(st, ISMS_FAILED_PRECONDITION, "%s is closed and can no longer be %s",
+                               r->id, doing);
     return ISMS_OK;
 }
 
@@ -292,8 +292,8 @@ void isms_risk_settle(struct isms_risk_state *r)
     }
     if (r->status == ISMS_RISK_ACCEPTED && !valid &&
         !(r->option == ISMS_RISK_OPTION_RETAIN && within))
-        r->status = r->option != ISMS_RISK_OPTION_NONE ? ISMS_RISK_TREATMENT_PLANNED
-                                                       : ISMS_RISK_ASSESSED;
+        r->status =
+            r->option != ISMS_RISK_OPTION_NONE ? ISMS_RISK_TREATMENT_PLANNED : ISMS_RISK_ASSESSED;
     if (r->status == ISMS_RISK_IDENTIFIED && r->inherent.score > 0)
         r->status = ISMS_RISK_ASSESSED;
 }
@@ -315,13 +315,11 @@ enum isms_code isms_risk_apply_assessment(const struct isms_risk_method *m,
         return isms_status_set(st, ISMS_INVALID_ARGUMENT,
                                "nothing to assess: give the inherent and/or the residual "
                                "likelihood and impact");
-    if (has_inh &&
-        isms_risk_rate(m, "inherent", a->inherent_likelihood, a->inherent_impact, &inh, st) !=
-            ISMS_OK)
+    if (has_inh && isms_risk_rate(m, "inherent", a->inherent_likelihood, a->inherent_impact, &inh,
+                                  st) != ISMS_OK)
         return st->code;
-    if (has_res &&
-        isms_risk_rate(m, "residual", a->residual_likelihood, a->residual_impact, &res, st) !=
-            ISMS_OK)
+    if (has_res && isms_risk_rate(m, "residual", a->residual_likelihood, a->residual_impact, &res,
+                                  st) != ISMS_OK)
         return st->code;
     if (isms_risk_check_open(r, "assessed", st) != ISMS_OK)
         return st->code;
@@ -397,8 +395,7 @@ enum isms_code isms_risk_apply_treatment(const struct isms_risk_method *m,
                                    "accept %s --justification ...)",
                                    r->id, cur->score, cur->level, r->appetite, r->owner, r->id);
         r->status = ISMS_RISK_ACCEPTED;
-    } else if (t->mark_treated ||
-               (r->status == ISMS_RISK_TREATED && opt == r->option)) {
+    } else if (t->mark_treated || (r->status == ISMS_RISK_TREATED && opt == r->option)) {
         if (n == 0)
             return isms_status_set(st, ISMS_FAILED_PRECONDITION,
                                    "a treated risk must name at least one control or action: "

@@ -79,8 +79,8 @@ struct isms_risk_assessment {
 };
 
 struct isms_risk_treatment {
-    enum isms_risk_option option; /* NONE = keep the current one */
-    int n_controls, n_actions;    /* after this change */
+    enum isms_risk_option option;             /* NONE = keep the current one */
+    int n_controls, n_actions;                /* after this change */
     int residual_likelihood, residual_impact; /* 0, 0 = unchanged */
     int mark_treated;                         /* the treatment is implemented */
 };
@@ -127,14 +127,13 @@ int isms_risk_above_appetite(const struct isms_risk_state *r);
 /* Who may change a risk: an isms_manager, or its owner (who may not hand it to someone else).
  * Errors: PERMISSION_DENIED. */
 ISMS_MUSTCHECK enum isms_code isms_risk_may_edit(const char *caller, int is_manager,
-                                                 const struct isms_risk_state *r,
-                                                 int changes_owner, struct isms_status *st);
+                                                 const struct isms_risk_state *r, int changes_owner,
+                                                 struct isms_status *st);
 
 /* Only the risk's owner may accept it, whatever the caller's roles (6.1.3 f, 8.3).
  * Errors: PERMISSION_DENIED. */
-ISMS_MUSTCHECK enum isms_code isms_risk_may_accept(const char *caller,
-                                                   const struct isms_risk_state *r,
-                                                   struct isms_status *st);
+ISMS_MUSTCHECK enum isms_code
+isms_risk_may_accept(const char *caller, const struct isms_risk_state *r, struct isms_status *st);
 
 /* A risk that may still change. Errors: FAILED_PRECONDITION when it is closed. */
 ISMS_MUSTCHECK enum isms_code isms_risk_check_open(const struct isms_risk_state *r,
@@ -144,8 +143,7 @@ ISMS_MUSTCHECK enum isms_code isms_risk_check_open(const struct isms_risk_state 
  * scale). */
 ISMS_MUSTCHECK enum isms_code isms_risk_rate(const struct isms_risk_method *m, const char *what,
                                              int likelihood, int impact,
-                                             struct isms_risk_rating *out,
-                                             struct isms_status *st);
+                                             struct isms_risk_rating *out, struct isms_status *st);
 
 /* A new risk owned by `owner`: identified, or assessed with `m` when rated (l, i non-zero).
  * Errors: INVALID_ARGUMENT. */

@@ -1,0 +1,116 @@
+/* domain/plan/asset.h — what the Asset handlers in asset.c and asset_bulk.c share: the SQL
+ * fragments that read an asset row, the per-call operation state, and the helpers that turn
+ * rows into AssetRecords. Internal to domain/plan/asset*.c; isms_asset_register() (domain.h)
+ * is the only entry point from outside. */
+#ifndef ISMS_DOMAIN_PLAN_ASSET_H
+#define ISMS_DOMAIN_PLAN_ASSET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libpq-fe.h>
+#include <protobuf-c/protobuf-c.h>
+
+#include "core/arena.h"
+#include "domain/domain.h"
+#include "domain/plan/asset_rules.h"
+#include "isms/v1/asset.pb-c.h"
+
+struct isms_call;
+
+/* The record columns of asset row `t` (ASSET_NCOLS of them): dependencies as
+ * "num<US>name" items separated by <RS> (names never hold control characters), then the two
+ * sort keys a page token is made from. */
+#define ASSET_COLS(t)                                                                              \
+    t ".num, " t ".name, " t ".type, " t ".description, " t ".owner, " t ".custodian, " t          \
+      ".location, " t ".classification, " t ".confidentiality, " t ".integrity, " t                \
+      ".availability, array_to_string(" t ".tags, ','), " t                                        \
+      ".status, " ISMS_SQL_TS(t ".created_at") ", " t ".created_by, " ISMS_SQL_TS(                 \
+          t ".updated_at") ", " t ".updated_by, " t ".version,"                                    \
+                           " (SELECT coalesce(string_agg(x.num || E'\\x1f' || x.name, E'\\x1e'"    \
+                           "  ORDER BY lower(x.name)), '') FROM asset_dependency d"                \
+                           "  JOIN asset x ON x.num = d.depends_on_num WHERE d.asset_num = " t     \
+                           ".num),"                                                                \
+                           " (SELECT coalesce(string_agg(x.num || E'\\x1f' || x.name, E'\\x1e'"    \
+                           "  ORDER BY lower(x.name)), '') FROM asset_dependency d"                \
+                           "  JOIN asset x ON x.num = d.asset_num WHERE d.depends_on_num = " t     \
+                           ".num),"                                                                \
+                           " lower(" t ".name), (extract(epoch FROM " t                            \
+                           ".updated_at) * 1000000)::bigint"
+#define ASSET_NCOLS   22
+#define COL_SORT_NAME 20
+#define COL_SORT_TIME 21
+
+/* The audited fields of asset row `t`. */
+#define ASSET_JSON(t)                                                                              \
+    "jsonb_build_object('name', " t ".name, 'type', " t ".type, 'description', " t                 \
+    ".description, 'owner', " t ".owner, 'custodian', " t ".custodian, 'location', " t             \
+    ".location, 'classification', " t ".classification, 'confidentiality', " t                     \
+    ".confidentiality, 'integrity', " t ".integrity, 'availability', " t                           \
+    ".availability, 'tags', to_jsonb(" t ".tags), 'status', " t ".status)"
+
+/* One asset named by an id number ($n, NULL when the client gave a name) or a name. */
+#define ASSET_MATCH(t, nump, namep)                                                                \
+    "((" nump "::bigint IS NOT NULL AND " t ".num = " nump "::bigint) OR (" nump                   \
+    "::bigint IS NULL AND lower(" t ".name) = lower(" namep ")))"
+
+/* The number of the asset a text reference (id "A-<n>" or name) names, or NULL. */
+#define REF_NUM(ref)                                                                               \
+    "(SELECT y.num FROM asset y WHERE y.num = CASE WHEN " ref " ~* '^a-[0-9]{1,18}$'"              \
+    " THEN substr(" ref ", 3)::bigint END OR lower(y.name) = lower(" ref "))"
+
+/* The names an asset depends on, as a JSON array, for audit records. */
+#define DEP_NAMES_JSON(numexpr)                                                                    \
+    "(SELECT coalesce(jsonb_agg(z.name ORDER BY lower(z.name)), '[]'::jsonb)"                      \
+    " FROM asset_dependency dz JOIN asset z ON z.num = dz.depends_on_num"                          \
+    " WHERE dz.asset_num = " numexpr ")"
+
+/* One operation's state, in the call's arena. */
+struct isms_asset_op {
+    const void *in;
+    struct isms_asset_input input;
+    unsigned fields;
+    struct isms_asset_limits lim;
+    void (*after_limits)(struct isms_call *call);
+    const char *ref;     /* the id or name the client gave */
+    char num_buf[24];    /* ref as a number, when it is an id */
+    const char *ref_num; /* num_buf or NULL */
+    const char *ref2;    /* AddDependency / RemoveDependency: the other asset */
+    char num2_buf[24];
+    const char *ref2_num;
+    int64_t expected_version;
+    int64_t readback_num; /* asset to answer with after a change */
+    struct isms_asset_input *rows;
+    size_t nrows;
+};
+
+/* Answers RESOURCE_EXHAUSTED: the call's memory ran out. */
+void isms_asset_fail_oom(struct isms_call *call);
+
+/* A zeroed operation in the call's arena, made the call's ctx; NULL (call answered) when out
+ * of memory. `in` is the request. */
+struct isms_asset_op *isms_asset_op_new(struct isms_call *call, const void *in);
+
+/* Splits a copy of `s` at `sep` into an arena array (count in *n); "" gives no items. NULL
+ * when out of memory. */
+char **isms_asset_split(struct isms_arena *a, const char *s, char sep, size_t *n);
+
+/* Builds an AssetRecord from the ASSET_COLS at column `c0` of row `r`. Text cells are borrowed
+ * from `res` (pack the record before the callback returns); arrays live in `a`. NULL when out
+ * of memory. */
+Isms__V1__AssetRecord *isms_asset_record_from_row(struct isms_arena *a, const PGresult *res, int r,
+                                                  int c0);
+
+/* Reads the C/I/A scale and the classification levels into the call's operation (op->lim),
+ * then runs `next`; a database error answers the call. */
+void isms_asset_with_limits(struct isms_call *call, void (*next)(struct isms_call *call));
+
+/* Points `d` at the fields of a create request (or one import row); borrows its strings. */
+void isms_asset_input_from_create(struct isms_asset_input *d,
+                                  const Isms__V1__CreateAssetRequest *in);
+
+/* The List and Import handlers (asset_bulk.c). */
+void isms_asset_list(struct isms_call *call, const ProtobufCMessage *msg);
+void isms_asset_import(struct isms_call *call, const ProtobufCMessage *msg);
+
+#endif

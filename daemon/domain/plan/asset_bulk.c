@@ -1,0 +1,460 @@
+/* domain/plan/asset_bulk.c — the two Asset RPCs that move many rows: List, a server stream
+ * read in keyset pages (bounded memory however large the inventory; a page token stays correct
+ * while others insert), and Import, one statement that creates a whole batch with its
+ * dependencies and audit records, or nothing. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/pool.h"
+#include "domain/domain.h"
+#include "domain/plan/asset.h"
+#include "domain/plan/asset_rules.h"
+#include "isms/v1/asset.pb-c.h"
+#include "rpc/call.h"
+
+#define PAGE_ROWS        500u
+#define STREAM_OUT_BELOW (1u << 20)
+#define SCRATCH_BYTES    (8u << 20)
+
+#define COLS_T    ASSET_COLS("t")
+#define JSON_S    ASSET_JSON("s")
+#define REF_NUM_D REF_NUM("d.ref")
+
+/* $1 the batch as a JSON array (rn = row number), $2 actor, $3 source. Checks what only the
+ * database knows (names taken, dependencies naming nothing, cycles through case-folded names)
+ * and inserts every row with its dependencies, or nothing. */
+static const char SQL_ASSET_IMPORT[] =
+    "WITH RECURSIVE src AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r (rn int,"
+    "  name text, type text, description text, owner text, custodian text, location text,"
+    "  classification text, c int, i int, a int, tags text[], status text, deps text[])),"
+    " dup_batch AS (SELECT s2.rn, s1.rn AS first FROM src s1 JOIN src s2"
+    "  ON lower(s1.name) = lower(s2.name) AND s1.rn < s2.rn ORDER BY s2.rn LIMIT 1),"
+    " dup_db AS (SELECT s.rn, x.num FROM src s JOIN asset x ON lower(x.name) = lower(s.name)"
+    "  ORDER BY s.rn LIMIT 1),"
+    " refs AS (SELECT s.rn, d.ord, d.ref, t.rn AS to_rn,"
+    "  CASE WHEN t.rn IS NULL THEN " REF_NUM_D " END AS to_num"
+    "  FROM src s CROSS JOIN LATERAL unnest(s.deps) WITH ORDINALITY AS d (ref, ord)"
+    "  LEFT JOIN src t ON lower(t.name) = lower(d.ref)),"
+    " missing AS (SELECT rn, ref FROM refs WHERE to_rn IS NULL AND to_num IS NULL"
+    "  ORDER BY rn, ord LIMIT 1),"
+    " walk (start, cur) AS (SELECT rn, to_rn FROM refs WHERE to_rn IS NOT NULL"
+    "  UNION SELECT w.start, r.to_rn FROM walk w JOIN refs r ON r.rn = w.cur"
+    "  AND r.to_rn IS NOT NULL),"
+    " cyc AS (SELECT min(start) AS rn FROM walk WHERE start = cur),"
+    " ok AS (SELECT NOT EXISTS (SELECT 1 FROM dup_batch) AND NOT EXISTS (SELECT 1 FROM dup_db)"
+    "  AND NOT EXISTS (SELECT 1 FROM missing) AND (SELECT rn FROM cyc) IS NULL AS go),"
+    " ins AS (INSERT INTO asset (name, type, description, owner, custodian, location,"
+    "  classification, confidentiality, integrity, availability, tags, status, created_by,"
+    "  updated_by) SELECT s.name, s.type, s.description, s.owner, s.custodian, s.location,"
+    "  s.classification, s.c, s.i, s.a, s.tags, s.status, $2, $2 FROM src s, ok WHERE ok.go"
+    "  ORDER BY s.rn RETURNING num, name),"
+    " insn AS (SELECT s.rn, i.num FROM ins i JOIN src s ON lower(s.name) = lower(i.name)),"
+    " deps AS (INSERT INTO asset_dependency (asset_num, depends_on_num, created_by)"
+    "  SELECT DISTINCT a.num, coalesce(b.num, r.to_num), $2::text FROM refs r"
+    "  JOIN insn a ON a.rn = r.rn LEFT JOIN insn b ON b.rn = r.to_rn RETURNING 1),"
+    " au AS (SELECT audit_append($2, $3, '/isms.v1.Asset/Import', 'asset:A-' || q.num,"
+    "  audit_diff(NULL, q.j), 'OK') AS seq FROM (SELECT i.num,"
+    "  " JSON_S " || jsonb_build_object('depends_on', to_jsonb(s.deps)) AS j"
+    "  FROM insn i JOIN (SELECT rn, name, type, description, owner, custodian, location,"
+    "  classification, c AS confidentiality, i AS integrity, a AS availability, tags, status,"
+    "  deps FROM src) s ON s.rn = i.rn ORDER BY i.rn) q)"
+    " SELECT (SELECT go FROM ok), (SELECT rn FROM dup_batch), (SELECT first FROM dup_batch),"
+    " (SELECT rn FROM dup_db), (SELECT num FROM dup_db), (SELECT rn FROM missing),"
+    " (SELECT ref FROM missing), (SELECT rn FROM cyc), (SELECT count(*) FROM au),"
+    " (SELECT count(*) FROM deps),"
+    " (SELECT coalesce(string_agg('A-' || num, ',' ORDER BY rn), '') FROM insn)";
+
+/* List: $1 type, $2 owner, $3 classification, $4 tag, $5 text, $6 status, $7 rows, $8 after a
+ * cursor?, then the cursor: $9 num (id sort), $9 lower-case name (name sort), or $9 updated_at
+ * in microseconds and $10 num (updated_at sort). */
+#define LIST_HEAD                                                                                  \
+    "SELECT " COLS_T " FROM asset t WHERE ($1::text = '' OR t.type = $1::text)"                    \
+    " AND ($2::text = '' OR lower(t.owner) = lower($2::text))"                                     \
+    " AND ($3::text = '' OR t.classification = $3::text)"                                          \
+    " AND ($4::text = '' OR t.tags @> ARRAY[$4::text])"                                            \
+    " AND ($5::text = '' OR strpos(lower(t.name), lower($5::text)) > 0"                            \
+    "  OR strpos(lower(t.description), lower($5::text)) > 0)"                                      \
+    " AND ($6::text = '' OR t.status = $6::text) AND (NOT $8::boolean OR "
+#define TS_KEY "(timestamptz 'epoch' + $9::bigint * interval '1 microsecond')"
+
+static const char SQL_LIST_ID_ASC[] = LIST_HEAD "t.num > $9::bigint) ORDER BY t.num LIMIT $7::int";
+static const char SQL_LIST_ID_DESC[] =
+    LIST_HEAD "t.num < $9::bigint) ORDER BY t.num DESC LIMIT $7::int";
+static const char SQL_LIST_NAME_ASC[] =
+    LIST_HEAD "lower(t.name) > $9::text) ORDER BY lower(t.name) LIMIT $7::int";
+static const char SQL_LIST_NAME_DESC[] =
+    LIST_HEAD "lower(t.name) < $9::text) ORDER BY lower(t.name) DESC LIMIT $7::int";
+static const char SQL_LIST_TIME_ASC[] =
+    LIST_HEAD "(t.updated_at, t.num) > (" TS_KEY ", $10::bigint)) ORDER BY t.updated_at, t.num"
+              " LIMIT $7::int";
+static const char SQL_LIST_TIME_DESC[] =
+    LIST_HEAD "(t.updated_at, t.num) < (" TS_KEY ", $10::bigint))"
+              " ORDER BY t.updated_at DESC, t.num DESC LIMIT $7::int";
+
+/* ---- List ---------------------------------------------------------------------------------- */
+
+struct list_walk {
+    enum isms_asset_sort sort;
+    int is_descending;
+    const char *filter[6]; /* type, owner, classification, tag, text, status */
+    int has_limit;
+    uint32_t remaining;
+    uint32_t page; /* rows asked for in the page in flight (one more is fetched) */
+    int has_cursor;
+    struct isms_asset_cursor cur;
+    struct isms_arena scratch; /* one record at a time; empty between callbacks */
+};
+
+static void list_next_page(struct isms_call *call);
+
+static const char *list_sql(const struct list_walk *w)
+{
+    switch (w->sort) {
+    case ISMS_ASSET_SORT_NAME:
+        return w->is_descending ? SQL_LIST_NAME_DESC : SQL_LIST_NAME_ASC;
+    case ISMS_ASSET_SORT_UPDATED:
+        return w->is_descending ? SQL_LIST_TIME_DESC : SQL_LIST_TIME_ASC;
+    case ISMS_ASSET_SORT_ID:
+    default:
+        return w->is_descending ? SQL_LIST_ID_DESC : SQL_LIST_ID_ASC;
+    }
+}
+
+/* Moves the cursor to row `r`. Returns 0 if its key does not fit (never for valid data). */
+static int cursor_at(struct list_walk *w, const PGresult *res, int r)
+{
+    const char *key = "";
+
+    if (w->sort == ISMS_ASSET_SORT_NAME)
+        key = isms_db_value(res, r, COL_SORT_NAME);
+    else if (w->sort == ISMS_ASSET_SORT_UPDATED)
+        key = isms_db_value(res, r, COL_SORT_TIME);
+    if (strlen(key) > ISMS_ASSET_KEY_MAX)
+        return 0;
+    w->cur.sort = w->sort;
+    w->cur.is_descending = w->is_descending;
+    w->cur.num = isms_db_int64(res, r, 0);
+    memcpy(w->cur.key, key, strlen(key) + 1);
+    w->has_cursor = 1;
+    return 1;
+}
+
+static void list_page_done(struct isms_call *call, const PGresult *res,
+                           const struct isms_status *st)
+{
+    struct list_walk *w = call->ctx;
+    Isms__V1__ListAssetsResponse last = ISMS__V1__LIST_ASSETS_RESPONSE__INIT;
+    char token[ISMS_ASSET_TOKEN_MAX + 1];
+    int n, take, is_more;
+
+    if (st->code != ISMS_OK) {
+        isms_call_fail_status(call, st);
+        return;
+    }
+    n = PQntuples(res);
+    take = n > (int)w->page ? (int)w->page : n;
+    is_more = n > (int)w->page;
+    token[0] = '\0';
+    for (int r = 0; r < take; r++) {
+        Isms__V1__ListAssetsResponse item = ISMS__V1__LIST_ASSETS_RESPONSE__INIT;
+        struct isms_status err;
+
+        item.asset = isms_asset_record_from_row(&w->scratch, res, r, 0);
+        if (item.asset == NULL || !cursor_at(w, res, r)) {
+            isms_arena_cleanup(&w->scratch);
+            isms_asset_fail_oom(call);
+            return;
+        }
+        if (w->has_limit && --w->remaining == 0 && is_more) {
+            if (!isms_asset_token_make(&w->cur, token, sizeof(token))) {
+                isms_arena_cleanup(&w->scratch);
+                isms_call_fail(call, ISMS_INTERNAL, "page token does not fit");
+                return;
+            }
+            item.next_page_token = token;
+        }
+        if (isms_call_send_more(call, &item.base, &err) != ISMS_OK) {
+            isms_arena_cleanup(&w->scratch);
+            isms_call_fail_status(call, &err);
+            return;
+        }
+        isms_arena_cleanup(&w->scratch);
+    }
+    if (!is_more || (w->has_limit && w->remaining == 0)) {
+        last.next_page_token = token;
+        isms_call_finish(call, &last.base);
+        return;
+    }
+    isms_call_after_drain(call, STREAM_OUT_BELOW, list_next_page);
+}
+
+static void list_next_page(struct isms_call *call)
+{
+    struct list_walk *w = call->ctx;
+    char limit[16], num[24];
+    const char *p[10];
+    int np = 9;
+
+    w->page = w->has_limit && w->remaining < PAGE_ROWS ? w->remaining : PAGE_ROWS;
+    snprintf(limit, sizeof(limit), "%u", w->page + 1);
+    snprintf(num, sizeof(num), "%" PRId64, w->has_cursor ? w->cur.num : 0);
+    for (int i = 0; i < 6; i++)
+        p[i] = w->filter[i];
+    p[6] = limit;
+    p[7] = w->has_cursor ? "true" : "false";
+    switch (w->sort) {
+    case ISMS_ASSET_SORT_NAME:
+        p[8] = w->has_cursor ? w->cur.key : "";
+        break;
+    case ISMS_ASSET_SORT_UPDATED:
+        p[8] = w->has_cursor ? w->cur.key : "0";
+        p[9] = num;
+        np = 10;
+        break;
+    case ISMS_ASSET_SORT_ID:
+    default:
+        p[8] = num;
+        break;
+    }
+    isms_call_db_or_fail(call, list_sql(w), np, p, list_page_done);
+}
+
+void isms_asset_list(struct isms_call *call, const ProtobufCMessage *msg)
+{
+    Isms__V1__ListAssetsRequest *in = (Isms__V1__ListAssetsRequest *)msg;
+    struct list_walk *w = isms_arena_calloc(&call->arena, sizeof(*w));
+    struct isms_status st;
+    const char *type = in->type, *status = in->status;
+
+    if (w == NULL) {
+        isms_asset_fail_oom(call);
+        return;
+    }
+    if (isms_asset_check_filters(&type, in->owner, in->classification, in->tag, in->text, &status,
+                                 &st) != ISMS_OK ||
+        isms_asset_sort_parse(in->sort, &w->sort, &st) != ISMS_OK) {
+        isms_call_fail_status(call, &st);
+        return;
+    }
+    w->is_descending = in->descending != 0;
+    if (in->page_token[0] != '\0') {
+        if (isms_asset_token_parse(in->page_token, w->sort, w->is_descending, &w->cur, &st) !=
+            ISMS_OK) {
+            isms_call_fail_status(call, &st);
+            return;
+        }
+        w->has_cursor = 1;
+    }
+    w->filter[0] = type;
+    w->filter[1] = in->owner;
+    w->filter[2] = in->classification;
+    w->filter[3] = in->tag;
+    w->filter[4] = in->text;
+    w->filter[5] = status;
+    w->has_limit = in->limit > 0;
+    w->remaining = in->limit;
+    isms_arena_init(&w->scratch, SCRATCH_BYTES);
+    call->ctx = w;
+    list_next_page(call);
+}
+
+/* ---- Import -------------------------------------------------------------------------------- */
+
+/* Appends `s` as a JSON string (with out == NULL only counts). Input is valid UTF-8. */
+static void json_str(char *out, size_t *len, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+
+#define PUT(c)                                                                                     \
+    do {                                                                                           \
+        if (out != NULL)                                                                           \
+            out[*len] = (c);                                                                       \
+        (*len)++;                                                                                  \
+    } while (0)
+    PUT('"');
+    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+        if (*p == '"' || *p == '\\') {
+            PUT('\\');
+            PUT((char)*p);
+        } else if (*p < 0x20) {
+            PUT('\\');
+            PUT('u');
+            PUT('0');
+            PUT('0');
+            PUT(hex[*p >> 4]);
+            PUT(hex[*p & 15]);
+        } else {
+            PUT((char)*p);
+        }
+    }
+    PUT('"');
+}
+
+static void json_raw(char *out, size_t *len, const char *s)
+{
+    for (; *s != '\0'; s++)
+        PUT(*s);
+}
+
+static void json_list(char *out, size_t *len, char *const *items, size_t n)
+{
+    PUT('[');
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0)
+            PUT(',');
+        json_str(out, len, items[i]);
+    }
+    PUT(']');
+}
+
+/* Writes (or with out == NULL measures) the batch as the JSON array SQL_ASSET_IMPORT reads. */
+static size_t import_json(char *out, const struct isms_asset_input *rows, size_t n)
+{
+    size_t used = 0, *len = &used;
+    char num[80];
+
+    PUT('[');
+    for (size_t i = 0; i < n; i++) {
+        const struct isms_asset_input *r = &rows[i];
+
+        snprintf(num, sizeof(num), "%s{\"rn\":%zu,\"c\":%d,\"i\":%d,\"a\":%d", i > 0 ? "," : "",
+                 i + 1, (int)r->confidentiality, (int)r->integrity, (int)r->availability);
+        json_raw(out, len, num);
+        json_raw(out, len, ",\"name\":");
+        json_str(out, len, r->name);
+        json_raw(out, len, ",\"type\":");
+        json_str(out, len, r->type);
+        json_raw(out, len, ",\"description\":");
+        json_str(out, len, r->description);
+        json_raw(out, len, ",\"owner\":");
+        json_str(out, len, r->owner);
+        json_raw(out, len, ",\"custodian\":");
+        json_str(out, len, r->custodian);
+        json_raw(out, len, ",\"location\":");
+        json_str(out, len, r->location);
+        json_raw(out, len, ",\"classification\":");
+        json_str(out, len, r->classification);
+        json_raw(out, len, ",\"status\":");
+        json_str(out, len, r->status);
+        json_raw(out, len, ",\"tags\":");
+        json_list(out, len, r->tags, r->ntags);
+        json_raw(out, len, ",\"deps\":");
+        json_list(out, len, r->depends_on, r->ndepends_on);
+        PUT('}');
+    }
+    PUT(']');
+    PUT('\0');
+    return used;
+}
+#undef PUT
+
+/* A row number the database reported: within the batch? */
+static int row_ok(const struct isms_asset_op *op, int64_t row)
+{
+    return row >= 1 && (uint64_t)row <= op->nrows;
+}
+
+static void import_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
+{
+    struct isms_asset_op *op = call->ctx;
+    Isms__V1__ImportAssetsResponse *r;
+    size_t n;
+
+    if (st->code == ISMS_ALREADY_EXISTS) {
+        isms_call_fail(call, ISMS_ALREADY_EXISTS,
+                       "an asset with one of the imported names was created meanwhile; nothing "
+                       "was imported");
+        return;
+    }
+    if (st->code != ISMS_OK) {
+        isms_call_fail_status(call, st);
+        return;
+    }
+    if (!PQgetisnull(res, 0, 1) && row_ok(op, isms_db_int64(res, 0, 1))) {
+        int64_t row = isms_db_int64(res, 0, 1);
+
+        isms_call_fail(call, ISMS_ALREADY_EXISTS,
+                       "row %" PRId64 ": name \"%s\" is already used by row %" PRId64, row,
+                       op->rows[row - 1].name, isms_db_int64(res, 0, 2));
+        return;
+    }
+    if (!PQgetisnull(res, 0, 3) && row_ok(op, isms_db_int64(res, 0, 3))) {
+        int64_t row = isms_db_int64(res, 0, 3);
+
+        isms_call_fail(call, ISMS_ALREADY_EXISTS,
+                       "row %" PRId64 ": name: asset \"%s\" already exists (A-%s)", row,
+                       op->rows[row - 1].name, isms_db_value(res, 0, 4));
+        return;
+    }
+    if (!PQgetisnull(res, 0, 5)) {
+        isms_call_fail(call, ISMS_NOT_FOUND,
+                       "row %" PRId64 ": depends_on \"%s\" names no asset in the import or "
+                       "the inventory",
+                       isms_db_int64(res, 0, 5), isms_db_value(res, 0, 6));
+        return;
+    }
+    if (!PQgetisnull(res, 0, 7)) {
+        isms_call_fail(call, ISMS_FAILED_PRECONDITION,
+                       "row %" PRId64 ": depends_on makes a dependency cycle",
+                       isms_db_int64(res, 0, 7));
+        return;
+    }
+    r = isms_arena_calloc(&call->arena, sizeof(*r));
+    if (r == NULL) {
+        isms_asset_fail_oom(call);
+        return;
+    }
+    isms__v1__import_assets_response__init(r);
+    r->ids = isms_asset_split(&call->arena, isms_db_value(res, 0, 10), ',', &n);
+    if (r->ids == NULL) {
+        isms_asset_fail_oom(call);
+        return;
+    }
+    r->n_ids = n;
+    isms_call_finish(call, &r->base);
+}
+
+static void import_run(struct isms_call *call)
+{
+    struct isms_asset_op *op = call->ctx;
+    struct isms_status st;
+    size_t bad, len;
+    char *json;
+    const char *p[3];
+
+    if (isms_asset_check_batch(op->rows, op->nrows, &op->lim, &bad, &st) != ISMS_OK) {
+        isms_call_fail_status(call, &st);
+        return;
+    }
+    len = import_json(NULL, op->rows, op->nrows);
+    json = isms_arena_alloc(&call->arena, len);
+    if (json == NULL) {
+        isms_asset_fail_oom(call);
+        return;
+    }
+    import_json(json, op->rows, op->nrows);
+    p[0] = json;
+    p[1] = isms_call_actor(call);
+    p[2] = isms_call_source(call);
+    isms_call_db_or_fail(call, SQL_ASSET_IMPORT, 3, p, import_done);
+}
+
+void isms_asset_import(struct isms_call *call, const ProtobufCMessage *msg)
+{
+    const Isms__V1__ImportAssetsRequest *in = (const Isms__V1__ImportAssetsRequest *)msg;
+    struct isms_asset_op *op = isms_asset_op_new(call, in);
+
+    if (op == NULL)
+        return;
+    op->nrows = in->n_assets;
+    op->rows = isms_arena_calloc(&call->arena, sizeof(*op->rows) * (in->n_assets + 1));
+    if (op->rows == NULL) {
+        isms_asset_fail_oom(call);
+        return;
+    }
+    for (size_t i = 0; i < in->n_assets; i++)
+        isms_asset_input_from_create(&op->rows[i], in->assets[i]);
+    isms_asset_with_limits(call, import_run);
+}
