@@ -5,6 +5,7 @@
 #include "db/pool.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +13,7 @@
 #include "db/sqlstate.h"
 
 #define BACKOFF_MIN_MS 100
+#define MAX_STMTS      512 /* distinct SQL constants prepared per connection */
 #define BACKOFF_MAX_MS 5000
 
 enum conn_state {
@@ -34,6 +36,8 @@ struct isms_db_job {
     isms_db_result_cb *cb;
     void *arg;
     int is_abandoned;
+    int stmt;          /* index in pool->stmts, -1: sent unnamed */
+    int is_preparing;  /* waiting for the PREPARE of `stmt` */
 };
 
 struct dbconn {
@@ -50,6 +54,8 @@ struct dbconn {
     PGresult *res; /* last result of the running statement */
     unsigned cancels_pending;
     int has_logged_down;
+    uint8_t prepared[MAX_STMTS]; /* statements prepared in this session */
+    int has_stale_plans;
 };
 
 struct isms_db_pool {
@@ -62,6 +68,8 @@ struct isms_db_pool {
     struct dbconn *conns;
     int is_closing;
     unsigned pending_closes; /* timers, polls and cancels not yet released */
+    const char *stmts[MAX_STMTS]; /* static SQL texts seen, by pointer; index = name */
+    unsigned nstmts;
     isms_db_closed_cb *closed_cb;
 };
 
@@ -326,6 +334,7 @@ static void conn_fail(struct dbconn *c, const char *why)
         c->pg = NULL;
     }
     c->job = NULL;
+    memset(c->prepared, 0, sizeof(c->prepared)); /* the next session starts with none */
     conn_schedule_retry(c);
     if (job != NULL) {
         struct isms_status st;
@@ -422,10 +431,52 @@ static void conn_connect(struct dbconn *c)
 
 /* ---- running statements ------------------------------------------------------------------- */
 
+/* The statement number of a static SQL text (its pointer is its identity), or -1 when the
+ * table is full and the statement goes unnamed. */
+static int stmt_index(struct isms_db_pool *pool, const char *sql)
+{
+    for (unsigned i = 0; i < pool->nstmts; i++)
+        if (pool->stmts[i] == sql)
+            return (int)i;
+    if (pool->nstmts == MAX_STMTS)
+        return -1;
+    pool->stmts[pool->nstmts] = sql;
+    return (int)pool->nstmts++;
+}
+
+/* Sends the job's statement: prepared when this session has it, else PREPARE first (named
+ * statements skip parsing and planning on every later use), else unnamed. */
+static int send_job(struct dbconn *c, struct isms_db_job *job)
+{
+    char name[16];
+
+    if (job->stmt < 0)
+        return PQsendQueryParams(c->pg, job->sql, job->nparams, NULL,
+                                 (const char *const *)job->params, NULL, NULL, 0);
+    snprintf(name, sizeof(name), "isms_%d", job->stmt);
+    if (c->prepared[job->stmt]) {
+        job->is_preparing = 0;
+        return PQsendQueryPrepared(c->pg, name, job->nparams, (const char *const *)job->params,
+                                   NULL, NULL, 0);
+    }
+    job->is_preparing = 1;
+    return PQsendPrepare(c->pg, name, job->sql, job->nparams, NULL);
+}
+
+static void flush_and_watch(struct dbconn *c)
+{
+    int flush = PQflush(c->pg);
+
+    if (flush < 0) {
+        conn_fail(c, "could not send statement");
+        return;
+    }
+    if (poll_watch(c, flush == 1 ? UV_READABLE | UV_WRITABLE : UV_READABLE) != 0)
+        conn_fail(c, "could not watch socket");
+}
+
 static void conn_start_job(struct dbconn *c, struct isms_db_job *job)
 {
-    int flush;
-
     if (job == NULL) {
         conn_fail(c, "out of memory");
         return;
@@ -436,18 +487,12 @@ static void conn_start_job(struct dbconn *c, struct isms_db_job *job)
     c->state = CONN_BUSY;
     c->job = job;
     job->conn = c;
-    if (!PQsendQueryParams(c->pg, job->sql, job->nparams, NULL, (const char *const *)job->params,
-                           NULL, NULL, 0)) {
+    job->stmt = stmt_index(c->pool, job->sql);
+    if (!send_job(c, job)) {
         conn_fail(c, PQerrorMessage(c->pg));
         return;
     }
-    flush = PQflush(c->pg);
-    if (flush < 0) {
-        conn_fail(c, "could not send statement");
-        return;
-    }
-    if (poll_watch(c, flush == 1 ? UV_READABLE | UV_WRITABLE : UV_READABLE) != 0)
-        conn_fail(c, "could not watch socket");
+    flush_and_watch(c);
 }
 
 static void dispatch(struct isms_db_pool *pool)
@@ -490,8 +535,20 @@ static void conn_job_done(struct dbconn *c)
                            isms_log_quote(q, sizeof(q), PQresultErrorMessage(res)));
         }
     }
+    {
+        const char *state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+
+        /* A schema change invalidated a prepared plan's result type: start a fresh session. */
+        if (state != NULL && strcmp(state, "0A000") == 0 && job->stmt >= 0)
+            c->has_stale_plans = 1;
+    }
     job_finish(job, res, &st);
     PQclear(res);
+    if (c->state == CONN_IDLE && c->has_stale_plans) {
+        c->has_stale_plans = 0;
+        conn_fail(c, "prepared statements invalidated by a schema change");
+        return;
+    }
     if (c->state == CONN_IDLE && PQstatus(c->pg) == CONNECTION_BAD) {
         conn_fail(c, "connection closed by the server");
         return;
@@ -545,6 +602,22 @@ static void on_poll(uv_poll_t *h, int status, int events)
         PGresult *r = PQgetResult(c->pg);
 
         if (r == NULL) {
+            struct isms_db_job *job = c->job;
+
+            if (job->is_preparing && c->res != NULL &&
+                PQresultStatus(c->res) == PGRES_COMMAND_OK) {
+                c->prepared[job->stmt] = 1;
+                PQclear(c->res);
+                c->res = NULL;
+                if (!job->is_abandoned) {
+                    if (!send_job(c, job)) {
+                        conn_fail(c, PQerrorMessage(c->pg));
+                        return;
+                    }
+                    flush_and_watch(c);
+                    return;
+                }
+            }
             conn_job_done(c);
             return;
         }

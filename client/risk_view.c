@@ -1,0 +1,398 @@
+/* client/risk_view.c — the two risk outputs ismsctl writes itself rather than through
+ * output.c: the heat map (likelihood rows, impact columns, inherent and residual side by side,
+ * ANSI background colours only when the caller says so) and the risk treatment plan export
+ * (RFC 4180 CSV with one row per action, JSON, Markdown). Pure rendering to a FILE. */
+#include "risk_view.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jsonl.h"
+
+#define NCOLS(a)   (sizeof(a) / sizeof((a)[0]))
+#define LABEL_COLS 16 /* row labels of the heat map */
+#define CELL_COLS  6  /* "%3s %c ": count, level mark */
+
+/* ---- heat map ---------------------------------------------------------------------------- */
+
+/* 256-colour backgrounds from green to red; a band gets one by its rank among the bands. */
+static const int heat[] = {28, 70, 178, 208, 166, 160};
+
+static int band_colour(size_t band, size_t nbands)
+{
+    size_t last = NCOLS(heat) - 1;
+
+    if (nbands <= 1)
+        return heat[0];
+    return heat[(band * last + (nbands - 1) / 2) / (nbands - 1)];
+}
+
+static size_t band_of(const Isms__V1__RiskMethod *m, int32_t score)
+{
+    for (size_t k = 0; k < m->n_levels; k++)
+        if (score >= m->levels[k]->min_score && score <= m->levels[k]->max_score)
+            return k;
+    return 0;
+}
+
+/* One letter per band for the plain heat map: first letters, or digits if two clash. */
+static void band_marks(const Isms__V1__RiskMethod *m, char *marks)
+{
+    bool clash = false;
+
+    for (size_t k = 0; k < m->n_levels && k < 10; k++) {
+        char c = m->levels[k]->name[0];
+
+        marks[k] = (char)(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+        if ((unsigned char)marks[k] < 0x21 || (unsigned char)marks[k] > 0x7e)
+            clash = true;
+        for (size_t j = 0; j < k; j++)
+            clash |= marks[j] == marks[k];
+    }
+    for (size_t k = 0; clash && k < m->n_levels && k < 10; k++)
+        marks[k] = (char)('1' + k);
+}
+
+/* Writes `s` cut to `width` display columns (bytes that are not printable ASCII become '?'),
+ * padded with spaces. */
+static void put_label(FILE *fp, const char *s, size_t width)
+{
+    size_t n = 0;
+
+    for (; *s != '\0' && n < width; s++, n++)
+        fputc((unsigned char)*s >= 0x20 && (unsigned char)*s < 0x7f ? *s : '?', fp);
+    for (; n < width; n++)
+        fputc(' ', fp);
+}
+
+static void print_grid_row(FILE *fp, const Isms__V1__RiskMatrix *x, size_t l, bool residual,
+                           bool colour, const char *marks)
+{
+    const Isms__V1__RiskMethod *m = x->method;
+
+    for (size_t i = 0; i < m->n_impact; i++) {
+        const Isms__V1__MatrixCell *c = x->cells[l * m->n_impact + i];
+        int64_t n = residual ? c->residual : c->inherent;
+        size_t band = band_of(m, c->score);
+        char num[24];
+
+        snprintf(num, sizeof(num), "%" PRId64, n);
+        if (colour)
+            fprintf(fp, "\x1b[30;48;5;%dm", band_colour(band, m->n_levels));
+        fprintf(fp, "%3s %c ", n > 0 ? num : ".", band < 10 ? marks[band] : ' ');
+        if (colour)
+            fputs("\x1b[0m", fp);
+    }
+}
+
+void isms_risk_print_matrix(FILE *fp, const Isms__V1__RiskMatrix *x, bool colour)
+{
+    const Isms__V1__RiskMethod *m = x->method;
+    size_t grid = m->n_impact * CELL_COLS;
+    char marks[10] = {0};
+
+    band_marks(m, marks);
+    fprintf(fp,
+            "risk heat map, method version %" PRId64 " (%zu x %zu, appetite %d), assessed "
+            "risks: %" PRId64 "\n",
+            m->version, m->n_likelihood, m->n_impact, m->appetite, x->assessed);
+    if (x->other_version > 0 || x->outside > 0)
+        fprintf(fp,
+                "note: %" PRId64 " rated with another method version, %" PRId64
+                " outside this grid (not shown)\n",
+                x->other_version, x->outside);
+    fputc('\n', fp);
+    fprintf(fp, "%*s  ", LABEL_COLS + 3, "");
+    put_label(fp, "inherent", grid);
+    fputs("    ", fp);
+    fputs("residual (or inherent if not rated)\n", fp);
+    fprintf(fp, "%-*s  ", LABEL_COLS + 3, "likelihood \\ impact");
+    for (int side = 0; side < 2; side++) {
+        for (size_t i = 0; i < m->n_impact; i++)
+            fprintf(fp, "%3zu   ", i + 1);
+        fputs(side == 0 ? "    " : "\n", fp);
+    }
+    for (size_t r = m->n_likelihood; r-- > 0;) {
+        fprintf(fp, "%2zu ", r + 1);
+        put_label(fp, m->likelihood[r]->label, LABEL_COLS);
+        fputs("  ", fp);
+        print_grid_row(fp, x, r, false, colour, marks);
+        fputs("    ", fp);
+        print_grid_row(fp, x, r, true, colour, marks);
+        fputc('\n', fp);
+    }
+    fputs("\nlevels: ", fp);
+    for (size_t k = 0; k < m->n_levels; k++) {
+        if (colour)
+            fprintf(fp, "%s\x1b[30;48;5;%dm %c=", k > 0 ? "  " : "", band_colour(k, m->n_levels),
+                    k < 10 ? marks[k] : '?');
+        else
+            fprintf(fp, "%s%c=", k > 0 ? "  " : "", k < 10 ? marks[k] : '?');
+        put_label(fp, m->levels[k]->name, strlen(m->levels[k]->name));
+        fprintf(fp, " %d-%d%s", m->levels[k]->min_score, m->levels[k]->max_score,
+                colour ? " \x1b[0m" : "");
+    }
+    fputs("\nimpact:", fp);
+    for (size_t i = 0; i < m->n_impact; i++) {
+        fprintf(fp, "%s %zu ", i > 0 ? "," : "", i + 1);
+        put_label(fp, m->impact[i]->label, strlen(m->impact[i]->label));
+    }
+    fputc('\n', fp);
+}
+
+/* ---- treatment plan ---------------------------------------------------------------------- */
+
+static void put_csv(FILE *fp, const char *s)
+{
+    bool quoted = strpbrk(s, ",\"\r\n") != NULL;
+
+    if (quoted)
+        fputc('"', fp);
+    for (; *s != '\0'; s++) {
+        if (*s == '"')
+            fputc('"', fp);
+        fputc(*s, fp);
+    }
+    if (quoted)
+        fputc('"', fp);
+}
+
+/* A Markdown table cell: '|' and '\' escaped, line breaks as <br>, '<' '>' '&' as entities,
+ * other control characters as spaces. */
+static void put_md(FILE *fp, const char *s)
+{
+    for (; *s != '\0'; s++) {
+        unsigned char c = (unsigned char)*s;
+
+        if (c == '|' || c == '\\')
+            fprintf(fp, "\\%c", c);
+        else if (c == '\n')
+            fputs("<br>", fp);
+        else if (c == '<')
+            fputs("&lt;", fp);
+        else if (c == '>')
+            fputs("&gt;", fp);
+        else if (c == '&')
+            fputs("&amp;", fp);
+        else if (c < 0x20 || c == 0x7f)
+            fputc(' ', fp);
+        else
+            fputc(c, fp);
+    }
+}
+
+static const char *const PLAN_CSV_HEADER =
+    "risk,title,owner,status,treatment,inherent_score,inherent_level,residual_score,"
+    "residual_level,score,level,above_appetite,controls,action,action_description,action_owner,"
+    "action_due,action_status,next_review,accepted_by,accepted_at\r\n";
+
+static const char *const PLAN_MD_HEADINGS[] = {
+    "Risk",     "Title",  "Owner",        "Status", "Treatment",     "Inherent",    "Residual",
+    "Controls", "Action", "Action owner", "Due",    "Action status", "Accepted by",
+};
+
+/* "5.15; 8.7" into a heap string; NULL when out of memory. */
+static char *join_controls(const Isms__V1__RiskRecord *r)
+{
+    size_t len = 1;
+    char *s;
+
+    for (size_t k = 0; k < r->n_controls; k++)
+        len += strlen(r->controls[k]) + 2;
+    s = malloc(len);
+    if (s == NULL)
+        return NULL;
+    s[0] = '\0';
+    for (size_t k = 0, at = 0; k < r->n_controls; k++) {
+        size_t n = strlen(r->controls[k]);
+
+        if (k > 0) {
+            memcpy(s + at, "; ", 2);
+            at += 2;
+        }
+        memcpy(s + at, r->controls[k], n);
+        at += n;
+        s[at] = '\0';
+    }
+    return s;
+}
+
+static void json_str(FILE *fp, const char *key, const char *v, bool comma)
+{
+    fprintf(fp, "%s\"%s\": ", comma ? ", " : "", key);
+    isms_jsonl_write_string(fp, v);
+}
+
+static void write_plan_json(FILE *fp, const Isms__V1__RiskRecord *r, bool first)
+{
+    fputs(first ? "\n  {" : ",\n  {", fp);
+    json_str(fp, "id", r->id, false);
+    json_str(fp, "title", r->title, true);
+    json_str(fp, "owner", r->owner, true);
+    json_str(fp, "status", r->status, true);
+    json_str(fp, "treatment", r->treatment, true);
+    fprintf(fp,
+            ", \"method_version\": %" PRId64 ", \"inherent_likelihood\": %d"
+            ", \"inherent_impact\": %d, \"inherent_score\": %d",
+            r->method_version, r->inherent_likelihood, r->inherent_impact, r->inherent_score);
+    json_str(fp, "inherent_level", r->inherent_level, true);
+    fprintf(fp, ", \"residual_likelihood\": %d, \"residual_impact\": %d, \"residual_score\": %d",
+            r->residual_likelihood, r->residual_impact, r->residual_score);
+    json_str(fp, "residual_level", r->residual_level, true);
+    fprintf(fp, ", \"score\": %d", r->score);
+    json_str(fp, "level", r->level, true);
+    fprintf(fp, ", \"appetite\": %d, \"above_appetite\": %s", r->appetite,
+            r->above_appetite ? "true" : "false");
+    fputs(", \"controls\": [", fp);
+    for (size_t k = 0; k < r->n_controls; k++) {
+        if (k > 0)
+            fputs(", ", fp);
+        isms_jsonl_write_string(fp, r->controls[k]);
+    }
+    fputs("], \"actions\": [", fp);
+    for (size_t k = 0; k < r->n_actions; k++) {
+        const Isms__V1__RiskAction *a = r->actions[k];
+
+        fputs(k > 0 ? ", {" : "{", fp);
+        json_str(fp, "id", a->id, false);
+        json_str(fp, "description", a->description, true);
+        json_str(fp, "owner", a->owner, true);
+        json_str(fp, "due", a->due, true);
+        json_str(fp, "status", a->status, true);
+        fputc('}', fp);
+    }
+    fputc(']', fp);
+    json_str(fp, "next_review", r->next_review, true);
+    json_str(fp, "accepted_by", r->accepted_by, true);
+    json_str(fp, "accepted_at", r->accepted_at, true);
+    json_str(fp, "acceptance_justification", r->acceptance_justification, true);
+    fputc('}', fp);
+}
+
+/* One CSV or Markdown row per action (one row for a risk without actions). */
+static void write_plan_rows(const struct isms_plan_sink *s, const Isms__V1__RiskRecord *r,
+                            const char *controls)
+{
+    size_t rows = r->n_actions > 0 ? r->n_actions : 1;
+    char inherent[80], residual[80], num[3][16];
+
+    snprintf(inherent, sizeof(inherent), "%d %s", r->inherent_score, r->inherent_level);
+    snprintf(residual, sizeof(residual), "%d %s", r->residual_score, r->residual_level);
+    /* Not rated yet: an empty cell rather than 0. */
+    snprintf(num[0], sizeof(num[0]), r->inherent_score > 0 ? "%d" : "", r->inherent_score);
+    snprintf(num[1], sizeof(num[1]), r->residual_score > 0 ? "%d" : "", r->residual_score);
+    snprintf(num[2], sizeof(num[2]), r->score > 0 ? "%d" : "", r->score);
+    for (size_t k = 0; k < rows; k++) {
+        const Isms__V1__RiskAction *a = r->n_actions > 0 ? r->actions[k] : NULL;
+        const char *aid = a ? a->id : "", *adesc = a ? a->description : "";
+        const char *aown = a ? a->owner : "", *adue = a ? a->due : "";
+        const char *ast = a ? a->status : "";
+
+        if (s->format == ISMS_PLAN_CSV) {
+            const char *cells[] = {r->id,
+                                   r->title,
+                                   r->owner,
+                                   r->status,
+                                   r->treatment,
+                                   num[0],
+                                   r->inherent_level,
+                                   num[1],
+                                   r->residual_level,
+                                   num[2],
+                                   r->level,
+                                   r->above_appetite ? "true" : "false",
+                                   controls,
+                                   aid,
+                                   adesc,
+                                   aown,
+                                   adue,
+                                   ast,
+                                   r->next_review,
+                                   r->accepted_by,
+                                   r->accepted_at};
+
+            for (size_t c = 0; c < NCOLS(cells); c++) {
+                if (c > 0)
+                    fputc(',', s->fp);
+                put_csv(s->fp, cells[c]);
+            }
+            fputs("\r\n", s->fp);
+        } else {
+            const char *cells[] = {r->id,
+                                   r->title,
+                                   r->owner,
+                                   r->status,
+                                   r->treatment,
+                                   r->inherent_score > 0 ? inherent : "",
+                                   r->residual_score > 0 ? residual : "",
+                                   controls,
+                                   adesc,
+                                   aown,
+                                   adue,
+                                   ast,
+                                   r->accepted_by};
+
+            fputc('|', s->fp);
+            for (size_t c = 0; c < NCOLS(cells); c++) {
+                fputc(' ', s->fp);
+                if (c == 8 && aid[0] != '\0') { /* the Action column: "RA-3: text" */
+                    put_md(s->fp, aid);
+                    fputs(": ", s->fp);
+                }
+                put_md(s->fp, cells[c]);
+                fputs(" |", s->fp);
+            }
+            fputc('\n', s->fp);
+        }
+    }
+}
+
+enum isms_code isms_plan_write_risk(void *ud, const ProtobufCMessage *item, struct isms_status *st)
+{
+    struct isms_plan_sink *s = ud;
+    const Isms__V1__RiskRecord *r = (const Isms__V1__RiskRecord *)item;
+
+    if (s->format == ISMS_PLAN_JSON) {
+        write_plan_json(s->fp, r, s->risks == 0);
+    } else {
+        char *controls = join_controls(r);
+
+        if (controls == NULL)
+            return isms_status_set(st, ISMS_RESOURCE_EXHAUSTED, "out of memory");
+        write_plan_rows(s, r, controls);
+        free(controls);
+    }
+    if (ferror(s->fp))
+        return isms_status_set(st, ISMS_INTERNAL, "could not write %s: %s", s->name,
+                               strerror(errno));
+    s->risks++;
+    return ISMS_OK;
+}
+
+void isms_plan_write_head(const struct isms_plan_sink *s)
+{
+    if (s->format == ISMS_PLAN_CSV) {
+        fputs(PLAN_CSV_HEADER, s->fp);
+    } else if (s->format == ISMS_PLAN_JSON) {
+        fputs("[", s->fp);
+    } else {
+        fputs("# Risk treatment plan\n\nISO/IEC 27001:2022 6.1.3 e: every risk with its "
+              "treatment option, selected controls, actions (owner, due date, status), residual "
+              "risk and acceptance.\n\n|",
+              s->fp);
+        for (size_t k = 0; k < NCOLS(PLAN_MD_HEADINGS); k++)
+            fprintf(s->fp, " %s |", PLAN_MD_HEADINGS[k]);
+        fputs("\n|", s->fp);
+        for (size_t k = 0; k < NCOLS(PLAN_MD_HEADINGS); k++)
+            fputs(" --- |", s->fp);
+        fputc('\n', s->fp);
+    }
+}
+
+void isms_plan_write_tail(const struct isms_plan_sink *s)
+{
+    if (s->format == ISMS_PLAN_JSON)
+        fputs(s->risks > 0 ? "\n]\n" : "]\n", s->fp);
+}
