@@ -327,9 +327,8 @@ static int run(void)
     uv_timer_init(loop, &D.drain_timer);
     start_watchdog(loop);
 
-    isms_log_info("listening", "addr=%s tls=%s version=%s pool_size=%u pid=%ld",
-                  srv->listen_addr, D.tls != NULL ? "on" : "off", ISMS_VERSION, D.cfg.pool_size,
-                  (long)getpid());
+    isms_log_info("listening", "addr=%s tls=%s version=%s pool_size=%u pid=%ld", srv->listen_addr,
+                  D.tls != NULL ? "on" : "off", ISMS_VERSION, D.cfg.pool_size, (long)getpid());
     notify("READY=1");
 
     uv_run(loop, UV_RUN_DEFAULT);

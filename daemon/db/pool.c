@@ -36,8 +36,8 @@ struct isms_db_job {
     isms_db_result_cb *cb;
     void *arg;
     int is_abandoned;
-    int stmt;          /* index in pool->stmts, -1: sent unnamed */
-    int is_preparing;  /* waiting for the PREPARE of `stmt` */
+    int stmt;         /* index in pool->stmts, -1: sent unnamed */
+    int is_preparing; /* waiting for the PREPARE of `stmt` */
 };
 
 struct dbconn {
@@ -67,7 +67,7 @@ struct isms_db_pool {
     struct isms_db_job *qhead, *qtail;
     struct dbconn *conns;
     int is_closing;
-    unsigned pending_closes; /* timers, polls and cancels not yet released */
+    unsigned pending_closes;      /* timers, polls and cancels not yet released */
     const char *stmts[MAX_STMTS]; /* static SQL texts seen, by pointer; index = name */
     unsigned nstmts;
     isms_db_closed_cb *closed_cb;
@@ -604,8 +604,7 @@ static void on_poll(uv_poll_t *h, int status, int events)
         if (r == NULL) {
             struct isms_db_job *job = c->job;
 
-            if (job->is_preparing && c->res != NULL &&
-                PQresultStatus(c->res) == PGRES_COMMAND_OK) {
+            if (job->is_preparing && c->res != NULL && PQresultStatus(c->res) == PGRES_COMMAND_OK) {
                 c->prepared[job->stmt] = 1;
                 PQclear(c->res);
                 c->res = NULL;

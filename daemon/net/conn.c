@@ -39,8 +39,8 @@ struct isms_conn {
     uint64_t partial_since_ms; /* when the incomplete frame at the head began; 0 = none */
     char peer[64];
     char ip[48];
-    SSL *ssl;         /* NULL for plaintext; owned */
-    uint8_t *tls_in;  /* ciphertext read buffer; owned */
+    SSL *ssl;        /* NULL for plaintext; owned */
+    uint8_t *tls_in; /* ciphertext read buffer; owned */
     int is_handshaken;
 };
 
