@@ -12,6 +12,7 @@
 
 #include "asset_io.h"
 #include "cli.h"
+#include "export_file.h"
 
 #include "isms/v1/asset.pb-c.h"
 
@@ -633,33 +634,19 @@ static enum isms_code run_export(struct isms_cli *cli, int argc, char **argv, st
     const char *pos[1];
     size_t npos;
     struct export_sink sink = {stdout, "stdout", ISMS_ASSET_FORMAT_CSV, 0};
-    char tmp[4200];
+    struct isms_export_file ef;
     struct isms_out_table *t;
     enum isms_code code;
-    int fd = -1;
 
     if (isms_cli_parse(cli, argc, argv, opts, NCOLS(opts), pos, 0, &npos, st) != ISMS_OK ||
         pick_format(cli, format, file, ISMS_ASSET_FORMAT_CSV, &sink.fmt, st) != ISMS_OK)
         return st->code;
     set_filters(&req, &f);
     req.sort = (char *)"name";
-    if (file != NULL && strcmp(file, "-") != 0) {
-        /* Written beside the target and renamed over it only when complete, so a failed
-         * export never leaves a truncated file that looks whole. */
-        if ((size_t)snprintf(tmp, sizeof(tmp), "%s.XXXXXX", file) >= sizeof(tmp))
-            return isms_cli_usage(cli, st, "--file name too long");
-        fd = mkstemp(tmp);
-        if (fd < 0)
-            return isms_cli_usage(cli, st, "could not create a file beside %.200s: %s", file,
-                                  strerror(errno));
-        sink.fp = fdopen(fd, "w");
-        if (sink.fp == NULL) {
-            close(fd);
-            unlink(tmp);
-            return isms_status_set(st, ISMS_RESOURCE_EXHAUSTED, "out of memory");
-        }
-        sink.name = file;
-    }
+    if (isms_export_open(cli, &ef, file, st) != ISMS_OK)
+        return st->code;
+    sink.fp = ef.fp;
+    sink.name = ef.name;
     if (!isms_asset_write_begin(sink.fp, sink.fmt))
         code = isms_status_set(st, ISMS_INTERNAL, "could not write %s", sink.name);
     else
@@ -667,22 +654,9 @@ static enum isms_code run_export(struct isms_cli *cli, int argc, char **argv, st
                                &isms__v1__list_assets_response__descriptor, write_asset, &sink, st);
     if (code == ISMS_OK && !isms_asset_write_end(sink.fp, sink.fmt, sink.assets == 0))
         code = isms_status_set(st, ISMS_INTERNAL, "could not write %s", sink.name);
-    if (fd < 0) {
-        if (fflush(stdout) != 0 && code == ISMS_OK)
-            code = isms_status_set(st, ISMS_INTERNAL, "could not write stdout");
+    code = isms_export_finish(&ef, code, st);
+    if (code != ISMS_OK || ef.path == NULL)
         return code;
-    }
-    if (code == ISMS_OK && (fflush(sink.fp) != 0 || fsync(fd) != 0))
-        code = isms_status_set(st, ISMS_INTERNAL, "could not write %s: %s", file, strerror(errno));
-    if (fclose(sink.fp) != 0 && code == ISMS_OK)
-        code = isms_status_set(st, ISMS_INTERNAL, "could not write %s: %s", file, strerror(errno));
-    if (code == ISMS_OK && rename(tmp, file) != 0)
-        code = isms_status_set(st, ISMS_INTERNAL, "could not rename the export to %s: %s", file,
-                               strerror(errno));
-    if (code != ISMS_OK) {
-        unlink(tmp);
-        return code;
-    }
     t = isms_out_record(out, "asset export", export_cols, NCOLS(export_cols));
     isms_out_str(t, file);
     isms_out_i64(t, sink.assets);

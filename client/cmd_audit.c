@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "export_file.h"
 #include "core/audit_chain.h"
 #include "jsonl.h"
 
@@ -330,48 +331,21 @@ static enum isms_code run_export(struct isms_cli *cli, int argc, char **argv, st
     const char *pos[1];
     size_t npos;
     struct export_sink sink = {stdout, "stdout", 0};
-    char tmp[4200];
+    struct isms_export_file ef;
     struct isms_out_table *t;
     enum isms_code code;
-    int fd = -1;
 
     if (isms_cli_parse(cli, argc, argv, opts, NCOLS(opts), pos, 0, &npos, st) != ISMS_OK)
         return st->code;
-    if (file != NULL && strcmp(file, "-") != 0) {
-        /* A temporary file beside the target, renamed over it only when the export is
-         * complete: a failed export never leaves a truncated file that looks whole. */
-        if ((size_t)snprintf(tmp, sizeof(tmp), "%s.XXXXXX", file) >= sizeof(tmp))
-            return isms_cli_usage(cli, st, "--file name too long");
-        fd = mkstemp(tmp);
-        if (fd < 0)
-            return isms_cli_usage(cli, st, "could not create a file beside %.200s: %s", file,
-                                  strerror(errno));
-        sink.fp = fdopen(fd, "w");
-        if (sink.fp == NULL) {
-            close(fd);
-            unlink(tmp);
-            return isms_status_set(st, ISMS_RESOURCE_EXHAUSTED, "out of memory");
-        }
-        sink.name = file;
-    }
+    if (isms_export_open(cli, &ef, file, st) != ISMS_OK)
+        return st->code;
+    sink.fp = ef.fp;
+    sink.name = ef.name;
     code = isms_cli_stream(cli, "/isms.v1.Audit/Export", &req.base,
                            &isms__v1__audit_record__descriptor, write_record, &sink, st);
-    if (fd < 0) {
-        if (fflush(stdout) != 0 && code == ISMS_OK)
-            code = isms_status_set(st, ISMS_INTERNAL, "could not write stdout");
+    code = isms_export_finish(&ef, code, st);
+    if (code != ISMS_OK || ef.path == NULL)
         return code;
-    }
-    if (code == ISMS_OK && (fflush(sink.fp) != 0 || fsync(fd) != 0))
-        code = isms_status_set(st, ISMS_INTERNAL, "could not write %s: %s", file, strerror(errno));
-    if (fclose(sink.fp) != 0 && code == ISMS_OK)
-        code = isms_status_set(st, ISMS_INTERNAL, "could not write %s: %s", file, strerror(errno));
-    if (code == ISMS_OK && rename(tmp, file) != 0)
-        code = isms_status_set(st, ISMS_INTERNAL, "could not rename the export to %s: %s", file,
-                               strerror(errno));
-    if (code != ISMS_OK) {
-        unlink(tmp);
-        return code;
-    }
     t = isms_out_record(out, "audit export", export_cols, NCOLS(export_cols));
     isms_out_str(t, file);
     isms_out_i64(t, sink.records);

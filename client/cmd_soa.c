@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "export_file.h"
 #include "jsonl.h"
 
 #include "isms/v1/control.pb-c.h"
@@ -396,10 +397,9 @@ static enum isms_code run_export(struct isms_cli *cli, int argc, char **argv, st
     size_t npos;
     struct soa_sink sink = {stdout, "stdout", SOA_CSV, 0};
     ProtobufCMessage *vmsg = NULL;
-    char tmp[4200];
+    struct isms_export_file ef;
     struct isms_out_table *t;
     enum isms_code code;
-    int fd = -1;
     bool is_known = false;
 
     if (isms_cli_parse(cli, argc, argv, opts, NCOLS(opts), pos, 0, &npos, st) != ISMS_OK)
@@ -424,49 +424,21 @@ static enum isms_code run_export(struct isms_cli *cli, int argc, char **argv, st
                           &vmsg, st) != ISMS_OK)
             return st->code;
     }
-    if (file != NULL && strcmp(file, "-") != 0) {
-        /* Written beside the target and renamed over it only when complete. */
-        if ((size_t)snprintf(tmp, sizeof(tmp), "%s.XXXXXX", file) >= sizeof(tmp)) {
-            protobuf_c_message_free_unpacked(vmsg, NULL);
-            return isms_cli_usage(cli, st, "--file name too long");
-        }
-        fd = mkstemp(tmp);
-        if (fd < 0) {
-            protobuf_c_message_free_unpacked(vmsg, NULL);
-            return isms_cli_usage(cli, st, "could not create a file beside %.200s: %s", file,
-                                  strerror(errno));
-        }
-        sink.fp = fdopen(fd, "w");
-        if (sink.fp == NULL) {
-            close(fd);
-            unlink(tmp);
-            protobuf_c_message_free_unpacked(vmsg, NULL);
-            return isms_status_set(st, ISMS_RESOURCE_EXHAUSTED, "out of memory");
-        }
-        sink.name = file;
+    if (isms_export_open(cli, &ef, file, st) != ISMS_OK) {
+        protobuf_c_message_free_unpacked(vmsg, NULL);
+        return st->code;
     }
+    sink.fp = ef.fp;
+    sink.name = ef.name;
     write_head(&sink, (const Isms__V1__SoaVersion *)vmsg);
     protobuf_c_message_free_unpacked(vmsg, NULL);
     code = isms_cli_stream(cli, "/isms.v1.Soa/Export", &req.base, &isms__v1__soa_row__descriptor,
                            write_row, &sink, st);
     if (code == ISMS_OK)
         write_tail(&sink);
-    if (fd < 0) {
-        if (fflush(stdout) != 0 && code == ISMS_OK)
-            code = isms_status_set(st, ISMS_INTERNAL, "could not write stdout");
+    code = isms_export_finish(&ef, code, st);
+    if (code != ISMS_OK || ef.path == NULL)
         return code;
-    }
-    if (code == ISMS_OK && (fflush(sink.fp) != 0 || fsync(fd) != 0))
-        code = isms_status_set(st, ISMS_INTERNAL, "could not write %s: %s", file, strerror(errno));
-    if (fclose(sink.fp) != 0 && code == ISMS_OK)
-        code = isms_status_set(st, ISMS_INTERNAL, "could not write %s: %s", file, strerror(errno));
-    if (code == ISMS_OK && rename(tmp, file) != 0)
-        code = isms_status_set(st, ISMS_INTERNAL, "could not rename the export to %s: %s", file,
-                               strerror(errno));
-    if (code != ISMS_OK) {
-        unlink(tmp);
-        return code;
-    }
     t = isms_out_record(out, "soa export", export_cols, NCOLS(export_cols));
     isms_out_str(t, file);
     isms_out_i64(t, sink.rows);
