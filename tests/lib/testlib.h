@@ -132,6 +132,15 @@ void isms_test_server_assert_alive(struct isms_test_server *srv, const char *whe
 void isms_test_server_check_log(const struct isms_test_server *srv);
 /* The last `max` bytes of the log, as a heap string (free it). */
 char *isms_test_server_log_tail(const struct isms_test_server *srv, size_t max);
+/* Starts ismsd with exactly `args` (NULL-terminated, without argv[0]: no --listen,
+ * --plaintext or --db is added), e.g. for TLS; waits for its "listening" line as
+ * isms_test_server_start does. */
+void isms_test_server_start_raw(struct isms_test_server *srv, const char *const *args);
+/* How many times `needle` occurs in the server's log so far. */
+int isms_test_server_log_count(const struct isms_test_server *srv, const char *needle);
+/* Polls the log until `needle` occurs at least min_count times; false after timeout_ms. */
+bool isms_test_server_wait_log(const struct isms_test_server *srv, const char *needle,
+                               int min_count, int timeout_ms);
 
 /* A database and an ismsd on it: what most integration tests start with. */
 struct isms_test_env {
@@ -220,6 +229,20 @@ void isms_test_reply_cleanup(struct isms_test_reply *rep);
 /* A fresh call id (process-wide counter starting at 1000). */
 uint64_t isms_test_next_call_id(void);
 
+/* Called with each item of a server stream (the item is freed after the call). */
+typedef void isms_test_item_fn(const ProtobufCMessage *item, void *ud);
+/* Sends one server-streaming call on `fd` and reads every `more = true` message (decoded with
+ * item_desc and passed to on_item when it is not NULL) up to the final message. Returns the
+ * final code; *n_items (may be NULL) gets the number of items; `rep` (may be NULL) gets the
+ * final code and message (its body stays NULL). */
+int isms_test_stream(int fd, const char *method, const ProtobufCMessage *req,
+                     const ProtobufCMessageDescriptor *item_desc, isms_test_item_fn *on_item,
+                     void *ud, size_t *n_items, struct isms_test_reply *rep);
+
+/* User/Create `name` with one role and `password` on `fd` (as the current token); fails the
+ * test unless it is OK. */
+void isms_test_user_create(int fd, const char *name, const char *role, const char *password);
+
 /* Fails the test unless `rep` has `code` and its message contains `needle` (case-insensitive);
  * `what` names the call in the failure message. */
 void isms_test_expect(const struct isms_test_reply *rep, int code, const char *needle,
@@ -255,6 +278,28 @@ void isms_test_ismsctl(struct isms_test_proc *p, int port, const char *const *ar
 /* Same, with `input` (may be NULL) on its stdin. */
 void isms_test_ismsctl_input(struct isms_test_proc *p, int port, const char *const *args,
                              const char *input);
+
+/* Same as isms_test_ismsctl_input, with `env_extra` ("K=V", NULL-terminated, may be NULL)
+ * added after the test settings (e.g. ISMS_TOKEN=...). */
+void isms_test_ismsctl_env(struct isms_test_proc *p, int port, const char *const *args,
+                           const char *input, const char *const *env_extra);
+/* isms_test_ismsctl_env, then fails the test (with the command line and both outputs) unless
+ * ismsctl exited `want`. */
+void isms_test_ismsctl_expect(struct isms_test_proc *p, int port, int want, const char *input,
+                              const char *const *env_extra, const char *const *args);
+/* The private HOME used by this test's ismsctl runs (made on first use). */
+const char *isms_test_ismsctl_home(void);
+
+/* The full path of program `name` found on PATH (a static buffer), or NULL. */
+const char *isms_test_find_program(const char *name);
+
+/* ---- TLS test certificates (openssl command-line tool) -------------------------------------- */
+
+/* A self-signed CA: DIR/NAME.crt and DIR/NAME.key (EC P-256, 30 days). */
+void isms_test_tls_ca(const char *dir, const char *name);
+/* A server certificate for DNS:localhost and IP:127.0.0.1 signed by DIR/CA.crt, with serial
+ * `serial` (openssl syntax, e.g. "0x1001"): DIR/NAME.crt and DIR/NAME.key. */
+void isms_test_tls_cert(const char *dir, const char *ca, const char *name, const char *serial);
 
 /* Path of tests/lib/pgcluster (from ISMS_SOURCE_DIR or the compile-time source dir). */
 const char *isms_test_pgcluster_path(void);

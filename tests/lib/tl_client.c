@@ -418,3 +418,69 @@ int isms_test_login(int port, const char *user, const char *password, char *toke
     isms_test_close(fd);
     return code;
 }
+
+int isms_test_stream(int fd, const char *method, const ProtobufCMessage *req,
+                     const ProtobufCMessageDescriptor *item_desc, isms_test_item_fn *on_item,
+                     void *ud, size_t *n_items, struct isms_test_reply *rep)
+{
+    uint64_t id = isms_test_next_call_id();
+    size_t n = 0;
+
+    isms_test_send_request(fd, id, method, 0, req);
+    for (;;) {
+        char what[300];
+        Isms__V1__Response *r;
+
+        snprintf(what, sizeof(what), "%s (call %llu, after %zu items)", method,
+                 (unsigned long long)id, n);
+        r = isms_test_read_response(fd, ISMS_TEST_REPLY_TIMEOUT_MS, what);
+        cr_assert(r->call_id == id, "%s: response carries call_id %llu, expected %llu", method,
+                  (unsigned long long)r->call_id, (unsigned long long)id);
+        if (r->more) {
+            cr_assert(r->code == 0, "%s: stream message with code %s", method,
+                      isms_code_name(r->code));
+            if (on_item != NULL) {
+                ProtobufCMessage *m =
+                    protobuf_c_message_unpack(item_desc, NULL, r->body.len, r->body.data);
+
+                cr_assert(m != NULL, "%s: stream item is not a valid %s", method, item_desc->name);
+                on_item(m, ud);
+                protobuf_c_message_free_unpacked(m, NULL);
+            }
+            n++;
+            isms__v1__response__free_unpacked(r, NULL);
+            continue;
+        }
+        if (rep != NULL) {
+            memset(rep, 0, sizeof(*rep));
+            rep->code = r->code;
+            rep->message = strdup(r->message != NULL ? r->message : "");
+        }
+        if (n_items != NULL)
+            *n_items = n;
+        {
+            int code = r->code;
+
+            isms__v1__response__free_unpacked(r, NULL);
+            return code;
+        }
+    }
+}
+
+void isms_test_user_create(int fd, const char *name, const char *role, const char *password)
+{
+    Isms__V1__CreateUserRequest u = ISMS__V1__CREATE_USER_REQUEST__INIT;
+    struct isms_test_reply rep;
+    char *roles[1] = {(char *)role};
+    char what[160];
+
+    u.name = (char *)name;
+    u.roles = roles;
+    u.n_roles = 1;
+    u.password = (char *)password;
+    isms_test_unary(fd, "/isms.v1.User/Create", &u.base, 0,
+                    &isms__v1__create_user_response__descriptor, &rep);
+    snprintf(what, sizeof(what), "User/Create %s (%s)", name, role);
+    isms_test_expect(&rep, 0, NULL, what);
+    isms_test_reply_cleanup(&rep);
+}

@@ -193,14 +193,24 @@ const char *isms_test_ismsctl_path(void)
 #endif
 }
 
-void isms_test_ismsctl_input(struct isms_test_proc *p, int port, const char *const *args,
-                             const char *input)
+/* The private HOME of this test's ismsctl runs, made on first use. */
+static char ctl_home[256];
+
+const char *isms_test_ismsctl_home(void)
 {
-    static char home[256];
+    if (ctl_home[0] == '\0')
+        isms_test_tmpdir(ctl_home, sizeof(ctl_home));
+    return ctl_home;
+}
+
+void isms_test_ismsctl_env(struct isms_test_proc *p, int port, const char *const *args,
+                           const char *input, const char *const *env_extra)
+{
     const char *argv[64];
     char server[64], home_env[300], xdg_env[320];
-    const char *env[5];
-    size_t n = 0;
+    const char *env[24];
+    size_t n = 0, ne = 0;
+    const char *home;
 
     argv[n++] = isms_test_ismsctl_path();
     cr_assert(argv[0] != NULL, "ismsctl was not built (no ismsctl target)");
@@ -212,17 +222,63 @@ void isms_test_ismsctl_input(struct isms_test_proc *p, int port, const char *con
     argv[n] = NULL;
     /* A private HOME, kept for the whole test: ismsctl keeps its login there, and must not
      * read or write the developer's own settings. */
-    if (home[0] == '\0')
-        isms_test_tmpdir(home, sizeof(home));
+    home = isms_test_ismsctl_home();
     snprintf(server, sizeof(server), "ISMS_SERVER=127.0.0.1:%d", port);
     snprintf(home_env, sizeof(home_env), "HOME=%s", home);
     snprintf(xdg_env, sizeof(xdg_env), "XDG_CONFIG_HOME=%s/.config", home);
-    env[0] = server;
-    env[1] = "ISMS_PLAINTEXT=1"; /* test servers run --plaintext=true on loopback */
-    env[2] = home_env;
-    env[3] = xdg_env;
-    env[4] = NULL;
+    env[ne++] = server;
+    env[ne++] = "ISMS_PLAINTEXT=1"; /* test servers run --plaintext=true on loopback */
+    env[ne++] = home_env;
+    env[ne++] = xdg_env;
+    for (size_t i = 0; env_extra != NULL && env_extra[i] != NULL; i++) {
+        cr_assert(ne < 23, "too many environment variables for ismsctl");
+        env[ne++] = env_extra[i];
+    }
+    env[ne] = NULL;
     isms_test_run_input(p, argv, env, input, 60000);
+}
+
+void isms_test_ismsctl_input(struct isms_test_proc *p, int port, const char *const *args,
+                             const char *input)
+{
+    isms_test_ismsctl_env(p, port, args, input, NULL);
+}
+
+void isms_test_ismsctl_expect(struct isms_test_proc *p, int port, int want, const char *input,
+                              const char *const *env_extra, const char *const *args)
+{
+    char cmdline[512] = "";
+    size_t o = 0;
+
+    for (size_t i = 0; args[i] != NULL && o < sizeof(cmdline); i++)
+        o += (size_t)snprintf(cmdline + o, sizeof(cmdline) - o, " %s", args[i]);
+    isms_test_ismsctl_env(p, port, args, input, env_extra);
+    cr_assert_eq(p->exit_code, want, "ismsctl%s exited %d, expected %d\nstdout:\n%s\nstderr:\n%s",
+                 cmdline, p->exit_code, want, p->out, p->err);
+}
+
+const char *isms_test_find_program(const char *name)
+{
+    static char found[1024];
+    const char *path = getenv("PATH");
+    const char *p;
+
+    if (path == NULL || path[0] == '\0')
+        path = "/usr/local/bin:/usr/bin:/bin";
+    for (p = path; *p != '\0';) {
+        const char *colon = strchr(p, ':');
+        size_t len = colon != NULL ? (size_t)(colon - p) : strlen(p);
+
+        if (len > 0 && len + strlen(name) + 2 < sizeof(found)) {
+            snprintf(found, sizeof(found), "%.*s/%s", (int)len, p, name);
+            if (access(found, X_OK) == 0)
+                return found;
+        }
+        p += len;
+        if (*p == ':')
+            p++;
+    }
+    return NULL;
 }
 
 void isms_test_ismsctl(struct isms_test_proc *p, int port, const char *const *args)

@@ -150,30 +150,14 @@ static void fail_with_log(const char *path, const char *what)
     cr_assert_fail("%s", buf);
 }
 
-void isms_test_server_start(struct isms_test_server *srv, const char *db_conninfo,
-                            const char *const *extra_args)
+/* Starts argv (argv[0] the ismsd binary) with its output in srv's log and waits for its
+ * "listening" line; shared by isms_test_server_start and isms_test_server_start_raw. */
+static void start_argv(struct isms_test_server *srv, const char *const *argv)
 {
-    const char *argv[64];
-    size_t n = 0;
     pid_t pid;
     struct srv_entry *e;
     int64_t deadline;
 
-    memset(srv, 0, sizeof(*srv));
-    isms_test_tmpdir(srv->dir, sizeof(srv->dir));
-    snprintf(srv->log_path, sizeof(srv->log_path), "%s/ismsd.log", srv->dir);
-
-    argv[n++] = isms_test_ismsd_path();
-    argv[n++] = "--listen";
-    argv[n++] = "127.0.0.1:0";
-    argv[n++] = "--plaintext=true"; /* loopback only; TLS has its own tests */
-    argv[n++] = "--db";
-    argv[n++] = db_conninfo;
-    for (size_t i = 0; extra_args != NULL && extra_args[i] != NULL; i++) {
-        cr_assert(n < 62, "too many ismsd arguments");
-        argv[n++] = extra_args[i];
-    }
-    argv[n] = NULL;
     cr_assert(access(argv[0], X_OK) == 0, "ismsd binary %s is missing: %s", argv[0],
               strerror(errno));
     cr_assert(n_servers < MAX_SERVERS, "server table full");
@@ -245,6 +229,77 @@ void isms_test_server_start(struct isms_test_server *srv, const char *db_conninf
             e->is_checked = true;
             fail_with_log(srv->log_path, "ismsd did not log msg=\"listening\" within 20 s");
         }
+        isms_test_sleep_ms(20);
+    }
+}
+
+void isms_test_server_start(struct isms_test_server *srv, const char *db_conninfo,
+                            const char *const *extra_args)
+{
+    const char *argv[64];
+    size_t n = 0;
+
+    memset(srv, 0, sizeof(*srv));
+    isms_test_tmpdir(srv->dir, sizeof(srv->dir));
+    snprintf(srv->log_path, sizeof(srv->log_path), "%s/ismsd.log", srv->dir);
+
+    argv[n++] = isms_test_ismsd_path();
+    argv[n++] = "--listen";
+    argv[n++] = "127.0.0.1:0";
+    argv[n++] = "--plaintext=true"; /* loopback only; TLS has its own tests */
+    argv[n++] = "--db";
+    argv[n++] = db_conninfo;
+    for (size_t i = 0; extra_args != NULL && extra_args[i] != NULL; i++) {
+        cr_assert(n < 62, "too many ismsd arguments");
+        argv[n++] = extra_args[i];
+    }
+    argv[n] = NULL;
+    start_argv(srv, argv);
+}
+
+void isms_test_server_start_raw(struct isms_test_server *srv, const char *const *args)
+{
+    const char *argv[64];
+    size_t n = 0;
+
+    memset(srv, 0, sizeof(*srv));
+    isms_test_tmpdir(srv->dir, sizeof(srv->dir));
+    snprintf(srv->log_path, sizeof(srv->log_path), "%s/ismsd.log", srv->dir);
+
+    argv[n++] = isms_test_ismsd_path();
+    for (size_t i = 0; args != NULL && args[i] != NULL; i++) {
+        cr_assert(n < 62, "too many ismsd arguments");
+        argv[n++] = args[i];
+    }
+    argv[n] = NULL;
+    start_argv(srv, argv);
+}
+
+int isms_test_server_log_count(const struct isms_test_server *srv, const char *needle)
+{
+    char *log = isms_test_read_file(srv->log_path);
+    int n = 0;
+
+    if (log == NULL || needle[0] == '\0') {
+        free(log);
+        return 0;
+    }
+    for (const char *p = strstr(log, needle); p != NULL; p = strstr(p + 1, needle))
+        n++;
+    free(log);
+    return n;
+}
+
+bool isms_test_server_wait_log(const struct isms_test_server *srv, const char *needle,
+                               int min_count, int timeout_ms)
+{
+    int64_t deadline = isms_test_now_ms() + timeout_ms;
+
+    for (;;) {
+        if (isms_test_server_log_count(srv, needle) >= min_count)
+            return true;
+        if (isms_test_now_ms() >= deadline)
+            return false;
         isms_test_sleep_ms(20);
     }
 }

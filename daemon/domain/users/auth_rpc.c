@@ -30,7 +30,8 @@ static const char SQL_LOGIN_OK[] =
     "WITH s AS (INSERT INTO auth_session (token_hash, user_name, expires_at, source)"
     "  VALUES ($1::bytea, $2, now() + make_interval(secs => $3::int), $4) RETURNING expires_at),"
     " u AS (UPDATE app_user SET last_login_at = now() WHERE name = $2 RETURNING *),"
-    " t AS (DELETE FROM login_throttle WHERE key IN ('user:' || $2, 'addr:' || $4)),"
+    /* Only the user's count resets: a valid login must not wipe its address's failures. */
+    " t AS (DELETE FROM login_throttle WHERE key = 'user:' || $2),"
     " a AS (SELECT audit_append($2, $4, '/isms.v1.Auth/Login', 'user:' || $2, '{}', 'OK'))"
     " SELECT " ISMS_USER_COLS ", " ISMS_SQL_TS("s.expires_at") ", u.must_change_password"
                                                                " FROM s, u, a";
@@ -81,8 +82,9 @@ static const char SQL_PW_SET[] =
 static const char SQL_TOKEN_CREATE[] =
     "WITH t AS (INSERT INTO api_token (owner, name, roles, expires_at)"
     "  VALUES ($1, $2, $3::text[], now() + make_interval(days => $4::int)) RETURNING *),"
-    " s AS (INSERT INTO auth_session (token_hash, user_name, token_num, expires_at, source)"
-    "  SELECT $5::bytea, $1, t.num, t.expires_at, $6 FROM t),"
+    /* last_used_at starts in the past so the first use is recorded at once. */
+    " s AS (INSERT INTO auth_session (token_hash, user_name, token_num, expires_at, source,"
+    "  last_used_at) SELECT $5::bytea, $1, t.num, t.expires_at, $6, '-infinity' FROM t),"
     " a AS (SELECT audit_append($1, $6, '/isms.v1.Auth/CreateToken', 'token:T-' || t.num,"
     "  jsonb_build_object('name', jsonb_build_object('after', t.name),"
     "   'roles', jsonb_build_object('after', t.roles))::text, 'OK') FROM t)"
@@ -469,7 +471,10 @@ static void auth_create_token(struct isms_call *call, const ProtobufCMessage *ms
             isms_call_fail_status(call, &st);
             return;
         }
-        if ((roles & ~call->principal.roles) != 0) {
+        /* Every role may read, so any user may hand out a read-only (viewer) token. */
+        unsigned allowed = call->principal.roles | (call->principal.roles ? ISMS_ROLE_VIEWER : 0);
+
+        if ((roles & ~allowed) != 0) {
             isms_call_fail(call, ISMS_PERMISSION_DENIED,
                            "a token may only carry roles you hold yourself");
             return;

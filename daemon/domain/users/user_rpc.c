@@ -40,8 +40,10 @@ static const char SQL_USER_UPDATE[] =
     "  CASE WHEN $5::boolean THEN $6 ELSE old.email END AS email,"
     "  CASE WHEN $7::boolean THEN $8::text[] ELSE old.roles END AS roles,"
     "  CASE WHEN $9::boolean THEN $10 ELSE old.status END AS status FROM old),"
-    " admins AS (SELECT count(*) AS n FROM app_user WHERE status = 'active'"
-    "  AND 'admin' = ANY (roles) AND name <> $1),"
+    /* Locking the other active admins makes two admins disabling each other serialise (or
+     * deadlock, one ABORTED): the loser recounts with the winner's change applied. */
+    " admins AS (SELECT count(*) AS n FROM (SELECT name FROM app_user WHERE status = 'active'"
+    "  AND 'admin' = ANY (roles) AND name <> $1 FOR UPDATE) other),"
     " keeps AS (SELECT (SELECT n FROM admins) + (SELECT count(*) FROM new"
     "  WHERE status = 'active' AND 'admin' = ANY (roles)) > 0 AS ok),"
     " u AS (UPDATE app_user x SET display_name = new.display_name, email = new.email,"
@@ -49,6 +51,8 @@ static const char SQL_USER_UPDATE[] =
     "  FROM new, keeps WHERE x.name = new.name AND keeps.ok"
     "  AND ($2::bigint = 0 OR x.version = $2::bigint) RETURNING x.*),"
     " s AS (UPDATE auth_session SET revoked_at = now() WHERE user_name IN"
+    "  (SELECT name FROM u WHERE status = 'disabled') AND revoked_at IS NULL),"
+    " t AS (UPDATE api_token SET revoked_at = now() WHERE owner IN"
     "  (SELECT name FROM u WHERE status = 'disabled') AND revoked_at IS NULL),"
     " a AS (SELECT audit_append($11, $12, '/isms.v1.User/Update', 'user:' || u.name,"
     "  audit_diff(" USER_JSON("old") ", " USER_JSON(
