@@ -241,7 +241,7 @@ static enum isms_code run_show(struct isms_cli *cli, int argc, char **argv, stru
                                struct isms_status *st)
 {
     Isms__V1__GetControlRequest req = ISMS__V1__GET_CONTROL_REQUEST__INIT;
-    const char *id;
+    const char *id = NULL;
     ProtobufCMessage *msg = NULL;
 
     if (one_id(cli, argc, argv, NULL, 0, "control show needs one control ID (e.g. 8.7)", &id, st) !=
@@ -262,7 +262,7 @@ static enum isms_code run_set(struct isms_cli *cli, int argc, char **argv, struc
     Isms__V1__SetControlRequest req = ISMS__V1__SET_CONTROL_REQUEST__INIT;
     const char *applicable = NULL, *reasons = NULL, *justification = NULL, *status = NULL;
     const char *owner = NULL, *implementation = NULL, *title = NULL, *source = NULL;
-    const char *description = NULL, *expect = NULL, *id;
+    const char *description = NULL, *expect = NULL, *id = NULL;
     bool is_no_evidence = false;
     const struct isms_opt opts[] = {
         {"applicable", "yes|no|undecided", &applicable, NULL},
@@ -359,7 +359,7 @@ static enum isms_code run_add_custom(struct isms_cli *cli, int argc, char **argv
                                      struct isms_out *out, struct isms_status *st)
 {
     Isms__V1__CreateCustomControlRequest req = ISMS__V1__CREATE_CUSTOM_CONTROL_REQUEST__INIT;
-    const char *title = NULL, *source = NULL, *description = NULL, *id;
+    const char *title = NULL, *source = NULL, *description = NULL, *id = NULL;
     const struct isms_opt opts[] = {
         {"title", "T", &title, NULL},
         {"source", "S", &source, NULL},
@@ -386,7 +386,7 @@ static enum isms_code run_delete_custom(struct isms_cli *cli, int argc, char **a
                                         struct isms_out *out, struct isms_status *st)
 {
     Isms__V1__DeleteCustomControlRequest req = ISMS__V1__DELETE_CUSTOM_CONTROL_REQUEST__INIT;
-    const char *expect = NULL, *id;
+    const char *expect = NULL, *id = NULL;
     const struct isms_opt opts[] = {
         {"expect-version", "N", &expect, NULL},
     };

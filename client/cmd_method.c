@@ -847,7 +847,7 @@ static enum isms_code run_set(struct isms_cli *cli, int argc, char **argv, struc
     struct set_store store = {NULL, NULL, NULL};
     struct jv doc;
     char *text = NULL;
-    size_t len;
+    size_t len = 0;
     struct mdef d;
     int64_t v, version = 0;
     enum isms_code code;

@@ -149,7 +149,7 @@ static enum isms_code run_show(struct isms_cli *cli, int argc, char **argv, stru
 {
     Isms__V1__GetUserRequest req = ISMS__V1__GET_USER_REQUEST__INIT;
     ProtobufCMessage *msg = NULL;
-    const char *name;
+    const char *name = NULL;
 
     if (one_name(cli, argc, argv, "show", &name, st) != ISMS_OK)
         return st->code;
@@ -229,7 +229,7 @@ static enum isms_code set_status(struct isms_cli *cli, int argc, char **argv, st
                                  const char *verb, const char *status, struct isms_status *st)
 {
     Isms__V1__UpdateUserRequest req = ISMS__V1__UPDATE_USER_REQUEST__INIT;
-    const char *name;
+    const char *name = NULL;
 
     if (one_name(cli, argc, argv, verb, &name, st) != ISMS_OK)
         return st->code;
@@ -303,7 +303,7 @@ static enum isms_code run_revoke_sessions(struct isms_cli *cli, int argc, char *
 {
     Isms__V1__RevokeSessionsRequest req = ISMS__V1__REVOKE_SESSIONS_REQUEST__INIT;
     ProtobufCMessage *msg = NULL;
-    const char *name;
+    const char *name = NULL;
     struct isms_out_table *t;
     uint32_t n;
 

@@ -65,6 +65,9 @@ void isms_out_cleanup(struct isms_out *o)
 
 /* Appends a formatted line to *lines ("a\nb"). */
 static void add_line(char **lines, bool *is_oom, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
+static void add_line(char **lines, bool *is_oom, const char *fmt, va_list ap)
 {
     char buf[1024];
     size_t old = *lines != NULL ? strlen(*lines) : 0, n;

@@ -272,6 +272,15 @@ static void write_plan_json(FILE *fp, const Isms__V1__RiskRecord *r, bool first)
 }
 
 /* One CSV or Markdown row per action (one row for a risk without actions). */
+/* A score as text; an empty cell when not rated yet (0). */
+static void score_cell(char *out, size_t n, int score)
+{
+    if (score > 0)
+        snprintf(out, n, "%d", score);
+    else if (n > 0)
+        out[0] = '\0';
+}
+
 static void write_plan_rows(const struct isms_plan_sink *s, const Isms__V1__RiskRecord *r,
                             const char *controls)
 {
@@ -281,9 +290,9 @@ static void write_plan_rows(const struct isms_plan_sink *s, const Isms__V1__Risk
     snprintf(inherent, sizeof(inherent), "%d %s", r->inherent_score, r->inherent_level);
     snprintf(residual, sizeof(residual), "%d %s", r->residual_score, r->residual_level);
     /* Not rated yet: an empty cell rather than 0. */
-    snprintf(num[0], sizeof(num[0]), r->inherent_score > 0 ? "%d" : "", r->inherent_score);
-    snprintf(num[1], sizeof(num[1]), r->residual_score > 0 ? "%d" : "", r->residual_score);
-    snprintf(num[2], sizeof(num[2]), r->score > 0 ? "%d" : "", r->score);
+    score_cell(num[0], sizeof(num[0]), r->inherent_score);
+    score_cell(num[1], sizeof(num[1]), r->residual_score);
+    score_cell(num[2], sizeof(num[2]), r->score);
     for (size_t k = 0; k < rows; k++) {
         const Isms__V1__RiskAction *a = r->n_actions > 0 ? r->actions[k] : NULL;
         const char *aid = a ? a->id : "", *adesc = a ? a->description : "";
