@@ -18,6 +18,36 @@ const char *isms_bench_method_name(enum isms_bench_method m)
         return "context-get";
     case ISMS_BENCH_CONTEXT_UPDATE:
         return "context-update";
+    case ISMS_BENCH_PLAN_MIX:
+        return "plan-mix";
+    case ISMS_BENCH_SOA_EXPORT:
+        return "soa-export";
+    case ISMS_BENCH_ASSET_LIST_100K:
+        return "asset-list-100k";
+    }
+    return "?";
+}
+
+int isms_bench_method_is_load(enum isms_bench_method m)
+{
+    return m != ISMS_BENCH_SOA_EXPORT && m != ISMS_BENCH_ASSET_LIST_100K;
+}
+
+const char *isms_bench_kind_name(enum isms_bench_kind k)
+{
+    switch (k) {
+    case ISMS_BENCH_ASSET_GET:
+        return "asset-get";
+    case ISMS_BENCH_RISK_GET:
+        return "risk-get";
+    case ISMS_BENCH_ASSET_LIST:
+        return "asset-list";
+    case ISMS_BENCH_RISK_LIST:
+        return "risk-list";
+    case ISMS_BENCH_ASSET_UPDATE:
+        return "asset-update";
+    case ISMS_BENCH_RISK_UPDATE:
+        return "risk-update";
     }
     return "?";
 }
@@ -75,6 +105,37 @@ void isms_bench_result_finish(struct isms_bench_result *res, struct isms_bench_s
     res->max_ms = s->len ? (double)s->ns[s->len - 1] / 1e6 : 0.0;
     res->rate = res->window_s > 0 ? (double)res->calls / res->window_s : 0.0;
     res->ok_rate = res->window_s > 0 ? (double)res->ok_calls / res->window_s : 0.0;
+}
+
+void isms_bench_kind_add(struct isms_bench_result *res, struct isms_bench_kind_samples *ks,
+                         enum isms_bench_kind k, int code, uint64_t ns)
+{
+    struct isms_bench_kind_result *r = &res->kinds[k];
+
+    r->calls++;
+    if (code == ISMS_OK)
+        r->ok_calls++;
+    else if (code == ISMS_ABORTED)
+        r->conflicts++;
+    if (isms_bench_samples_add(&ks->s[k], ns) != 0)
+        isms_bench_result_note(res, "out of memory for latency samples");
+}
+
+void isms_bench_kinds_finish(struct isms_bench_result *res, struct isms_bench_kind_samples *ks)
+{
+    int k;
+
+    res->has_kinds = 1;
+    for (k = 0; k < ISMS_BENCH_KINDS; k++) {
+        struct isms_bench_samples *s = &ks->s[k];
+
+        if (s->len > 1)
+            qsort(s->ns, s->len, sizeof(*s->ns), cmp_u64);
+        res->kinds[k].p50_ms = rank_ms(s, 0.50);
+        res->kinds[k].p99_ms = rank_ms(s, 0.99);
+        res->conflicts += res->kinds[k].conflicts;
+        isms_bench_samples_free(s);
+    }
 }
 
 void isms_bench_result_note(struct isms_bench_result *res, const char *fmt, ...)
@@ -136,6 +197,37 @@ void isms_bench_read_rss(pid_t pid, long *rss_kib, long *hwm_kib)
     text[n] = '\0';
     *rss_kib = status_kib(text, "\nVmRSS:");
     *hwm_kib = status_kib(text, "\nVmHWM:");
+}
+
+int isms_bench_reset_hwm(pid_t pid)
+{
+    char path[64];
+    FILE *f;
+    int rc;
+
+    if (pid <= 0)
+        return -1;
+    snprintf(path, sizeof(path), "/proc/%ld/clear_refs", (long)pid);
+    f = fopen(path, "w");
+    if (f == NULL)
+        return -1;
+    rc = fputs("5", f) < 0 ? -1 : 0;
+    if (fclose(f) != 0)
+        rc = -1;
+    return rc;
+}
+
+double isms_bench_load1(void)
+{
+    FILE *f = fopen("/proc/loadavg", "r");
+    double v = -1.0;
+
+    if (f == NULL)
+        return -1.0;
+    if (fscanf(f, "%lf", &v) != 1)
+        v = -1.0;
+    fclose(f);
+    return v;
 }
 
 double isms_bench_cpu_self_s(void)
@@ -213,6 +305,7 @@ void isms_bench_cpu_stop(const struct isms_bench_cpu *c, pid_t pid, double windo
     res->client_cpu_pct = -1.0;
     res->ismsd_cpu_pct = -1.0;
     res->box_cpu_pct = -1.0;
+    res->load1 = isms_bench_load1();
     if (window_s <= 0)
         return;
     read_box(&busy, &total);

@@ -1,7 +1,9 @@
 /* bench/wire_load.c — drives ismsd over TCP: C connections on one libuv loop, each keeping D
  * calls in flight (a new call goes out as soon as one is answered). A call's latency runs from
- * the moment its frame is queued for writing to the moment its response is decoded; only calls
- * that complete inside the measured window count. */
+ * the moment its frame is queued for writing to the moment its last response (the only one of a
+ * unary call, the more = false one of a stream) is decoded; only calls that complete inside the
+ * measured window count. The simple methods send the same request every time; plan-mix builds
+ * each request from the data set (plan_mix.c). */
 #include "bench.h"
 
 #include <netdb.h>
@@ -17,6 +19,7 @@
 #include "isms/v1/envelope.pb-c.h"
 #include "isms/v1/system.pb-c.h"
 #include "net/frame.h"
+#include "plan_mix.h"
 
 /* call_id = sequence << SLOT_BITS | slot, so a response finds its slot without a search. */
 #define SLOT_BITS   16
@@ -32,6 +35,7 @@ struct slot {
     uint64_t call_id;
     uint64_t sent_ns;
     int is_busy;
+    struct isms_bench_op op; /* plan-mix: the call in flight, and what follows it */
 };
 
 struct wconn {
@@ -64,9 +68,12 @@ struct wrun {
     uv_timer_t timer;
     struct wconn *conns; /* cfg->conns of them; owned */
     struct isms_bench_samples samples;
+    struct isms_bench_kind_samples kinds; /* plan-mix */
     struct isms_bench_cpu cpu;
     uint8_t *tail; /* the packed Request without call_id; owned */
     size_t tail_len;
+    int is_mix;       /* plan-mix: each call packs its own request */
+    char bearer[512]; /* "Bearer <token>" */
     struct sockaddr_storage addr;
     enum phase phase;
     uint64_t t_start;
@@ -88,6 +95,10 @@ static const char *method_path(enum isms_bench_method m)
         return "/isms.v1.Context/Get";
     case ISMS_BENCH_CONTEXT_UPDATE:
         return "/isms.v1.Context/Update";
+    case ISMS_BENCH_PLAN_MIX: /* each call names its own (plan_mix.c) */
+    case ISMS_BENCH_SOA_EXPORT:
+    case ISMS_BENCH_ASSET_LIST_100K:
+        break;
     }
     return "";
 }
@@ -127,10 +138,14 @@ static int build_tail(struct wrun *run)
     Isms__V1__Request req = ISMS__V1__REQUEST__INIT;
     Isms__V1__Request__MetadataEntry auth = ISMS__V1__REQUEST__METADATA_ENTRY__INIT;
     Isms__V1__Request__MetadataEntry *md[1] = {&auth};
-    char bearer[512];
     size_t body_len;
-    uint8_t *body = pack_body(cfg->method, &body_len);
+    uint8_t *body;
 
+    if (cfg->token != NULL)
+        snprintf(run->bearer, sizeof(run->bearer), "Bearer %s", cfg->token);
+    if (run->is_mix)
+        return 0;
+    body = pack_body(cfg->method, &body_len);
     if (body == NULL)
         return -1;
     req.method = (char *)method_path(cfg->method);
@@ -138,9 +153,8 @@ static int build_tail(struct wrun *run)
     req.body.data = body;
     req.body.len = body_len;
     if (cfg->token != NULL) {
-        snprintf(bearer, sizeof(bearer), "Bearer %s", cfg->token);
         auth.key = (char *)"authorization";
-        auth.value = bearer;
+        auth.value = run->bearer;
         req.n_metadata = 1;
         req.metadata = md;
     }
@@ -164,15 +178,9 @@ static size_t put_varint(uint8_t *p, uint64_t v)
     return n;
 }
 
-/* Queues one call on slot `i`; the frame goes out at the next flush(). */
-static int queue_call(struct wconn *c, unsigned i)
+/* Makes room for `need` more bytes in the connection's output buffer. */
+static int reserve(struct wconn *c, size_t need)
 {
-    struct wrun *run = c->run;
-    size_t need = ISMS_FRAME_HEADER_BYTES + 1 + VARINT_MAX + run->tail_len;
-    struct slot *s = &c->slots[i];
-    uint8_t *p;
-    size_t n;
-
     if (c->out_cap - c->out_len < need) {
         size_t ncap = c->out_cap ? c->out_cap * 2 : 4096;
         uint8_t *nb;
@@ -185,7 +193,64 @@ static int queue_call(struct wconn *c, unsigned i)
         c->out = nb;
         c->out_cap = ncap;
     }
+    return 0;
+}
+
+/* Queues the next plan-mix call of slot `s`, packed whole (the request differs every time). */
+static int queue_mix(struct wconn *c, struct slot *s)
+{
+    struct wrun *run = c->run;
+    Isms__V1__Request req = ISMS__V1__REQUEST__INIT;
+    Isms__V1__Request__MetadataEntry auth = ISMS__V1__REQUEST__METADATA_ENTRY__INIT;
+    Isms__V1__Request__MetadataEntry *md[1] = {&auth};
+    const char *method = "";
+    size_t body_len, n;
+    uint8_t *body;
+
+    isms_bench_plan_next(run->cfg->plan, &s->op);
+    body = isms_bench_plan_request(run->cfg->plan, &s->op, &method, &body_len);
+    if (body == NULL)
+        return -1;
+    req.call_id = s->call_id;
+    req.method = (char *)method;
+    req.timeout_ms = run->cfg->timeout_ms;
+    req.body.data = body;
+    req.body.len = body_len;
+    if (run->cfg->token != NULL) {
+        auth.key = (char *)"authorization";
+        auth.value = run->bearer;
+        req.n_metadata = 1;
+        req.metadata = md;
+    }
+    n = isms__v1__request__get_packed_size(&req);
+    if (reserve(c, ISMS_FRAME_HEADER_BYTES + n) != 0) {
+        free(body);
+        return -1;
+    }
+    isms__v1__request__pack(&req, c->out + c->out_len + ISMS_FRAME_HEADER_BYTES);
+    isms_frame_header(c->out + c->out_len, 0, (uint32_t)n);
+    c->out_len += ISMS_FRAME_HEADER_BYTES + n;
+    free(body);
+    return 0;
+}
+
+/* Queues one call on slot `i`; the frame goes out at the next flush(). */
+static int queue_call(struct wconn *c, unsigned i)
+{
+    struct wrun *run = c->run;
+    size_t need = ISMS_FRAME_HEADER_BYTES + 1 + VARINT_MAX + run->tail_len;
+    struct slot *s = &c->slots[i];
+    uint8_t *p;
+    size_t n;
+
     s->call_id = (++c->seq << SLOT_BITS) | i;
+    if (run->is_mix) {
+        if (queue_mix(c, s) != 0)
+            return -1;
+        goto queued;
+    }
+    if (reserve(c, need) != 0)
+        return -1;
     p = c->out + c->out_len + ISMS_FRAME_HEADER_BYTES;
     p[0] = 0x08; /* field 1 (call_id), varint */
     n = 1 + put_varint(p + 1, s->call_id);
@@ -193,6 +258,7 @@ static int queue_call(struct wconn *c, unsigned i)
     n += run->tail_len;
     isms_frame_header(c->out + c->out_len, 0, (uint32_t)n);
     c->out_len += ISMS_FRAME_HEADER_BYTES + n;
+queued:
     s->is_busy = 1;
     s->sent_ns = uv_hrtime();
     c->inflight++;
@@ -342,9 +408,27 @@ static void on_response(struct wconn *c, const struct isms_frame *f)
         return;
     }
     s = &c->slots[i];
+    if (rsp->more) {
+        /* One message of a stream; the call goes on until the more = false one. */
+        if (run->phase == PHASE_MEASURE)
+            res->rows++;
+        isms__v1__response__free_unpacked(rsp, NULL);
+        return;
+    }
     now = uv_hrtime();
-    if (rsp->code != ISMS_OK)
+    if (rsp->code != ISMS_OK && !(run->is_mix && rsp->code == ISMS_ABORTED))
         isms_bench_result_note(res, "%s: %s", isms_code_name(rsp->code), rsp->message);
+    if (run->is_mix) {
+        if (rsp->code == ISMS_OK &&
+            isms_bench_plan_answer(run->cfg->plan, &s->op, &rsp->body) != 0) {
+            if (run->phase == PHASE_MEASURE)
+                res->bad_bodies++;
+            isms_bench_result_note(res, "%s: undecodable answer", isms_bench_kind_name(s->op.kind));
+        }
+        if (run->phase == PHASE_MEASURE)
+            isms_bench_kind_add(res, &run->kinds, s->op.kind, rsp->code, now - s->sent_ns);
+        isms_bench_plan_done(&s->op, rsp->code);
+    }
     if (run->phase == PHASE_MEASURE) {
         res->calls++;
         if (rsp->code >= 0 && rsp->code < ISMS_BENCH_CODE_SLOTS - 1)
@@ -353,7 +437,7 @@ static void on_response(struct wconn *c, const struct isms_frame *f)
             res->codes[ISMS_BENCH_CODE_SLOTS - 1]++;
         if (rsp->code == ISMS_OK) {
             res->ok_calls++;
-            if (run->ok_seen++ % CHECK_EVERY == 0 && !body_is_good(run, &rsp->body))
+            if (!run->is_mix && run->ok_seen++ % CHECK_EVERY == 0 && !body_is_good(run, &rsp->body))
                 res->bad_bodies++;
         }
         if (isms_bench_samples_add(&run->samples, now - s->sent_ns) != 0)
@@ -561,10 +645,15 @@ void isms_bench_run_wire(const struct isms_bench_cfg *cfg, struct isms_bench_res
 
     memset(res, 0, sizeof(*res));
     res->rss_kib = res->hwm_kib = -1;
-    res->client_cpu_pct = res->ismsd_cpu_pct = res->box_cpu_pct = -1;
+    res->client_cpu_pct = res->ismsd_cpu_pct = res->box_cpu_pct = res->load1 = -1;
     memset(&run, 0, sizeof(run));
     run.cfg = cfg;
     run.res = res;
+    run.is_mix = cfg->method == ISMS_BENCH_PLAN_MIX;
+    if (run.is_mix && (cfg->plan == NULL || cfg->plan->nassets == 0 || cfg->plan->nrisks == 0)) {
+        isms_bench_result_fail(res, "plan-mix needs seeded assets and risks");
+        return;
+    }
     if (cfg->depth == 0 || cfg->depth > SLOT_MASK) {
         isms_bench_result_fail(res, "depth must be between 1 and %u", SLOT_MASK);
         return;
@@ -596,6 +685,8 @@ void isms_bench_run_wire(const struct isms_bench_cfg *cfg, struct isms_bench_res
         res->window_s = (double)(run.t_end - run.t_start) / 1e9;
     isms_bench_result_finish(res, &run.samples);
     isms_bench_samples_free(&run.samples);
+    if (run.is_mix)
+        isms_bench_kinds_finish(res, &run.kinds);
     for (i = 0; i < cfg->conns; i++) {
         free(run.conns[i].slots);
         free(run.conns[i].out);
