@@ -119,9 +119,12 @@ static const char SQL_ASSET_UPDATE[] =
     " AND ($4::text = '' OR t.tags @> ARRAY[$4::text])"                                            \
     " AND ($5::text = '' OR strpos(lower(t.name), lower($5::text)) > 0"                            \
     "  OR strpos(lower(t.description), lower($5::text)) > 0)"                                      \
-    " AND ($6::text = '' OR t.status = $6::text) AND (NOT $8::boolean OR "
+    " AND ($6::text = '' OR t.status = $6::text)"
 
-static const char SQL_LIST_ID_ASC[] = LIST_HEAD "t.num > $9::bigint) ORDER BY t.num LIMIT $7::int";
+#define ORDER_ID_ASC " ORDER BY t.num LIMIT $7::int"
+
+static const char SQL_LIST_ID_ASC_FIRST[] = LIST_HEAD ORDER_ID_ASC;
+static const char SQL_LIST_ID_ASC[] = LIST_HEAD " AND t.num > $8::bigint" ORDER_ID_ASC;
 
 /* ---- copied from daemon/domain/plan/risk.c ---- */
 
@@ -273,7 +276,8 @@ static const struct {
     [ISMS_BENCH_Q_CONTEXT_UPDATE] = {SQL_CONTEXT_UPDATE, 7},
     [ISMS_BENCH_Q_ASSET_GET] = {SQL_ASSET_GET, 2},
     [ISMS_BENCH_Q_ASSET_UPDATE] = {SQL_ASSET_UPDATE, 18},
-    [ISMS_BENCH_Q_ASSET_LIST] = {SQL_LIST_ID_ASC, 9},
+    [ISMS_BENCH_Q_ASSET_LIST_FIRST] = {SQL_LIST_ID_ASC_FIRST, 7},
+    [ISMS_BENCH_Q_ASSET_LIST] = {SQL_LIST_ID_ASC, 8},
     [ISMS_BENCH_Q_RISK_GET] = {SQL_RISK_GET, 1},
     [ISMS_BENCH_Q_RISK_PAGE] = {SQL_RISK_PAGE, 9},
     [ISMS_BENCH_Q_RISK_LOAD] = {SQL_RISK_LOAD, 5},

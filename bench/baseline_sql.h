@@ -12,20 +12,21 @@
  * "ismsbench_<n>") before its run, as ismsd's pool prepares each statement once per connection,
  * and then sends only PQsendQueryPrepared. */
 enum isms_bench_q {
-    ISMS_BENCH_Q_AUTH_LOOKUP = 0, /* daemon/auth/session.c SQL_AUTH_LOOKUP */
-    ISMS_BENCH_Q_HEALTH,          /* daemon/domain/system/system.c SQL_HEALTH */
-    ISMS_BENCH_Q_CONTEXT_GET,     /* daemon/domain/context/context.c SQL_CONTEXT_GET */
-    ISMS_BENCH_Q_CONTEXT_UPDATE,  /* daemon/domain/context/context.c SQL_CONTEXT_UPDATE */
-    ISMS_BENCH_Q_ASSET_GET,       /* daemon/domain/plan/asset.c SQL_ASSET_GET */
-    ISMS_BENCH_Q_ASSET_UPDATE,    /* daemon/domain/plan/asset.c SQL_ASSET_UPDATE */
-    ISMS_BENCH_Q_ASSET_LIST,      /* daemon/domain/plan/asset_bulk.c SQL_LIST_ID_ASC */
-    ISMS_BENCH_Q_RISK_GET,        /* daemon/domain/plan/risk_read.c SQL_RISK_GET */
-    ISMS_BENCH_Q_RISK_PAGE,       /* daemon/domain/plan/risk_read.c SQL_RISK_PAGE */
-    ISMS_BENCH_Q_RISK_LOAD,       /* daemon/domain/plan/risk.c SQL_RISK_LOAD */
-    ISMS_BENCH_Q_RISK_WRITE,      /* daemon/domain/plan/risk.c SQL_RISK_WRITE */
-    ISMS_BENCH_Q_SOA_PAGE,        /* daemon/domain/plan/soa.c SQL_SOA_CURRENT_PAGE */
+    ISMS_BENCH_Q_AUTH_LOOKUP = 0,  /* daemon/auth/session.c SQL_AUTH_LOOKUP */
+    ISMS_BENCH_Q_HEALTH,           /* daemon/domain/system/system.c SQL_HEALTH */
+    ISMS_BENCH_Q_CONTEXT_GET,      /* daemon/domain/context/context.c SQL_CONTEXT_GET */
+    ISMS_BENCH_Q_CONTEXT_UPDATE,   /* daemon/domain/context/context.c SQL_CONTEXT_UPDATE */
+    ISMS_BENCH_Q_ASSET_GET,        /* daemon/domain/plan/asset.c SQL_ASSET_GET */
+    ISMS_BENCH_Q_ASSET_UPDATE,     /* daemon/domain/plan/asset.c SQL_ASSET_UPDATE */
+    ISMS_BENCH_Q_ASSET_LIST_FIRST, /* daemon/domain/plan/asset_bulk.c SQL_LIST_ID_ASC_FIRST */
+    ISMS_BENCH_Q_ASSET_LIST,       /* daemon/domain/plan/asset_bulk.c SQL_LIST_ID_ASC */
+    ISMS_BENCH_Q_RISK_GET,         /* daemon/domain/plan/risk_read.c SQL_RISK_GET */
+    ISMS_BENCH_Q_RISK_PAGE,        /* daemon/domain/plan/risk_read.c SQL_RISK_PAGE */
+    ISMS_BENCH_Q_RISK_LOAD,        /* daemon/domain/plan/risk.c SQL_RISK_LOAD */
+    ISMS_BENCH_Q_RISK_WRITE,       /* daemon/domain/plan/risk.c SQL_RISK_WRITE */
+    ISMS_BENCH_Q_SOA_PAGE,         /* daemon/domain/plan/soa.c SQL_SOA_CURRENT_PAGE */
 };
-#define ISMS_BENCH_Q_COUNT 12
+#define ISMS_BENCH_Q_COUNT 13
 
 /* Column positions the baseline reads, as the daemon's handlers read them. */
 #define ISMS_BENCH_ASSET_VERSION_COL 17 /* in ASSET_COLS (domain/plan/asset.h) */

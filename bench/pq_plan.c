@@ -80,10 +80,10 @@ int isms_bench_pq_plan_start(struct isms_bench_pq_slot *s)
         return isms_bench_pq_send(s, ISMS_BENCH_Q_RISK_GET, a);
     case ISMS_BENCH_ASSET_LIST: {
         /* asset_bulk.c list_next_page(): no filters, limit+1 rows, no cursor, id order. */
-        static const char *const list[9] = {"", "", "", "", "", "", "51", "false", "0"};
+        static const char *const list[7] = {"", "", "", "", "", "", "51"};
 
         _Static_assert(ISMS_BENCH_LIST_PAGE + 1 == 51, "the page size changed");
-        return isms_bench_pq_send(s, ISMS_BENCH_Q_ASSET_LIST, list);
+        return isms_bench_pq_send(s, ISMS_BENCH_Q_ASSET_LIST_FIRST, list);
     }
     case ISMS_BENCH_RISK_LIST: {
         /* risk_read.c next_page(): after 0, no filters (asset number NULL), limit 50. */

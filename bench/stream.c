@@ -176,9 +176,9 @@ static int direct_stream(PGconn *pg, const struct isms_bench_cfg *cfg, const cha
     snprintf(limit, sizeof(limit), "%d", ISMS_BENCH_ASSET_PAGE_ROWS + 1);
     snprintf(num, sizeof(num), "0");
     for (int page = 0;; page++) {
-        const char *p[9] = {"", "", "", "", "", "", limit, page > 0 ? "true" : "false", num};
+        const char *p[8] = {"", "", "", "", "", "", limit, num};
 
-        r = exec_q(pg, ISMS_BENCH_Q_ASSET_LIST, p, res);
+        r = exec_q(pg, page > 0 ? ISMS_BENCH_Q_ASSET_LIST : ISMS_BENCH_Q_ASSET_LIST_FIRST, p, res);
         if (r == NULL)
             return -1;
         n = PQntuples(r);

@@ -66,9 +66,11 @@ static const char SQL_ASSET_IMPORT[] =
     " (SELECT count(*) FROM deps),"
     " (SELECT coalesce(string_agg('A-' || num, ',' ORDER BY rn), '') FROM insn)";
 
-/* List: $1 type, $2 owner, $3 classification, $4 tag, $5 text, $6 status, $7 rows, $8 after a
- * cursor?, then the cursor: $9 num (id sort), $9 lower-case name (name sort), or $9 updated_at
- * in microseconds and $10 num (updated_at sort). */
+/* List: $1 type, $2 owner, $3 classification, $4 tag, $5 text, $6 status, $7 rows, then the
+ * cursor (pages after the first): $8 num (id sort), $8 lower-case name (name sort), or $8
+ * updated_at in microseconds and $9 num (updated_at sort). The first page has its own statement
+ * without a cursor: a "no cursor yet" flag in one statement keeps PostgreSQL's generic plan
+ * (used after five executions) off the index, making every page a full scan and sort. */
 #define LIST_HEAD                                                                                  \
     "SELECT " COLS_T " FROM asset t WHERE ($1::text = '' OR t.type = $1::text)"                    \
     " AND ($2::text = '' OR lower(t.owner) = lower($2::text))"                                     \
@@ -76,22 +78,30 @@ static const char SQL_ASSET_IMPORT[] =
     " AND ($4::text = '' OR t.tags @> ARRAY[$4::text])"                                            \
     " AND ($5::text = '' OR strpos(lower(t.name), lower($5::text)) > 0"                            \
     "  OR strpos(lower(t.description), lower($5::text)) > 0)"                                      \
-    " AND ($6::text = '' OR t.status = $6::text) AND (NOT $8::boolean OR "
-#define TS_KEY "(timestamptz 'epoch' + $9::bigint * interval '1 microsecond')"
+    " AND ($6::text = '' OR t.status = $6::text)"
+#define TS_KEY "(timestamptz 'epoch' + $8::bigint * interval '1 microsecond')"
 
-static const char SQL_LIST_ID_ASC[] = LIST_HEAD "t.num > $9::bigint) ORDER BY t.num LIMIT $7::int";
-static const char SQL_LIST_ID_DESC[] =
-    LIST_HEAD "t.num < $9::bigint) ORDER BY t.num DESC LIMIT $7::int";
-static const char SQL_LIST_NAME_ASC[] =
-    LIST_HEAD "lower(t.name) > $9::text) ORDER BY lower(t.name) LIMIT $7::int";
-static const char SQL_LIST_NAME_DESC[] =
-    LIST_HEAD "lower(t.name) < $9::text) ORDER BY lower(t.name) DESC LIMIT $7::int";
+#define ORDER_ID_ASC    " ORDER BY t.num LIMIT $7::int"
+#define ORDER_ID_DESC   " ORDER BY t.num DESC LIMIT $7::int"
+#define ORDER_NAME_ASC  " ORDER BY lower(t.name) LIMIT $7::int"
+#define ORDER_NAME_DESC " ORDER BY lower(t.name) DESC LIMIT $7::int"
+#define ORDER_TIME_ASC  " ORDER BY t.updated_at, t.num LIMIT $7::int"
+#define ORDER_TIME_DESC " ORDER BY t.updated_at DESC, t.num DESC LIMIT $7::int"
+
+static const char SQL_LIST_ID_ASC_FIRST[] = LIST_HEAD ORDER_ID_ASC;
+static const char SQL_LIST_ID_DESC_FIRST[] = LIST_HEAD ORDER_ID_DESC;
+static const char SQL_LIST_NAME_ASC_FIRST[] = LIST_HEAD ORDER_NAME_ASC;
+static const char SQL_LIST_NAME_DESC_FIRST[] = LIST_HEAD ORDER_NAME_DESC;
+static const char SQL_LIST_TIME_ASC_FIRST[] = LIST_HEAD ORDER_TIME_ASC;
+static const char SQL_LIST_TIME_DESC_FIRST[] = LIST_HEAD ORDER_TIME_DESC;
+static const char SQL_LIST_ID_ASC[] = LIST_HEAD " AND t.num > $8::bigint" ORDER_ID_ASC;
+static const char SQL_LIST_ID_DESC[] = LIST_HEAD " AND t.num < $8::bigint" ORDER_ID_DESC;
+static const char SQL_LIST_NAME_ASC[] = LIST_HEAD " AND lower(t.name) > $8::text" ORDER_NAME_ASC;
+static const char SQL_LIST_NAME_DESC[] = LIST_HEAD " AND lower(t.name) < $8::text" ORDER_NAME_DESC;
 static const char SQL_LIST_TIME_ASC[] =
-    LIST_HEAD "(t.updated_at, t.num) > (" TS_KEY ", $10::bigint)) ORDER BY t.updated_at, t.num"
-              " LIMIT $7::int";
+    LIST_HEAD " AND (t.updated_at, t.num) > (" TS_KEY ", $9::bigint)" ORDER_TIME_ASC;
 static const char SQL_LIST_TIME_DESC[] =
-    LIST_HEAD "(t.updated_at, t.num) < (" TS_KEY ", $10::bigint))"
-              " ORDER BY t.updated_at DESC, t.num DESC LIMIT $7::int";
+    LIST_HEAD " AND (t.updated_at, t.num) < (" TS_KEY ", $9::bigint)" ORDER_TIME_DESC;
 
 /* ---- List ---------------------------------------------------------------------------------- */
 
@@ -113,11 +123,17 @@ static const char *list_sql(const struct list_walk *w)
 {
     switch (w->sort) {
     case ISMS_ASSET_SORT_NAME:
+        if (!w->has_cursor)
+            return w->is_descending ? SQL_LIST_NAME_DESC_FIRST : SQL_LIST_NAME_ASC_FIRST;
         return w->is_descending ? SQL_LIST_NAME_DESC : SQL_LIST_NAME_ASC;
     case ISMS_ASSET_SORT_UPDATED:
+        if (!w->has_cursor)
+            return w->is_descending ? SQL_LIST_TIME_DESC_FIRST : SQL_LIST_TIME_ASC_FIRST;
         return w->is_descending ? SQL_LIST_TIME_DESC : SQL_LIST_TIME_ASC;
     case ISMS_ASSET_SORT_ID:
     default:
+        if (!w->has_cursor)
+            return w->is_descending ? SQL_LIST_ID_DESC_FIRST : SQL_LIST_ID_ASC_FIRST;
         return w->is_descending ? SQL_LIST_ID_DESC : SQL_LIST_ID_ASC;
     }
 }
@@ -194,29 +210,32 @@ static void list_next_page(struct isms_call *call)
 {
     struct list_walk *w = call->ctx;
     char limit[16], num[24];
-    const char *p[10];
-    int np = 9;
+    const char *p[9];
+    int np = 7;
 
     w->page = w->has_limit && w->remaining < PAGE_ROWS ? w->remaining : PAGE_ROWS;
     snprintf(limit, sizeof(limit), "%u", w->page + 1);
-    snprintf(num, sizeof(num), "%" PRId64, w->has_cursor ? w->cur.num : 0);
+    snprintf(num, sizeof(num), "%" PRId64, w->cur.num);
     for (int i = 0; i < 6; i++)
         p[i] = w->filter[i];
     p[6] = limit;
-    p[7] = w->has_cursor ? "true" : "false";
-    switch (w->sort) {
-    case ISMS_ASSET_SORT_NAME:
-        p[8] = w->has_cursor ? w->cur.key : "";
-        break;
-    case ISMS_ASSET_SORT_UPDATED:
-        p[8] = w->has_cursor ? w->cur.key : "0";
-        p[9] = num;
-        np = 10;
-        break;
-    case ISMS_ASSET_SORT_ID:
-    default:
-        p[8] = num;
-        break;
+    if (w->has_cursor) {
+        switch (w->sort) {
+        case ISMS_ASSET_SORT_NAME:
+            p[7] = w->cur.key;
+            np = 8;
+            break;
+        case ISMS_ASSET_SORT_UPDATED:
+            p[7] = w->cur.key;
+            p[8] = num;
+            np = 9;
+            break;
+        case ISMS_ASSET_SORT_ID:
+        default:
+            p[7] = num;
+            np = 8;
+            break;
+        }
     }
     isms_call_db_or_fail(call, list_sql(w), np, p, list_page_done);
 }
