@@ -20,261 +20,33 @@ struct isms_call;
 
 /* One risk `r` with the method version it was rated with `m` (LEFT JOINed on
  * m.version = r.method_version), in the order isms_risk_row_parse reads. */
-#define ISMS_RISK_COLS                                                                             \
-    "r.num, r.title, r.description, r.threat, r.vulnerability, r.owner, r.existing_controls,"      \
-    " coalesce(r.method_version, 0), coalesce(r.inherent_likelihood, 0),"                          \
-    " coalesce(r.inherent_impact, 0), coalesce(r.inherent_score, 0),"                              \
-    " coalesce(r.inherent_level, ''), r.treatment, coalesce(r.residual_likelihood, 0),"            \
-    " coalesce(r.residual_impact, 0), coalesce(r.residual_score, 0),"                              \
-    " coalesce(r.residual_level, ''), coalesce(m.appetite, 0), r.status,"                          \
-    " coalesce(to_char(r.next_review, 'YYYY-MM-DD'), ''), r.accepted_by, " ISMS_SQL_TS(            \
-        "r.accepted_at") ", r.acceptance_justification, coalesce(r.accepted_score, 0),"            \
-                         " r.close_reason, r.version, " ISMS_SQL_TS(                               \
-                             "r.created_at") ", r.created_by, " ISMS_SQL_TS("r.updated_at") ", "   \
-                                                                                            "r."   \
-                                                                                            "upda" \
-                                                                                            "ted_" \
-                                                                                            "by,"  \
-                                                                                            " ARR" \
-                                                                                            "AY("  \
-                                                                                            "SELE" \
-                                                                                            "CT "  \
-                                                                                            "ra."  \
-                                                                                            "asse" \
-                                                                                            "t_"   \
-                                                                                            "num " \
-                                                                                            "FROM" \
-                                                                                            " ris" \
-                                                                                            "k_"   \
-                                                                                            "asse" \
-                                                                                            "t ra" \
-                                                                                            " WHE" \
-                                                                                            "RE "  \
-                                                                                            "ra."  \
-                                                                                            "risk" \
-                                                                                            "_num" \
-                                                                                            " = "  \
-                                                                                            "r."   \
-                                                                                            "num " \
-                                                                                            "ORDE" \
-                                                                                            "R "   \
-                                                                                            "BY "  \
-                                                                                            "ra."  \
-                                                                                            "asse" \
-                                                                                            "t_"   \
-                                                                                            "num)" \
-                                                                                            ","    \
-                                                                                            " ARR" \
-                                                                                            "AY("  \
-                                                                                            "SELE" \
-                                                                                            "CT "  \
-                                                                                            "ast." \
-                                                                                            "name" \
-                                                                                            " FRO" \
-                                                                                            "M "   \
-                                                                                            "risk" \
-                                                                                            "_ass" \
-                                                                                            "et "  \
-                                                                                            "ra "  \
-                                                                                            "JOIN" \
-                                                                                            " ass" \
-                                                                                            "et "  \
-                                                                                            "ast " \
-                                                                                            "ON "  \
-                                                                                            "ast." \
-                                                                                            "num " \
-                                                                                            "= "   \
-                                                                                            "ra."  \
-                                                                                            "asse" \
-                                                                                            "t_"   \
-                                                                                            "num"  \
-                                                                                            " WHE" \
-                                                                                            "RE "  \
-                                                                                            "ra."  \
-                                                                                            "risk" \
-                                                                                            "_num" \
-                                                                                            " = "  \
-                                                                                            "r."   \
-                                                                                            "num " \
-                                                                                            "ORDE" \
-                                                                                            "R "   \
-                                                                                            "BY "  \
-                                                                                            "ra."  \
-                                                                                            "asse" \
-                                                                                            "t_"   \
-                                                                                            "num)" \
-                                                                                            ","    \
-                                                                                            " ARR" \
-                                                                                            "AY("  \
-                                                                                            "SELE" \
-                                                                                            "CT "  \
-                                                                                            "rc."  \
-                                                                                            "cont" \
-                                                                                            "rol_" \
-                                                                                            "id "  \
-                                                                                            "FROM" \
-                                                                                            " ris" \
-                                                                                            "k_"   \
-                                                                                            "cont" \
-                                                                                            "rol " \
-                                                                                            "rc"   \
-                                                                                            " WHE" \
-                                                                                            "RE "  \
-                                                                                            "rc."  \
-                                                                                            "risk" \
-                                                                                            "_num" \
-                                                                                            " = "  \
-                                                                                            "r."   \
-                                                                                            "num"  \
-                                                                                            " ORD" \
-                                                                                            "ER "  \
-                                                                                            "BY "  \
-                                                                                            "rc."  \
-                                                                                            "adde" \
-                                                                                            "d_"   \
-                                                                                            "at, " \
-                                                                                            "rc."  \
-                                                                                            "cont" \
-                                                                                            "rol_" \
-                                                                                            "id)," \
-                                                                                            " ARR" \
-                                                                                            "AY("  \
-                                                                                            "SELE" \
-                                                                                            "CT "  \
-                                                                                            "x."   \
-                                                                                            "num " \
-                                                                                            "FROM" \
-                                                                                            " ris" \
-                                                                                            "k_"   \
-                                                                                            "acti" \
-                                                                                            "on x" \
-                                                                                            " WHE" \
-                                                                                            "RE "  \
-                                                                                            "x."   \
-                                                                                            "risk" \
-                                                                                            "_num" \
-                                                                                            " = "  \
-                                                                                            "r."   \
-                                                                                            "num " \
-                                                                                            "ORDE" \
-                                                                                            "R "   \
-                                                                                            "BY "  \
-                                                                                            "x."   \
-                                                                                            "num)" \
-                                                                                            ","    \
-                                                                                            " ARR" \
-                                                                                            "AY("  \
-                                                                                            "SELE" \
-                                                                                            "CT "  \
-                                                                                            "x."   \
-                                                                                            "desc" \
-                                                                                            "ript" \
-                                                                                            "ion " \
-                                                                                            "FROM" \
-                                                                                            " ris" \
-                                                                                            "k_"   \
-                                                                                            "acti" \
-                                                                                            "on x" \
-                                                                                            " WHE" \
-                                                                                            "RE "  \
-                                                                                            "x."   \
-                                                                                            "risk" \
-                                                                                            "_num" \
-                                                                                            " = "  \
-                                                                                            "r."   \
-                                                                                            "num " \
-                                                                                            "ORDE" \
-                                                                                            "R "   \
-                                                                                            "BY "  \
-                                                                                            "x."   \
-                                                                                            "num)" \
-                                                                                            ","    \
-                                                                                            " ARR" \
-                                                                                            "AY("  \
-                                                                                            "SELE" \
-                                                                                            "CT "  \
-                                                                                            "x."   \
-                                                                                            "owne" \
-                                                                                            "r "   \
-                                                                                            "FROM" \
-                                                                                            " ris" \
-                                                                                            "k_"   \
-                                                                                            "acti" \
-                                                                                            "on x" \
-                                                                                            " WHE" \
-                                                                                            "RE "  \
-                                                                                            "x."   \
-                                                                                            "risk" \
-                                                                                            "_num" \
-                                                                                            " = "  \
-                                                                                            "r."   \
-                                                                                            "num " \
-                                                                                            "ORDE" \
-                                                                                            "R "   \
-                                                                                            "BY "  \
-                                                                                            "x."   \
-                                                                                            "num)" \
-                                                                                            ","    \
-                                                                                            " ARR" \
-                                                                                            "AY("  \
-                                                                                            "SELE" \
-                                                                                            "CT "  \
-                                                                                            "coal" \
-                                                                                            "esce" \
-                                                                                            "(to_" \
-                                                                                            "char" \
-                                                                                            "(x."  \
-                                                                                            "due," \
-                                                                                            " '"   \
-                                                                                            "YYYY" \
-                                                                                            "-MM-" \
-                                                                                            "DD')" \
-                                                                                            ", "   \
-                                                                                            "'') " \
-                                                                                            "FROM" \
-                                                                                            " ris" \
-                                                                                            "k_"   \
-                                                                                            "acti" \
-                                                                                            "on x" \
-                                                                                            " WHE" \
-                                                                                            "RE "  \
-                                                                                            "x."   \
-                                                                                            "risk" \
-                                                                                            "_num" \
-                                                                                            " = "  \
-                                                                                            "r."   \
-                                                                                            "num " \
-                                                                                            "ORDE" \
-                                                                                            "R "   \
-                                                                                            "BY "  \
-                                                                                            "x."   \
-                                                                                            "num)" \
-                                                                                            ","    \
-                                                                                            " ARR" \
-                                                                                            "AY("  \
-                                                                                            "SELE" \
-                                                                                            "CT "  \
-                                                                                            "x."   \
-                                                                                            "stat" \
-                                                                                            "us "  \
-                                                                                            "FROM" \
-                                                                                            " ris" \
-                                                                                            "k_"   \
-                                                                                            "acti" \
-                                                                                            "on x" \
-                                                                                            " WHE" \
-                                                                                            "RE "  \
-                                                                                            "x."   \
-                                                                                            "risk" \
-                                                                                            "_num" \
-                                                                                            " = "  \
-                                                                                            "r."   \
-                                                                                            "num " \
-                                                                                            "ORDE" \
-                                                                                            "R "   \
-                                                                                            "BY "  \
-                                                                                            "x."   \
-                                                                                            "num)"
+/* Left unformatted: clang-format would cut these SQL fragments into four-character pieces. */
+/* clang-format off */
+#define ISMS_RISK_ACTION_ARRAY(expr)                                                            \
+    " ARRAY(SELECT " expr " FROM risk_action x WHERE x.risk_num = r.num ORDER BY x.num)"
+#define ISMS_RISK_COLS                                                                          \
+    "r.num, r.title, r.description, r.threat, r.vulnerability, r.owner, r.existing_controls,"   \
+    " coalesce(r.method_version, 0), coalesce(r.inherent_likelihood, 0),"                       \
+    " coalesce(r.inherent_impact, 0), coalesce(r.inherent_score, 0),"                           \
+    " coalesce(r.inherent_level, ''), r.treatment, coalesce(r.residual_likelihood, 0),"         \
+    " coalesce(r.residual_impact, 0), coalesce(r.residual_score, 0),"                           \
+    " coalesce(r.residual_level, ''), coalesce(m.appetite, 0), r.status,"                       \
+    " coalesce(to_char(r.next_review, 'YYYY-MM-DD'), ''), r.accepted_by, "                      \
+    ISMS_SQL_TS("r.accepted_at") ", r.acceptance_justification,"                                \
+    " coalesce(r.accepted_score, 0), r.close_reason, r.version, "                               \
+    ISMS_SQL_TS("r.created_at") ", r.created_by, " ISMS_SQL_TS("r.updated_at") ", r.updated_by," \
+    " ARRAY(SELECT ra.asset_num FROM risk_asset ra WHERE ra.risk_num = r.num"                   \
+    " ORDER BY ra.asset_num),"                                                                  \
+    " ARRAY(SELECT ast.name FROM risk_asset ra JOIN asset ast ON ast.num = ra.asset_num"        \
+    " WHERE ra.risk_num = r.num ORDER BY ra.asset_num),"                                        \
+    " ARRAY(SELECT rc.control_id FROM risk_control rc WHERE rc.risk_num = r.num"                \
+    " ORDER BY rc.added_at, rc.control_id),"                                                    \
+    ISMS_RISK_ACTION_ARRAY("x.num") ","                                                          \
+    ISMS_RISK_ACTION_ARRAY("x.description") ","                                                  \
+    ISMS_RISK_ACTION_ARRAY("x.owner") ","                                                        \
+    ISMS_RISK_ACTION_ARRAY("coalesce(to_char(x.due, 'YYYY-MM-DD'), '')") ","                     \
+    ISMS_RISK_ACTION_ARRAY("x.status")
+/* clang-format on */
 #define ISMS_RISK_NCOLS 38
 
 /* A risk as stored. Strings are arena memory (never NULL); `s` holds what the rules need. */

@@ -74,10 +74,17 @@ static const char SQL_PW_SET[] =
     "  '{\"password\":\"changed\"}', 'OK'))"
     " SELECT count(*) FROM u, a";
 
-#define TOKEN_COLS                                                                                 \
-    "t.num, t.owner, t.name, t.roles::text, " ISMS_SQL_TS("t.created_at") ", " ISMS_SQL_TS(        \
-        "t.expires_at") ", coalesce(" ISMS_SQL_TS("t.last_used_at") ", ''), t.revoked_at IS NOT "  \
-                                                                    "NULL"
+/* clang-format off */
+#define TOKEN_COLS                                \
+    "t.num, t.owner, t.name, t.roles::text, "     \
+    ISMS_SQL_TS("t.created_at")                   \
+    ", "                                          \
+    ISMS_SQL_TS("t.expires_at")                   \
+    ", coalesce("                                 \
+    ISMS_SQL_TS("t.last_used_at")                 \
+    ", ''), t.revoked_at IS NOT "                 \
+    "NULL"
+/* clang-format on */
 
 static const char SQL_TOKEN_CREATE[] =
     "WITH t AS (INSERT INTO api_token (owner, name, roles, expires_at)"
