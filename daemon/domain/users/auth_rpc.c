@@ -49,6 +49,11 @@ static const char SQL_LOGIN_FAIL[] =
     "   AND t.failures + 1 >= 5"
     "   THEN now() + make_interval(secs => least(900, power(2, t.failures + 1 - 5)))"
     "   ELSE t.locked_until END RETURNING 1),"
+    /* Counters idle for a day are forgotten, so guessed user names cannot grow the table
+     * without bound. */
+    " p AS (DELETE FROM login_throttle WHERE last_failure < now() - interval '1 day'"
+    "  AND (locked_until IS NULL OR locked_until < now())"
+    "  AND key NOT IN ('user:' || $1, 'addr:' || $2)),"
     " a AS (SELECT audit_append($1, $2, '/isms.v1.Auth/Login', 'user:' || $1, '{}',"
     "  'UNAUTHENTICATED'))"
     " SELECT (SELECT count(*) FROM f), (SELECT count(*) FROM a)";
