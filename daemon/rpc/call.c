@@ -202,6 +202,31 @@ void isms_call_after_drain(struct isms_call *call, size_t below, isms_call_resum
     uv_timer_start(call->pace, on_pace, 5, 5);
 }
 
+int isms_call_send_rows(struct isms_call *call, const PGresult *res, size_t row_bytes,
+                        isms_row_fill_fn *fill, ProtobufCMessage *msg)
+{
+    int n = PQntuples(res);
+
+    for (int r = 0; r < n; r++) {
+        struct isms_arena scratch;
+        struct isms_status err;
+        enum isms_code code = ISMS_OK;
+
+        isms_arena_init(&scratch, row_bytes);
+        if (!fill(&scratch, res, r, msg))
+            code = isms_status_set(&err, ISMS_RESOURCE_EXHAUSTED,
+                                   "a row exceeds the call's memory limit");
+        else
+            code = isms_call_send_more(call, msg, &err);
+        isms_arena_cleanup(&scratch);
+        if (code != ISMS_OK) {
+            isms_call_fail_status(call, &err);
+            return 0;
+        }
+    }
+    return 1;
+}
+
 size_t isms_call_pending_output(const struct isms_call *call)
 {
     return isms_conn_pending_output(call->conn);

@@ -82,6 +82,18 @@ void isms_call_fail_status(struct isms_call *call, const struct isms_status *st)
 ISMS_MUSTCHECK enum isms_code
 isms_call_send_more(struct isms_call *call, const ProtobufCMessage *msg, struct isms_status *st);
 
+/* Fills `msg` (a message of the stream's item type, owned by the caller) from row `r` of
+ * `res`, allocating in `scratch`; returns 0 when `scratch` ran out. */
+typedef int isms_row_fill_fn(struct isms_arena *scratch, const PGresult *res, int r,
+                             ProtobufCMessage *msg);
+
+/* Sends every row of `res` as one stream message, each built in a fresh scratch arena of at
+ * most `row_bytes`, so a page never grows the call's memory. Returns 1 when all were sent;
+ * otherwise the call has been answered (RESOURCE_EXHAUSTED, or the connection is gone) and the
+ * caller must stop. Afterwards `msg` still holds the last row's scalar fields. */
+int isms_call_send_rows(struct isms_call *call, const PGresult *res, size_t row_bytes,
+                        isms_row_fill_fn *fill, ProtobufCMessage *msg);
+
 /* Bytes queued on the call's connection and not yet written (streams pace themselves). */
 size_t isms_call_pending_output(const struct isms_call *call);
 

@@ -178,11 +178,16 @@ struct list_walk {
 
 static void list_page(struct isms_call *call);
 
+static int fill_control(struct isms_arena *a, const PGresult *res, int r, ProtobufCMessage *m)
+{
+    return control_from_row(a, res, r, (Isms__V1__ControlRecord *)m);
+}
+
 static void list_page_done(struct isms_call *call, const PGresult *res,
                            const struct isms_status *st)
 {
     struct list_walk *w = call->ctx;
-    struct isms_arena tmp;
+    Isms__V1__ControlRecord m;
     int n;
 
     if (st->code != ISMS_OK) {
@@ -190,24 +195,10 @@ static void list_page_done(struct isms_call *call, const PGresult *res,
         return;
     }
     n = PQntuples(res);
-    isms_arena_init(&tmp, ROW_ARENA_BYTES);
-    for (int r = 0; r < n; r++) {
-        Isms__V1__ControlRecord m;
-        struct isms_status err;
-
-        if (!control_from_row(&tmp, res, r, &m)) {
-            isms_arena_cleanup(&tmp);
-            fail_oom(call);
-            return;
-        }
-        if (isms_call_send_more(call, &m.base, &err) != ISMS_OK) {
-            isms_arena_cleanup(&tmp);
-            isms_call_fail_status(call, &err);
-            return;
-        }
-        isms_arena_cleanup(&tmp);
-        snprintf(w->after, sizeof(w->after), "%s", isms_db_value(res, r, COL_ORD));
-    }
+    if (!isms_call_send_rows(call, res, ROW_ARENA_BYTES, fill_control, &m.base))
+        return;
+    if (n > 0)
+        snprintf(w->after, sizeof(w->after), "%s", isms_db_value(res, n - 1, COL_ORD));
     if (n < PAGE_ROWS_N) {
         isms_call_finish(call, NULL);
         return;

@@ -175,11 +175,16 @@ static int row_from_res(struct isms_arena *a, const PGresult *res, int r, Isms__
                               &out->n_linked_risks);
 }
 
+static int fill_row(struct isms_arena *a, const PGresult *res, int r, ProtobufCMessage *m)
+{
+    return row_from_res(a, res, r, (Isms__V1__SoaRow *)m);
+}
+
 static void export_page_done(struct isms_call *call, const PGresult *res,
                              const struct isms_status *st)
 {
     struct export_walk *w = call->ctx;
-    struct isms_arena tmp;
+    Isms__V1__SoaRow m;
     int n;
 
     if (st->code != ISMS_OK) {
@@ -187,24 +192,11 @@ static void export_page_done(struct isms_call *call, const PGresult *res,
         return;
     }
     n = PQntuples(res);
-    isms_arena_init(&tmp, ROW_ARENA_BYTES);
-    for (int r = 0; r < n; r++) {
-        Isms__V1__SoaRow m;
-        struct isms_status err;
-
-        if (!row_from_res(&tmp, res, r, &m)) {
-            isms_arena_cleanup(&tmp);
-            fail_oom(call);
-            return;
-        }
-        if (isms_call_send_more(call, &m.base, &err) != ISMS_OK) {
-            isms_arena_cleanup(&tmp);
-            isms_call_fail_status(call, &err);
-            return;
-        }
-        isms_arena_cleanup(&tmp);
+    if (!isms_call_send_rows(call, res, ROW_ARENA_BYTES, fill_row, &m.base))
+        return;
+    if (n > 0) {
         w->last_pos = m.position;
-        snprintf(w->after, sizeof(w->after), "%s", isms_db_value(res, r, 15));
+        snprintf(w->after, sizeof(w->after), "%s", isms_db_value(res, n - 1, 15));
     }
     if (n < PAGE_ROWS_N) {
         isms_call_finish(call, NULL);
