@@ -1144,14 +1144,7 @@ static void ctl_login(int port, const char *user, const char *password)
 
 static void ctl(struct isms_test_proc *p, int port, int want, const char *const *args)
 {
-    char cmdline[1024] = "";
-    size_t o = 0;
-
-    for (size_t i = 0; args[i] != NULL && o < sizeof(cmdline); i++)
-        o += (size_t)snprintf(cmdline + o, sizeof(cmdline) - o, " %s", args[i]);
-    isms_test_ismsctl(p, port, args);
-    cr_assert_eq(p->exit_code, want, "ismsctl%s exited %d, expected %d\nstdout:\n%s\nstderr:\n%s",
-                 cmdline, p->exit_code, want, p->out, p->err);
+    isms_test_ismsctl_expect(p, port, want, NULL, NULL, args);
 }
 
 /* ctl() with the arguments in one string, separated by '|'. */
