@@ -259,13 +259,28 @@ static void logout_done(struct isms_call *call, const PGresult *res, const struc
     isms_call_finish(call, &r.base);
 }
 
+/* The hash literal of the credentials the call came with; answers UNAUTHENTICATED and returns
+ * 0 when there are none (auth/ normally guarantees them; this keeps the handler safe alone). */
+static int caller_token_lit(struct isms_call *call, char *lit)
+{
+    const char *token = isms_call_bearer(call);
+
+    if (token == NULL) {
+        isms_call_fail(call, ISMS_UNAUTHENTICATED, "not logged in");
+        return 0;
+    }
+    isms_token_hash_lit(token, lit);
+    return 1;
+}
+
 static void auth_logout(struct isms_call *call, const ProtobufCMessage *msg)
 {
     char lit[68];
     const char *p[3];
 
     (void)msg;
-    isms_token_hash_lit(isms_call_bearer(call), lit);
+    if (!caller_token_lit(call, lit))
+        return;
     p[0] = lit;
     p[1] = isms_call_actor(call);
     p[2] = isms_call_source(call);
@@ -334,7 +349,8 @@ static void pw_hashed(void *arg, int ok, const char *hash)
         isms_call_fail(call, ISMS_RESOURCE_EXHAUSTED, "could not hash the new password");
         return;
     }
-    isms_token_hash_lit(isms_call_bearer(call), lit);
+    if (!caller_token_lit(call, lit))
+        return;
     p[0] = call->principal.user;
     p[1] = hash;
     p[2] = isms_call_source(call);
