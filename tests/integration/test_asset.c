@@ -1028,7 +1028,6 @@ Test(asset, cia_scale_follows_the_risk_methodology)
 Test(asset, viewer_reads_but_cannot_write)
 {
     struct isms_test_env env;
-    Isms__V1__CreateUserRequest u = ISMS__V1__CREATE_USER_REQUEST__INIT;
     Isms__V1__CreateAssetRequest r;
     Isms__V1__SetClassificationsRequest sc = ISMS__V1__SET_CLASSIFICATIONS_REQUEST__INIT;
     Isms__V1__ListAssetsRequest lr = ISMS__V1__LIST_ASSETS_REQUEST__INIT;
@@ -1041,14 +1040,7 @@ Test(asset, viewer_reads_but_cannot_write)
     isms_test_env_start(&env, NULL);
     fd = isms_test_connect(env.srv.port);
     create_ok(fd, "Laptop", "hardware", "bob", "internal");
-    u.name = "vera";
-    u.roles = (char *[]){"viewer"};
-    u.n_roles = 1;
-    u.password = "viewer-password-long-enough";
-    cr_assert_eq(isms_test_unary(fd, "/isms.v1.User/Create", &u.base, 0,
-                                 &isms__v1__create_user_response__descriptor, &rep),
-                 0, "%s", rep.message);
-    isms_test_reply_cleanup(&rep);
+    isms_test_user_create(fd, "vera", "viewer", "viewer-password-long-enough");
     cr_assert_eq(
         isms_test_login(env.srv.port, "vera", "viewer-password-long-enough", token, sizeof(token)),
         0);
@@ -1215,8 +1207,6 @@ Test(asset, ismsctl_asset_commands)
 {
     struct isms_test_env env;
     struct isms_test_proc p;
-    Isms__V1__CreateUserRequest u = ISMS__V1__CREATE_USER_REQUEST__INIT;
-    struct isms_test_reply rep;
     char dir[256], csv[300], json[300], bad[300];
     char *before, *after;
     FILE *fp;
@@ -1373,14 +1363,7 @@ Test(asset, ismsctl_asset_commands)
     isms_test_proc_cleanup(&p);
 
     /* A viewer may list but not create. */
-    u.name = "vic";
-    u.roles = (char *[]){"viewer"};
-    u.n_roles = 1;
-    u.password = "viewer-password-long-enough";
-    cr_assert_eq(isms_test_unary(fd, "/isms.v1.User/Create", &u.base, 0,
-                                 &isms__v1__create_user_response__descriptor, &rep),
-                 0, "%s", rep.message);
-    isms_test_reply_cleanup(&rep);
+    isms_test_user_create(fd, "vic", "viewer", "viewer-password-long-enough");
     ctl_login(port, "vic", "viewer-password-long-enough");
     ctlv(&p, port, 0, "asset|list");
     isms_test_proc_cleanup(&p);

@@ -855,7 +855,6 @@ Test(control, bad_input_is_invalid_argument_and_metacharacters_are_verbatim)
 Test(control, viewer_reads_but_cannot_write)
 {
     struct isms_test_env env;
-    Isms__V1__CreateUserRequest u = ISMS__V1__CREATE_USER_REQUEST__INIT;
     Isms__V1__ListControlsRequest lreq = ISMS__V1__LIST_CONTROLS_REQUEST__INIT;
     struct isms_test_reply rep;
     struct list_result l;
@@ -864,14 +863,7 @@ Test(control, viewer_reads_but_cannot_write)
 
     isms_test_env_start(&env, NULL);
     fd = isms_test_connect(env.srv.port);
-    u.name = "vera";
-    u.roles = (char *[]){"viewer"};
-    u.n_roles = 1;
-    u.password = "viewer-password-long-enough";
-    cr_assert_eq(isms_test_unary(fd, "/isms.v1.User/Create", &u.base, 0,
-                                 &isms__v1__create_user_response__descriptor, &rep),
-                 0, "%s", rep.message);
-    isms_test_reply_cleanup(&rep);
+    isms_test_user_create(fd, "vera", "viewer", "viewer-password-long-enough");
     cr_assert_eq(
         isms_test_login(env.srv.port, "vera", "viewer-password-long-enough", token, sizeof(token)),
         0);

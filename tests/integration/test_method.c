@@ -279,21 +279,13 @@ Test(method, only_an_isms_manager_changes_it)
 {
     struct isms_test_env env;
     struct isms_test_reply cur, rep;
-    Isms__V1__CreateUserRequest u = ISMS__V1__CREATE_USER_REQUEST__INIT;
-    char token[256], *roles[1] = {"risk_owner"};
+    char token[256];
     struct mcopy c;
     int fd;
 
     isms_test_env_start(&env, NULL);
     fd = isms_test_connect(env.srv.port);
-    u.name = "ron";
-    u.roles = roles;
-    u.n_roles = 1;
-    u.password = "a-long-enough-password";
-    isms_test_unary(fd, "/isms.v1.User/Create", &u.base, 0,
-                    &isms__v1__create_user_response__descriptor, &rep);
-    isms_test_expect(&rep, 0, NULL, "User/Create");
-    isms_test_reply_cleanup(&rep);
+    isms_test_user_create(fd, "ron", "risk_owner", "a-long-enough-password");
     cr_assert_eq(
         isms_test_login(env.srv.port, "ron", "a-long-enough-password", token, sizeof(token)), 0);
     isms_test_set_token(token);

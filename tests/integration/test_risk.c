@@ -43,30 +43,14 @@ struct world {
     char admin[256], alice[256], bob[256], vera[256];
 };
 
-static void create_user(int fd, const char *name, const char *role, const char *password)
-{
-    Isms__V1__CreateUserRequest u = ISMS__V1__CREATE_USER_REQUEST__INIT;
-    struct isms_test_reply rep;
-    char *roles[1] = {(char *)role};
-
-    u.name = (char *)name;
-    u.roles = roles;
-    u.n_roles = 1;
-    u.password = (char *)password;
-    isms_test_unary(fd, "/isms.v1.User/Create", &u.base, 0,
-                    &isms__v1__create_user_response__descriptor, &rep);
-    isms_test_expect(&rep, 0, NULL, "User/Create");
-    isms_test_reply_cleanup(&rep);
-}
-
 static void world_start(struct world *w)
 {
     isms_test_env_start(&w->env, NULL);
     snprintf(w->admin, sizeof(w->admin), "%s", isms_test_token());
     w->fd = isms_test_connect(w->env.srv.port);
-    create_user(w->fd, "alice", "risk_owner", PW_ALICE);
-    create_user(w->fd, "bob", "risk_owner", PW_BOB);
-    create_user(w->fd, "vera", "viewer", PW_VERA);
+    isms_test_user_create(w->fd, "alice", "risk_owner", PW_ALICE);
+    isms_test_user_create(w->fd, "bob", "risk_owner", PW_BOB);
+    isms_test_user_create(w->fd, "vera", "viewer", PW_VERA);
     cr_assert_eq(isms_test_login(w->env.srv.port, "alice", PW_ALICE, w->alice, sizeof(w->alice)),
                  0);
     cr_assert_eq(isms_test_login(w->env.srv.port, "bob", PW_BOB, w->bob, sizeof(w->bob)), 0);

@@ -771,7 +771,6 @@ Test(soa, summary_counts_and_percentages_per_theme)
 Test(soa, viewer_reads_but_cannot_publish_and_bad_input_is_refused)
 {
     struct isms_test_env env;
-    Isms__V1__CreateUserRequest u = ISMS__V1__CREATE_USER_REQUEST__INIT;
     Isms__V1__SoaShowRequest show = ISMS__V1__SOA_SHOW_REQUEST__INIT;
     Isms__V1__SoaVersionsRequest vreq = ISMS__V1__SOA_VERSIONS_REQUEST__INIT;
     static const char meta[] = "Board'); DROP TABLE soa_version; --";
@@ -806,14 +805,7 @@ Test(soa, viewer_reads_but_cannot_publish_and_bad_input_is_refused)
     cr_assert_str_eq(((const Isms__V1__SoaVersion *)rep.body)->approved_by, meta);
     isms_test_reply_cleanup(&rep);
 
-    u.name = "vic";
-    u.roles = (char *[]){"viewer"};
-    u.n_roles = 1;
-    u.password = "viewer-password-long-enough";
-    cr_assert_eq(isms_test_unary(fd, "/isms.v1.User/Create", &u.base, 0,
-                                 &isms__v1__create_user_response__descriptor, &rep),
-                 0, "%s", rep.message);
-    isms_test_reply_cleanup(&rep);
+    isms_test_user_create(fd, "vic", "viewer", "viewer-password-long-enough");
     cr_assert_eq(
         isms_test_login(env.srv.port, "vic", "viewer-password-long-enough", token, sizeof(token)),
         0);
