@@ -20,72 +20,8 @@ TestSuite(control, .init = isms_test_init, .fini = isms_test_fini, .timeout = 24
 #define M_DELETE "/isms.v1.Control/DeleteCustom"
 
 #define MAX_ROWS 256
-#define MAX_CELL 8
 
 /* ---- the reference CSV ------------------------------------------------------------------ */
-
-/* One parsed CSV file: rows of cells (heap strings). */
-struct csv {
-    size_t nrows;
-    size_t ncells[MAX_ROWS];
-    char *cells[MAX_ROWS][MAX_CELL + 4];
-};
-
-/* Parses RFC 4180 text (quoted cells with "" for a quote, CRLF or LF line ends). */
-static void csv_parse(struct csv *c, const char *s)
-{
-    memset(c, 0, sizeof(*c));
-    while (*s != '\0') {
-        size_t row = c->nrows++;
-
-        cr_assert_lt(row, MAX_ROWS, "CSV has too many rows");
-        for (;;) {
-            char *cell = malloc(strlen(s) + 1);
-            size_t n = 0;
-
-            cr_assert_not_null(cell);
-            if (*s == '"') {
-                s++;
-                for (;;) {
-                    cr_assert_neq(*s, '\0', "unterminated quoted CSV cell");
-                    if (s[0] == '"' && s[1] == '"') {
-                        cell[n++] = '"';
-                        s += 2;
-                    } else if (*s == '"') {
-                        s++;
-                        break;
-                    } else {
-                        cell[n++] = *s++;
-                    }
-                }
-            } else {
-                while (*s != '\0' && *s != ',' && *s != '\r' && *s != '\n') {
-                    cr_assert_neq(*s, '"', "bare quote in an unquoted CSV cell");
-                    cell[n++] = *s++;
-                }
-            }
-            cell[n] = '\0';
-            cr_assert_lt(c->ncells[row], MAX_CELL + 4, "too many CSV cells");
-            c->cells[row][c->ncells[row]++] = cell;
-            if (*s == ',') {
-                s++;
-                continue;
-            }
-            if (*s == '\r')
-                s++;
-            if (*s == '\n')
-                s++;
-            break;
-        }
-    }
-}
-
-static void csv_free(struct csv *c)
-{
-    for (size_t r = 0; r < c->nrows; r++)
-        for (size_t k = 0; k < c->ncells[r]; k++)
-            free(c->cells[r][k]);
-}
 
 /* The repository root: $ISMS_SOURCE_DIR, or derived from this file's path. */
 static void source_path(char *out, size_t len, const char *rel)
@@ -104,7 +40,7 @@ static void source_path(char *out, size_t len, const char *rel)
     }
 }
 
-static void read_reference(struct csv *c)
+static void read_reference(struct isms_test_csv *c)
 {
     char path[1024];
     char *text;
@@ -112,7 +48,7 @@ static void read_reference(struct csv *c)
     source_path(path, sizeof(path), "schema/reference/annex_a_2022.csv");
     text = isms_test_read_file(path);
     cr_assert_not_null(text, "cannot read %s", path);
-    csv_parse(c, text);
+    isms_test_csv_parse(c, text, false);
     free(text);
     cr_assert_eq(c->nrows, 94, "reference CSV has %zu lines", c->nrows);
 }
@@ -275,7 +211,7 @@ Test(control, catalogue_equals_reference_csv_in_catalogue_order)
     struct isms_test_env env;
     Isms__V1__ListControlsRequest req = ISMS__V1__LIST_CONTROLS_REQUEST__INIT;
     struct list_result l;
-    struct csv ref;
+    struct isms_test_csv ref;
     int fd, themes[4] = {0};
     static const char *const names[4] = {"Organizational", "People", "Physical", "Technological"};
 
@@ -317,7 +253,7 @@ Test(control, catalogue_equals_reference_csv_in_catalogue_order)
     cr_assert_str_eq(l.items[9]->id, "5.10");
     cr_assert_str_eq(l.items[59]->id, "8.1");
     list_free(&l);
-    csv_free(&ref);
+    isms_test_csv_free(&ref);
     isms_test_finish();
 }
 
@@ -337,7 +273,7 @@ Test(control, attribute_filters_match_the_reference_csv)
         {"security_domains=#Defence", 7, "Defence"},
     };
     struct isms_test_env env;
-    struct csv ref;
+    struct isms_test_csv ref;
     int fd;
 
     isms_test_env_start(&env, NULL);
@@ -387,7 +323,7 @@ Test(control, attribute_filters_match_the_reference_csv)
         cr_assert_neq(strstr(l.message, "Detect"), NULL, "%s", l.message);
         cr_assert_eq(l.n, 0);
     }
-    csv_free(&ref);
+    isms_test_csv_free(&ref);
     isms_test_finish();
 }
 
@@ -919,7 +855,7 @@ Test(control, ismsctl_control_commands)
 {
     struct isms_test_env env;
     struct isms_test_proc p;
-    struct csv ref;
+    struct isms_test_csv ref;
     size_t detect = 0;
     int port;
 
@@ -1023,6 +959,6 @@ Test(control, ismsctl_control_commands)
     isms_test_proc_cleanup(&p);
     ctl(&p, port, 6, (const char *const[]){"control", "delete-custom", "5.1", NULL});
     isms_test_proc_cleanup(&p);
-    csv_free(&ref);
+    isms_test_csv_free(&ref);
     isms_test_finish();
 }

@@ -23,8 +23,7 @@ TestSuite(soa, .init = isms_test_init, .fini = isms_test_fini, .timeout = 280);
 #define M_SUMMARY "/isms.v1.Soa/Summary"
 #define M_VERS    "/isms.v1.Soa/Versions"
 
-#define MAX_ROWS  256
-#define MAX_CELLS 16
+#define MAX_ROWS 256
 
 /* ---- helpers -------------------------------------------------------------------------------- */
 
@@ -199,65 +198,6 @@ static long long risk_selecting(const struct isms_test_env *env, const char *id)
     return num;
 }
 
-/* RFC 4180 parser: rows of heap cells; CRLF required as the record end outside quotes. */
-struct csv {
-    size_t nrows;
-    size_t ncells[MAX_ROWS];
-    char *cells[MAX_ROWS][MAX_CELLS];
-};
-
-static void csv_parse(struct csv *c, const char *s)
-{
-    memset(c, 0, sizeof(*c));
-    while (*s != '\0') {
-        size_t row = c->nrows++;
-
-        cr_assert_lt(row, MAX_ROWS);
-        for (;;) {
-            char *cell = malloc(strlen(s) + 1);
-            size_t n = 0;
-
-            cr_assert_not_null(cell);
-            if (*s == '"') {
-                for (s++;;) {
-                    cr_assert_neq(*s, '\0', "unterminated quoted cell");
-                    if (s[0] == '"' && s[1] == '"') {
-                        cell[n++] = '"';
-                        s += 2;
-                    } else if (*s == '"') {
-                        s++;
-                        break;
-                    } else {
-                        cell[n++] = *s++;
-                    }
-                }
-            } else {
-                while (*s != '\0' && *s != ',' && *s != '\r' && *s != '\n') {
-                    cr_assert_neq(*s, '"', "bare quote in an unquoted cell");
-                    cell[n++] = *s++;
-                }
-            }
-            cell[n] = '\0';
-            cr_assert_lt(c->ncells[row], MAX_CELLS);
-            c->cells[row][c->ncells[row]++] = cell;
-            if (*s == ',') {
-                s++;
-                continue;
-            }
-            cr_assert(s[0] == '\r' && s[1] == '\n', "record %zu does not end in CRLF", row);
-            s += 2;
-            break;
-        }
-    }
-}
-
-static void csv_free(struct csv *c)
-{
-    for (size_t r = 0; r < c->nrows; r++)
-        for (size_t k = 0; k < c->ncells[r]; k++)
-            free(c->cells[r][k]);
-}
-
 /* `ismsctl login admin` with the password on stdin: later ismsctl calls use that session. */
 static void ctl_login(int port)
 {
@@ -328,7 +268,7 @@ Test(soa, csv_export_is_rfc4180_round_trips_and_is_deterministic)
 {
     struct isms_test_env env;
     struct isms_test_proc p;
-    struct csv c;
+    struct isms_test_csv c;
     char dir[256], f1[320], f2[320];
     char *a, *b;
     static const char tricky[] = "He said \"yes\", then\nleft; a,b \xc3\xa9";
@@ -358,7 +298,7 @@ Test(soa, csv_export_is_rfc4180_round_trips_and_is_deterministic)
     cr_assert_str_eq(p.out, a, "stdout export differs from the file");
     isms_test_proc_cleanup(&p);
 
-    csv_parse(&c, a);
+    isms_test_csv_parse(&c, a, true);
     cr_assert_eq(c.nrows, 1 + 93 + 1, "%zu records", c.nrows);
     cr_assert_eq(c.ncells[0], 14);
     cr_assert_str_eq(c.cells[0][1], "id");
@@ -387,7 +327,7 @@ Test(soa, csv_export_is_rfc4180_round_trips_and_is_deterministic)
         }
         cr_assert(themes[0] == 37 && themes[1] == 8 && themes[2] == 14 && themes[3] == 34);
     }
-    csv_free(&c);
+    isms_test_csv_free(&c);
     free(a);
     free(b);
     isms_test_finish();

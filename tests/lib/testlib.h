@@ -309,4 +309,21 @@ void isms_test_pgcluster_create(const char *dir, char *conninfo, size_t len);
 /* `pgcluster stop|start DIR`; fails the test if the script fails. */
 void isms_test_pgcluster(const char *verb, const char *dir);
 
+/* ---- CSV ------------------------------------------------------------------------------------ */
+
+#define ISMS_TEST_CSV_ROWS  256
+#define ISMS_TEST_CSV_CELLS 16
+
+/* One parsed RFC 4180 text: rows of cells (heap strings; isms_test_csv_free releases them). */
+struct isms_test_csv {
+    size_t nrows;
+    size_t ncells[ISMS_TEST_CSV_ROWS];
+    char *cells[ISMS_TEST_CSV_ROWS][ISMS_TEST_CSV_CELLS];
+};
+
+/* Parses `s` (quoted cells with "" for a quote); fails the test on malformed input or too many
+ * rows or cells. Records end in CRLF, or also in a bare LF unless `require_crlf`. */
+void isms_test_csv_parse(struct isms_test_csv *c, const char *s, bool require_crlf);
+void isms_test_csv_free(struct isms_test_csv *c);
+
 #endif

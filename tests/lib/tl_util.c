@@ -214,3 +214,62 @@ const char *__lsan_default_options(void)
     return "detect_leaks=0";
 }
 #endif
+
+void isms_test_csv_parse(struct isms_test_csv *c, const char *s, bool require_crlf)
+{
+    memset(c, 0, sizeof(*c));
+    while (*s != '\0') {
+        size_t row = c->nrows++;
+
+        cr_assert_lt(row, ISMS_TEST_CSV_ROWS, "CSV has too many rows");
+        for (;;) {
+            char *cell = malloc(strlen(s) + 1);
+            size_t n = 0;
+
+            cr_assert_not_null(cell);
+            if (*s == '"') {
+                for (s++;;) {
+                    cr_assert_neq(*s, '\0', "unterminated quoted CSV cell");
+                    if (s[0] == '"' && s[1] == '"') {
+                        cell[n++] = '"';
+                        s += 2;
+                    } else if (*s == '"') {
+                        s++;
+                        break;
+                    } else {
+                        cell[n++] = *s++;
+                    }
+                }
+            } else {
+                while (*s != '\0' && *s != ',' && *s != '\r' && *s != '\n') {
+                    cr_assert_neq(*s, '"', "bare quote in an unquoted CSV cell");
+                    cell[n++] = *s++;
+                }
+            }
+            cell[n] = '\0';
+            cr_assert_lt(c->ncells[row], ISMS_TEST_CSV_CELLS, "too many CSV cells");
+            c->cells[row][c->ncells[row]++] = cell;
+            if (*s == ',') {
+                s++;
+                continue;
+            }
+            if (require_crlf) {
+                cr_assert(s[0] == '\r' && s[1] == '\n', "record %zu does not end in CRLF", row);
+                s += 2;
+                break;
+            }
+            if (*s == '\r')
+                s++;
+            if (*s == '\n')
+                s++;
+            break;
+        }
+    }
+}
+
+void isms_test_csv_free(struct isms_test_csv *c)
+{
+    for (size_t r = 0; r < c->nrows; r++)
+        for (size_t k = 0; k < c->ncells[r]; k++)
+            free(c->cells[r][k]);
+}
