@@ -93,23 +93,6 @@ static void on_poll(uv_poll_t *h, int status, int events);
 
 /* ---- helpers ------------------------------------------------------------------------------ */
 
-static void poll_closed(uv_handle_t *h)
-{
-    struct isms_db_pool *pool = h->data;
-
-    free(h);
-    pool->pending_closes--;
-    if (pool->is_closing && pool->pending_closes == 0 && pool->closed_cb != NULL) {
-        isms_db_closed_cb *cb = pool->closed_cb;
-
-        pool->closed_cb = NULL;
-        cb(pool);
-        free(pool->conns);
-        free(pool->conninfo);
-        free(pool);
-    }
-}
-
 static void release_pending(struct isms_db_pool *pool)
 {
     pool->pending_closes--;
@@ -122,6 +105,14 @@ static void release_pending(struct isms_db_pool *pool)
         free(pool->conninfo);
         free(pool);
     }
+}
+
+static void poll_closed(uv_handle_t *h)
+{
+    struct isms_db_pool *pool = h->data;
+
+    free(h);
+    release_pending(pool);
 }
 
 static void timer_closed(uv_handle_t *h)

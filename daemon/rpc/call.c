@@ -16,13 +16,25 @@
 #include "rpc/registry.h"
 #include "rpc/server.h"
 
-/* Packs a Response into a new heap frame and queues it on `conn`. */
+/* Packs `r` into a new heap frame and queues it on `conn`. Returns -1 when out of memory. */
+static int send_frame(struct isms_conn *conn, const Isms__V1__Response *r)
+{
+    size_t n = isms__v1__response__get_packed_size(r);
+    uint8_t *buf = malloc(ISMS_FRAME_HEADER_BYTES + n);
+
+    if (buf == NULL)
+        return -1;
+    isms_frame_header(buf, 0, (uint32_t)n);
+    isms__v1__response__pack(r, buf + ISMS_FRAME_HEADER_BYTES);
+    isms_conn_send(conn, buf, ISMS_FRAME_HEADER_BYTES + n);
+    return 0;
+}
+
+/* Queues the final Response of a call on `conn` (nothing if the connection is going). */
 static void send_response(struct isms_conn *conn, uint64_t call_id, enum isms_code code,
                           const char *msg, const uint8_t *body, size_t body_len)
 {
     Isms__V1__Response r = ISMS__V1__RESPONSE__INIT;
-    size_t n;
-    uint8_t *buf;
 
     if (conn == NULL || isms_conn_is_closing(conn))
         return;
@@ -31,15 +43,8 @@ static void send_response(struct isms_conn *conn, uint64_t call_id, enum isms_co
     r.message = (char *)(msg != NULL ? msg : "");
     r.body.data = (uint8_t *)body;
     r.body.len = body_len;
-    n = isms__v1__response__get_packed_size(&r);
-    buf = malloc(ISMS_FRAME_HEADER_BYTES + n);
-    if (buf == NULL) {
+    if (send_frame(conn, &r) != 0)
         isms_conn_close(conn, 0);
-        return;
-    }
-    isms_frame_header(buf, 0, (uint32_t)n);
-    isms__v1__response__pack(&r, buf + ISMS_FRAME_HEADER_BYTES);
-    isms_conn_send(conn, buf, ISMS_FRAME_HEADER_BYTES + n);
 }
 
 static void log_call(struct isms_call *call, enum isms_code code)
@@ -140,8 +145,7 @@ enum isms_code isms_call_send_more(struct isms_call *call, const ProtobufCMessag
 {
     Isms__V1__Response r = ISMS__V1__RESPONSE__INIT;
     size_t n = protobuf_c_message_get_packed_size(msg);
-    size_t total;
-    uint8_t *buf;
+    int rc;
 
     if (call->conn == NULL || isms_conn_is_closing(call->conn))
         return isms_status_set(st, ISMS_UNAVAILABLE, "connection closed");
@@ -153,16 +157,10 @@ enum isms_code isms_call_send_more(struct isms_call *call, const ProtobufCMessag
     if (r.body.data == NULL)
         return isms_status_set(st, ISMS_RESOURCE_EXHAUSTED, "out of memory");
     protobuf_c_message_pack(msg, r.body.data);
-    total = isms__v1__response__get_packed_size(&r);
-    buf = malloc(ISMS_FRAME_HEADER_BYTES + total);
-    if (buf == NULL) {
-        free(r.body.data);
-        return isms_status_set(st, ISMS_RESOURCE_EXHAUSTED, "out of memory");
-    }
-    isms_frame_header(buf, 0, (uint32_t)total);
-    isms__v1__response__pack(&r, buf + ISMS_FRAME_HEADER_BYTES);
+    rc = send_frame(call->conn, &r);
     free(r.body.data);
-    isms_conn_send(call->conn, buf, ISMS_FRAME_HEADER_BYTES + total);
+    if (rc != 0)
+        return isms_status_set(st, ISMS_RESOURCE_EXHAUSTED, "out of memory");
     return ISMS_OK;
 }
 
