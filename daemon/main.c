@@ -60,6 +60,9 @@ static void on_pool_closed(struct isms_db_pool *pool)
     (void)pool;
     D.srv.pool = NULL;
     isms_log_info("database pool closed", "%s", "");
+    isms_server_calls_stop(&D.srv);
+    uv_close((uv_handle_t *)&D.sigterm, NULL);
+    uv_close((uv_handle_t *)&D.sigint, NULL);
 }
 
 static void on_net_closed(struct isms_net *net)
@@ -90,9 +93,12 @@ static void on_drained(struct isms_server *srv)
         uv_close((uv_handle_t *)&D.watchdog, NULL);
         D.has_watchdog = 0;
     }
-    uv_close((uv_handle_t *)&D.sigterm, NULL);
-    uv_close((uv_handle_t *)&D.sigint, NULL);
+    /* SIGTERM/SIGINT stay armed until the pool is closed: a second one still exits with 1. */
     uv_close((uv_handle_t *)&D.sighup, NULL);
+    if (srv->workers != NULL) {
+        isms_workers_close(srv->workers); /* no call is left to wait for it */
+        srv->workers = NULL;
+    }
     isms_net_close(&srv->net, on_net_closed);
 }
 
@@ -301,6 +307,13 @@ static int run(void)
     limits.max_frame_bytes = D.cfg.max_frame_bytes;
     limits.preauth_max_frame_bytes = D.cfg.preauth_max_frame_bytes;
     limits.output_hard_bytes = D.cfg.output_hard_bytes;
+    if (isms_workers_new(loop, D.cfg.hash_threads, D.cfg.hash_queue_max, &srv->workers, &st) !=
+        ISMS_OK) {
+        isms_log_error("could not start the password workers", "error=%s",
+                       isms_log_quote(q, sizeof(q), st.msg));
+        return 1;
+    }
+    isms_server_calls_start(srv);
     isms_net_init(&srv->net, loop, &limits, NULL, NULL, NULL);
     isms_server_attach_net(srv);
     isms_auth_attach(srv);

@@ -51,6 +51,9 @@ static void setup(void)
     if (isms_domain_register_all(&srv, &st) != ISMS_OK)
         abort();
     isms_registry_seal(&srv.reg);
+    if (isms_workers_new(srv.loop, 1, 64, &srv.workers, &st) != ISMS_OK)
+        abort();
+    isms_server_calls_start(&srv);
     memset(&limits, 0, sizeof(limits));
     limits.max_conns = 16;
     limits.max_inflight = 8;

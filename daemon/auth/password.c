@@ -1,5 +1,6 @@
-/* auth/password.c — argon2id via libsodium, on the threadpool. The worker touches only its own
- * request; secrets are wiped before the request is freed. */
+/* auth/password.c — argon2id via libsodium, on the server's worker threads (rpc/workers.c).
+ * The worker touches only its own job; secrets are wiped before the job is freed, whether it
+ * ran or was cancelled. */
 #include "auth/password.h"
 
 #include <ctype.h>
@@ -9,16 +10,15 @@
 #include <sodium.h>
 
 #include "core/text.h"
+#include "rpc/call.h"
 
 struct pw_work {
-    uv_work_t req;
     int is_verify;
     char password[ISMS_PASSWORD_MAX + 1];
     char hash[ISMS_PASSWORD_HASH_MAX];
     int ok;
     int is_dummy;
     isms_password_cb *cb;
-    void *arg;
 };
 
 static char dummy_hash[crypto_pwhash_STRBYTES];
@@ -93,9 +93,9 @@ enum isms_code isms_password_hash_now(const char *password, char *out, struct is
     return ISMS_OK;
 }
 
-static void work_run(uv_work_t *req)
+static void work_run(void *data)
 {
-    struct pw_work *w = req->data;
+    struct pw_work *w = data;
 
     if (w->is_verify) {
         const char *h = w->is_dummy ? dummy_hash : w->hash;
@@ -107,20 +107,25 @@ static void work_run(uv_work_t *req)
                                   crypto_pwhash_OPSLIMIT_INTERACTIVE,
                                   crypto_pwhash_MEMLIMIT_INTERACTIVE) == 0;
     }
-}
-
-static void work_done(uv_work_t *req, int status)
-{
-    struct pw_work *w = req->data;
-
     sodium_memzero(w->password, sizeof(w->password));
-    w->cb(w->arg, status == 0 && w->ok, w->is_verify ? NULL : w->hash);
-    sodium_memzero(w->hash, sizeof(w->hash));
-    free(w);
 }
 
-static enum isms_code submit(uv_loop_t *loop, int is_verify, const char *password, const char *hash,
-                             isms_password_cb *cb, void *arg, struct isms_status *st)
+static void work_done(struct isms_call *call, void *data)
+{
+    struct pw_work *w = data;
+
+    w->cb(call, w->ok, w->is_verify ? NULL : w->hash);
+}
+
+/* Runs for every job, done or cancelled: secrets never outlive it. */
+static void work_free(void *data)
+{
+    sodium_memzero(data, sizeof(struct pw_work));
+    free(data);
+}
+
+static enum isms_code submit(struct isms_call *call, int is_verify, const char *password,
+                             const char *hash, isms_password_cb *cb, struct isms_status *st)
 {
     struct pw_work *w;
     size_t n = strlen(password);
@@ -139,24 +144,21 @@ static enum isms_code submit(uv_loop_t *loop, int is_verify, const char *passwor
             memcpy(w->hash, hash, strlen(hash) + 1);
     }
     w->cb = cb;
-    w->arg = arg;
-    w->req.data = w;
-    if (uv_queue_work(loop, &w->req, work_run, work_done) != 0) {
-        sodium_memzero(w, sizeof(*w));
-        free(w);
-        return isms_status_set(st, ISMS_INTERNAL, "could not queue password work");
+    if (isms_call_work(call, work_run, work_done, work_free, w, st) != ISMS_OK) {
+        work_free(w);
+        return st->code;
     }
     return ISMS_OK;
 }
 
-enum isms_code isms_password_hash(uv_loop_t *loop, const char *password, isms_password_cb *cb,
-                                  void *arg, struct isms_status *st)
+enum isms_code isms_password_hash(struct isms_call *call, const char *password,
+                                  isms_password_cb *cb, struct isms_status *st)
 {
-    return submit(loop, 0, password, NULL, cb, arg, st);
+    return submit(call, 0, password, NULL, cb, st);
 }
 
-enum isms_code isms_password_verify(uv_loop_t *loop, const char *password, const char *hash,
-                                    isms_password_cb *cb, void *arg, struct isms_status *st)
+enum isms_code isms_password_verify(struct isms_call *call, const char *password, const char *hash,
+                                    isms_password_cb *cb, struct isms_status *st)
 {
-    return submit(loop, 1, password, hash, cb, arg, st);
+    return submit(call, 1, password, hash, cb, st);
 }

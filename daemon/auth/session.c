@@ -159,7 +159,7 @@ static void lookup_done(struct isms_call *call, const PGresult *res, const struc
                        "the one-time password must be changed first (ismsctl passwd)");
         return;
     }
-    if (m->roles != 0 && (roles & m->roles) == 0) {
+    if (!(m->flags & ISMS_METHOD_ANY_ROLE) && (roles & m->roles) == 0) {
         struct isms_status deny;
         char need[96];
 

@@ -1,5 +1,6 @@
 /* core/arena.c — block-chained bump allocation with a byte cap.
  * Big requests get a block of their own so small ones keep filling the current block. */
+#define _DEFAULT_SOURCE /* explicit_bzero */
 #include "core/arena.h"
 
 #include <stdarg.h>
@@ -35,6 +36,7 @@ void isms_arena_init(struct isms_arena *a, size_t cap_bytes)
     a->used = 0;
     a->cap = cap_bytes;
     a->is_exhausted = 0;
+    a->is_sensitive = 0;
     a->pb.alloc = pb_alloc;
     a->pb.free = pb_free;
     a->pb.allocator_data = a;
@@ -47,12 +49,20 @@ void isms_arena_cleanup(struct isms_arena *a)
     while (b != NULL) {
         struct isms_arena_block *next = b->next;
 
+        if (a->is_sensitive)
+            explicit_bzero(b->data, b->off);
         free(b);
         b = next;
     }
     a->head = NULL;
     a->used = 0;
     a->is_exhausted = 0;
+    a->is_sensitive = 0;
+}
+
+void isms_arena_set_sensitive(struct isms_arena *a)
+{
+    a->is_sensitive = 1;
 }
 
 void *isms_arena_alloc(struct isms_arena *a, size_t n)

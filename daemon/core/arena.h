@@ -16,13 +16,17 @@ struct isms_arena {
     size_t used;                   /* bytes handed out plus block overhead */
     size_t cap;                    /* maximum total bytes */
     int is_exhausted;              /* an allocation failed for the cap */
+    int is_sensitive;              /* holds secrets: wiped at cleanup */
     ProtobufCAllocator pb;         /* protobuf-c allocator over this arena */
 };
 
 /* Prepares an empty arena that may hold at most `cap_bytes`. Allocates nothing yet. */
 void isms_arena_init(struct isms_arena *a, size_t cap_bytes);
-/* Frees every block; the arena is empty and usable again. */
+/* Frees every block (wiping it first when the arena is sensitive); the arena is empty and
+ * usable again, and no longer sensitive. */
 void isms_arena_cleanup(struct isms_arena *a);
+/* Marks the arena as holding secrets (passwords, new tokens): cleanup zeroes what was used. */
+void isms_arena_set_sensitive(struct isms_arena *a);
 
 /* Returns `n` bytes aligned for any type, or NULL when the cap or memory is exhausted. */
 void *isms_arena_alloc(struct isms_arena *a, size_t n);

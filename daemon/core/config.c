@@ -64,6 +64,10 @@ static const struct opt opts[] = {
      "largest frame body accepted, bytes (K, M suffixes allowed)"},
     {"output_hard_bytes", T_SIZE, OFF(output_hard_bytes), 0, 65536, 1u << 30, "8388608",
      "pending output that gets a connection closed"},
+    {"hash_threads", T_U32, OFF(hash_threads), 0, 1, 64, "2",
+     "threads hashing passwords (argon2id, 64 MiB each while it runs)"},
+    {"hash_queue_max", T_U32, OFF(hash_queue_max), 0, 1, 1000000, "256",
+     "password hashes that may wait for a thread before a call gets RESOURCE_EXHAUSTED"},
     {"call_arena_bytes", T_SIZE, OFF(call_arena_bytes), 0, 65536, 1u << 30, "16777216",
      "memory cap of one call"},
 };

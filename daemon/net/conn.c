@@ -42,6 +42,7 @@ struct isms_conn {
     SSL *ssl;        /* NULL for plaintext; owned */
     uint8_t *tls_in; /* ciphertext read buffer; owned */
     int is_handshaken;
+    struct isms_conn_waiter *waiters; /* waiting for output to drain */
 };
 
 struct write_req {
@@ -64,6 +65,59 @@ static void net_maybe_done(struct isms_net *net)
         net->on_all_closed = NULL;
         done(net);
     }
+}
+
+/* Runs the waiters whose threshold is met (all of them when the connection is closing). A
+ * callback may send more output or wait again, so the due ones are detached first. */
+static void wake_waiters(struct isms_conn *c)
+{
+    struct isms_conn_waiter *due = NULL, *w = c->waiters;
+
+    while (w != NULL) {
+        struct isms_conn_waiter *next = w->next;
+
+        if (c->is_closing || c->out_bytes <= w->below) {
+            isms_conn_unwait(c, w);
+            w->next = due;
+            due = w;
+        }
+        w = next;
+    }
+    while (due != NULL) {
+        w = due;
+        due = w->next;
+        w->next = NULL;
+        w->cb(w);
+    }
+}
+
+void isms_conn_wait_drain(struct isms_conn *c, struct isms_conn_waiter *w, size_t below,
+                          void (*cb)(struct isms_conn_waiter *w))
+{
+    if (w->is_waiting)
+        isms_conn_unwait(c, w);
+    w->below = below;
+    w->cb = cb;
+    w->is_waiting = 1;
+    w->prev = NULL;
+    w->next = c->waiters;
+    if (c->waiters != NULL)
+        c->waiters->prev = w;
+    c->waiters = w;
+}
+
+void isms_conn_unwait(struct isms_conn *c, struct isms_conn_waiter *w)
+{
+    if (!w->is_waiting)
+        return;
+    if (w->prev != NULL)
+        w->prev->next = w->next;
+    else
+        c->waiters = w->next;
+    if (w->next != NULL)
+        w->next->prev = w->prev;
+    w->prev = w->next = NULL;
+    w->is_waiting = 0;
 }
 
 static void conn_unref(struct isms_conn *c)
@@ -90,6 +144,9 @@ static void on_handle_closed(uv_handle_t *h)
         c->next->prev = c->prev;
     net->nconns--;
     isms_log_info("connection closed", "conn=%llu peer=%s", (unsigned long long)c->id, c->peer);
+    c->refs++; /* a waiter's callback may finish the last call of this connection */
+    wake_waiters(c);
+    c->refs--;
     conn_unref(c);
     net_maybe_done(net);
 }
@@ -357,8 +414,12 @@ static void on_write(uv_write_t *req, int status)
         do_close(c);
         return;
     }
-    if (c->is_close_requested && c->out_bytes == 0)
+    if (c->is_close_requested && c->out_bytes == 0) {
         do_close(c);
+        return;
+    }
+    if (c->waiters != NULL && !c->is_closing)
+        wake_waiters(c);
 }
 
 void isms_conn_send(struct isms_conn *c, uint8_t *buf, size_t len)

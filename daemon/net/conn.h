@@ -85,6 +85,24 @@ void isms_conn_close(struct isms_conn *conn, int flush);
  * login timer. */
 void isms_conn_set_authenticated(struct isms_conn *conn);
 
+/* A party waiting for a connection's output to drain (a paused server stream), embedded in
+ * the waiter's own struct. Fields are private; use the functions. */
+struct isms_conn_waiter {
+    struct isms_conn_waiter *prev, *next;
+    size_t below;
+    void (*cb)(struct isms_conn_waiter *w);
+    int is_waiting;
+};
+
+/* Runs `cb(w)` once, from a write completion, when the connection's pending output is at most
+ * `below` bytes, or from the close callback when the connection goes away (check
+ * isms_conn_is_closing then). Never runs `cb` from inside this call. `w` must stay valid until
+ * `cb` ran or isms_conn_unwait() removed it. */
+void isms_conn_wait_drain(struct isms_conn *conn, struct isms_conn_waiter *w, size_t below,
+                          void (*cb)(struct isms_conn_waiter *w));
+/* Withdraws a waiter (nothing if it is not waiting). */
+void isms_conn_unwait(struct isms_conn *conn, struct isms_conn_waiter *w);
+
 int isms_conn_is_closing(const struct isms_conn *conn);
 size_t isms_conn_pending_output(const struct isms_conn *conn);
 uint64_t isms_conn_id(const struct isms_conn *conn);

@@ -4,6 +4,7 @@
 #include "rpc/call.h"
 
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,17 +62,41 @@ static void log_call(struct isms_call *call, enum isms_code code)
                   isms_code_name(code), ms);
 }
 
-static void on_timer_closed(uv_handle_t *h)
+/* Frees everything on the free list: no handler is on the stack in the check phase. */
+static void on_reap(uv_check_t *h)
 {
-    free(h->data);
+    struct isms_server *srv = h->data;
+    struct isms_call *list = srv->justfree;
+
+    srv->justfree = NULL;
+    uv_check_stop(h);
+    while (list != NULL) {
+        struct isms_call *call = list;
+
+        list = call->free_next;
+        isms_arena_cleanup(&call->arena);
+        free(call);
+    }
 }
 
-static void on_pace_closed(uv_handle_t *h)
+static void defer_free(struct isms_call *call)
 {
-    free(h);
+    struct isms_server *srv = call->srv;
+
+    call->free_next = srv->justfree;
+    srv->justfree = call;
+    if (srv->has_reaper)
+        uv_check_start(&srv->reaper, on_reap);
 }
 
-/* Frees the call: its frame is done, its arena gone. Never called twice. */
+static void on_deadline_closed(uv_handle_t *h)
+{
+    defer_free(h->data);
+}
+
+/* Ends the call's life in the server: unlinked, its frame done, its timers stopped; the
+ * memory goes on the free list. Runs once, when the call has answered and no job of its is
+ * outstanding. */
 static void release(struct isms_call *call)
 {
     struct isms_server *srv = call->srv;
@@ -84,18 +109,13 @@ static void release(struct isms_call *call)
     if (call->next != NULL)
         call->next->prev = call->prev;
     srv->calls_in_flight--;
+    isms_conn_unwait(call->conn, &call->drain);
     isms_conn_frame_done(call->conn);
-    isms_arena_cleanup(&call->arena);
-    if (call->pace != NULL) {
-        uv_timer_stop(call->pace);
-        uv_close((uv_handle_t *)call->pace, on_pace_closed);
-        call->pace = NULL;
-    }
     if (call->has_deadline) {
         uv_timer_stop(&call->deadline);
-        uv_close((uv_handle_t *)&call->deadline, on_timer_closed);
+        uv_close((uv_handle_t *)&call->deadline, on_deadline_closed);
     } else {
-        free(call);
+        defer_free(call);
     }
     if (srv->is_draining && srv->calls_in_flight == 0 && srv->on_drained != NULL) {
         void (*done)(struct isms_server *) = srv->on_drained;
@@ -121,23 +141,67 @@ static void respond(struct isms_call *call, enum isms_code code, const char *msg
         isms_db_job_abandon(call->job);
         call->job = NULL;
     }
+    if (call->work != NULL)
+        isms_workers_cancel(call->srv->workers, call->work); /* if not started yet */
     if (call->pending_async == 0)
         release(call);
 }
 
-void isms_call_hold(struct isms_call *call)
+struct call_work {
+    struct isms_call *call;
+    isms_work_run_fn *run;
+    isms_call_work_cb *done;
+    void (*free_data)(void *data);
+    void *data;
+};
+
+static void work_run(void *arg)
 {
-    call->pending_async++;
+    struct call_work *cw = arg;
+
+    cw->run(cw->data);
 }
 
-int isms_call_unhold(struct isms_call *call)
+static void work_done(void *arg, int is_cancelled)
 {
-    call->pending_async--;
-    if (call->state == ISMS_CALL_RUNNING)
-        return 1;
-    if (call->pending_async == 0 && call->state == ISMS_CALL_RESPONDED)
+    struct call_work *cw = arg;
+    struct isms_call *call = cw->call;
+
+    call->work = NULL;
+    if (!is_cancelled && call->state == ISMS_CALL_RUNNING)
+        cw->done(call, cw->data);
+    if (cw->free_data != NULL)
+        cw->free_data(cw->data);
+    free(cw);
+    if (--call->pending_async == 0 && call->state == ISMS_CALL_RESPONDED)
         release(call);
-    return 0;
+}
+
+enum isms_code isms_call_work(struct isms_call *call, isms_work_run_fn *run,
+                              isms_call_work_cb *done, void (*free_data)(void *data), void *data,
+                              struct isms_status *st)
+{
+    struct call_work *cw;
+
+    if (call->srv->workers == NULL)
+        return isms_status_set(st, ISMS_UNAVAILABLE, "server is shutting down");
+    if (call->work != NULL)
+        return isms_status_set(st, ISMS_INTERNAL, "a worker job is already running for the call");
+    cw = malloc(sizeof(*cw));
+    if (cw == NULL)
+        return isms_status_set(st, ISMS_RESOURCE_EXHAUSTED, "out of memory");
+    cw->call = call;
+    cw->run = run;
+    cw->done = done;
+    cw->free_data = free_data;
+    cw->data = data;
+    if (isms_workers_submit(call->srv->workers, work_run, work_done, cw, &call->work, st) !=
+        ISMS_OK) {
+        free(cw);
+        return st->code;
+    }
+    call->pending_async++;
+    return ISMS_OK;
 }
 
 enum isms_code isms_call_send_more(struct isms_call *call, const ProtobufCMessage *msg,
@@ -164,9 +228,9 @@ enum isms_code isms_call_send_more(struct isms_call *call, const ProtobufCMessag
     return ISMS_OK;
 }
 
-static void on_pace(uv_timer_t *t)
+static void on_output_drained(struct isms_conn_waiter *w)
 {
-    struct isms_call *call = t->data;
+    struct isms_call *call = (struct isms_call *)((char *)w - offsetof(struct isms_call, drain));
 
     if (call->state != ISMS_CALL_RUNNING)
         return;
@@ -174,30 +238,21 @@ static void on_pace(uv_timer_t *t)
         isms_call_fail(call, ISMS_UNAVAILABLE, "connection closed");
         return;
     }
-    if (isms_conn_pending_output(call->conn) > call->pace_below)
-        return; /* the repeating timer checks again */
-    uv_timer_stop(t);
     call->pace_cb(call);
 }
 
 void isms_call_after_drain(struct isms_call *call, size_t below, isms_call_resume_cb *cb)
 {
+    if (isms_conn_is_closing(call->conn)) {
+        isms_call_fail(call, ISMS_UNAVAILABLE, "connection closed");
+        return;
+    }
     if (isms_conn_pending_output(call->conn) <= below) {
         cb(call);
         return;
     }
-    if (call->pace == NULL) {
-        call->pace = malloc(sizeof(*call->pace));
-        if (call->pace == NULL) {
-            isms_call_fail(call, ISMS_RESOURCE_EXHAUSTED, "out of memory");
-            return;
-        }
-        uv_timer_init(call->srv->loop, call->pace);
-        call->pace->data = call;
-    }
     call->pace_cb = cb;
-    call->pace_below = below;
-    uv_timer_start(call->pace, on_pace, 5, 5);
+    isms_conn_wait_drain(call->conn, &call->drain, below, on_output_drained);
 }
 
 int isms_call_send_rows(struct isms_call *call, const PGresult *res, size_t row_bytes,
@@ -367,6 +422,8 @@ void isms_call_from_frame(struct isms_server *srv, struct isms_conn *conn, uint8
         return;
     }
     call->method = m;
+    if (m->flags & ISMS_METHOD_SECRET)
+        isms_arena_set_sensitive(&call->arena);
     if (srv->is_draining) {
         isms_call_fail(call, ISMS_UNAVAILABLE, "server is shutting down");
         return;
@@ -394,8 +451,34 @@ void isms_call_from_frame(struct isms_server *srv, struct isms_conn *conn, uint8
 
 void isms_server_cancel_calls(struct isms_server *srv, enum isms_code code, const char *msg)
 {
-    while (srv->calls != NULL)
-        isms_call_fail(srv->calls, code, "%s", msg);
+    struct isms_call *call = srv->calls, *next;
+
+    /* A released call stays readable until the check phase, so `next` is safe to follow even
+     * when answering one call releases others. */
+    for (; call != NULL; call = next) {
+        next = call->next;
+        if (call->state == ISMS_CALL_RUNNING)
+            isms_call_fail(call, code, "%s", msg);
+        else if (call->work != NULL)
+            isms_workers_cancel(srv->workers, call->work);
+    }
+}
+
+void isms_server_calls_start(struct isms_server *srv)
+{
+    uv_check_init(srv->loop, &srv->reaper);
+    srv->reaper.data = srv;
+    uv_unref((uv_handle_t *)&srv->reaper);
+    srv->has_reaper = 1;
+}
+
+void isms_server_calls_stop(struct isms_server *srv)
+{
+    if (!srv->has_reaper)
+        return;
+    on_reap(&srv->reaper);
+    srv->has_reaper = 0;
+    uv_close((uv_handle_t *)&srv->reaper, NULL);
 }
 
 static void on_frame(struct isms_conn *conn, const struct isms_frame *f)

@@ -1,6 +1,8 @@
 /* rpc/call.h — one request from decode to response. A call owns an arena for everything it
- * allocates; it answers exactly once (state changes only in call_set_state) and is freed after
- * its response is queued and no database job of its is outstanding. */
+ * allocates and answers exactly once (respond() in call.c is the only place its state moves
+ * forward). Its memory is never freed while code may still hold it: a released call goes on
+ * the server's free list and is freed from the loop's check phase, after the callback that
+ * answered it has returned, and only once no database job or worker job of its is left. */
 #ifndef ISMS_RPC_CALL_H
 #define ISMS_RPC_CALL_H
 
@@ -12,6 +14,8 @@
 
 #include "core/arena.h"
 #include "core/status.h"
+#include "net/conn.h"
+#include "rpc/workers.h"
 
 struct isms_server;
 struct isms_conn;
@@ -33,6 +37,8 @@ struct isms_principal {
     int is_authenticated;
 };
 
+/* RUNNING -> RESPONDED (answered; waiting for outstanding work) -> RELEASED (on the free
+ * list; freed from the loop's check phase). */
 enum isms_call_state {
     ISMS_CALL_RUNNING = 0,
     ISMS_CALL_RESPONDED = 1,
@@ -54,11 +60,12 @@ struct isms_call {
     struct isms_db_job *job; /* the statement in progress, if any */
     isms_call_db_cb *db_cb;
     uint64_t start_ns;
-    void *ctx;              /* handler state, in the arena */
-    unsigned pending_async; /* non-database work in flight (isms_call_hold) */
-    uv_timer_t *pace;       /* heap; streams waiting for output to drain */
+    void *ctx;                     /* handler state, in the arena */
+    unsigned pending_async;        /* worker jobs in flight (isms_call_work) */
+    struct isms_work *work;        /* the queued or running worker job, if any */
+    struct isms_conn_waiter drain; /* a paused stream waiting for output to drain */
     void (*pace_cb)(struct isms_call *call);
-    size_t pace_below;
+    struct isms_call *free_next; /* srv->justfree once released */
     struct isms_principal principal;
 };
 
@@ -98,16 +105,24 @@ int isms_call_send_rows(struct isms_call *call, const PGresult *res, size_t row_
 size_t isms_call_pending_output(const struct isms_call *call);
 
 /* Runs `cb` once the connection's pending output is at most `below` bytes (now, if it already
- * is), so a long stream never outruns its reader. Not run if the call is answered first. */
+ * is; otherwise from the connection's write callback), so a long stream never outruns its
+ * reader. Not run if the call is answered first; a connection that closes meanwhile answers
+ * the call UNAVAILABLE. */
 typedef void isms_call_resume_cb(struct isms_call *call);
 void isms_call_after_drain(struct isms_call *call, size_t below, isms_call_resume_cb *cb);
 
-/* Marks non-database asynchronous work (e.g. password hashing) as started for the call, so a
- * deadline that answers the call meanwhile does not free it. */
-void isms_call_hold(struct isms_call *call);
-/* Marks that work finished. Returns 1 if the call is still waiting for its answer and the
- * caller should go on; 0 if it was answered meanwhile (the call may be freed now: stop). */
-int isms_call_unhold(struct isms_call *call);
+/* The loop-side end of a worker job run for a call: only invoked while the call still waits
+ * for its answer. */
+typedef void isms_call_work_cb(struct isms_call *call, void *data);
+
+/* Runs `run(data)` on the server's worker threads (CPU-heavy work such as password hashing).
+ * Afterwards, on the loop: `done(call, data)` if the call is still unanswered, then in every
+ * case `free_data(data)` (may be NULL), which owns `data`. The call stays allocated meanwhile;
+ * answering it first (deadline, shutdown) cancels the job if it has not started. Errors (no
+ * callback runs, `data` stays the caller's): RESOURCE_EXHAUSTED (queue full), UNAVAILABLE. */
+ISMS_MUSTCHECK enum isms_code isms_call_work(struct isms_call *call, isms_work_run_fn *run,
+                                             isms_call_work_cb *done, void (*free_data)(void *data),
+                                             void *data, struct isms_status *st);
 
 /* Runs one statement for the call; `cb` gets the result. On error the call is NOT answered:
  * the caller decides (normally isms_call_fail_status). */

@@ -18,11 +18,15 @@ typedef void isms_handler_fn(struct isms_call *call, const ProtobufCMessage *req
 enum isms_method_flags {
     ISMS_METHOD_PUBLIC = 1 << 0,       /* allowed before login, no credentials checked */
     ISMS_METHOD_ANY_PASSWORD = 1 << 1, /* allowed while a password change is pending */
+    ISMS_METHOD_ANY_ROLE = 1 << 2,     /* any authenticated caller, whatever their roles */
+    ISMS_METHOD_SECRET = 1 << 3,       /* request or response holds secrets: arena wiped */
 };
 
-/* How one method is served: its handler, flags, and the roles that may call it
- * (0 = any authenticated user). */
+/* How one method is served, bound by the method's name in the proto service: its handler,
+ * flags, and the roles that may call it. Every method that is neither PUBLIC nor ANY_ROLE
+ * names at least one role; a PUBLIC or ANY_ROLE method names none. */
 struct isms_method_spec {
+    const char *name; /* "Health": the rpc's name in its service */
     isms_handler_fn *handler;
     unsigned flags;
     unsigned roles;
@@ -47,9 +51,10 @@ struct isms_registry {
 void isms_registry_init(struct isms_registry *reg);
 void isms_registry_cleanup(struct isms_registry *reg);
 
-/* Registers every method of `svc`; `specs[i]` serves `svc->methods[i]` (declaration order).
- * Every method must have a handler. Errors: INTERNAL (count mismatch, missing handler,
- * duplicate name), RESOURCE_EXHAUSTED. */
+/* Registers every method of `svc`, each served by the one spec of the same name (the order of
+ * `specs` does not matter). Errors: INTERNAL naming the method when a proto method has no
+ * spec or two, a spec names no method of `svc`, a handler is missing, or a role mask
+ * contradicts the flags (see struct isms_method_spec); RESOURCE_EXHAUSTED. */
 ISMS_MUSTCHECK enum isms_code isms_registry_add(struct isms_registry *reg,
                                                 const ProtobufCServiceDescriptor *svc,
                                                 const struct isms_method_spec *specs, size_t n,
@@ -60,5 +65,10 @@ void isms_registry_seal(struct isms_registry *reg);
 
 /* Returns the method named `name`, or NULL. */
 const struct isms_method *isms_registry_find(const struct isms_registry *reg, const char *name);
+
+/* How many methods are registered, and the i-th (0 <= i < count; sorted by name once
+ * sealed): for tests and introspection. */
+size_t isms_registry_count(const struct isms_registry *reg);
+const struct isms_method *isms_registry_at(const struct isms_registry *reg, size_t i);
 
 #endif

@@ -13,6 +13,7 @@
 #include "db/pool.h"
 #include "net/conn.h"
 #include "rpc/registry.h"
+#include "rpc/workers.h"
 
 struct isms_call;
 
@@ -26,7 +27,11 @@ struct isms_server {
     time_t started_at;   /* wall clock at start */
     uint64_t calls_total;
     uint32_t calls_in_flight;
-    struct isms_call *calls; /* in flight, doubly linked */
+    struct isms_call *calls;    /* in flight, doubly linked */
+    struct isms_call *justfree; /* released, freed from `reaper` (check phase) */
+    uv_check_t reaper;
+    int has_reaper;
+    struct isms_workers *workers; /* owned; CPU-heavy jobs (argon2id) */
     int is_draining;
     int schema_version;
     char instance_id[128];                       /* host:pid */
@@ -40,8 +45,14 @@ struct isms_server {
 /* Wires the network callbacks to the call layer: frames become calls. */
 void isms_server_attach_net(struct isms_server *srv);
 
-/* Answers every call in flight with `code`/`msg` and releases them (used when the drain time
- * is up). */
+/* Starts the call layer's loop handle (the reaper that frees released calls). */
+void isms_server_calls_start(struct isms_server *srv);
+/* Frees released calls still waiting and closes the reaper; after the last call is gone. */
+void isms_server_calls_stop(struct isms_server *srv);
+
+/* Answers every call that has not been answered with `code`/`msg` (used when the drain time
+ * is up); their queued worker jobs are cancelled and abandoned statements cancelled, so the
+ * calls are released as soon as that work returns. Safe while calls release each other. */
 void isms_server_cancel_calls(struct isms_server *srv, enum isms_code code, const char *msg);
 
 #endif

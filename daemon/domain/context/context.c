@@ -419,9 +419,12 @@ enum isms_code isms_context_register(struct isms_server *srv, struct isms_status
 {
     /* Order follows the service declaration in proto/isms/v1/context.proto. */
     static const struct isms_method_spec specs[] = {
-        {context_get, 0, ISMS_ROLES_READ}, {context_update, 0, ISMS_ROLE_MANAGER},
-        {party_add, 0, ISMS_ROLE_MANAGER}, {party_remove, 0, ISMS_ROLE_MANAGER},
-        {issue_add, 0, ISMS_ROLE_MANAGER}, {issue_remove, 0, ISMS_ROLE_MANAGER},
+        {"Get", context_get, 0, ISMS_ROLES_READ},
+        {"Update", context_update, 0, ISMS_ROLE_MANAGER},
+        {"AddParty", party_add, 0, ISMS_ROLE_MANAGER},
+        {"RemoveParty", party_remove, 0, ISMS_ROLE_MANAGER},
+        {"AddIssue", issue_add, 0, ISMS_ROLE_MANAGER},
+        {"RemoveIssue", issue_remove, 0, ISMS_ROLE_MANAGER},
     };
 
     return isms_registry_add(&srv->reg, &isms__v1__context__descriptor, specs,

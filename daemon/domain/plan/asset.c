@@ -946,16 +946,16 @@ enum isms_code isms_asset_register(struct isms_server *srv, struct isms_status *
 {
     /* Order follows the service declaration in proto/isms/v1/asset.proto. */
     static const struct isms_method_spec specs[] = {
-        {asset_create, 0, ISMS_ROLE_MANAGER},
-        {asset_get, 0, ISMS_ROLES_READ},
-        {asset_update, 0, ISMS_ROLE_MANAGER},
-        {asset_delete, 0, ISMS_ROLE_MANAGER},
-        {isms_asset_list, 0, ISMS_ROLES_READ},
-        {asset_add_dependency, 0, ISMS_ROLE_MANAGER},
-        {asset_remove_dependency, 0, ISMS_ROLE_MANAGER},
-        {isms_asset_import, 0, ISMS_ROLE_MANAGER},
-        {asset_list_classifications, 0, ISMS_ROLES_READ},
-        {asset_set_classifications, 0, ISMS_ROLE_MANAGER},
+        {"Create", asset_create, 0, ISMS_ROLE_MANAGER},
+        {"Get", asset_get, 0, ISMS_ROLES_READ},
+        {"Update", asset_update, 0, ISMS_ROLE_MANAGER},
+        {"Delete", asset_delete, 0, ISMS_ROLE_MANAGER},
+        {"List", isms_asset_list, 0, ISMS_ROLES_READ},
+        {"AddDependency", asset_add_dependency, 0, ISMS_ROLE_MANAGER},
+        {"RemoveDependency", asset_remove_dependency, 0, ISMS_ROLE_MANAGER},
+        {"Import", isms_asset_import, 0, ISMS_ROLE_MANAGER},
+        {"ListClassifications", asset_list_classifications, 0, ISMS_ROLES_READ},
+        {"SetClassifications", asset_set_classifications, 0, ISMS_ROLE_MANAGER},
     };
 
     return isms_registry_add(&srv->reg, &isms__v1__asset__descriptor, specs,

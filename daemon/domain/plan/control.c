@@ -548,9 +548,11 @@ enum isms_code isms_control_register(struct isms_server *srv, struct isms_status
 {
     /* Order follows the service declaration in proto/isms/v1/control.proto. */
     static const struct isms_method_spec specs[] = {
-        {control_list, 0, ISMS_ROLES_READ},     {control_get, 0, ISMS_ROLES_READ},
-        {control_set, 0, ISMS_ROLE_MANAGER},    {control_create, 0, ISMS_ROLE_MANAGER},
-        {control_delete, 0, ISMS_ROLE_MANAGER},
+        {"List", control_list, 0, ISMS_ROLES_READ},
+        {"Get", control_get, 0, ISMS_ROLES_READ},
+        {"Set", control_set, 0, ISMS_ROLE_MANAGER},
+        {"CreateCustom", control_create, 0, ISMS_ROLE_MANAGER},
+        {"DeleteCustom", control_delete, 0, ISMS_ROLE_MANAGER},
     };
 
     return isms_registry_add(&srv->reg, &isms__v1__control__descriptor, specs,

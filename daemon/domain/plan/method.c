@@ -461,9 +461,9 @@ enum isms_code isms_method_register(struct isms_server *srv, struct isms_status 
 {
     /* Order follows the service declaration in proto/isms/v1/risk.proto. */
     static const struct isms_method_spec specs[] = {
-        {method_get, 0, ISMS_ROLES_READ},
-        {method_set, 0, ISMS_ROLE_MANAGER},
-        {method_history, 0, ISMS_ROLES_READ},
+        {"Get", method_get, 0, ISMS_ROLES_READ},
+        {"Set", method_set, 0, ISMS_ROLE_MANAGER},
+        {"History", method_history, 0, ISMS_ROLES_READ},
     };
 
     return isms_registry_add(&srv->reg, &isms__v1__method__descriptor, specs,

@@ -947,16 +947,16 @@ enum isms_code isms_risk_register(struct isms_server *srv, struct isms_status *s
     /* Order follows the service declaration in proto/isms/v1/risk.proto. Update, Assess, Treat
      * and Accept check the risk's owner in the handler (object-level). */
     const struct isms_method_spec specs[] = {
-        {risk_create, 0, ISMS_ROLE_MANAGER},
-        {isms_risk_get, 0, ISMS_ROLES_READ},
-        {risk_update, 0, editors},
-        {risk_assess, 0, editors},
-        {risk_treat, 0, editors},
-        {risk_accept, 0, editors},
-        {risk_close, 0, ISMS_ROLE_MANAGER},
-        {isms_risk_list, 0, ISMS_ROLES_READ},
-        {isms_risk_matrix, 0, ISMS_ROLES_READ},
-        {isms_risk_plan_export, 0, ISMS_ROLES_READ},
+        {"Create", risk_create, 0, ISMS_ROLE_MANAGER},
+        {"Get", isms_risk_get, 0, ISMS_ROLES_READ},
+        {"Update", risk_update, 0, editors},
+        {"Assess", risk_assess, 0, editors},
+        {"Treat", risk_treat, 0, editors},
+        {"Accept", risk_accept, 0, editors},
+        {"Close", risk_close, 0, ISMS_ROLE_MANAGER},
+        {"List", isms_risk_list, 0, ISMS_ROLES_READ},
+        {"Matrix", isms_risk_matrix, 0, ISMS_ROLES_READ},
+        {"PlanExport", isms_risk_plan_export, 0, ISMS_ROLES_READ},
     };
 
     return isms_registry_add(&srv->reg, &isms__v1__risk__descriptor, specs,

@@ -788,10 +788,13 @@ enum isms_code isms_soa_register(struct isms_server *srv, struct isms_status *st
 {
     /* Order follows the service declaration in proto/isms/v1/control.proto. */
     static const struct isms_method_spec specs[] = {
-        {soa_export, 0, ISMS_ROLES_READ},    {soa_check, 0, ISMS_ROLES_READ},
-        {soa_publish, 0, ISMS_ROLE_MANAGER}, {soa_versions, 0, ISMS_ROLES_READ},
-        {soa_show, 0, ISMS_ROLES_READ},      {soa_diff, 0, ISMS_ROLES_READ},
-        {soa_summary, 0, ISMS_ROLES_READ},
+        {"Export", soa_export, 0, ISMS_ROLES_READ},
+        {"Check", soa_check, 0, ISMS_ROLES_READ},
+        {"Publish", soa_publish, 0, ISMS_ROLE_MANAGER},
+        {"Versions", soa_versions, 0, ISMS_ROLES_READ},
+        {"Show", soa_show, 0, ISMS_ROLES_READ},
+        {"Diff", soa_diff, 0, ISMS_ROLES_READ},
+        {"Summary", soa_summary, 0, ISMS_ROLES_READ},
     };
 
     return isms_registry_add(&srv->reg, &isms__v1__soa__descriptor, specs,

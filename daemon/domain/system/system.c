@@ -81,8 +81,8 @@ enum isms_code isms_system_register(struct isms_server *srv, struct isms_status 
 {
     /* Order follows the service declaration in proto/isms/v1/system.proto. */
     static const struct isms_method_spec specs[] = {
-        {system_health, ISMS_METHOD_PUBLIC, 0},
-        {system_info, ISMS_METHOD_PUBLIC, 0},
+        {"Health", system_health, ISMS_METHOD_PUBLIC, 0},
+        {"Info", system_info, ISMS_METHOD_PUBLIC, 0},
     };
 
     return isms_registry_add(&srv->reg, &isms__v1__system__descriptor, specs,

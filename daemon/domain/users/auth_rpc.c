@@ -174,17 +174,13 @@ static void login_ok_done(struct isms_call *call, const PGresult *res, const str
     isms_call_finish(call, &r->base);
 }
 
-static void login_verified(void *arg, int ok, const char *hash)
+static void login_verified(struct isms_call *call, int ok, const char *hash)
 {
-    struct isms_call *call = arg;
-    struct login_ctx *x;
+    struct login_ctx *x = call->ctx;
     char ttl[16];
     const char *p[4];
 
     (void)hash;
-    if (!isms_call_unhold(call))
-        return;
-    x = call->ctx;
     if (!ok || x->is_locked) {
         login_fail(call);
         return;
@@ -214,12 +210,8 @@ static void login_prep_done(struct isms_call *call, const PGresult *res,
     /* Disabled and unknown users verify against the dummy hash: same cost, same answer. */
     if (strcmp(isms_db_value(res, 0, 2), "active") != 0)
         hash = "";
-    isms_call_hold(call);
-    if (isms_password_verify(call->srv->loop, x->in->password, hash, login_verified, call, &err) !=
-        ISMS_OK) {
-        isms_call_unhold(call);
+    if (isms_password_verify(call, x->in->password, hash, login_verified, &err) != ISMS_OK)
         isms_call_fail_status(call, &err);
-    }
 }
 
 static void auth_login(struct isms_call *call, const ProtobufCMessage *msg)
@@ -337,14 +329,11 @@ static void pw_set_done(struct isms_call *call, const PGresult *res, const struc
     isms_call_finish(call, &r.base);
 }
 
-static void pw_hashed(void *arg, int ok, const char *hash)
+static void pw_hashed(struct isms_call *call, int ok, const char *hash)
 {
-    struct isms_call *call = arg;
     char lit[68];
     const char *p[4];
 
-    if (!isms_call_unhold(call))
-        return;
     if (!ok) {
         isms_call_fail(call, ISMS_RESOURCE_EXHAUSTED, "could not hash the new password");
         return;
@@ -358,25 +347,18 @@ static void pw_hashed(void *arg, int ok, const char *hash)
     isms_call_db_or_fail(call, SQL_PW_SET, 4, p, pw_set_done);
 }
 
-static void pw_verified(void *arg, int ok, const char *hash)
+static void pw_verified(struct isms_call *call, int ok, const char *hash)
 {
-    struct isms_call *call = arg;
-    const Isms__V1__ChangePasswordRequest *in;
+    const Isms__V1__ChangePasswordRequest *in = call->ctx;
     struct isms_status st;
 
     (void)hash;
-    if (!isms_call_unhold(call))
-        return;
-    in = call->ctx;
     if (!ok) {
         isms_call_fail(call, ISMS_PERMISSION_DENIED, "current password is wrong");
         return;
     }
-    isms_call_hold(call);
-    if (isms_password_hash(call->srv->loop, in->new_password, pw_hashed, call, &st) != ISMS_OK) {
-        isms_call_unhold(call);
+    if (isms_password_hash(call, in->new_password, pw_hashed, &st) != ISMS_OK)
         isms_call_fail_status(call, &st);
-    }
 }
 
 static void pw_current_done(struct isms_call *call, const PGresult *res,
@@ -389,12 +371,9 @@ static void pw_current_done(struct isms_call *call, const PGresult *res,
         isms_call_fail_status(call, st);
         return;
     }
-    isms_call_hold(call);
-    if (isms_password_verify(call->srv->loop, in->current_password, isms_db_value(res, 0, 0),
-                             pw_verified, call, &err) != ISMS_OK) {
-        isms_call_unhold(call);
+    if (isms_password_verify(call, in->current_password, isms_db_value(res, 0, 0), pw_verified,
+                             &err) != ISMS_OK)
         isms_call_fail_status(call, &err);
-    }
 }
 
 static void auth_change_password(struct isms_call *call, const ProtobufCMessage *msg)
@@ -632,13 +611,14 @@ enum isms_code isms_auth_register(struct isms_server *srv, struct isms_status *s
 {
     /* Order follows the service declaration in proto/isms/v1/auth.proto. */
     static const struct isms_method_spec specs[] = {
-        {auth_login, ISMS_METHOD_PUBLIC, 0},
-        {auth_logout, ISMS_METHOD_ANY_PASSWORD, 0},
-        {auth_whoami, ISMS_METHOD_ANY_PASSWORD, 0},
-        {auth_change_password, ISMS_METHOD_ANY_PASSWORD, 0},
-        {auth_create_token, 0, 0},
-        {auth_list_tokens, 0, 0},
-        {auth_revoke_token, 0, 0},
+        {"Login", auth_login, ISMS_METHOD_PUBLIC | ISMS_METHOD_SECRET, 0},
+        {"Logout", auth_logout, ISMS_METHOD_ANY_PASSWORD | ISMS_METHOD_ANY_ROLE, 0},
+        {"WhoAmI", auth_whoami, ISMS_METHOD_ANY_PASSWORD | ISMS_METHOD_ANY_ROLE, 0},
+        {"ChangePassword", auth_change_password,
+         ISMS_METHOD_ANY_PASSWORD | ISMS_METHOD_ANY_ROLE | ISMS_METHOD_SECRET, 0},
+        {"CreateToken", auth_create_token, ISMS_METHOD_ANY_ROLE | ISMS_METHOD_SECRET, 0},
+        {"ListTokens", auth_list_tokens, ISMS_METHOD_ANY_ROLE, 0},
+        {"RevokeToken", auth_revoke_token, ISMS_METHOD_ANY_ROLE, 0},
     };
 
     return isms_registry_add(&srv->reg, &isms__v1__auth__descriptor, specs,

@@ -106,7 +106,7 @@ static enum isms_code check_email(const char *email, struct isms_status *st)
 struct create_ctx {
     const Isms__V1__CreateUserRequest *in;
     char roles[128];
-    char password[ISMS_PASSWORD_MAX + 1]; /* only when generated; wiped after use */
+    char password[ISMS_PASSWORD_MAX + 1]; /* only when generated; in the wiped arena */
     int is_generated;
 };
 
@@ -135,19 +135,14 @@ static void create_done(struct isms_call *call, const PGresult *res, const struc
         fail_oom(call);
         return;
     }
-    isms_call_finish(call, &r->base);
-    sodium_memzero(x->password, sizeof(x->password));
+    isms_call_finish(call, &r->base); /* the arena is wiped when the call is freed */
 }
 
-static void create_hashed(void *arg, int ok, const char *hash)
+static void create_hashed(struct isms_call *call, int ok, const char *hash)
 {
-    struct isms_call *call = arg;
-    struct create_ctx *x;
+    struct create_ctx *x = call->ctx;
     const char *p[8];
 
-    if (!isms_call_unhold(call))
-        return;
-    x = call->ctx;
     if (!ok) {
         isms_call_fail(call, ISMS_RESOURCE_EXHAUSTED, "could not hash the password");
         return;
@@ -193,11 +188,8 @@ static void user_create(struct isms_call *call, const ProtobufCMessage *msg)
     isms_roles_pg_array(roles, x->roles, sizeof(x->roles));
     x->in = in;
     call->ctx = x;
-    isms_call_hold(call);
-    if (isms_password_hash(call->srv->loop, pw, create_hashed, call, &st) != ISMS_OK) {
-        isms_call_unhold(call);
+    if (isms_password_hash(call, pw, create_hashed, &st) != ISMS_OK)
         isms_call_fail_status(call, &st);
-    }
 }
 
 /* ---- List, Get ---------------------------------------------------------------------------- */
@@ -390,19 +382,14 @@ static void reset_done(struct isms_call *call, const PGresult *res, const struct
         return;
     }
     r.password = x->is_generated ? x->password : (char *)"";
-    isms_call_finish(call, &r.base);
-    sodium_memzero(x->password, sizeof(x->password));
+    isms_call_finish(call, &r.base); /* the arena is wiped when the call is freed */
 }
 
-static void reset_hashed(void *arg, int ok, const char *hash)
+static void reset_hashed(struct isms_call *call, int ok, const char *hash)
 {
-    struct isms_call *call = arg;
-    struct reset_ctx *x;
+    struct reset_ctx *x = call->ctx;
     const char *p[5];
 
-    if (!isms_call_unhold(call))
-        return;
-    x = call->ctx;
     if (!ok) {
         isms_call_fail(call, ISMS_RESOURCE_EXHAUSTED, "could not hash the password");
         return;
@@ -440,11 +427,8 @@ static void user_reset_password(struct isms_call *call, const ProtobufCMessage *
     }
     x->in = in;
     call->ctx = x;
-    isms_call_hold(call);
-    if (isms_password_hash(call->srv->loop, pw, reset_hashed, call, &st) != ISMS_OK) {
-        isms_call_unhold(call);
+    if (isms_password_hash(call, pw, reset_hashed, &st) != ISMS_OK)
         isms_call_fail_status(call, &st);
-    }
 }
 
 static void revoke_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
@@ -490,12 +474,12 @@ enum isms_code isms_user_register(struct isms_server *srv, struct isms_status *s
 {
     /* Order follows the service declaration in proto/isms/v1/auth.proto. */
     static const struct isms_method_spec specs[] = {
-        {user_create, 0, ISMS_ROLE_ADMIN},
-        {user_list, 0, ISMS_ROLE_ADMIN | ISMS_ROLE_MANAGER | ISMS_ROLE_AUDITOR},
-        {user_get, 0, 0},
-        {user_update, 0, ISMS_ROLE_ADMIN},
-        {user_reset_password, 0, ISMS_ROLE_ADMIN},
-        {user_revoke_sessions, 0, 0},
+        {"Create", user_create, ISMS_METHOD_SECRET, ISMS_ROLE_ADMIN},
+        {"List", user_list, 0, ISMS_ROLE_ADMIN | ISMS_ROLE_MANAGER | ISMS_ROLE_AUDITOR},
+        {"Get", user_get, ISMS_METHOD_ANY_ROLE, 0},
+        {"Update", user_update, 0, ISMS_ROLE_ADMIN},
+        {"ResetPassword", user_reset_password, ISMS_METHOD_SECRET, ISMS_ROLE_ADMIN},
+        {"RevokeSessions", user_revoke_sessions, ISMS_METHOD_ANY_ROLE, 0},
     };
 
     return isms_registry_add(&srv->reg, &isms__v1__user__descriptor, specs,
