@@ -49,4 +49,3 @@ CREATE TABLE IF NOT EXISTS login_throttle (
     last_failure timestamptz NOT NULL DEFAULT now(),
     locked_until timestamptz
 );
-CREATE INDEX IF NOT EXISTS login_throttle_last_failure_idx ON login_throttle (last_failure);

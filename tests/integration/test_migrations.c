@@ -1,0 +1,152 @@
+/* tests/integration/test_migrations.c — databases migrated by earlier landed versions of ismsd
+ * start on this one. A merged migration is never edited; the one edit that once shipped
+ * (002_auth.sql at 3cd9205, kept in fixtures/) must still be accepted, and any other
+ * difference must stop startup with a message that names the file. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+#include <criterion/logging.h>
+
+#include "testlib.h"
+
+TestSuite(migrations, .init = isms_test_init, .fini = isms_test_fini, .timeout = 120);
+
+static const char *const OLD_MIGRATIONS[] = {
+    "001_context.sql",  "002_auth.sql",   "003_audit.sql", "010_assets.sql",
+    "011_controls.sql", "012_method.sql", "013_risks.sql", "014_soa.sql",
+};
+
+/* Applies `sql` and records it in schema_migrations as the old ismsd did (md5 of the text). */
+static void apply_as_old_ismsd(PGconn *c, int version, const char *name, const char *sql)
+{
+    char ver[16];
+    const char *p[3] = {ver, name, sql};
+    PGresult *r;
+
+    isms_test_pg_exec(c, "BEGIN");
+    isms_test_pg_exec(c, sql);
+    snprintf(ver, sizeof(ver), "%d", version);
+    r = PQexecParams(c,
+                     "INSERT INTO schema_migrations (version, name, checksum)"
+                     " VALUES ($1::integer, $2, md5($3))",
+                     3, NULL, p, NULL, NULL, 0);
+    cr_assert_eq(PQresultStatus(r), PGRES_COMMAND_OK, "record %s: %s", name,
+                 PQresultErrorMessage(r));
+    PQclear(r);
+    isms_test_pg_exec(c, "COMMIT");
+}
+
+/* Brings `db` to the state ismsd left it in at commit 868027c (migrations 001-014, with 002
+ * as edited at 3cd9205). */
+static void migrate_as_at_868027c(const struct isms_test_db *db)
+{
+    PGconn *c = isms_test_pg_connect(db->conninfo);
+    const char *src = isms_test_require_env("ISMS_SOURCE_DIR", "to read schema/");
+
+    isms_test_pg_exec(c, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                         " version integer PRIMARY KEY, name text NOT NULL, checksum text NOT NULL,"
+                         " applied_at timestamptz NOT NULL DEFAULT now())");
+    for (size_t i = 0; i < sizeof(OLD_MIGRATIONS) / sizeof(OLD_MIGRATIONS[0]); i++) {
+        char path[1024];
+        char *sql;
+
+        if (strcmp(OLD_MIGRATIONS[i], "002_auth.sql") == 0)
+            snprintf(path, sizeof(path), "%s/tests/integration/fixtures/002_auth.sql.3cd9205", src);
+        else
+            snprintf(path, sizeof(path), "%s/schema/%s", src, OLD_MIGRATIONS[i]);
+        sql = isms_test_read_file(path);
+        cr_assert_not_null(sql, "cannot read %s", path);
+        apply_as_old_ismsd(c, atoi(OLD_MIGRATIONS[i]), OLD_MIGRATIONS[i], sql);
+        free(sql);
+    }
+    isms_test_pg_close(c);
+}
+
+Test(migrations, database_from_a_landed_commit_with_the_edited_002_starts)
+{
+    struct isms_test_db db;
+    struct isms_test_server srv;
+    PGconn *c;
+    char *cur;
+    char path[1024];
+    const char *p[1];
+
+    isms_test_db_create(&db, NULL);
+    migrate_as_at_868027c(&db);
+    isms_test_server_start_db(&srv, &db, NULL);
+    cr_expect(
+        isms_test_server_log_count(&srv, "migration checksum updated from a superseded edit") == 1,
+        "the superseded checksum of 002 is accepted and brought up to date");
+    isms_test_server_stop(&srv);
+
+    c = isms_test_pg_connect(db.conninfo);
+    snprintf(path, sizeof(path), "%s/schema/002_auth.sql", getenv("ISMS_SOURCE_DIR"));
+    cur = isms_test_read_file(path);
+    p[0] = cur;
+    cr_expect_eq(isms_test_pg_scalar(c,
+                                     "SELECT count(*) FROM schema_migrations WHERE version = 2"
+                                     " AND checksum = md5($1)",
+                                     1, p),
+                 1, "002's recorded checksum is now the current file's");
+    cr_expect_eq(isms_test_pg_scalar(c, "SELECT max(version) FROM schema_migrations", 0, NULL), 15);
+    cr_expect_eq(isms_test_pg_scalar(c,
+                                     "SELECT count(*) FROM pg_indexes"
+                                     " WHERE indexname = 'login_throttle_last_failure_idx'",
+                                     0, NULL),
+                 1, "015 ran without error on a database that already had the index");
+    free(cur);
+    isms_test_pg_close(c);
+
+    /* And a second start on the same database is an ordinary one. */
+    isms_test_server_start_db(&srv, &db, NULL);
+    cr_expect_eq(isms_test_server_log_count(&srv, "superseded"), 0);
+    isms_test_server_stop(&srv);
+    isms_test_finish();
+}
+
+Test(migrations, fresh_database_gets_every_migration_once)
+{
+    struct isms_test_db db;
+    struct isms_test_server srv;
+    PGconn *c;
+
+    isms_test_db_create(&db, NULL);
+    isms_test_server_start_db(&srv, &db, NULL);
+    isms_test_server_stop(&srv);
+    c = isms_test_pg_connect(db.conninfo);
+    cr_expect_eq(isms_test_pg_scalar(c, "SELECT count(*) FROM schema_migrations", 0, NULL), 9);
+    cr_expect_eq(isms_test_pg_scalar(c,
+                                     "SELECT count(*) FROM pg_indexes"
+                                     " WHERE indexname = 'login_throttle_last_failure_idx'",
+                                     0, NULL),
+                 1);
+    isms_test_pg_close(c);
+    isms_test_finish();
+}
+
+Test(migrations, an_edited_applied_migration_stops_startup)
+{
+    struct isms_test_db db;
+    struct isms_test_proc p;
+    PGconn *c;
+    struct isms_test_server srv;
+    const char *argv[] = {
+        isms_test_ismsd_path(), "--listen", "127.0.0.1:0", "--plaintext=true", "--db", NULL, NULL};
+
+    isms_test_db_create(&db, NULL);
+    isms_test_server_start_db(&srv, &db, NULL);
+    isms_test_server_stop(&srv);
+    c = isms_test_pg_connect(db.conninfo);
+    isms_test_pg_exec(c, "UPDATE schema_migrations SET checksum = md5('edited') WHERE version = 3");
+    isms_test_pg_close(c);
+    argv[5] = db.conninfo;
+    isms_test_run(&p, argv, NULL, 30000);
+    cr_expect_neq(p.exit_code, 0, "ismsd must not start on a database whose 003 differs");
+    cr_expect(strstr(p.err, "schema/003_audit.sql differs from the version already applied") !=
+                  NULL,
+              "the error names the migration: %s", p.err);
+    isms_test_proc_cleanup(&p);
+    isms_test_finish();
+}
