@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "db/resolve.h"
 #include "db/sqlstate.h"
 
 #define BACKOFF_MIN_MS 100
@@ -61,6 +62,7 @@ struct dbconn {
 struct isms_db_pool {
     uv_loop_t *loop;
     char *conninfo;
+    struct isms_db_target *target; /* parsed conninfo; host names resolved off the loop */
     uint32_t size;
     uint32_t queue_max;
     uint32_t queued;
@@ -103,6 +105,7 @@ static void release_pending(struct isms_db_pool *pool)
         cb(pool);
         free(pool->conns);
         free(pool->conninfo);
+        isms_db_target_free(pool->target);
         free(pool);
     }
 }
@@ -403,12 +406,10 @@ static void connect_step(struct dbconn *c)
     }
 }
 
-static void conn_connect(struct dbconn *c)
+/* Starts libpq's non-blocking connect; `hostaddr` as isms_db_target_connect takes it. */
+static void conn_start(struct dbconn *c, const char *hostaddr)
 {
-    if (c->pool->is_closing)
-        return;
-    c->state = CONN_CONNECTING;
-    c->pg = PQconnectStart(c->pool->conninfo);
+    c->pg = isms_db_target_connect(c->pool->target, hostaddr);
     if (c->pg == NULL) {
         conn_fail(c, "out of memory");
         return;
@@ -418,6 +419,48 @@ static void conn_connect(struct dbconn *c)
         return;
     }
     connect_step(c);
+}
+
+static void on_resolved(void *arg, const char *hostaddr, const char *err)
+{
+    struct dbconn *c = arg;
+    struct isms_db_pool *pool = c->pool;
+
+    if (pool->is_closing) {
+        release_pending(pool); /* may free the pool */
+        return;
+    }
+    pool->pending_closes--;
+    if (hostaddr == NULL) {
+        conn_fail(c, err);
+        return;
+    }
+    if (isms_log_enabled(ISMS_LOG_DEBUG)) {
+        char q[300];
+
+        isms_log_debug("database host resolved", "db_conn=%u hostaddr=%s", c->idx,
+                       isms_log_quote(q, sizeof(q), hostaddr));
+    }
+    conn_start(c, hostaddr);
+}
+
+static void conn_connect(struct dbconn *c)
+{
+    struct isms_status st;
+
+    if (c->pool->is_closing)
+        return;
+    c->state = CONN_CONNECTING;
+    if (!isms_db_target_needs_resolve(c->pool->target)) {
+        conn_start(c, NULL);
+        return;
+    }
+    /* The lookup holds the pool open like a pending close until it calls back. */
+    if (isms_db_resolve(c->pool->loop, c->pool->target, on_resolved, c, &st) != ISMS_OK) {
+        conn_fail(c, st.msg);
+        return;
+    }
+    c->pool->pending_closes++;
 }
 
 /* ---- running statements ------------------------------------------------------------------- */
@@ -639,6 +682,12 @@ enum isms_code isms_db_pool_new(uv_loop_t *loop, const char *conninfo, uint32_t 
         free(pool->conns);
         free(pool);
         return isms_status_set(st, ISMS_RESOURCE_EXHAUSTED, "out of memory for the pool");
+    }
+    if (isms_db_target_new(conninfo, &pool->target, st) != ISMS_OK) {
+        free(pool->conninfo);
+        free(pool->conns);
+        free(pool);
+        return st->code;
     }
     for (uint32_t i = 0; i < size; i++) {
         struct dbconn *c = &pool->conns[i];

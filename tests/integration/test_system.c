@@ -1,6 +1,7 @@
 /* tests/integration/test_system.c — isms.v1.System against a real ismsd and PostgreSQL:
  * Health says SERVING, Info reports the version and the applied schema, and a second ismsd
  * on an already migrated database starts cleanly. */
+#include <stdio.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
@@ -100,5 +101,36 @@ Test(system, two_servers_on_one_database)
     cr_assert_str_eq(status, "SERVING");
     cr_assert_eq(isms_test_health(second.port, status, sizeof(status)), 0);
     cr_assert_str_eq(status, "SERVING");
+    isms_test_finish();
+}
+
+/* A conninfo naming its host: ismsd resolves it off the loop thread (uv_getaddrinfo) and
+ * connects with hostaddr, keeping host for verification; calls are then served as usual. */
+Test(system, database_host_name_is_resolved_off_the_loop)
+{
+    struct isms_test_db db;
+    struct isms_test_server srv;
+    PQconninfoOption *opts;
+    const char *port = NULL;
+    char conninfo[512];
+    char status[32];
+    const char *args[] = {"--log-level", "debug", NULL};
+
+    isms_test_db_create(&db, NULL);
+    opts = PQconninfoParse(db.conninfo, NULL);
+    cr_assert_not_null(opts);
+    for (PQconninfoOption *o = opts; o->keyword != NULL; o++)
+        if (strcmp(o->keyword, "port") == 0)
+            port = o->val;
+    cr_assert_not_null(port, "the test cluster's conninfo has a port");
+    snprintf(conninfo, sizeof(conninfo), "host=localhost port=%s user=postgres dbname=%s", port,
+             db.name);
+    PQconninfoFree(opts);
+    isms_test_server_start(&srv, conninfo, args);
+    cr_assert(isms_test_server_wait_log(&srv, "database host resolved", 1, 10000),
+              "each pool connection resolves localhost before connecting");
+    cr_expect_eq(isms_test_health(srv.port, status, sizeof(status)), 0);
+    cr_expect_str_eq(status, "SERVING");
+    isms_test_server_stop(&srv);
     isms_test_finish();
 }
