@@ -2,7 +2,7 @@
 """schema/gen_annex_a.py - writes the Annex A seed of schema/011_controls.sql.
 
 Reads schema/reference/annex_a_2022.csv (ISO/IEC 27001:2022 Annex A with the ISO/IEC
-27002:2022 attributes; see /work/shared/reference/README.md for its provenance) and replaces the
+27002:2022 attributes; see schema/reference/README.md for its provenance) and replaces the
 text between the "-- BEGIN GENERATED" and "-- END GENERATED" lines of 011_controls.sql with one
 INSERT of the 93 controls. The CSV is checked first (93 unique ids, theme by section, 37/8/14/34
 per theme, every attribute value from the ISO/IEC 27002 vocabulary), so a bad file never
