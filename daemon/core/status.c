@@ -3,6 +3,7 @@
 #include "core/status.h"
 
 #include <stdio.h>
+#include <string.h>
 
 static const char *const code_names[] = {
     "OK",
@@ -31,14 +32,35 @@ const char *isms_code_name(int code)
     return code_names[code];
 }
 
+/* A message cut at the buffer's end may end inside a UTF-8 character: drop that part. */
+static void cut_at_char(char *msg)
+{
+    size_t n = strlen(msg), lead = n;
+
+    while (lead > 0 && n - lead < 4 && ((unsigned char)msg[lead - 1] & 0xc0) == 0x80)
+        lead--;
+    if (lead > 0 && (unsigned char)msg[lead - 1] >= 0xc0) {
+        unsigned char c = (unsigned char)msg[lead - 1];
+        size_t need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+
+        if (n - (lead - 1) < need)
+            msg[lead - 1] = '\0';
+    }
+}
+
 enum isms_code isms_status_vset(struct isms_status *st, enum isms_code code, const char *fmt,
                                 va_list ap)
 {
+    int n;
+
     if (st == NULL)
         return code;
     st->code = code;
-    if (vsnprintf(st->msg, sizeof(st->msg), fmt, ap) < 0)
+    n = vsnprintf(st->msg, sizeof(st->msg), fmt, ap);
+    if (n < 0)
         st->msg[0] = '\0';
+    else if ((size_t)n >= sizeof(st->msg))
+        cut_at_char(st->msg);
     return code;
 }
 

@@ -16,6 +16,7 @@
 #include "net/conn.h"
 #include "rpc/registry.h"
 #include "rpc/server.h"
+#include "rpc/wirecheck.h"
 
 /* Packs `r` into a new heap frame and queues it on `conn`. Returns -1 when out of memory. */
 static int send_frame(struct isms_conn *conn, const Isms__V1__Response *r)
@@ -36,12 +37,14 @@ static void send_response(struct isms_conn *conn, uint64_t call_id, enum isms_co
                           const char *msg, const uint8_t *body, size_t body_len)
 {
     Isms__V1__Response r = ISMS__V1__RESPONSE__INIT;
+    char clean[4 * ISMS_STATUS_MSG_MAX];
 
     if (conn == NULL || isms_conn_is_closing(conn))
         return;
     r.call_id = call_id;
     r.code = (int32_t)code;
-    r.message = (char *)(msg != NULL ? msg : "");
+    /* proto3 strings are UTF-8: other clients' decoders reject the whole response otherwise. */
+    r.message = (char *)isms_utf8_sanitize(msg != NULL ? msg : "", clean, sizeof(clean));
     r.body.data = (uint8_t *)body;
     r.body.len = body_len;
     if (send_frame(conn, &r) != 0)
@@ -413,6 +416,14 @@ void isms_call_from_frame(struct isms_server *srv, struct isms_conn *conn, uint8
     }
     call->id = req->call_id;
     call->envelope = &req->base;
+    {
+        struct isms_status bad;
+
+        if (isms_wire_check_strings(&isms__v1__request__descriptor, body, len, &bad) != ISMS_OK) {
+            isms_call_fail_status(call, &bad);
+            return;
+        }
+    }
     m = isms_registry_find(&srv->reg, req->method != NULL ? req->method : "");
     if (m == NULL) {
         char q[160];
@@ -435,6 +446,14 @@ void isms_call_from_frame(struct isms_server *srv, struct isms_conn *conn, uint8
                        call->arena.is_exhausted ? ISMS_RESOURCE_EXHAUSTED : ISMS_INVALID_ARGUMENT,
                        "request body is not a valid %s message", m->input->name);
         return;
+    }
+    {
+        struct isms_status bad;
+
+        if (isms_wire_check_strings(m->input, req->body.data, req->body.len, &bad) != ISMS_OK) {
+            isms_call_fail_status(call, &bad);
+            return;
+        }
     }
     if (req->timeout_ms > 0) {
         uv_timer_init(srv->loop, &call->deadline);

@@ -2,6 +2,7 @@
  * ismsd: pipelining past the in-flight limit, unknown methods, undecodable envelopes and
  * bodies, compressed frames, frame size limits and hostile byte streams. After every bad
  * input the server must still serve a second client. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -445,6 +446,116 @@ Test(protocol, client_closing_with_calls_in_flight)
             isms_test_send_request(fd, id, ISMS_M_CTX_GET, 0, &get.base);
         isms_test_close(fd);
     }
+    assert_still_serving(&env.srv);
+    isms_test_finish();
+}
+
+/* Sends `body` (raw bytes) to `method` and returns the response (caller frees). */
+static Isms__V1__Response *raw_call(int fd, const char *method, const uint8_t *body, size_t n)
+{
+    size_t len;
+    uint8_t *f = isms_test_frame_request(&len, 41, method, 0, NULL, body, n);
+
+    isms_test_send(fd, f, len);
+    free(f);
+    return isms_test_read_response(fd, 5000, method);
+}
+
+Test(protocol, nul_in_a_string_field_is_refused_and_nothing_is_stored)
+{
+    struct isms_test_env env;
+    /* AddIssueRequest{kind: "internal", description: "a\0b"} */
+    const uint8_t body[] = {0x0a, 0x08, 'i',  'n',  't', 'e',  'r', 'n',
+                            'a',  'l',  0x12, 0x03, 'a', 0x00, 'b'};
+    Isms__V1__Response *r;
+    PGconn *c;
+    int fd;
+
+    isms_test_env_start(&env, NULL);
+    fd = isms_test_connect(env.srv.port);
+    r = raw_call(fd, ISMS_M_CTX_ADD_ISSUE, body, sizeof(body));
+    cr_expect_eq(r->code, 3, "INVALID_ARGUMENT, got %d: %s", r->code, r->message);
+    cr_expect(strstr(r->message, "field \"description\"") != NULL, "%s", r->message);
+    cr_expect(strstr(r->message, "NUL byte") != NULL, "%s", r->message);
+    isms__v1__response__free_unpacked(r, NULL);
+    c = isms_test_pg_connect(env.db.conninfo);
+    cr_expect_eq(isms_test_pg_scalar(c, "SELECT count(*) FROM context_issue", 0, NULL), 0,
+                 "nothing stored, not even \"a\"");
+    isms_test_pg_close(c);
+    assert_still_serving(&env.srv);
+    isms_test_finish();
+}
+
+Test(protocol, nul_in_a_password_is_refused_not_cut)
+{
+    struct isms_test_env env;
+    /* LoginRequest{user: ISMS_TEST_ADMIN_USER, password: <real password> "\0junk"} */
+    uint8_t body[256];
+    size_t n = 0, ul = strlen(ISMS_TEST_ADMIN_USER), pl = strlen(ISMS_TEST_ADMIN_PASSWORD);
+    Isms__V1__Response *r;
+    int fd;
+
+    isms_test_env_start(&env, NULL);
+    body[n++] = 0x0a;
+    body[n++] = (uint8_t)ul;
+    memcpy(body + n, ISMS_TEST_ADMIN_USER, ul);
+    n += ul;
+    body[n++] = 0x12;
+    body[n++] = (uint8_t)(pl + 5);
+    memcpy(body + n, ISMS_TEST_ADMIN_PASSWORD, pl);
+    n += pl;
+    memcpy(body + n, "\0junk", 5);
+    n += 5;
+    isms_test_set_token("");
+    fd = isms_test_connect(env.srv.port);
+    r = raw_call(fd, ISMS_M_AUTH_LOGIN, body, n);
+    cr_expect_eq(r->code, 3, "the password is not cut at the NUL and accepted: %d %s", r->code,
+                 r->message);
+    isms__v1__response__free_unpacked(r, NULL);
+    isms_test_finish();
+}
+
+Test(protocol, response_message_is_always_valid_utf8)
+{
+    struct isms_test_env env;
+    Isms__V1__HealthRequest req = ISMS__V1__HEALTH_REQUEST__INIT;
+    struct isms_test_reply rep;
+    char method[400];
+    int fd;
+
+    isms_test_env_start(&env, NULL);
+    fd = isms_test_connect(env.srv.port);
+    /* A long, valid method name of multi-byte characters: the echo is cut between characters. */
+    {
+        size_t o = (size_t)snprintf(method, sizeof(method), "/isms.v1.Nope/");
+
+        while (o + 4 < sizeof(method)) {
+            memcpy(method + o, "\xe2\x82\xac", 3);
+            o += 3;
+        }
+        method[o] = '\0';
+    }
+    isms_test_unary(fd, method, &req.base, 0, NULL, &rep);
+    isms_test_expect(&rep, 12, "unknown method", "long unknown method");
+    {
+        const unsigned char *m = (const unsigned char *)rep.message;
+        size_t len = strlen(rep.message), i = 0;
+
+        while (i < len) {
+            size_t k = m[i] < 0x80 ? 1 : (m[i] & 0xf0) == 0xe0 ? 3 : 0;
+
+            cr_assert(k != 0 && i + k <= len, "byte %zu of the message is not valid UTF-8", i);
+            for (size_t j = 1; j < k; j++)
+                cr_assert((m[i + j] & 0xc0) == 0x80, "cut inside a character at %zu", i);
+            i += k;
+        }
+    }
+    isms_test_reply_cleanup(&rep);
+    /* An invalid UTF-8 method name is refused with a message that says so, in valid UTF-8. */
+    isms_test_unary(fd, "/isms.v1.Nope/\xff\xfe", &req.base, 0, NULL, &rep);
+    isms_test_expect(&rep, 3, "not valid UTF-8", "invalid UTF-8 method");
+    cr_expect(strchr(rep.message, '\xff') == NULL);
+    isms_test_reply_cleanup(&rep);
     assert_still_serving(&env.srv);
     isms_test_finish();
 }

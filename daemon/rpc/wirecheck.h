@@ -1,0 +1,27 @@
+/* rpc/wirecheck.h — what protobuf-c does not check in a message: string fields must be valid
+ * UTF-8 without NUL bytes. protobuf-c hands strings to C NUL-terminated, so "a\0b" would reach
+ * a handler (and PostgreSQL) as "a"; the wire bytes are checked before anything uses them. */
+#ifndef ISMS_RPC_WIRECHECK_H
+#define ISMS_RPC_WIRECHECK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <protobuf-c/protobuf-c.h>
+
+#include "core/status.h"
+
+/* Walks the encoded message `data` of type `desc` (and every nested message) and refuses a
+ * string field that holds a NUL byte or is not valid UTF-8. Pure. Errors: INVALID_ARGUMENT
+ * naming the field ("field \"name\" of isms.v1.CreateAssetRequest holds a NUL byte"). Bytes it
+ * cannot parse are left to the protobuf-c decoder, which has already accepted them. */
+ISMS_MUSTCHECK enum isms_code isms_wire_check_strings(const ProtobufCMessageDescriptor *desc,
+                                                      const uint8_t *data, size_t len,
+                                                      struct isms_status *st);
+
+/* Copies `msg` into `out` (at most `outlen` bytes with the NUL) as valid UTF-8: each byte that
+ * is not part of a valid sequence becomes "\xNN", and the text is cut only between characters.
+ * Returns `out`. */
+const char *isms_utf8_sanitize(const char *msg, char *out, size_t outlen);
+
+#endif
