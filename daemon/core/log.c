@@ -134,3 +134,22 @@ void isms_log(enum isms_log_level level, const char *msg, const char *fmt, ...)
     if (write(STDERR_FILENO, line, o) < 0)
         return;
 }
+
+int isms_log_limit_allow(struct isms_log_limit *l, uint64_t now_ms, unsigned *suppressed)
+{
+    unsigned burst = l->burst != 0 ? l->burst : 10;
+
+    *suppressed = 0;
+    if (now_ms - l->window_start_ms >= 1000 || l->window_start_ms == 0) {
+        l->window_start_ms = now_ms != 0 ? now_ms : 1;
+        l->used = 0;
+        *suppressed = l->suppressed;
+        l->suppressed = 0;
+    }
+    if (l->used >= burst) {
+        l->suppressed++;
+        return 0;
+    }
+    l->used++;
+    return 1;
+}

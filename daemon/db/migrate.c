@@ -10,6 +10,7 @@
 #include <libpq-fe.h>
 
 #include "core/log.h"
+#include "db/notice.h"
 
 /* "isms" in ASCII: the advisory lock key every ismsd instance agrees on. */
 static const char MIGRATE_LOCK_KEY[] = "1769172339";
@@ -122,6 +123,8 @@ enum isms_code isms_migrate(const char *conninfo, struct isms_migrate_result *ou
     PGresult *r;
 
     memset(out, 0, sizeof(*out));
+    if (pg != NULL)
+        isms_db_route_notices(pg, -1);
     if (PQstatus(pg) != CONNECTION_OK) {
         char msg[200];
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "db/notice.h"
 #include "db/resolve.h"
 #include "db/sqlstate.h"
 
@@ -410,6 +411,8 @@ static void connect_step(struct dbconn *c)
 static void conn_start(struct dbconn *c, const char *hostaddr)
 {
     c->pg = isms_db_target_connect(c->pool->target, hostaddr);
+    if (c->pg != NULL)
+        isms_db_route_notices(c->pg, (int)c->idx);
     if (c->pg == NULL) {
         conn_fail(c, "out of memory");
         return;

@@ -143,7 +143,7 @@ static void on_handle_closed(uv_handle_t *h)
     if (c->next != NULL)
         c->next->prev = c->prev;
     net->nconns--;
-    isms_log_info("connection closed", "conn=%llu peer=%s", (unsigned long long)c->id, c->peer);
+    isms_log_debug("connection closed", "conn=%llu peer=%s", (unsigned long long)c->id, c->peer);
     c->refs++; /* a waiter's callback may finish the last call of this connection */
     wake_waiters(c);
     c->refs--;
@@ -547,8 +547,16 @@ static void on_timer(uv_timer_t *t)
              now - c->last_activity_ms >= (uint64_t)l->idle_timeout_s * 1000)
         why = "idle for idle_timeout_s";
     if (why != NULL) {
-        isms_log_info("closing connection", "conn=%llu peer=%s reason=\"%s\"",
-                      (unsigned long long)c->id, c->peer, why);
+        /* Idle closes are routine; a missed login or frame deadline is worth a (rate-limited) line.
+         */
+        unsigned held;
+
+        if (strncmp(why, "idle", 4) == 0)
+            isms_log_debug("closing connection", "conn=%llu peer=%s reason=\"%s\"",
+                           (unsigned long long)c->id, c->peer, why);
+        else if (isms_log_limit_allow(&c->net->log_rejects, now, &held))
+            isms_log_info("closing connection", "conn=%llu peer=%s reason=\"%s\" suppressed=%u",
+                          (unsigned long long)c->id, c->peer, why, held);
         do_close(c);
         return;
     }
@@ -608,6 +616,49 @@ static void on_reject_closed(uv_handle_t *h)
     free(h);
 }
 
+/* One rate-limited warning about a refused or evicted connection. */
+static void log_reject(struct isms_net *net, const char *msg, const char *peer)
+{
+    unsigned held;
+
+    if (!isms_log_limit_allow(&net->log_rejects, uv_now(net->loop), &held))
+        return;
+    isms_log_warn(msg, "peer=%s conns=%u max_conns=%u max_conns_per_addr=%u suppressed=%u", peer,
+                  net->nconns, net->limits.max_conns, net->limits.max_conns_per_addr, held);
+}
+
+/* When the table is full, the oldest connection that has not logged in makes room: idle
+ * unauthenticated sockets must not keep every real client out until their login timeout. */
+static int evict_one_unauthenticated(struct isms_net *net)
+{
+    struct isms_conn *old = NULL;
+
+    if (net->limits.login_timeout_s == 0)
+        return 0;
+    for (struct isms_conn *c = net->conns; c != NULL; c = c->next)
+        if (!c->is_closing && !c->is_authenticated && c->inflight == 0 &&
+            (old == NULL || c->opened_ms < old->opened_ms))
+            old = c;
+    if (old == NULL)
+        return 0;
+    log_reject(net, "connection table full; closing the oldest unauthenticated connection",
+               old->peer);
+    net->evicted_total++;
+    do_close(old);
+    return 1;
+}
+
+/* Connections not already closing (closing ones still count in nconns until their callback). */
+static uint32_t open_conns(const struct isms_net *net)
+{
+    uint32_t n = 0;
+
+    for (const struct isms_conn *c = net->conns; c != NULL; c = c->next)
+        if (!c->is_closing)
+            n++;
+    return n;
+}
+
 static void on_connection(uv_stream_t *server, int status)
 {
     struct isms_net *net = server->data;
@@ -616,15 +667,15 @@ static void on_connection(uv_stream_t *server, int status)
 
     if (status < 0 || net->is_closing)
         return;
-    if (net->nconns >= net->limits.max_conns) {
+    if (net->nconns >= net->limits.max_conns &&
+        (open_conns(net) >= net->limits.max_conns && !evict_one_unauthenticated(net))) {
         uv_tcp_t *t = malloc(sizeof(*t));
 
         if (t == NULL)
             return;
         uv_tcp_init(net->loop, t);
         if (uv_accept(server, (uv_stream_t *)t) == 0)
-            isms_log_warn("connection limit reached, closing new connection", "max_conns=%u",
-                          net->limits.max_conns);
+            log_reject(net, "connection limit reached, closing new connection", "\"\"");
         uv_close((uv_handle_t *)t, on_reject_closed);
         return;
     }
@@ -663,15 +714,14 @@ static void on_connection(uv_stream_t *server, int status)
     peer_name(&c->tcp, c->peer, sizeof(c->peer), c->ip, sizeof(c->ip));
     if (net->limits.max_conns_per_addr > 0 &&
         conns_from(net, c->ip) > net->limits.max_conns_per_addr) {
-        isms_log_warn("per-address connection limit reached, closing new connection",
-                      "peer=%s max_conns_per_addr=%u", c->peer, net->limits.max_conns_per_addr);
+        log_reject(net, "per-address connection limit reached, closing new connection", c->peer);
         do_close(c);
         return;
     }
     c->last_activity_ms = uv_now(net->loop);
     c->opened_ms = c->last_activity_ms;
     arm_timer(c);
-    isms_log_info("connection opened", "conn=%llu peer=%s", (unsigned long long)c->id, c->peer);
+    isms_log_debug("connection opened", "conn=%llu peer=%s", (unsigned long long)c->id, c->peer);
     set_reading(c, 1);
 }
 

@@ -9,6 +9,7 @@
 
 #include <uv.h>
 
+#include "core/log.h"
 #include "core/status.h"
 #include "net/frame.h"
 
@@ -49,7 +50,9 @@ struct isms_net {
     int is_closing;
     void (*on_all_closed)(struct isms_net *net); /* set by isms_net_close */
     int listener_open;
-    struct isms_tls *tls; /* NULL: plaintext (loopback only); borrowed from main */
+    struct isms_tls *tls;              /* NULL: plaintext (loopback only); borrowed from main */
+    struct isms_log_limit log_rejects; /* lines about refused and evicted connections */
+    uint64_t evicted_total;            /* unauthenticated connections closed to make room */
 };
 
 /* Prepares `net`; nothing is attached to the loop yet. */

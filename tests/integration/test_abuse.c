@@ -319,3 +319,79 @@ Test(abuse, slowloris_after_login_is_closed_too)
     cr_assert_eq(isms_test_health(env.srv.port, NULL, 0), 0);
     isms_test_finish();
 }
+
+static bool peer_closed_within(int fd, int timeout_ms)
+{
+    int64_t deadline = isms_test_now_ms() + timeout_ms;
+
+    while (!peer_closed(fd)) {
+        if (isms_test_now_ms() > deadline)
+            return false;
+        isms_test_sleep_ms(20);
+    }
+    return true;
+}
+
+/* A full table of idle connections that never log in must not keep a real client out until
+ * their login timeout: the oldest unauthenticated one makes room at once. */
+Test(abuse, full_table_of_unauthenticated_idle_connections_makes_room)
+{
+    const char *args[] = {"--max-conns", "20", "--login-timeout-s", "600", NULL};
+    struct isms_test_env env;
+    int idle[20], fd;
+    char token[128];
+    int64_t t0;
+
+    isms_test_env_start(&env, args);
+    isms_test_set_token(NULL);
+    for (int i = 0; i < 20; i++) {
+        idle[i] = isms_test_connect(env.srv.port);
+        cr_assert_eq(try_health(idle[i], (uint64_t)i + 1), ISMS_TEST_IO_OK,
+                     "idle connection %d not served", i + 1);
+    }
+    t0 = isms_test_now_ms();
+    fd = isms_test_connect(env.srv.port);
+    cr_assert_eq(try_health(fd, 100), ISMS_TEST_IO_OK,
+                 "a new client is served while 20 idle unauthenticated connections fill the table");
+    cr_expect(isms_test_now_ms() - t0 < 1000, "served within a second");
+    cr_assert(isms_test_server_wait_log(&env.srv, "closing the oldest unauthenticated", 1, 5000));
+    cr_expect(peer_closed_within(idle[0], 5000), "the oldest idle connection was the one closed");
+    for (int i = 1; i < 20; i++)
+        cr_expect(!peer_closed(idle[i]), "idle connection %d was closed too", i + 1);
+    /* And the new client can log in and work. */
+    cr_assert_eq(isms_test_login(env.srv.port, ISMS_TEST_ADMIN_USER, ISMS_TEST_ADMIN_PASSWORD,
+                                 token, sizeof(token)),
+                 0);
+    isms_test_finish();
+}
+
+/* Refused connections log a bounded number of lines however many arrive. */
+Test(abuse, refused_connections_are_logged_at_a_bounded_rate)
+{
+    const char *args[] = {"--max-conns-per-addr", "2", NULL};
+    struct isms_test_env env;
+    int keep[2];
+    int64_t t0 = isms_test_now_ms(), secs;
+    int lines;
+
+    isms_test_env_start(&env, args);
+    isms_test_set_token(NULL);
+    keep[0] = isms_test_connect(env.srv.port);
+    keep[1] = isms_test_connect(env.srv.port);
+    for (int i = 0; i < 500; i++) {
+        int fd = isms_test_try_connect(env.srv.port);
+
+        if (fd >= 0)
+            isms_test_close(fd);
+    }
+    isms_test_sleep_ms(300);
+    secs = (isms_test_now_ms() - t0) / 1000 + 1;
+    lines = isms_test_server_log_count(&env.srv, "per-address connection limit reached");
+    cr_expect(lines >= 1, "at least one line says what happened");
+    cr_expect(lines <= 10 * (secs + 1), "%d lines in about %lld s for 498 refusals", lines,
+              (long long)secs);
+    cr_expect_eq(isms_test_server_log_count(&env.srv, "connection opened"), 0,
+                 "per-connection lines are at debug level");
+    (void)keep;
+    isms_test_finish();
+}
