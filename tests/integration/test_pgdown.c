@@ -105,6 +105,10 @@ Test(pgdown, database_stopped_and_restarted_in_service)
         cr_assert(isms_test_now_ms() < deadline, "Health not SERVING 30 s after restart");
         isms_test_sleep_ms(200);
     }
+    /* libpq's FATAL about the terminated sessions went through the logger, not raw to stderr. */
+    cr_expect_eq(isms_test_server_log_count(srv, "\nFATAL:"), 0, "a raw libpq line in the log");
+    cr_expect_geq(isms_test_server_log_count(srv, "msg=\"database notice\""), 1,
+                  "the server's FATAL notice is logged as a logfmt line");
     isms_test_server_stop(srv);
     isms_test_finish();
 }
