@@ -71,6 +71,7 @@ static void on_net_closed(struct isms_net *net)
     uv_timer_stop(&D.drain_timer);
     if (!uv_is_closing((uv_handle_t *)&D.drain_timer))
         uv_close((uv_handle_t *)&D.drain_timer, NULL);
+    isms_db_probe_stop(&D.srv.probe);
     if (D.srv.pool != NULL)
         isms_db_pool_close(D.srv.pool, on_pool_closed);
 }
@@ -325,6 +326,8 @@ static int run(void)
                        isms_log_quote(q, sizeof(q), st.msg));
         return 1;
     }
+    isms_db_probe_start(&srv->probe, loop, srv->pool, D.cfg.health_probe_ms,
+                        (uint64_t)D.cfg.health_stall_ms);
     if (isms_net_listen(&srv->net, host, port, srv->listen_addr, sizeof(srv->listen_addr), &st) !=
         ISMS_OK) {
         isms_log_error("could not listen", "error=%s", isms_log_quote(q, sizeof(q), st.msg));

@@ -29,6 +29,8 @@ struct isms_config {
     uint64_t max_frame_bytes;         /* largest frame body accepted */
     uint64_t output_hard_bytes;       /* pending output that gets a connection closed */
     uint64_t call_arena_bytes;        /* memory cap of one call */
+    uint32_t health_probe_ms;         /* database check interval for Health */
+    uint32_t health_stall_ms;         /* an unanswered check this old means "stalled" */
     uint32_t hash_threads;            /* password-hashing worker threads */
     uint32_t hash_queue_max;          /* password hashes waiting for a thread */
     char tls_cert[1024];              /* PEM certificate chain */

@@ -11,6 +11,7 @@
 
 #include "core/config.h"
 #include "db/pool.h"
+#include "db/probe.h"
 #include "net/conn.h"
 #include "rpc/registry.h"
 #include "rpc/workers.h"
@@ -22,6 +23,7 @@ struct isms_server {
     const struct isms_config *cfg; /* borrowed from main, immutable */
     struct isms_net net;
     struct isms_db_pool *pool; /* owned; NULL once closed */
+    struct isms_db_probe probe; /* the database's health as last seen */
     struct isms_registry reg;
     uint64_t started_ns; /* uv_hrtime at start */
     time_t started_at;   /* wall clock at start */

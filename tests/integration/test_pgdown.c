@@ -2,7 +2,10 @@
  * This test makes its own cluster with tests/lib/pgcluster (the shared one must stay up):
  * calls fail UNAVAILABLE while it is down, Health says NOT_SERVING, ismsd stays up, and
  * service comes back by itself once PostgreSQL does. */
+#include <dirent.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
@@ -133,5 +136,106 @@ Test(pgdown, start_fails_cleanly_without_a_database)
     cr_assert_null(strstr(p.err, "LeakSanitizer"), "%s", p.err);
     cr_assert_neq(p.err[0], '\0', "ismsd failed without saying why");
     isms_test_proc_cleanup(&p);
+    isms_test_finish();
+}
+
+/* Sends `sig` to the postmaster whose data directory is DIR/data and to all its children. */
+static void signal_cluster(const char *dir, int sig)
+{
+    char path[400];
+    char *pidfile;
+    long pm;
+    DIR *proc;
+    struct dirent *e;
+
+    snprintf(path, sizeof(path), "%s/data/postmaster.pid", dir);
+    pidfile = isms_test_read_file(path);
+    cr_assert_not_null(pidfile, "no %s", path);
+    pm = strtol(pidfile, NULL, 10);
+    free(pidfile);
+    cr_assert_gt(pm, 1);
+    proc = opendir("/proc");
+    cr_assert_not_null(proc);
+    while ((e = readdir(proc)) != NULL) {
+        char stat_path[300], buf[512];
+        FILE *f;
+        long pid = strtol(e->d_name, NULL, 10), ppid = 0;
+        char *close_paren;
+
+        if (pid <= 0)
+            continue;
+        snprintf(stat_path, sizeof(stat_path), "/proc/%ld/stat", pid);
+        f = fopen(stat_path, "r");
+        if (f == NULL)
+            continue;
+        if (fgets(buf, sizeof(buf), f) != NULL && (close_paren = strrchr(buf, ')')) != NULL)
+            sscanf(close_paren + 2, "%*c %ld", &ppid);
+        fclose(f);
+        if (ppid == pm)
+            kill((pid_t)pid, sig);
+    }
+    closedir(proc);
+    kill((pid_t)pm, sig);
+}
+
+/* PostgreSQL frozen (SIGSTOP), not stopped: connections stay open and nothing answers. Health
+ * must still answer at once, NOT_SERVING, saying the database stalled; then SERVING again. */
+Test(pgdown, health_answers_while_the_database_is_frozen)
+{
+    const char *args[] = {"--pool-size", "2", "--health-probe-ms", "200", "--health-stall-ms",
+                          "600",         NULL};
+    char tmp[256], dir[300], conninfo[1024];
+    struct isms_test_env env;
+    struct isms_test_reply rep;
+    Isms__V1__HealthResponse *h;
+    int64_t t0, deadline;
+    bool stalled_seen = false, serving_again = false;
+    int fd;
+
+    isms_test_tmpdir(tmp, sizeof(tmp));
+    snprintf(dir, sizeof(dir), "%s/pg", tmp);
+    isms_test_pgcluster_create(dir, conninfo, sizeof(conninfo));
+    isms_test_env_start_on(&env, conninfo, args);
+    fd = isms_test_connect(env.srv.port);
+    isms_test_sleep_ms(500); /* a few probes */
+    h = health(fd, &rep);
+    cr_assert_str_eq(h->status, "SERVING", "%s", h->database_message);
+    cr_expect_gt(h->database_rtt_us, 0, "the probe's round trip is reported");
+    isms_test_reply_cleanup(&rep);
+
+    signal_cluster(dir, SIGSTOP);
+    /* From here on nothing may abort before SIGCONT: cr_expect only. */
+    deadline = isms_test_now_ms() + 10000;
+    while (!stalled_seen && isms_test_now_ms() < deadline) {
+        Isms__V1__HealthRequest req = ISMS__V1__HEALTH_REQUEST__INIT;
+        int code;
+
+        t0 = isms_test_now_ms();
+        code = isms_test_unary(fd, ISMS_M_HEALTH, &req.base, 0,
+                               &isms__v1__health_response__descriptor, &rep);
+        cr_expect_lt(isms_test_now_ms() - t0, 1000, "Health took %lld ms with the database frozen",
+                     (long long)(isms_test_now_ms() - t0));
+        if (code == 0) {
+            h = (Isms__V1__HealthResponse *)rep.body;
+            stalled_seen = strcmp(h->status, "NOT_SERVING") == 0 &&
+                           strstr(h->database_message, "has not answered") != NULL;
+        }
+        isms_test_reply_cleanup(&rep);
+        if (!stalled_seen)
+            isms_test_sleep_ms(100);
+    }
+    signal_cluster(dir, SIGCONT);
+    cr_expect(stalled_seen, "Health never reported the stalled database");
+
+    deadline = isms_test_now_ms() + 20000;
+    while (!serving_again && isms_test_now_ms() < deadline) {
+        h = health(fd, &rep);
+        serving_again = strcmp(h->status, "SERVING") == 0;
+        isms_test_reply_cleanup(&rep);
+        if (!serving_again)
+            isms_test_sleep_ms(100);
+    }
+    cr_assert(serving_again, "Health not SERVING again after the database thawed");
+    isms_test_server_stop(&env.srv);
     isms_test_finish();
 }

@@ -1,5 +1,6 @@
-/* domain/system/system.c — isms.v1.System: Health (a database round trip) and Info (facts
- * about this process). Health answers OK even when the database is down: its body says so. */
+/* domain/system/system.c — isms.v1.System: Health (the database's state as the periodic probe
+ * last saw it, no round trip of its own) and Info (facts about this process). Health answers
+ * OK even when the database is down or stalled: its body says so. */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -11,13 +12,13 @@
 #include "rpc/registry.h"
 #include "rpc/server.h"
 
-static const char SQL_HEALTH[] = "SELECT 1";
-
-static void health_answer(struct isms_call *call, const struct isms_status *st)
+static void system_health(struct isms_call *call, const ProtobufCMessage *req)
 {
     Isms__V1__HealthResponse *resp = isms_arena_calloc(&call->arena, sizeof(*resp));
     struct isms_db_stats ds = {0};
+    struct isms_db_health h;
 
+    (void)req;
     if (resp == NULL) {
         isms_call_fail(call, ISMS_RESOURCE_EXHAUSTED, "out of memory");
         return;
@@ -25,29 +26,22 @@ static void health_answer(struct isms_call *call, const struct isms_status *st)
     isms__v1__health_response__init(resp);
     if (call->srv->pool != NULL)
         isms_db_pool_stats(call->srv->pool, &ds);
-    resp->database_ok = st->code == ISMS_OK;
-    resp->status =
-        (char *)(resp->database_ok && !call->srv->is_draining ? "SERVING" : "NOT_SERVING");
-    resp->database_message = isms_arena_strdup(&call->arena, st->code == ISMS_OK ? "" : st->msg);
+    isms_db_probe_health(&call->srv->probe, uv_now(call->srv->loop), &h);
+    if (h.is_ok && call->srv->pool != NULL && ds.connected == 0) {
+        /* The pool knows before the next check does. */
+        h.is_ok = 0;
+        snprintf(h.message, sizeof(h.message), "database is unavailable (0 of %u connections up)",
+                 ds.size);
+    }
+    resp->database_ok = h.is_ok;
+    resp->status = (char *)(h.is_ok && !call->srv->is_draining ? "SERVING" : "NOT_SERVING");
+    resp->database_message = isms_arena_strdup(&call->arena, h.is_ok ? "" : h.message);
     resp->pool_size = ds.size;
     resp->pool_connected = ds.connected;
     resp->db_queue_depth = ds.queued;
+    resp->database_checked_ms_ago = h.age_ms == UINT64_MAX ? 0 : h.age_ms;
+    resp->database_rtt_us = h.rtt_us;
     isms_call_finish(call, &resp->base);
-}
-
-static void health_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
-{
-    (void)res;
-    health_answer(call, st);
-}
-
-static void system_health(struct isms_call *call, const ProtobufCMessage *req)
-{
-    struct isms_status st;
-
-    (void)req;
-    if (isms_call_db(call, SQL_HEALTH, 0, NULL, health_done, &st) != ISMS_OK)
-        health_answer(call, &st);
 }
 
 static void system_info(struct isms_call *call, const ProtobufCMessage *req)
