@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "db/bind.h"
 #include "db/pool.h"
 #include "domain/domain.h"
 #include "isms/v1/system.pb-c.h"
@@ -12,6 +13,7 @@
 #include "rpc/server.h"
 
 static const char SQL_HEALTH[] = "SELECT 1";
+ISMS_STATEMENT_NO_PARAMS(STMT_HEALTH, SQL_HEALTH);
 
 static void health_answer(struct isms_call *call, const struct isms_status *st)
 {
@@ -44,9 +46,11 @@ static void health_done(struct isms_call *call, const PGresult *res, const struc
 static void system_health(struct isms_call *call, const ProtobufCMessage *req)
 {
     struct isms_status st;
+    struct isms_bind b;
 
     (void)req;
-    if (isms_call_db(call, SQL_HEALTH, 0, NULL, health_done, &st) != ISMS_OK)
+    isms_bind_init(&b, &STMT_HEALTH);
+    if (isms_call_db(call, &b, health_done, &st) != ISMS_OK)
         health_answer(call, &st);
 }
 
