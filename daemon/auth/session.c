@@ -12,6 +12,7 @@
 #include "auth/roles.h"
 #include "core/audit_chain.h"
 #include "core/log.h"
+#include "db/bind.h"
 #include "db/pool.h"
 #include "domain/domain.h"
 #include "isms/v1/envelope.pb-c.h"
@@ -34,8 +35,10 @@ static const char SQL_AUTH_LOOKUP[] =
     "  WHERE num IN (SELECT token_num FROM touch WHERE token_num IS NOT NULL))"
     " SELECT user_name, coalesce(token_num, 0), expired, revoked, roles, status, token_roles,"
     " token_name, must_change_password, (SELECT count(*) FROM touch) FROM s";
+ISMS_STATEMENT(STMT_AUTH_LOOKUP, SQL_AUTH_LOOKUP, "token_hash");
 
 static const char SQL_AUDIT_DENY[] = "SELECT audit_append($1, $2, $3, $4, '{}', $5)";
+ISMS_STATEMENT(STMT_AUDIT_DENY, SQL_AUDIT_DENY, "actor", "source", "method", "entity", "result");
 
 void isms_token_hash_lit(const char *token, char *hash_lit)
 {
@@ -95,7 +98,7 @@ void isms_auth_deny(struct isms_call *call, const struct isms_status *st, const 
 {
     struct isms_status *copy = isms_arena_alloc(&call->arena, sizeof(*copy));
     struct isms_status err;
-    const char *p[5];
+    struct isms_bind b;
 
     if (copy == NULL) {
         isms_call_fail_status(call, st);
@@ -103,13 +106,17 @@ void isms_auth_deny(struct isms_call *call, const struct isms_status *st, const 
     }
     *copy = *st;
     call->ctx = copy;
-    p[0] = isms_call_actor(call);
-    p[1] = isms_conn_peer(call->conn);
-    p[2] = call->method->name;
-    p[3] = entity;
-    p[4] = isms_code_name(st->code);
-    if (isms_call_db(call, SQL_AUDIT_DENY, 5, p, deny_done, &err) != ISMS_OK)
+    isms_bind_init(&b, &STMT_AUDIT_DENY);
+    isms_bind_text(&b, "actor", isms_call_actor(call));
+    isms_bind_text(&b, "source", isms_conn_peer(call->conn));
+    isms_bind_text(&b, "method", call->method->name);
+    isms_bind_text(&b, "entity", entity);
+    isms_bind_text(&b, "result", isms_code_name(st->code));
+    if (isms_call_db(call, &b, deny_done, &err) != ISMS_OK) {
+        isms_log_warn("could not record refusal in the audit trail", "call=%llu code=%s error=%s",
+                      (unsigned long long)call->id, isms_code_name(err.code), err.msg);
         isms_call_fail_status(call, copy);
+    }
 }
 
 static void lookup_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
@@ -178,7 +185,7 @@ static void authorize(struct isms_call *call, const ProtobufCMessage *msg)
 {
     const char *token = isms_call_bearer(call);
     char lit[2 + 2 * crypto_hash_sha256_BYTES + 1];
-    const char *p[1];
+    struct isms_bind b;
 
     if (token == NULL) {
         isms_call_fail(call, ISMS_UNAUTHENTICATED,
@@ -192,9 +199,10 @@ static void authorize(struct isms_call *call, const ProtobufCMessage *msg)
         return;
     }
     isms_token_hash_lit(token, lit);
-    p[0] = lit;
+    isms_bind_init(&b, &STMT_AUTH_LOOKUP);
+    isms_bind_text(&b, "token_hash", lit);
     call->ctx = (void *)msg;
-    isms_call_db_or_fail(call, SQL_AUTH_LOOKUP, 1, p, lookup_done);
+    isms_call_db_or_fail(call, &b, lookup_done);
 }
 
 void isms_auth_attach(struct isms_server *srv)

@@ -748,9 +748,9 @@ void isms_db_pool_close(struct isms_db_pool *pool, isms_db_closed_cb *done)
     }
 }
 
-enum isms_code isms_db_exec(struct isms_db_pool *pool, const char *sql, int nparams,
-                            const char *const *params, isms_db_result_cb *cb, void *arg,
-                            struct isms_db_job **out, struct isms_status *st)
+static enum isms_code exec_job(struct isms_db_pool *pool, const char *sql, int nparams,
+                               const char *const *params, isms_db_result_cb *cb, void *arg,
+                               struct isms_db_job **out, int is_capped, struct isms_status *st)
 {
     size_t need = sizeof(struct isms_db_job) + (size_t)nparams * sizeof(char *);
     struct isms_db_job *job;
@@ -760,7 +760,7 @@ enum isms_code isms_db_exec(struct isms_db_pool *pool, const char *sql, int npar
         return isms_status_set(st, ISMS_UNAVAILABLE, "server is shutting down");
     if (!any_usable(pool))
         return isms_status_set(st, ISMS_UNAVAILABLE, "database is unavailable");
-    if (pool->queued >= pool->queue_max)
+    if (is_capped && pool->queued >= pool->queue_max)
         return isms_status_set(st, ISMS_RESOURCE_EXHAUSTED,
                                "database queue is full (%u statements waiting)", pool->queued);
     for (int i = 0; i < nparams; i++)
@@ -845,4 +845,18 @@ int64_t isms_db_int64(const PGresult *res, int row, int col)
     if (errno != 0 || *end != '\0')
         return 0;
     return (int64_t)v;
+}
+
+enum isms_code isms_db_exec(struct isms_db_pool *pool, const char *sql, int nparams,
+                            const char *const *params, isms_db_result_cb *cb, void *arg,
+                            struct isms_db_job **out, struct isms_status *st)
+{
+    return exec_job(pool, sql, nparams, params, cb, arg, out, 1, st);
+}
+
+enum isms_code isms_db_exec_uncapped(struct isms_db_pool *pool, const char *sql, int nparams,
+                                     const char *const *params, isms_db_result_cb *cb, void *arg,
+                                     struct isms_db_job **out, struct isms_status *st)
+{
+    return exec_job(pool, sql, nparams, params, cb, arg, out, 0, st);
 }

@@ -52,6 +52,14 @@ ISMS_MUSTCHECK enum isms_code isms_db_exec(struct isms_db_pool *pool, const char
                                            void *arg, struct isms_db_job **out,
                                            struct isms_status *st);
 
+/* isms_db_exec without the db_queue_max check, for the health probe's single statement: it
+ * must neither be refused for a full queue nor take a caller's place in it. */
+ISMS_MUSTCHECK enum isms_code isms_db_exec_uncapped(struct isms_db_pool *pool, const char *sql,
+                                                    int nparams, const char *const *params,
+                                                    isms_db_result_cb *cb, void *arg,
+                                                    struct isms_db_job **out,
+                                                    struct isms_status *st);
+
 /* Gives up on a job: its callback will not run. A queued job is dropped; a running statement is
  * cancelled with PQcancel on the threadpool and its late result thrown away before the
  * connection is reused. */

@@ -34,7 +34,8 @@ static void on_tick(uv_timer_t *t)
         return; /* still waiting: isms_db_probe_health reports the stall */
     p->started_ms = uv_now(t->loop);
     p->started_ns = uv_hrtime();
-    if (isms_db_exec(p->pool, SQL_PROBE, 0, NULL, on_probe_result, p, &p->job, &st) != ISMS_OK) {
+    if (isms_db_exec_uncapped(p->pool, SQL_PROBE, 0, NULL, on_probe_result, p, &p->job, &st) !=
+        ISMS_OK) {
         p->job = NULL;
         p->last_error = st;
     }

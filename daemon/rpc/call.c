@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "db/bind.h"
 #include "db/pool.h"
 #include "isms/v1/envelope.pb-c.h"
 #include "net/conn.h"
@@ -259,26 +260,32 @@ void isms_call_after_drain(struct isms_call *call, size_t below, isms_call_resum
 }
 
 int isms_call_send_rows(struct isms_call *call, const PGresult *res, size_t row_bytes,
-                        isms_row_fill_fn *fill, ProtobufCMessage *msg)
+                        isms_row_fill_fn *fill, void *ctx, ProtobufCMessage *msg)
 {
     int n = PQntuples(res);
 
     for (int r = 0; r < n; r++) {
         struct isms_arena scratch;
         struct isms_status err;
+        enum isms_row_fill what;
         enum isms_code code = ISMS_OK;
 
         isms_arena_init(&scratch, row_bytes);
-        if (!fill(&scratch, res, r, msg))
-            code = isms_status_set(&err, ISMS_RESOURCE_EXHAUSTED,
-                                   "a row exceeds the call's memory limit");
-        else
+        err.code = ISMS_OK;
+        what = fill(ctx, &scratch, res, r, msg, &err);
+        if (what == ISMS_ROW_FAIL)
+            code = err.code != ISMS_OK ? err.code
+                                       : isms_status_set(&err, ISMS_RESOURCE_EXHAUSTED,
+                                                         "a row exceeds the call's memory limit");
+        else if (what == ISMS_ROW_SEND)
             code = isms_call_send_more(call, msg, &err);
         isms_arena_cleanup(&scratch);
         if (code != ISMS_OK) {
             isms_call_fail_status(call, &err);
             return 0;
         }
+        if (what == ISMS_ROW_STOP)
+            break;
     }
     return 1;
 }
@@ -356,21 +363,25 @@ static void on_db_result(void *arg, const PGresult *res, const struct isms_statu
     cb(call, res, st);
 }
 
-enum isms_code isms_call_db(struct isms_call *call, const char *sql, int nparams,
-                            const char *const *params, isms_call_db_cb *cb, struct isms_status *st)
+enum isms_code isms_call_db(struct isms_call *call, const struct isms_bind *b, isms_call_db_cb *cb,
+                            struct isms_status *st)
 {
+    const char *const *values;
+
+    if (isms_bind_finish(b, &values, st) != ISMS_OK)
+        return st->code;
     if (call->srv->pool == NULL)
         return isms_status_set(st, ISMS_UNAVAILABLE, "server is shutting down");
     call->db_cb = cb;
-    return isms_db_exec(call->srv->pool, sql, nparams, params, on_db_result, call, &call->job, st);
+    return isms_db_exec(call->srv->pool, b->sql->text, b->sql->nparams, values, on_db_result, call,
+                        &call->job, st);
 }
 
-void isms_call_db_or_fail(struct isms_call *call, const char *sql, int nparams,
-                          const char *const *params, isms_call_db_cb *cb)
+void isms_call_db_or_fail(struct isms_call *call, const struct isms_bind *b, isms_call_db_cb *cb)
 {
     struct isms_status st;
 
-    if (isms_call_db(call, sql, nparams, params, cb, &st) != ISMS_OK)
+    if (isms_call_db(call, b, cb, &st) != ISMS_OK)
         isms_call_fail_status(call, &st);
 }
 
@@ -419,7 +430,7 @@ void isms_call_from_frame(struct isms_server *srv, struct isms_conn *conn, uint8
     {
         struct isms_status bad;
 
-        if (isms_wire_check_strings(&isms__v1__request__descriptor, body, len, &bad) != ISMS_OK) {
+        if (isms_wire_check_strings(&isms__v1__request__descriptor, body, len, 1, &bad) != ISMS_OK) {
             isms_call_fail_status(call, &bad);
             return;
         }
@@ -450,7 +461,7 @@ void isms_call_from_frame(struct isms_server *srv, struct isms_conn *conn, uint8
     {
         struct isms_status bad;
 
-        if (isms_wire_check_strings(m->input, req->body.data, req->body.len, &bad) != ISMS_OK) {
+        if (isms_wire_check_strings(m->input, req->body.data, req->body.len, 0, &bad) != ISMS_OK) {
             isms_call_fail_status(call, &bad);
             return;
         }

@@ -21,6 +21,7 @@ struct isms_server;
 struct isms_conn;
 struct isms_method;
 struct isms_db_job;
+struct isms_bind;
 struct isms_call;
 
 /* Result of a statement run for a call; same contract as isms_db_result_cb. Not invoked when
@@ -89,17 +90,29 @@ void isms_call_fail_status(struct isms_call *call, const struct isms_status *st)
 ISMS_MUSTCHECK enum isms_code
 isms_call_send_more(struct isms_call *call, const ProtobufCMessage *msg, struct isms_status *st);
 
-/* Fills `msg` (a message of the stream's item type, owned by the caller) from row `r` of
- * `res`, allocating in `scratch`; returns 0 when `scratch` ran out. */
-typedef int isms_row_fill_fn(struct isms_arena *scratch, const PGresult *res, int r,
-                             ProtobufCMessage *msg);
+/* What a row filler decided for one row of a page. */
+enum isms_row_fill {
+    ISMS_ROW_SEND, /* send `msg` as the next stream message */
+    ISMS_ROW_SKIP, /* send nothing for this row; go on */
+    ISMS_ROW_STOP, /* send nothing for this row and stop the page here */
+    ISMS_ROW_FAIL, /* answer the call with `st`; with `st` untouched, the row did not fit */
+};
 
-/* Sends every row of `res` as one stream message, each built in a fresh scratch arena of at
- * most `row_bytes`, so a page never grows the call's memory. Returns 1 when all were sent;
- * otherwise the call has been answered (RESOURCE_EXHAUSTED, or the connection is gone) and the
- * caller must stop. Afterwards `msg` still holds the last row's scalar fields. */
+/* Fills `msg` (a message of the stream's item type, owned by the caller) from row `r` of
+ * `res`, allocating in `scratch`; `ctx` is what isms_call_send_rows was given (the page
+ * loop's state: cursor, remaining limit, page token, verifier). */
+typedef enum isms_row_fill isms_row_fill_fn(void *ctx, struct isms_arena *scratch,
+                                            const PGresult *res, int r, ProtobufCMessage *msg,
+                                            struct isms_status *st);
+
+/* The one page loop of every server stream: runs `fill` on each row of `res` in order and
+ * sends the messages it fills, each built in a fresh scratch arena of at most `row_bytes`, so
+ * a page never grows the call's memory. Returns 1 when the page is done (every row, or up to
+ * ISMS_ROW_STOP); otherwise the call has been answered (the filler's error,
+ * RESOURCE_EXHAUSTED, or the connection is gone) and the caller must stop. Afterwards `msg`
+ * still holds the last row's scalar fields. */
 int isms_call_send_rows(struct isms_call *call, const PGresult *res, size_t row_bytes,
-                        isms_row_fill_fn *fill, ProtobufCMessage *msg);
+                        isms_row_fill_fn *fill, void *ctx, ProtobufCMessage *msg);
 
 /* Bytes queued on the call's connection and not yet written (streams pace themselves). */
 size_t isms_call_pending_output(const struct isms_call *call);
@@ -124,14 +137,14 @@ ISMS_MUSTCHECK enum isms_code isms_call_work(struct isms_call *call, isms_work_r
                                              isms_call_work_cb *done, void (*free_data)(void *data),
                                              void *data, struct isms_status *st);
 
-/* Runs one statement for the call; `cb` gets the result. On error the call is NOT answered:
- * the caller decides (normally isms_call_fail_status). */
-ISMS_MUSTCHECK enum isms_code isms_call_db(struct isms_call *call, const char *sql, int nparams,
-                                           const char *const *params, isms_call_db_cb *cb,
-                                           struct isms_status *st);
+/* Runs one statement for the call with the values bound in `b` (copied); `cb` gets the
+ * result. On error the call is NOT answered: the caller decides (normally
+ * isms_call_fail_status). Errors: INTERNAL (a binding mistake, see db/bind.h), and those of
+ * isms_db_exec. */
+ISMS_MUSTCHECK enum isms_code isms_call_db(struct isms_call *call, const struct isms_bind *b,
+                                           isms_call_db_cb *cb, struct isms_status *st);
 
 /* Runs a statement and answers the call with its error if it could not even be queued. */
-void isms_call_db_or_fail(struct isms_call *call, const char *sql, int nparams,
-                          const char *const *params, isms_call_db_cb *cb);
+void isms_call_db_or_fail(struct isms_call *call, const struct isms_bind *b, isms_call_db_cb *cb);
 
 #endif

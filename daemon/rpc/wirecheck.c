@@ -24,15 +24,36 @@ static size_t read_varint(const uint8_t *p, size_t n, uint64_t *out)
     return 0;
 }
 
-static enum isms_code walk(const ProtobufCMessageDescriptor *desc, const uint8_t *p, size_t n,
-                           int depth, struct isms_status *st)
+/* Occurrences of each repeated field seen so far in one message, for "items[3].name". */
+struct seen {
+    unsigned number[32];
+    unsigned count[32];
+    unsigned n;
+};
+
+static unsigned occurrence(struct seen *s, unsigned number)
 {
+    for (unsigned i = 0; i < s->n; i++)
+        if (s->number[i] == number)
+            return s->count[i]++;
+    if (s->n < 32) {
+        s->number[s->n] = number;
+        s->count[s->n++] = 1;
+    }
+    return 0;
+}
+
+static enum isms_code walk(const ProtobufCMessageDescriptor *desc, const uint8_t *p, size_t n,
+                           int depth, const char *prefix, int utf8, struct isms_status *st)
+{
+    struct seen seen = {.n = 0};
     size_t off = 0;
 
     while (off < n) {
         uint64_t key, len;
         size_t k = read_varint(p + off, n - off, &key);
         const ProtobufCFieldDescriptor *f;
+        char path[160];
 
         if (k == 0)
             return ISMS_OK;
@@ -62,19 +83,27 @@ static enum isms_code walk(const ProtobufCMessageDescriptor *desc, const uint8_t
         f = key >> 3 <= UINT32_MAX
                 ? protobuf_c_message_descriptor_get_field(desc, (unsigned)(key >> 3))
                 : NULL;
-        if (f != NULL && f->type == PROTOBUF_C_TYPE_STRING) {
+        if (f == NULL) {
+            off += (size_t)len;
+            continue;
+        }
+        if (f->label == PROTOBUF_C_LABEL_REPEATED)
+            snprintf(path, sizeof(path), "%s%s[%u]", prefix, f->name, occurrence(&seen, f->id));
+        else
+            snprintf(path, sizeof(path), "%s%s", prefix, f->name);
+        if (f->type == PROTOBUF_C_TYPE_STRING) {
             if (memchr(p + off, '\0', (size_t)len) != NULL)
-                return isms_status_set(st, ISMS_INVALID_ARGUMENT,
-                                       "field \"%s\" of %s holds a NUL byte", f->name, desc->name);
-            if (!isms_utf8_valid((const char *)p + off, (size_t)len))
-                return isms_status_set(st, ISMS_INVALID_ARGUMENT,
-                                       "field \"%s\" of %s is not valid UTF-8", f->name,
-                                       desc->name);
-        } else if (f != NULL && f->type == PROTOBUF_C_TYPE_MESSAGE) {
+                return isms_status_set(st, ISMS_INVALID_ARGUMENT, "%s holds a NUL byte", path);
+            if (utf8 && !isms_utf8_valid((const char *)p + off, (size_t)len))
+                return isms_status_set(st, ISMS_INVALID_ARGUMENT, "%s is not valid UTF-8", path);
+        } else if (f->type == PROTOBUF_C_TYPE_MESSAGE) {
+            char sub[170];
+
             if (depth >= MAX_DEPTH)
                 return isms_status_set(st, ISMS_INVALID_ARGUMENT,
                                        "messages nest deeper than %d levels", MAX_DEPTH);
-            if (walk(f->descriptor, p + off, (size_t)len, depth + 1, st) != ISMS_OK)
+            snprintf(sub, sizeof(sub), "%s.", path);
+            if (walk(f->descriptor, p + off, (size_t)len, depth + 1, sub, utf8, st) != ISMS_OK)
                 return st->code;
         }
         off += (size_t)len;
@@ -83,9 +112,9 @@ static enum isms_code walk(const ProtobufCMessageDescriptor *desc, const uint8_t
 }
 
 enum isms_code isms_wire_check_strings(const ProtobufCMessageDescriptor *desc, const uint8_t *data,
-                                       size_t len, struct isms_status *st)
+                                       size_t len, int check_utf8, struct isms_status *st)
 {
-    return walk(desc, data, len, 0, st);
+    return walk(desc, data, len, 0, "", check_utf8, st);
 }
 
 /* Length of the valid UTF-8 sequence at `s` (0 if none starts there). */

@@ -475,7 +475,7 @@ Test(protocol, nul_in_a_string_field_is_refused_and_nothing_is_stored)
     fd = isms_test_connect(env.srv.port);
     r = raw_call(fd, ISMS_M_CTX_ADD_ISSUE, body, sizeof(body));
     cr_expect_eq(r->code, 3, "INVALID_ARGUMENT, got %d: %s", r->code, r->message);
-    cr_expect(strstr(r->message, "field \"description\"") != NULL, "%s", r->message);
+    cr_expect(strstr(r->message, "description holds a NUL byte") != NULL, "%s", r->message);
     cr_expect(strstr(r->message, "NUL byte") != NULL, "%s", r->message);
     isms__v1__response__free_unpacked(r, NULL);
     c = isms_test_pg_connect(env.db.conninfo);

@@ -9,6 +9,7 @@
 #include "auth/roles.h"
 #include "core/audit_chain.h"
 #include "core/text.h"
+#include "db/bind.h"
 #include "db/pool.h"
 #include "domain/domain.h"
 #include "isms/v1/audit.pb-c.h"
@@ -20,6 +21,7 @@
 #define PAGE_ROWS_N      1000
 #define LOG_LIMIT_MAX    100000
 #define STREAM_OUT_BELOW (1u << 20)
+#define ROW_ARENA_BYTES  4096u /* records point into the result; nothing is allocated */
 
 static const char SQL_AUDIT_PAGE[] =
     "SELECT seq, audit_ts(at), actor, source, method, entity, changes, result,"
@@ -29,6 +31,7 @@ static const char SQL_AUDIT_PAGE[] =
     " AND ($3 = '' OR actor = $3)"
     " AND ($4 = '' OR at >= $4::timestamptz)"
     " ORDER BY seq LIMIT least($5::int, " PAGE_ROWS ")";
+ISMS_STATEMENT(STMT_AUDIT_PAGE, SQL_AUDIT_PAGE, "after", "entity", "actor", "since", "limit");
 
 enum walk_kind { WALK_LOG, WALK_EXPORT, WALK_VERIFY };
 
@@ -93,9 +96,31 @@ static void finish_verify(struct isms_call *call, struct walk *w)
     isms_call_finish(call, &r.base);
 }
 
+/* One record of a page: sent by Log and Export, only verified by Verify (which stops at the
+ * first bad record). */
+static enum isms_row_fill fill_record(void *ctx, struct isms_arena *scratch, const PGresult *res,
+                                      int r, ProtobufCMessage *msg, struct isms_status *st)
+{
+    struct walk *w = ctx;
+    Isms__V1__AuditRecord *m = (Isms__V1__AuditRecord *)msg;
+
+    (void)scratch;
+    (void)st;
+    row_to_record(res, r, m);
+    w->after = m->seq;
+    if (w->kind == WALK_VERIFY) {
+        verify_row(w, m);
+        return w->v.first_bad_seq != 0 ? ISMS_ROW_STOP : ISMS_ROW_SKIP;
+    }
+    if (w->remaining > 0)
+        w->remaining--;
+    return ISMS_ROW_SEND;
+}
+
 static void page_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
 {
     struct walk *w = call->ctx;
+    Isms__V1__AuditRecord m;
     int n;
 
     if (st->code == ISMS_INVALID_ARGUMENT) {
@@ -108,25 +133,8 @@ static void page_done(struct isms_call *call, const PGresult *res, const struct 
         return;
     }
     n = PQntuples(res);
-    for (int r = 0; r < n; r++) {
-        Isms__V1__AuditRecord m;
-        struct isms_status err;
-
-        row_to_record(res, r, &m);
-        w->after = m.seq;
-        if (w->kind == WALK_VERIFY) {
-            verify_row(w, &m);
-            if (w->v.first_bad_seq != 0)
-                break;
-            continue;
-        }
-        if (isms_call_send_more(call, &m.base, &err) != ISMS_OK) {
-            isms_call_fail_status(call, &err);
-            return;
-        }
-        if (w->remaining > 0)
-            w->remaining--;
-    }
+    if (!isms_call_send_rows(call, res, ROW_ARENA_BYTES, fill_record, w, &m.base))
+        return;
     if (w->kind == WALK_VERIFY && (w->v.first_bad_seq != 0 || n < PAGE_ROWS_N)) {
         finish_verify(call, w);
         return;
@@ -141,17 +149,15 @@ static void page_done(struct isms_call *call, const PGresult *res, const struct 
 static void next_page(struct isms_call *call)
 {
     struct walk *w = call->ctx;
-    char after[24], limit[16];
-    const char *p[5];
+    struct isms_bind b;
 
-    snprintf(after, sizeof(after), "%" PRId64, w->after);
-    snprintf(limit, sizeof(limit), "%u", w->kind == WALK_LOG ? w->remaining : PAGE_ROWS_N);
-    p[0] = after;
-    p[1] = w->entity;
-    p[2] = w->actor;
-    p[3] = w->since;
-    p[4] = limit;
-    isms_call_db_or_fail(call, SQL_AUDIT_PAGE, 5, p, page_done);
+    isms_bind_init(&b, &STMT_AUDIT_PAGE);
+    isms_bind_int64(&b, "after", w->after);
+    isms_bind_text(&b, "entity", w->entity);
+    isms_bind_text(&b, "actor", w->actor);
+    isms_bind_text(&b, "since", w->since);
+    isms_bind_int64(&b, "limit", w->kind == WALK_LOG ? w->remaining : PAGE_ROWS_N);
+    isms_call_db_or_fail(call, &b, page_done);
 }
 
 static struct walk *walk_new(struct isms_call *call, enum walk_kind kind)

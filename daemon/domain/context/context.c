@@ -7,6 +7,7 @@
 
 #include "auth/roles.h"
 #include "core/text.h"
+#include "db/bind.h"
 #include "db/pool.h"
 #include "domain/context/context_rules.h"
 #include "domain/domain.h"
@@ -29,6 +30,7 @@
                                                           "FROM context_issue ORDER BY 1, 7"
 
 static const char SQL_CONTEXT_GET[] = SQL_CONTEXT_ROWS("isms_context");
+ISMS_STATEMENT_NO_PARAMS(STMT_CONTEXT_GET, SQL_CONTEXT_GET);
 
 static const char SQL_CONTEXT_UPDATE[] =
     "WITH old AS (SELECT organization, scope FROM isms_context),"
@@ -40,6 +42,8 @@ static const char SQL_CONTEXT_UPDATE[] =
     " a AS (SELECT audit_append($6, $7, '/isms.v1.Context/Update', 'context',"
     " audit_diff(to_jsonb(old), jsonb_build_object('organization', u.organization,"
     " 'scope', u.scope)), 'OK') AS seq FROM u, old) " SQL_CONTEXT_ROWS("u CROSS JOIN a");
+ISMS_STATEMENT(STMT_CONTEXT_UPDATE, SQL_CONTEXT_UPDATE, "set_organization", "organization",
+               "set_scope", "scope", "expected_version", "actor", "source");
 
 static const char SQL_PARTY_ADD[] =
     "WITH p AS (INSERT INTO interested_party (name, kind, requirements, created_by)"
@@ -48,6 +52,7 @@ static const char SQL_PARTY_ADD[] =
     " audit_diff(NULL, jsonb_build_object('name', p.name, 'kind', p.kind,"
     " 'requirements', p.requirements)), 'OK') AS seq FROM p)"
     " SELECT num, name, kind, requirements, " ISMS_SQL_TS("created_at") " FROM p, a";
+ISMS_STATEMENT(STMT_PARTY_ADD, SQL_PARTY_ADD, "name", "kind", "requirements", "actor", "source");
 
 static const char SQL_PARTY_REMOVE[] =
     "WITH d AS (DELETE FROM interested_party"
@@ -57,6 +62,7 @@ static const char SQL_PARTY_REMOVE[] =
     " audit_diff(jsonb_build_object('name', d.name, 'kind', d.kind,"
     " 'requirements', d.requirements), NULL), 'OK') AS seq FROM d)"
     " SELECT num FROM d, a";
+ISMS_STATEMENT(STMT_PARTY_REMOVE, SQL_PARTY_REMOVE, "num", "name", "actor", "source");
 
 static const char SQL_ISSUE_ADD[] =
     "WITH i AS (INSERT INTO context_issue (kind, description, created_by) VALUES ($1, $2, $3)"
@@ -65,6 +71,7 @@ static const char SQL_ISSUE_ADD[] =
     " audit_diff(NULL, jsonb_build_object('kind', i.kind, 'description', i.description)),"
     " 'OK') AS seq FROM i)"
     " SELECT num, kind, description, " ISMS_SQL_TS("created_at") " FROM i, a";
+ISMS_STATEMENT(STMT_ISSUE_ADD, SQL_ISSUE_ADD, "kind", "description", "actor", "source");
 
 static const char SQL_ISSUE_REMOVE[] =
     "WITH d AS (DELETE FROM context_issue WHERE num = $1::bigint RETURNING *),"
@@ -72,6 +79,7 @@ static const char SQL_ISSUE_REMOVE[] =
     " audit_diff(jsonb_build_object('kind', d.kind, 'description', d.description), NULL),"
     " 'OK') AS seq FROM d)"
     " SELECT num FROM d, a";
+ISMS_STATEMENT(STMT_ISSUE_REMOVE, SQL_ISSUE_REMOVE, "num", "actor", "source");
 
 /* Copies a result cell into the call's arena; NULL only when memory ran out. */
 static char *cell(struct isms_call *call, const PGresult *res, int row, int col)
@@ -178,8 +186,11 @@ static void context_get_done(struct isms_call *call, const PGresult *res,
 
 static void context_get(struct isms_call *call, const ProtobufCMessage *req)
 {
+    struct isms_bind b;
+
     (void)req;
-    isms_call_db_or_fail(call, SQL_CONTEXT_GET, 0, NULL, context_get_done);
+    isms_bind_init(&b, &STMT_CONTEXT_GET);
+    isms_call_db_or_fail(call, &b, context_get_done);
 }
 
 static void context_update_done(struct isms_call *call, const PGresult *res,
@@ -212,24 +223,23 @@ static void context_update(struct isms_call *call, const ProtobufCMessage *msg)
 {
     const Isms__V1__UpdateContextRequest *in = (const Isms__V1__UpdateContextRequest *)msg;
     struct isms_status st;
-    char ver[32];
-    const char *p[7];
+    struct isms_bind b;
 
     if (isms_context_check_update(in->organization, in->set_organization, in->scope, in->set_scope,
                                   in->expected_version, &st) != ISMS_OK) {
         isms_call_fail_status(call, &st);
         return;
     }
-    snprintf(ver, sizeof(ver), "%" PRId64, in->expected_version);
-    p[0] = in->set_organization ? "true" : "false";
-    p[1] = in->organization;
-    p[2] = in->set_scope ? "true" : "false";
-    p[3] = in->scope;
-    p[4] = ver;
-    p[5] = isms_call_actor(call);
-    p[6] = isms_call_source(call);
+    isms_bind_init(&b, &STMT_CONTEXT_UPDATE);
+    isms_bind_bool(&b, "set_organization", in->set_organization);
+    isms_bind_text(&b, "organization", in->organization);
+    isms_bind_bool(&b, "set_scope", in->set_scope);
+    isms_bind_text(&b, "scope", in->scope);
+    isms_bind_int64(&b, "expected_version", in->expected_version);
+    isms_bind_text(&b, "actor", isms_call_actor(call));
+    isms_bind_text(&b, "source", isms_call_source(call));
     call->ctx = (void *)in;
-    isms_call_db_or_fail(call, SQL_CONTEXT_UPDATE, 7, p, context_update_done);
+    isms_call_db_or_fail(call, &b, context_update_done);
 }
 
 static void party_add_done(struct isms_call *call, const PGresult *res,
@@ -270,19 +280,20 @@ static void party_add(struct isms_call *call, const ProtobufCMessage *msg)
     const Isms__V1__AddPartyRequest *in = (const Isms__V1__AddPartyRequest *)msg;
     struct isms_status st;
     const char *kind;
-    const char *p[5];
+    struct isms_bind b;
 
     if (isms_context_check_party(in->name, in->kind, in->requirements, &kind, &st) != ISMS_OK) {
         isms_call_fail_status(call, &st);
         return;
     }
-    p[0] = in->name;
-    p[1] = kind;
-    p[2] = in->requirements;
-    p[3] = isms_call_actor(call);
-    p[4] = isms_call_source(call);
+    isms_bind_init(&b, &STMT_PARTY_ADD);
+    isms_bind_text(&b, "name", in->name);
+    isms_bind_text(&b, "kind", kind);
+    isms_bind_text(&b, "requirements", in->requirements);
+    isms_bind_text(&b, "actor", isms_call_actor(call));
+    isms_bind_text(&b, "source", isms_call_source(call));
     call->ctx = (void *)in;
-    isms_call_db_or_fail(call, SQL_PARTY_ADD, 5, p, party_add_done);
+    isms_call_db_or_fail(call, &b, party_add_done);
 }
 
 /* Shared by both removals: zero rows is NOT_FOUND, one row answers with the id. */
@@ -325,19 +336,22 @@ static void party_remove(struct isms_call *call, const ProtobufCMessage *msg)
     const Isms__V1__RemovePartyRequest *in = (const Isms__V1__RemovePartyRequest *)msg;
     struct isms_status st;
     int64_t num;
-    char nbuf[32];
-    const char *p[4] = {NULL, in->id, isms_call_actor(call), isms_call_source(call)};
+    struct isms_bind b;
 
     if (isms_text_check("id", in->id, 200, 1, &st) != ISMS_OK) {
         isms_call_fail_status(call, &st);
         return;
     }
-    if (isms_context_parse_id('P', in->id, &num)) {
-        snprintf(nbuf, sizeof(nbuf), "%" PRId64, num);
-        p[0] = nbuf;
-    }
+    isms_bind_init(&b, &STMT_PARTY_REMOVE);
+    if (isms_context_parse_id('P', in->id, &num))
+        isms_bind_int64(&b, "num", num);
+    else
+        isms_bind_null(&b, "num");
+    isms_bind_text(&b, "name", in->id);
+    isms_bind_text(&b, "actor", isms_call_actor(call));
+    isms_bind_text(&b, "source", isms_call_source(call));
     call->ctx = in->id;
-    isms_call_db_or_fail(call, SQL_PARTY_REMOVE, 4, p, party_remove_done);
+    isms_call_db_or_fail(call, &b, party_remove_done);
 }
 
 static void issue_add_done(struct isms_call *call, const PGresult *res,
@@ -371,17 +385,18 @@ static void issue_add(struct isms_call *call, const ProtobufCMessage *msg)
     const Isms__V1__AddIssueRequest *in = (const Isms__V1__AddIssueRequest *)msg;
     struct isms_status st;
     const char *kind;
-    const char *p[4];
+    struct isms_bind b;
 
     if (isms_context_check_issue(in->kind, in->description, &kind, &st) != ISMS_OK) {
         isms_call_fail_status(call, &st);
         return;
     }
-    p[0] = kind;
-    p[1] = in->description;
-    p[2] = isms_call_actor(call);
-    p[3] = isms_call_source(call);
-    isms_call_db_or_fail(call, SQL_ISSUE_ADD, 4, p, issue_add_done);
+    isms_bind_init(&b, &STMT_ISSUE_ADD);
+    isms_bind_text(&b, "kind", kind);
+    isms_bind_text(&b, "description", in->description);
+    isms_bind_text(&b, "actor", isms_call_actor(call));
+    isms_bind_text(&b, "source", isms_call_source(call));
+    isms_call_db_or_fail(call, &b, issue_add_done);
 }
 
 static void issue_remove_done(struct isms_call *call, const PGresult *res,
@@ -395,8 +410,7 @@ static void issue_remove(struct isms_call *call, const ProtobufCMessage *msg)
     const Isms__V1__RemoveIssueRequest *in = (const Isms__V1__RemoveIssueRequest *)msg;
     struct isms_status st;
     int64_t num;
-    char nbuf[32];
-    const char *p[3];
+    struct isms_bind b;
 
     if (isms_text_check("id", in->id, 200, 1, &st) != ISMS_OK) {
         isms_call_fail_status(call, &st);
@@ -407,12 +421,12 @@ static void issue_remove(struct isms_call *call, const ProtobufCMessage *msg)
                        in->id);
         return;
     }
-    snprintf(nbuf, sizeof(nbuf), "%" PRId64, num);
-    p[0] = nbuf;
-    p[1] = isms_call_actor(call);
-    p[2] = isms_call_source(call);
+    isms_bind_init(&b, &STMT_ISSUE_REMOVE);
+    isms_bind_int64(&b, "num", num);
+    isms_bind_text(&b, "actor", isms_call_actor(call));
+    isms_bind_text(&b, "source", isms_call_source(call));
     call->ctx = in->id;
-    isms_call_db_or_fail(call, SQL_ISSUE_REMOVE, 3, p, issue_remove_done);
+    isms_call_db_or_fail(call, &b, issue_remove_done);
 }
 
 enum isms_code isms_context_register(struct isms_server *srv, struct isms_status *st)

@@ -10,6 +10,7 @@
 
 #include "auth/roles.h"
 #include "core/text.h"
+#include "db/bind.h"
 #include "db/pool.h"
 #include "domain/domain.h"
 #include "domain/plan/asset.h"
@@ -38,6 +39,7 @@
 static const char SQL_ASSET_LIMITS[] =
     "SELECT asset_cia_scale(),"
     " coalesce((SELECT string_agg(level, ',' ORDER BY rank) FROM asset_classification), '')";
+ISMS_STATEMENT_NO_PARAMS(STMT_ASSET_LIMITS, SQL_ASSET_LIMITS);
 
 static const char SQL_ASSET_GET[] = "SELECT " COLS_T " FROM asset t WHERE " MATCH_1_2;
 
@@ -59,6 +61,10 @@ static const char SQL_ASSET_CREATE[] =
     "  JOIN asset y ON y.num = want.num))), 'OK') AS seq FROM ins)"
     " SELECT (SELECT ref FROM missing), (SELECT num FROM ins), (SELECT count(*) FROM a),"
     " (SELECT count(*) FROM deps)";
+ISMS_STATEMENT(STMT_ASSET_CREATE, SQL_ASSET_CREATE, "name", "type", "description", "owner",
+               "custodian", "location", "classification", "confidentiality", "integrity",
+               "availability", "tags", "depends_on", "status", "actor", "source");
+ISMS_STATEMENT(STMT_ASSET_GET, SQL_ASSET_GET, "num", "name");
 
 /* $1/$2 the asset, $3 expected version, $4 mask of ISMS_ASSET_F_* bits, $5..$16 values,
  * $17 actor, $18 source. Columns: rows matched, their version, then the record (NULL when the
@@ -86,6 +92,10 @@ static const char SQL_ASSET_UPDATE[] =
     "  audit_diff(" JSON_OLD ", " JSON_U "), 'OK') AS seq FROM u, old)"
     " SELECT (SELECT count(*) FROM old), (SELECT version FROM old), " COLS_U
     " FROM (SELECT 1) one LEFT JOIN (u CROSS JOIN a) ON true";
+ISMS_STATEMENT(STMT_ASSET_UPDATE, SQL_ASSET_UPDATE, "num", "name", "expected_version", "fields",
+               "new_name", "type", "description", "owner", "custodian", "location",
+               "classification", "confidentiality", "integrity", "availability", "tags", "status",
+               "actor", "source");
 
 /* $1/$2 the asset, $3 expected version, $4 actor, $5 source. Refused (nothing deleted) while
  * another asset depends on it or a risk names it. */
@@ -103,6 +113,8 @@ static const char SQL_ASSET_DELETE[] =
     " SELECT t.num, t.name, t.version, (SELECT n FROM users), (SELECT names FROM users),"
     " (SELECT refs FROM risks), (SELECT count(*) FROM d), (SELECT count(*) FROM a)"
     " FROM (SELECT 1) one LEFT JOIN t ON true";
+ISMS_STATEMENT(STMT_ASSET_DELETE, SQL_ASSET_DELETE, "num", "name", "expected_version", "actor",
+               "source");
 
 /* $1/$2 the dependent asset, $3/$4 the one it depends on, $5 actor, $6 source. Columns: x num,
  * x name, y num, y name, cycle?, rows inserted, audit records. */
@@ -122,6 +134,8 @@ static const char SQL_ASSET_DEPEND[] =
     " SELECT (SELECT num FROM x), (SELECT name FROM x), (SELECT num FROM y),"
     " (SELECT name FROM y), (SELECT cyc FROM c), (SELECT count(*) FROM ins),"
     " (SELECT count(*) FROM a)";
+ISMS_STATEMENT(STMT_ASSET_DEPEND, SQL_ASSET_DEPEND, "num", "name", "dep_num", "dep_name", "actor",
+               "source");
 
 static const char SQL_ASSET_UNDEPEND[] =
     "WITH x AS (SELECT t.num, t.name FROM asset t WHERE " MATCH_1_2 "),"
@@ -137,10 +151,13 @@ static const char SQL_ASSET_UNDEPEND[] =
     "  WHERE e <> to_jsonb(y.name))))::text, 'OK') AS seq FROM x, y, old, u)"
     " SELECT (SELECT num FROM x), (SELECT name FROM x), (SELECT num FROM y),"
     " (SELECT name FROM y), false, (SELECT count(*) FROM d), (SELECT count(*) FROM a)";
+ISMS_STATEMENT(STMT_ASSET_UNDEPEND, SQL_ASSET_UNDEPEND, "num", "name", "dep_num", "dep_name",
+               "actor", "source");
 
 static const char SQL_CLASS_LIST[] =
     "SELECT c.level, c.rank, (SELECT count(*) FROM asset a WHERE a.classification = c.level)"
     " FROM asset_classification c ORDER BY c.rank";
+ISMS_STATEMENT_NO_PARAMS(STMT_CLASS_LIST, SQL_CLASS_LIST);
 
 /* $1 the new levels (lowest first), $2 actor, $3 source. First column: the levels still in use
  * that the new list leaves out (NULL when the change was made). */
@@ -163,6 +180,7 @@ static const char SQL_CLASS_SET[] =
     " SELECT (SELECT string_agg(format('\"%s\" (%s assets)', level, n), ', ' ORDER BY level)"
     "  FROM used), (SELECT count(*) FROM a), (SELECT count(*) FROM del),"
     " (SELECT count(*) FROM up)";
+ISMS_STATEMENT(STMT_CLASS_SET, SQL_CLASS_SET, "levels", "actor", "source");
 
 /* ---- shared helpers ------------------------------------------------------------------------ */
 
@@ -194,6 +212,17 @@ static const char *ref_number(const char *ref, char *buf, size_t len)
         return NULL;
     snprintf(buf, len, "%" PRId64, num);
     return buf;
+}
+
+/* Binds a reference split by ref_number(): its number (NULL for a name) and its text. */
+static void bind_ref(struct isms_bind *b, const char *num_param, const char *num,
+                     const char *name_param, const char *ref)
+{
+    if (num != NULL)
+        isms_bind_text(b, num_param, num);
+    else
+        isms_bind_null(b, num_param);
+    isms_bind_text(b, name_param, ref);
 }
 
 /* Counts the bytes a PostgreSQL text[] literal of items needs (with out == NULL) or writes it. */
@@ -364,8 +393,11 @@ void isms_asset_with_limits(struct isms_call *call, void (*next)(struct isms_cal
 {
     struct isms_asset_op *op = call->ctx;
 
+    struct isms_bind b;
+
     op->after_limits = next;
-    isms_call_db_or_fail(call, SQL_ASSET_LIMITS, 0, NULL, limits_done);
+    isms_bind_init(&b, &STMT_ASSET_LIMITS);
+    isms_call_db_or_fail(call, &b, limits_done);
 }
 
 /* The check of an update's other fields before the limits are known (no level list, so any
@@ -396,17 +428,17 @@ static void get_done(struct isms_call *call, const PGresult *res, const struct i
 static void read_back(struct isms_call *call)
 {
     struct isms_asset_op *op = call->ctx;
-    const char *p[2];
+    struct isms_bind b;
 
-    snprintf(op->num_buf, sizeof(op->num_buf), "%" PRId64, op->readback_num);
-    p[0] = op->num_buf;
-    p[1] = NULL;
     op->ref = isms_arena_printf(&call->arena, "A-%" PRId64, op->readback_num);
     if (op->ref == NULL) {
         isms_asset_fail_oom(call);
         return;
     }
-    isms_call_db_or_fail(call, SQL_ASSET_GET, 2, p, get_done);
+    isms_bind_init(&b, &STMT_ASSET_GET);
+    isms_bind_int64(&b, "num", op->readback_num);
+    isms_bind_null(&b, "name");
+    isms_call_db_or_fail(call, &b, get_done);
 }
 
 /* Checks a reference and prepares its query parameters in `op`. */
@@ -430,7 +462,7 @@ static void asset_get(struct isms_call *call, const ProtobufCMessage *msg)
     const Isms__V1__GetAssetRequest *in = (const Isms__V1__GetAssetRequest *)msg;
     struct isms_asset_op *op = isms_asset_op_new(call, in);
     struct isms_status st;
-    const char *p[2];
+    struct isms_bind b;
 
     if (op == NULL)
         return;
@@ -438,9 +470,9 @@ static void asset_get(struct isms_call *call, const ProtobufCMessage *msg)
         isms_call_fail_status(call, &st);
         return;
     }
-    p[0] = op->ref_num;
-    p[1] = in->id;
-    isms_call_db_or_fail(call, SQL_ASSET_GET, 2, p, get_done);
+    isms_bind_init(&b, &STMT_ASSET_GET);
+    bind_ref(&b, "num", op->ref_num, "name", in->id);
+    isms_call_db_or_fail(call, &b, get_done);
 }
 
 /* ---- Create -------------------------------------------------------------------------------- */
@@ -471,36 +503,36 @@ static void create_run(struct isms_call *call)
     struct isms_asset_op *op = call->ctx;
     struct isms_asset_input *in = &op->input;
     struct isms_status st;
-    char c[12], i[12], a[12];
-    const char *p[15];
+    const char *tags, *deps;
+    struct isms_bind b;
 
     if (isms_asset_check(in, ISMS_ASSET_F_ALL, &op->lim, &st) != ISMS_OK) {
         isms_call_fail_status(call, &st);
         return;
     }
-    snprintf(c, sizeof(c), "%d", (int)in->confidentiality);
-    snprintf(i, sizeof(i), "%d", (int)in->integrity);
-    snprintf(a, sizeof(a), "%d", (int)in->availability);
-    p[0] = in->name;
-    p[1] = in->type;
-    p[2] = in->description;
-    p[3] = in->owner;
-    p[4] = in->custodian;
-    p[5] = in->location;
-    p[6] = in->classification;
-    p[7] = c;
-    p[8] = i;
-    p[9] = a;
-    p[10] = pg_array(&call->arena, in->tags, in->ntags);
-    p[11] = pg_array(&call->arena, in->depends_on, in->ndepends_on);
-    p[12] = in->status;
-    p[13] = isms_call_actor(call);
-    p[14] = isms_call_source(call);
-    if (p[10] == NULL || p[11] == NULL) {
+    tags = pg_array(&call->arena, in->tags, in->ntags);
+    deps = pg_array(&call->arena, in->depends_on, in->ndepends_on);
+    if (tags == NULL || deps == NULL) {
         isms_asset_fail_oom(call);
         return;
     }
-    isms_call_db_or_fail(call, SQL_ASSET_CREATE, 15, p, create_done);
+    isms_bind_init(&b, &STMT_ASSET_CREATE);
+    isms_bind_text(&b, "name", in->name);
+    isms_bind_text(&b, "type", in->type);
+    isms_bind_text(&b, "description", in->description);
+    isms_bind_text(&b, "owner", in->owner);
+    isms_bind_text(&b, "custodian", in->custodian);
+    isms_bind_text(&b, "location", in->location);
+    isms_bind_text(&b, "classification", in->classification);
+    isms_bind_int64(&b, "confidentiality", in->confidentiality);
+    isms_bind_int64(&b, "integrity", in->integrity);
+    isms_bind_int64(&b, "availability", in->availability);
+    isms_bind_text(&b, "tags", tags);
+    isms_bind_text(&b, "depends_on", deps);
+    isms_bind_text(&b, "status", in->status);
+    isms_bind_text(&b, "actor", isms_call_actor(call));
+    isms_bind_text(&b, "source", isms_call_source(call));
+    isms_call_db_or_fail(call, &b, create_done);
 }
 
 void isms_asset_input_from_create(struct isms_asset_input *d,
@@ -567,41 +599,37 @@ static void update_run(struct isms_call *call)
     struct isms_asset_op *op = call->ctx;
     struct isms_asset_input *in = &op->input;
     struct isms_status st;
-    char ver[24], mask[16], c[12], i[12], a[12];
-    const char *p[18];
+    const char *tags;
+    struct isms_bind b;
 
     if (isms_asset_check(in, op->fields, &op->lim, &st) != ISMS_OK) {
         isms_call_fail_status(call, &st);
         return;
     }
-    snprintf(ver, sizeof(ver), "%" PRId64, op->expected_version);
-    snprintf(mask, sizeof(mask), "%u", op->fields);
-    snprintf(c, sizeof(c), "%d", (int)in->confidentiality);
-    snprintf(i, sizeof(i), "%d", (int)in->integrity);
-    snprintf(a, sizeof(a), "%d", (int)in->availability);
-    p[0] = op->ref_num;
-    p[1] = op->ref;
-    p[2] = ver;
-    p[3] = mask;
-    p[4] = in->name;
-    p[5] = in->type;
-    p[6] = in->description;
-    p[7] = in->owner;
-    p[8] = in->custodian;
-    p[9] = in->location;
-    p[10] = in->classification;
-    p[11] = c;
-    p[12] = i;
-    p[13] = a;
-    p[14] = pg_array(&call->arena, in->tags, in->ntags);
-    p[15] = in->status;
-    p[16] = isms_call_actor(call);
-    p[17] = isms_call_source(call);
-    if (p[14] == NULL) {
+    tags = pg_array(&call->arena, in->tags, in->ntags);
+    if (tags == NULL) {
         isms_asset_fail_oom(call);
         return;
     }
-    isms_call_db_or_fail(call, SQL_ASSET_UPDATE, 18, p, update_done);
+    isms_bind_init(&b, &STMT_ASSET_UPDATE);
+    bind_ref(&b, "num", op->ref_num, "name", op->ref);
+    isms_bind_int64(&b, "expected_version", op->expected_version);
+    isms_bind_int64(&b, "fields", op->fields);
+    isms_bind_text(&b, "new_name", in->name);
+    isms_bind_text(&b, "type", in->type);
+    isms_bind_text(&b, "description", in->description);
+    isms_bind_text(&b, "owner", in->owner);
+    isms_bind_text(&b, "custodian", in->custodian);
+    isms_bind_text(&b, "location", in->location);
+    isms_bind_text(&b, "classification", in->classification);
+    isms_bind_int64(&b, "confidentiality", in->confidentiality);
+    isms_bind_int64(&b, "integrity", in->integrity);
+    isms_bind_int64(&b, "availability", in->availability);
+    isms_bind_text(&b, "tags", tags);
+    isms_bind_text(&b, "status", in->status);
+    isms_bind_text(&b, "actor", isms_call_actor(call));
+    isms_bind_text(&b, "source", isms_call_source(call));
+    isms_call_db_or_fail(call, &b, update_done);
 }
 
 static void asset_update(struct isms_call *call, const ProtobufCMessage *msg)
@@ -735,8 +763,7 @@ static void asset_delete(struct isms_call *call, const ProtobufCMessage *msg)
     const Isms__V1__DeleteAssetRequest *in = (const Isms__V1__DeleteAssetRequest *)msg;
     struct isms_asset_op *op = isms_asset_op_new(call, in);
     struct isms_status st;
-    char ver[24];
-    const char *p[5];
+    struct isms_bind b;
 
     if (op == NULL)
         return;
@@ -750,13 +777,12 @@ static void asset_delete(struct isms_call *call, const ProtobufCMessage *msg)
         return;
     }
     op->expected_version = in->expected_version;
-    snprintf(ver, sizeof(ver), "%" PRId64, in->expected_version);
-    p[0] = op->ref_num;
-    p[1] = in->id;
-    p[2] = ver;
-    p[3] = isms_call_actor(call);
-    p[4] = isms_call_source(call);
-    isms_call_db_or_fail(call, SQL_ASSET_DELETE, 5, p, delete_done);
+    isms_bind_init(&b, &STMT_ASSET_DELETE);
+    bind_ref(&b, "num", op->ref_num, "name", in->id);
+    isms_bind_int64(&b, "expected_version", in->expected_version);
+    isms_bind_text(&b, "actor", isms_call_actor(call));
+    isms_bind_text(&b, "source", isms_call_source(call));
+    isms_call_db_or_fail(call, &b, delete_done);
 }
 
 /* ---- AddDependency, RemoveDependency ------------------------------------------------------- */
@@ -827,7 +853,7 @@ static void dependency_call(struct isms_call *call, const ProtobufCMessage *msg,
     const Isms__V1__AssetDependencyRequest *in = (const Isms__V1__AssetDependencyRequest *)msg;
     struct isms_asset_op *op = isms_asset_op_new(call, in);
     struct isms_status st;
-    const char *p[6];
+    struct isms_bind b;
 
     if (op == NULL)
         return;
@@ -836,14 +862,12 @@ static void dependency_call(struct isms_call *call, const ProtobufCMessage *msg,
         isms_call_fail_status(call, &st);
         return;
     }
-    p[0] = op->ref_num;
-    p[1] = in->id;
-    p[2] = op->ref2_num;
-    p[3] = in->depends_on;
-    p[4] = isms_call_actor(call);
-    p[5] = isms_call_source(call);
-    isms_call_db_or_fail(call, is_add ? SQL_ASSET_DEPEND : SQL_ASSET_UNDEPEND, 6, p,
-                         is_add ? add_dep_done : remove_dep_done);
+    isms_bind_init(&b, is_add ? &STMT_ASSET_DEPEND : &STMT_ASSET_UNDEPEND);
+    bind_ref(&b, "num", op->ref_num, "name", in->id);
+    bind_ref(&b, "dep_num", op->ref2_num, "dep_name", in->depends_on);
+    isms_bind_text(&b, "actor", isms_call_actor(call));
+    isms_bind_text(&b, "source", isms_call_source(call));
+    isms_call_db_or_fail(call, &b, is_add ? add_dep_done : remove_dep_done);
 }
 
 static void asset_add_dependency(struct isms_call *call, const ProtobufCMessage *msg)
@@ -895,13 +919,18 @@ oom:
 
 static void asset_list_classifications(struct isms_call *call, const ProtobufCMessage *msg)
 {
+    struct isms_bind b;
+
     (void)msg;
-    isms_call_db_or_fail(call, SQL_CLASS_LIST, 0, NULL, class_list_done);
+    isms_bind_init(&b, &STMT_CLASS_LIST);
+    isms_call_db_or_fail(call, &b, class_list_done);
 }
 
 static void class_set_done(struct isms_call *call, const PGresult *res,
                            const struct isms_status *st)
 {
+    struct isms_bind b;
+
     if (st->code == ISMS_FAILED_PRECONDITION) {
         isms_call_fail(call, ISMS_FAILED_PRECONDITION,
                        "a level being removed was given to an asset meanwhile; nothing changed");
@@ -918,7 +947,8 @@ static void class_set_done(struct isms_call *call, const PGresult *res,
                        isms_db_value(res, 0, 0));
         return;
     }
-    isms_call_db_or_fail(call, SQL_CLASS_LIST, 0, NULL, class_list_done);
+    isms_bind_init(&b, &STMT_CLASS_LIST);
+    isms_call_db_or_fail(call, &b, class_list_done);
 }
 
 static void asset_set_classifications(struct isms_call *call, const ProtobufCMessage *msg)
@@ -926,20 +956,23 @@ static void asset_set_classifications(struct isms_call *call, const ProtobufCMes
     const Isms__V1__SetClassificationsRequest *in =
         (const Isms__V1__SetClassificationsRequest *)msg;
     struct isms_status st;
-    const char *p[3];
+    const char *levels;
+    struct isms_bind b;
 
     if (isms_asset_check_levels(in->levels, in->n_levels, &st) != ISMS_OK) {
         isms_call_fail_status(call, &st);
         return;
     }
-    p[0] = pg_array(&call->arena, in->levels, in->n_levels);
-    p[1] = isms_call_actor(call);
-    p[2] = isms_call_source(call);
-    if (p[0] == NULL) {
+    levels = pg_array(&call->arena, in->levels, in->n_levels);
+    if (levels == NULL) {
         isms_asset_fail_oom(call);
         return;
     }
-    isms_call_db_or_fail(call, SQL_CLASS_SET, 3, p, class_set_done);
+    isms_bind_init(&b, &STMT_CLASS_SET);
+    isms_bind_text(&b, "levels", levels);
+    isms_bind_text(&b, "actor", isms_call_actor(call));
+    isms_bind_text(&b, "source", isms_call_source(call));
+    isms_call_db_or_fail(call, &b, class_set_done);
 }
 
 enum isms_code isms_asset_register(struct isms_server *srv, struct isms_status *st)

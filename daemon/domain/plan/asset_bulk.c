@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/bind.h"
 #include "db/pool.h"
 #include "domain/domain.h"
 #include "domain/plan/asset.h"
@@ -65,6 +66,7 @@ static const char SQL_ASSET_IMPORT[] =
     " (SELECT ref FROM missing), (SELECT rn FROM cyc), (SELECT count(*) FROM au),"
     " (SELECT count(*) FROM deps),"
     " (SELECT coalesce(string_agg('A-' || num, ',' ORDER BY rn), '') FROM insn)";
+ISMS_STATEMENT(STMT_ASSET_IMPORT, SQL_ASSET_IMPORT, "batch", "actor", "source");
 
 /* List: $1 type, $2 owner, $3 classification, $4 tag, $5 text, $6 status, $7 rows, then the
  * cursor (pages after the first): $8 num (id sort), $8 lower-case name (name sort), or $8
@@ -103,6 +105,20 @@ static const char SQL_LIST_TIME_ASC[] =
 static const char SQL_LIST_TIME_DESC[] =
     LIST_HEAD " AND (t.updated_at, t.num) < (" TS_KEY ", $9::bigint)" ORDER_TIME_DESC;
 
+#define LIST_PARAMS "type", "owner", "classification", "tag", "text", "status", "limit"
+ISMS_STATEMENT(STMT_LIST_ID_ASC_FIRST, SQL_LIST_ID_ASC_FIRST, LIST_PARAMS);
+ISMS_STATEMENT(STMT_LIST_ID_DESC_FIRST, SQL_LIST_ID_DESC_FIRST, LIST_PARAMS);
+ISMS_STATEMENT(STMT_LIST_NAME_ASC_FIRST, SQL_LIST_NAME_ASC_FIRST, LIST_PARAMS);
+ISMS_STATEMENT(STMT_LIST_NAME_DESC_FIRST, SQL_LIST_NAME_DESC_FIRST, LIST_PARAMS);
+ISMS_STATEMENT(STMT_LIST_TIME_ASC_FIRST, SQL_LIST_TIME_ASC_FIRST, LIST_PARAMS);
+ISMS_STATEMENT(STMT_LIST_TIME_DESC_FIRST, SQL_LIST_TIME_DESC_FIRST, LIST_PARAMS);
+ISMS_STATEMENT(STMT_LIST_ID_ASC, SQL_LIST_ID_ASC, LIST_PARAMS, "after_num");
+ISMS_STATEMENT(STMT_LIST_ID_DESC, SQL_LIST_ID_DESC, LIST_PARAMS, "after_num");
+ISMS_STATEMENT(STMT_LIST_NAME_ASC, SQL_LIST_NAME_ASC, LIST_PARAMS, "after_name");
+ISMS_STATEMENT(STMT_LIST_NAME_DESC, SQL_LIST_NAME_DESC, LIST_PARAMS, "after_name");
+ISMS_STATEMENT(STMT_LIST_TIME_ASC, SQL_LIST_TIME_ASC, LIST_PARAMS, "after_time_us", "after_num");
+ISMS_STATEMENT(STMT_LIST_TIME_DESC, SQL_LIST_TIME_DESC, LIST_PARAMS, "after_time_us", "after_num");
+
 /* ---- List ---------------------------------------------------------------------------------- */
 
 struct list_walk {
@@ -114,27 +130,28 @@ struct list_walk {
     uint32_t page; /* rows asked for in the page in flight (one more is fetched) */
     int has_cursor;
     struct isms_asset_cursor cur;
-    struct isms_arena scratch; /* one record at a time; empty between callbacks */
+    int is_more;                          /* the page in flight has a row after it */
+    char token[ISMS_ASSET_TOKEN_MAX + 1]; /* next_page_token once the limit is reached */
 };
 
 static void list_next_page(struct isms_call *call);
 
-static const char *list_sql(const struct list_walk *w)
+static const struct isms_sql *list_stmt(const struct list_walk *w)
 {
     switch (w->sort) {
     case ISMS_ASSET_SORT_NAME:
         if (!w->has_cursor)
-            return w->is_descending ? SQL_LIST_NAME_DESC_FIRST : SQL_LIST_NAME_ASC_FIRST;
-        return w->is_descending ? SQL_LIST_NAME_DESC : SQL_LIST_NAME_ASC;
+            return w->is_descending ? &STMT_LIST_NAME_DESC_FIRST : &STMT_LIST_NAME_ASC_FIRST;
+        return w->is_descending ? &STMT_LIST_NAME_DESC : &STMT_LIST_NAME_ASC;
     case ISMS_ASSET_SORT_UPDATED:
         if (!w->has_cursor)
-            return w->is_descending ? SQL_LIST_TIME_DESC_FIRST : SQL_LIST_TIME_ASC_FIRST;
-        return w->is_descending ? SQL_LIST_TIME_DESC : SQL_LIST_TIME_ASC;
+            return w->is_descending ? &STMT_LIST_TIME_DESC_FIRST : &STMT_LIST_TIME_ASC_FIRST;
+        return w->is_descending ? &STMT_LIST_TIME_DESC : &STMT_LIST_TIME_ASC;
     case ISMS_ASSET_SORT_ID:
     default:
         if (!w->has_cursor)
-            return w->is_descending ? SQL_LIST_ID_DESC_FIRST : SQL_LIST_ID_ASC_FIRST;
-        return w->is_descending ? SQL_LIST_ID_DESC : SQL_LIST_ID_ASC;
+            return w->is_descending ? &STMT_LIST_ID_DESC_FIRST : &STMT_LIST_ID_ASC_FIRST;
+        return w->is_descending ? &STMT_LIST_ID_DESC : &STMT_LIST_ID_ASC;
     }
 }
 
@@ -157,49 +174,48 @@ static int cursor_at(struct list_walk *w, const PGresult *res, int r)
     return 1;
 }
 
+/* One asset of a page; the extra row fetched past the page only says there is more. When the
+ * client's limit ends the stream early, its last asset carries the next page token. */
+static enum isms_row_fill fill_asset(void *ctx, struct isms_arena *scratch, const PGresult *res,
+                                     int r, ProtobufCMessage *msg, struct isms_status *st)
+{
+    struct list_walk *w = ctx;
+    Isms__V1__ListAssetsResponse *item = (Isms__V1__ListAssetsResponse *)msg;
+
+    if (r >= (int)w->page)
+        return ISMS_ROW_STOP;
+    isms__v1__list_assets_response__init(item);
+    item->asset = isms_asset_record_from_row(scratch, res, r, 0);
+    if (item->asset == NULL || !cursor_at(w, res, r)) {
+        isms_status_set(st, ISMS_RESOURCE_EXHAUSTED, "response exceeds the call's memory limit");
+        return ISMS_ROW_FAIL;
+    }
+    if (w->has_limit && --w->remaining == 0 && w->is_more) {
+        if (!isms_asset_token_make(&w->cur, w->token, sizeof(w->token))) {
+            isms_status_set(st, ISMS_INTERNAL, "page token does not fit");
+            return ISMS_ROW_FAIL;
+        }
+        item->next_page_token = w->token;
+    }
+    return ISMS_ROW_SEND;
+}
+
 static void list_page_done(struct isms_call *call, const PGresult *res,
                            const struct isms_status *st)
 {
     struct list_walk *w = call->ctx;
-    Isms__V1__ListAssetsResponse last = ISMS__V1__LIST_ASSETS_RESPONSE__INIT;
-    char token[ISMS_ASSET_TOKEN_MAX + 1];
-    int n, take, is_more;
+    Isms__V1__ListAssetsResponse item, last = ISMS__V1__LIST_ASSETS_RESPONSE__INIT;
 
     if (st->code != ISMS_OK) {
         isms_call_fail_status(call, st);
         return;
     }
-    n = PQntuples(res);
-    take = n > (int)w->page ? (int)w->page : n;
-    is_more = n > (int)w->page;
-    token[0] = '\0';
-    for (int r = 0; r < take; r++) {
-        Isms__V1__ListAssetsResponse item = ISMS__V1__LIST_ASSETS_RESPONSE__INIT;
-        struct isms_status err;
-
-        item.asset = isms_asset_record_from_row(&w->scratch, res, r, 0);
-        if (item.asset == NULL || !cursor_at(w, res, r)) {
-            isms_arena_cleanup(&w->scratch);
-            isms_asset_fail_oom(call);
-            return;
-        }
-        if (w->has_limit && --w->remaining == 0 && is_more) {
-            if (!isms_asset_token_make(&w->cur, token, sizeof(token))) {
-                isms_arena_cleanup(&w->scratch);
-                isms_call_fail(call, ISMS_INTERNAL, "page token does not fit");
-                return;
-            }
-            item.next_page_token = token;
-        }
-        if (isms_call_send_more(call, &item.base, &err) != ISMS_OK) {
-            isms_arena_cleanup(&w->scratch);
-            isms_call_fail_status(call, &err);
-            return;
-        }
-        isms_arena_cleanup(&w->scratch);
-    }
-    if (!is_more || (w->has_limit && w->remaining == 0)) {
-        last.next_page_token = token;
+    w->is_more = PQntuples(res) > (int)w->page;
+    w->token[0] = '\0';
+    if (!isms_call_send_rows(call, res, SCRATCH_BYTES, fill_asset, w, &item.base))
+        return;
+    if (!w->is_more || (w->has_limit && w->remaining == 0)) {
+        last.next_page_token = w->token;
         isms_call_finish(call, &last.base);
         return;
     }
@@ -209,35 +225,33 @@ static void list_page_done(struct isms_call *call, const PGresult *res,
 static void list_next_page(struct isms_call *call)
 {
     struct list_walk *w = call->ctx;
-    char limit[16], num[24];
-    const char *p[9];
-    int np = 7;
+    struct isms_bind b;
 
     w->page = w->has_limit && w->remaining < PAGE_ROWS ? w->remaining : PAGE_ROWS;
-    snprintf(limit, sizeof(limit), "%u", w->page + 1);
-    snprintf(num, sizeof(num), "%" PRId64, w->cur.num);
-    for (int i = 0; i < 6; i++)
-        p[i] = w->filter[i];
-    p[6] = limit;
+    isms_bind_init(&b, list_stmt(w));
+    isms_bind_text(&b, "type", w->filter[0]);
+    isms_bind_text(&b, "owner", w->filter[1]);
+    isms_bind_text(&b, "classification", w->filter[2]);
+    isms_bind_text(&b, "tag", w->filter[3]);
+    isms_bind_text(&b, "text", w->filter[4]);
+    isms_bind_text(&b, "status", w->filter[5]);
+    isms_bind_int64(&b, "limit", (int64_t)w->page + 1);
     if (w->has_cursor) {
         switch (w->sort) {
         case ISMS_ASSET_SORT_NAME:
-            p[7] = w->cur.key;
-            np = 8;
+            isms_bind_text(&b, "after_name", w->cur.key);
             break;
         case ISMS_ASSET_SORT_UPDATED:
-            p[7] = w->cur.key;
-            p[8] = num;
-            np = 9;
+            isms_bind_text(&b, "after_time_us", w->cur.key);
+            isms_bind_int64(&b, "after_num", w->cur.num);
             break;
         case ISMS_ASSET_SORT_ID:
         default:
-            p[7] = num;
-            np = 8;
+            isms_bind_int64(&b, "after_num", w->cur.num);
             break;
         }
     }
-    isms_call_db_or_fail(call, list_sql(w), np, p, list_page_done);
+    isms_call_db_or_fail(call, &b, list_page_done);
 }
 
 void isms_asset_list(struct isms_call *call, const ProtobufCMessage *msg)
@@ -274,7 +288,6 @@ void isms_asset_list(struct isms_call *call, const ProtobufCMessage *msg)
     w->filter[5] = status;
     w->has_limit = in->limit > 0;
     w->remaining = in->limit;
-    isms_arena_init(&w->scratch, SCRATCH_BYTES);
     call->ctx = w;
     list_next_page(call);
 }
@@ -441,7 +454,7 @@ static void import_run(struct isms_call *call)
     struct isms_status st;
     size_t bad, len;
     char *json;
-    const char *p[3];
+    struct isms_bind b;
 
     if (isms_asset_check_batch(op->rows, op->nrows, &op->lim, &bad, &st) != ISMS_OK) {
         isms_call_fail_status(call, &st);
@@ -454,10 +467,11 @@ static void import_run(struct isms_call *call)
         return;
     }
     import_json(json, op->rows, op->nrows);
-    p[0] = json;
-    p[1] = isms_call_actor(call);
-    p[2] = isms_call_source(call);
-    isms_call_db_or_fail(call, SQL_ASSET_IMPORT, 3, p, import_done);
+    isms_bind_init(&b, &STMT_ASSET_IMPORT);
+    isms_bind_text(&b, "batch", json);
+    isms_bind_text(&b, "actor", isms_call_actor(call));
+    isms_bind_text(&b, "source", isms_call_source(call));
+    isms_call_db_or_fail(call, &b, import_done);
 }
 
 void isms_asset_import(struct isms_call *call, const ProtobufCMessage *msg)

@@ -7,6 +7,7 @@
 
 #include "auth/roles.h"
 #include "core/text.h"
+#include "db/bind.h"
 #include "db/pool.h"
 #include "domain/domain.h"
 #include "domain/plan/control_rules.h"
@@ -55,6 +56,9 @@ static const char SQL_CONTROL_PAGE[] =
 
 static const char SQL_CONTROL_GET[] =
     "SELECT " CONTROL_COLS("c") " FROM control c WHERE lower(c.id) = lower($1)";
+ISMS_STATEMENT(STMT_CONTROL_GET, SQL_CONTROL_GET, "id");
+ISMS_STATEMENT(STMT_CONTROL_PAGE, SQL_CONTROL_PAGE, "theme", "status", "applicable", "custom_only",
+               "attrs", "after");
 
 /* $1 id, $2 expected version, then (set flag, value) pairs, evidence add/remove lists, $25
  * actor, $26 source. Evidence: the list (replaced or kept) minus removals, then additions not
@@ -90,6 +94,12 @@ static const char SQL_CONTROL_SET[] =
              " SELECT " CONTROL_COLS("u") ", (SELECT count(*) FROM old),"
                                           " (SELECT old.version FROM old)"
                                           " FROM (SELECT 1) one LEFT JOIN (u CROSS JOIN a) ON true";
+ISMS_STATEMENT(STMT_CONTROL_SET, SQL_CONTROL_SET, "id", "expected_version", "set_applicable",
+               "applicable", "set_reasons", "reasons", "set_justification", "justification",
+               "set_status", "status", "set_owner", "owner", "set_implementation", "implementation",
+               "set_evidence", "evidence", "add_evidence", "remove_evidence", "set_title", "title",
+               "set_control_source", "control_source", "set_description", "description", "actor",
+               "source");
 
 static const char SQL_CONTROL_CREATE[] =
     "WITH c AS (INSERT INTO control (id, is_custom, theme, title, source, description,"
@@ -98,6 +108,8 @@ static const char SQL_CONTROL_CREATE[] =
     "  audit_diff(NULL, jsonb_build_object('title', c.title, 'source', c.source,"
     "  'description', c.description)), 'OK') AS seq FROM c)"
     " SELECT " CONTROL_COLS("c") " FROM c, a";
+ISMS_STATEMENT(STMT_CONTROL_CREATE, SQL_CONTROL_CREATE, "id", "title", "control_source",
+               "description", "actor", "source");
 
 /* Refused (nothing deleted) for a catalogue row, a stale version, or a control that a risk's
  * treatment still selects; the result says which. */
@@ -111,6 +123,8 @@ static const char SQL_CONTROL_DELETE[] =
     "  'description', d.description), NULL), 'OK') AS seq FROM d)"
     " SELECT (SELECT count(*) FROM t), (SELECT t.id FROM t), (SELECT t.is_custom FROM t),"
     " (SELECT t.version FROM t), (SELECT r.risks FROM r), (SELECT count(*) FROM a)";
+ISMS_STATEMENT(STMT_CONTROL_DELETE, SQL_CONTROL_DELETE, "id", "expected_version", "actor",
+               "source");
 
 static void fail_oom(struct isms_call *call)
 {
@@ -178,9 +192,13 @@ struct list_walk {
 
 static void list_page(struct isms_call *call);
 
-static int fill_control(struct isms_arena *a, const PGresult *res, int r, ProtobufCMessage *m)
+static enum isms_row_fill fill_control(void *ctx, struct isms_arena *a, const PGresult *res, int r,
+                                       ProtobufCMessage *m, struct isms_status *st)
 {
-    return control_from_row(a, res, r, (Isms__V1__ControlRecord *)m);
+    (void)ctx;
+    (void)st;
+    return control_from_row(a, res, r, (Isms__V1__ControlRecord *)m) ? ISMS_ROW_SEND
+                                                                     : ISMS_ROW_FAIL;
 }
 
 static void list_page_done(struct isms_call *call, const PGresult *res,
@@ -195,7 +213,7 @@ static void list_page_done(struct isms_call *call, const PGresult *res,
         return;
     }
     n = PQntuples(res);
-    if (!isms_call_send_rows(call, res, ROW_ARENA_BYTES, fill_control, &m.base))
+    if (!isms_call_send_rows(call, res, ROW_ARENA_BYTES, fill_control, NULL, &m.base))
         return;
     if (n > 0)
         snprintf(w->after, sizeof(w->after), "%s", isms_db_value(res, n - 1, COL_ORD));
@@ -209,15 +227,16 @@ static void list_page_done(struct isms_call *call, const PGresult *res,
 static void list_page(struct isms_call *call)
 {
     struct list_walk *w = call->ctx;
-    const char *p[6];
+    struct isms_bind b;
 
-    p[0] = w->theme;
-    p[1] = w->status;
-    p[2] = w->applicable;
-    p[3] = w->is_custom_only ? "true" : "false";
-    p[4] = w->attrs;
-    p[5] = w->after;
-    isms_call_db_or_fail(call, SQL_CONTROL_PAGE, 6, p, list_page_done);
+    isms_bind_init(&b, &STMT_CONTROL_PAGE);
+    isms_bind_text(&b, "theme", w->theme);
+    isms_bind_text(&b, "status", w->status);
+    isms_bind_text(&b, "applicable", w->applicable);
+    isms_bind_bool(&b, "custom_only", w->is_custom_only);
+    isms_bind_text(&b, "attrs", w->attrs);
+    isms_bind_text(&b, "after", w->after);
+    isms_call_db_or_fail(call, &b, list_page_done);
 }
 
 static void control_list(struct isms_call *call, const ProtobufCMessage *msg)
@@ -318,13 +337,16 @@ static void control_get(struct isms_call *call, const ProtobufCMessage *msg)
     const Isms__V1__GetControlRequest *in = (const Isms__V1__GetControlRequest *)msg;
     struct isms_status st;
     const char *id;
+    struct isms_bind b;
 
     if (isms_control_lookup_id(in->id, &id, &st) != ISMS_OK) {
         isms_call_fail_status(call, &st);
         return;
     }
+    isms_bind_init(&b, &STMT_CONTROL_GET);
+    isms_bind_text(&b, "id", id);
     call->ctx = in->id;
-    isms_call_db_or_fail(call, SQL_CONTROL_GET, 1, &id, get_done);
+    isms_call_db_or_fail(call, &b, get_done);
 }
 
 /* ---- Set ---------------------------------------------------------------------------------- */
@@ -367,9 +389,10 @@ static void control_set(struct isms_call *call, const ProtobufCMessage *msg)
     const Isms__V1__SetControlRequest *in = (const Isms__V1__SetControlRequest *)msg;
     struct isms_control_set_norm norm;
     struct isms_status st;
-    char ver[32], reasons[128];
-    const char *id, *p[26];
+    char reasons[128];
+    const char *id;
     char *ev, *add, *rm;
+    struct isms_bind b;
 
     if (isms_control_check_set(in, &norm, &st) != ISMS_OK ||
         isms_control_lookup_id(in->id, &id, &st) != ISMS_OK) {
@@ -392,35 +415,35 @@ static void control_set(struct isms_call *call, const ProtobufCMessage *msg)
         return;
     }
     isms_reasons_join(norm.reasons, reasons, sizeof(reasons));
-    snprintf(ver, sizeof(ver), "%" PRId64, in->expected_version);
-    p[0] = id;
-    p[1] = ver;
-    p[2] = in->set_applicable ? "true" : "false";
-    p[3] = in->set_applicable ? norm.applicable : "";
-    p[4] = in->set_reasons ? "true" : "false";
-    p[5] = reasons;
-    p[6] = in->set_justification ? "true" : "false";
-    p[7] = in->justification;
-    p[8] = in->set_status ? "true" : "false";
-    p[9] = in->set_status ? norm.status : "";
-    p[10] = in->set_owner ? "true" : "false";
-    p[11] = in->owner;
-    p[12] = in->set_implementation ? "true" : "false";
-    p[13] = in->implementation;
-    p[14] = in->set_evidence ? "true" : "false";
-    p[15] = ev;
-    p[16] = add;
-    p[17] = rm;
-    p[18] = in->set_title ? "true" : "false";
-    p[19] = in->title;
-    p[20] = in->set_source ? "true" : "false";
-    p[21] = in->source;
-    p[22] = in->set_description ? "true" : "false";
-    p[23] = in->description;
-    p[24] = isms_call_actor(call);
-    p[25] = isms_call_source(call);
+    isms_bind_init(&b, &STMT_CONTROL_SET);
+    isms_bind_text(&b, "id", id);
+    isms_bind_int64(&b, "expected_version", in->expected_version);
+    isms_bind_bool(&b, "set_applicable", in->set_applicable);
+    isms_bind_text(&b, "applicable", in->set_applicable ? norm.applicable : "");
+    isms_bind_bool(&b, "set_reasons", in->set_reasons);
+    isms_bind_text(&b, "reasons", reasons);
+    isms_bind_bool(&b, "set_justification", in->set_justification);
+    isms_bind_text(&b, "justification", in->justification);
+    isms_bind_bool(&b, "set_status", in->set_status);
+    isms_bind_text(&b, "status", in->set_status ? norm.status : "");
+    isms_bind_bool(&b, "set_owner", in->set_owner);
+    isms_bind_text(&b, "owner", in->owner);
+    isms_bind_bool(&b, "set_implementation", in->set_implementation);
+    isms_bind_text(&b, "implementation", in->implementation);
+    isms_bind_bool(&b, "set_evidence", in->set_evidence);
+    isms_bind_text(&b, "evidence", ev);
+    isms_bind_text(&b, "add_evidence", add);
+    isms_bind_text(&b, "remove_evidence", rm);
+    isms_bind_bool(&b, "set_title", in->set_title);
+    isms_bind_text(&b, "title", in->title);
+    isms_bind_bool(&b, "set_control_source", in->set_source);
+    isms_bind_text(&b, "control_source", in->source);
+    isms_bind_bool(&b, "set_description", in->set_description);
+    isms_bind_text(&b, "description", in->description);
+    isms_bind_text(&b, "actor", isms_call_actor(call));
+    isms_bind_text(&b, "source", isms_call_source(call));
     call->ctx = (void *)in;
-    isms_call_db_or_fail(call, SQL_CONTROL_SET, 26, p, set_done);
+    isms_call_db_or_fail(call, &b, set_done);
 }
 
 /* ---- CreateCustom, DeleteCustom ---------------------------------------------------------- */
@@ -445,20 +468,21 @@ static void control_create(struct isms_call *call, const ProtobufCMessage *msg)
     const Isms__V1__CreateCustomControlRequest *in =
         (const Isms__V1__CreateCustomControlRequest *)msg;
     struct isms_status st;
-    const char *p[6];
+    struct isms_bind b;
 
     if (isms_control_check_create(in, &st) != ISMS_OK) {
         isms_call_fail_status(call, &st);
         return;
     }
-    p[0] = in->id;
-    p[1] = in->title;
-    p[2] = in->source;
-    p[3] = in->description;
-    p[4] = isms_call_actor(call);
-    p[5] = isms_call_source(call);
+    isms_bind_init(&b, &STMT_CONTROL_CREATE);
+    isms_bind_text(&b, "id", in->id);
+    isms_bind_text(&b, "title", in->title);
+    isms_bind_text(&b, "control_source", in->source);
+    isms_bind_text(&b, "description", in->description);
+    isms_bind_text(&b, "actor", isms_call_actor(call));
+    isms_bind_text(&b, "source", isms_call_source(call));
     call->ctx = (void *)in;
-    isms_call_db_or_fail(call, SQL_CONTROL_CREATE, 6, p, create_done);
+    isms_call_db_or_fail(call, &b, create_done);
 }
 
 static void delete_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
@@ -517,8 +541,8 @@ static void control_delete(struct isms_call *call, const ProtobufCMessage *msg)
     const Isms__V1__DeleteCustomControlRequest *in =
         (const Isms__V1__DeleteCustomControlRequest *)msg;
     struct isms_status st;
-    char ver[32];
-    const char *id, *p[4];
+    const char *id;
+    struct isms_bind b;
 
     if (isms_control_lookup_id(in->id, &id, &st) != ISMS_OK) {
         isms_call_fail_status(call, &st);
@@ -535,13 +559,13 @@ static void control_delete(struct isms_call *call, const ProtobufCMessage *msg)
                        id);
         return;
     }
-    snprintf(ver, sizeof(ver), "%" PRId64, in->expected_version);
-    p[0] = id;
-    p[1] = ver;
-    p[2] = isms_call_actor(call);
-    p[3] = isms_call_source(call);
+    isms_bind_init(&b, &STMT_CONTROL_DELETE);
+    isms_bind_text(&b, "id", id);
+    isms_bind_int64(&b, "expected_version", in->expected_version);
+    isms_bind_text(&b, "actor", isms_call_actor(call));
+    isms_bind_text(&b, "source", isms_call_source(call));
     call->ctx = (void *)in;
-    isms_call_db_or_fail(call, SQL_CONTROL_DELETE, 4, p, delete_done);
+    isms_call_db_or_fail(call, &b, delete_done);
 }
 
 enum isms_code isms_control_register(struct isms_server *srv, struct isms_status *st)

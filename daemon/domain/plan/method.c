@@ -9,6 +9,7 @@
 
 #include "auth/roles.h"
 #include "core/text.h"
+#include "db/bind.h"
 #include "db/pool.h"
 #include "domain/domain.h"
 #include "domain/plan/method.h"
@@ -20,9 +21,11 @@
 static const char SQL_METHOD_GET[] =
     "SELECT " ISMS_METHOD_COLS " FROM risk_method m WHERE m.version = CASE WHEN $1::bigint = 0"
     " THEN (SELECT max(version) FROM risk_method) ELSE $1::bigint END";
+ISMS_STATEMENT(STMT_METHOD_GET, SQL_METHOD_GET, "version");
 
 static const char SQL_METHOD_HISTORY[] =
     "SELECT " ISMS_METHOD_COLS " FROM risk_method m ORDER BY m.version DESC";
+ISMS_STATEMENT_NO_PARAMS(STMT_METHOD_HISTORY, SQL_METHOD_HISTORY);
 
 /* $1 expected version (0 = any), $2-$12 the method, $13 actor, $14 source. Column 0 is the
  * current version before the insert; the method columns are NULL when it was stale. */
@@ -39,6 +42,10 @@ static const char SQL_METHOD_SET[] =
     "  AS seq FROM ins, cur)"
     " SELECT (SELECT version FROM cur), " ISMS_METHOD_COLS
     " FROM (SELECT 1) one LEFT JOIN (ins m CROSS JOIN a) ON true";
+ISMS_STATEMENT(STMT_METHOD_SET, SQL_METHOD_SET, "expected_version", "likelihood_labels",
+               "likelihood_descriptions", "impact_labels", "impact_descriptions", "computation",
+               "matrix", "level_names", "level_min", "level_max", "appetite", "note", "actor",
+               "source");
 
 static void fail_oom(struct isms_call *call)
 {
@@ -233,17 +240,17 @@ static void get_done(struct isms_call *call, const PGresult *res, const struct i
 static void method_get(struct isms_call *call, const ProtobufCMessage *msg)
 {
     const Isms__V1__GetMethodRequest *in = (const Isms__V1__GetMethodRequest *)msg;
-    char ver[24];
-    const char *p[1] = {ver};
+    struct isms_bind b;
 
     if (in->version < 0) {
         isms_call_fail(call, ISMS_INVALID_ARGUMENT,
                        "method version must be positive (0 = current), got %" PRId64, in->version);
         return;
     }
-    snprintf(ver, sizeof(ver), "%" PRId64, in->version);
+    isms_bind_init(&b, &STMT_METHOD_GET);
+    isms_bind_int64(&b, "version", in->version);
     call->ctx = (void *)in;
-    isms_call_db_or_fail(call, SQL_METHOD_GET, 1, p, get_done);
+    isms_call_db_or_fail(call, &b, get_done);
 }
 
 static void history_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
@@ -287,8 +294,11 @@ static void history_done(struct isms_call *call, const PGresult *res, const stru
 
 static void method_history(struct isms_call *call, const ProtobufCMessage *msg)
 {
+    struct isms_bind b;
+
     (void)msg;
-    isms_call_db_or_fail(call, SQL_METHOD_HISTORY, 0, NULL, history_done);
+    isms_bind_init(&b, &STMT_METHOD_HISTORY);
+    isms_call_db_or_fail(call, &b, history_done);
 }
 
 /* ---- Set --------------------------------------------------------------------------------- */
@@ -398,8 +408,8 @@ static void method_set(struct isms_call *call, const ProtobufCMessage *msg)
     const char *bn[ISMS_METHOD_BANDS_MAX];
     int64_t bl[ISMS_METHOD_BANDS_MAX], bh[ISMS_METHOD_BANDS_MAX];
     int64_t mx[ISMS_METHOD_LEVELS_MAX * ISMS_METHOD_LEVELS_MAX];
-    char ver[24], app[16];
-    const char *p[14];
+    const char *ll_lit, *ld_lit, *il_lit, *id_lit, *mx_lit, *bn_lit, *bl_lit, *bh_lit;
+    struct isms_bind b;
 
     if (x == NULL) {
         fail_oom(call);
@@ -429,32 +439,38 @@ static void method_set(struct isms_call *call, const ProtobufCMessage *msg)
     for (int l = 0; l < m.n_likelihood; l++)
         for (int i = 0; i < m.n_impact; i++)
             mx[l * m.n_impact + i] = m.matrix[l][i];
-    snprintf(ver, sizeof(ver), "%" PRId64, in->expected_version);
-    snprintf(app, sizeof(app), "%d", m.appetite);
-    p[0] = ver;
-    p[1] = isms_pg_array_text(&call->arena, ll, (size_t)m.n_likelihood);
-    p[2] = isms_pg_array_text(&call->arena, ld, (size_t)m.n_likelihood);
-    p[3] = isms_pg_array_text(&call->arena, il, (size_t)m.n_impact);
-    p[4] = isms_pg_array_text(&call->arena, id, (size_t)m.n_impact);
-    p[5] = isms_method_computation_name(m.computation);
-    p[6] = m.computation == ISMS_METHOD_MATRIX
-               ? isms_pg_array_int(&call->arena, mx, NULL, (size_t)(m.n_likelihood * m.n_impact))
-               : NULL;
-    p[7] = isms_pg_array_text(&call->arena, bn, (size_t)m.n_bands);
-    p[8] = isms_pg_array_int(&call->arena, bl, NULL, (size_t)m.n_bands);
-    p[9] = isms_pg_array_int(&call->arena, bh, NULL, (size_t)m.n_bands);
-    p[10] = app;
-    p[11] = m.note != NULL ? m.note : "";
-    p[12] = isms_call_actor(call);
-    p[13] = isms_call_source(call);
-    if (!p[1] || !p[2] || !p[3] || !p[4] || !p[7] || !p[8] || !p[9] ||
-        (m.computation == ISMS_METHOD_MATRIX && !p[6])) {
+    ll_lit = isms_pg_array_text(&call->arena, ll, (size_t)m.n_likelihood);
+    ld_lit = isms_pg_array_text(&call->arena, ld, (size_t)m.n_likelihood);
+    il_lit = isms_pg_array_text(&call->arena, il, (size_t)m.n_impact);
+    id_lit = isms_pg_array_text(&call->arena, id, (size_t)m.n_impact);
+    mx_lit = m.computation == ISMS_METHOD_MATRIX
+                 ? isms_pg_array_int(&call->arena, mx, NULL, (size_t)(m.n_likelihood * m.n_impact))
+                 : "";
+    bn_lit = isms_pg_array_text(&call->arena, bn, (size_t)m.n_bands);
+    bl_lit = isms_pg_array_int(&call->arena, bl, NULL, (size_t)m.n_bands);
+    bh_lit = isms_pg_array_int(&call->arena, bh, NULL, (size_t)m.n_bands);
+    if (!ll_lit || !ld_lit || !il_lit || !id_lit || !mx_lit || !bn_lit || !bl_lit || !bh_lit) {
         fail_oom(call);
         return;
     }
+    isms_bind_init(&b, &STMT_METHOD_SET);
+    isms_bind_int64(&b, "expected_version", in->expected_version);
+    isms_bind_text(&b, "likelihood_labels", ll_lit);
+    isms_bind_text(&b, "likelihood_descriptions", ld_lit);
+    isms_bind_text(&b, "impact_labels", il_lit);
+    isms_bind_text(&b, "impact_descriptions", id_lit);
+    isms_bind_text(&b, "computation", isms_method_computation_name(m.computation));
+    isms_bind_text_or_null(&b, "matrix", mx_lit);
+    isms_bind_text(&b, "level_names", bn_lit);
+    isms_bind_text(&b, "level_min", bl_lit);
+    isms_bind_text(&b, "level_max", bh_lit);
+    isms_bind_int64(&b, "appetite", m.appetite);
+    isms_bind_text(&b, "note", m.note != NULL ? m.note : "");
+    isms_bind_text(&b, "actor", isms_call_actor(call));
+    isms_bind_text(&b, "source", isms_call_source(call));
     x->in = in;
     call->ctx = x;
-    isms_call_db_or_fail(call, SQL_METHOD_SET, 14, p, set_done);
+    isms_call_db_or_fail(call, &b, set_done);
 }
 
 enum isms_code isms_method_register(struct isms_server *srv, struct isms_status *st)

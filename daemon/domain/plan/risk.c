@@ -11,6 +11,7 @@
 #include "auth/roles.h"
 #include "auth/session.h"
 #include "core/text.h"
+#include "db/bind.h"
 #include "db/pool.h"
 #include "domain/domain.h"
 #include "domain/plan/method.h"
@@ -62,6 +63,8 @@ static const char SQL_RISK_LOAD[] =
     " LEFT JOIN risk r ON r.num = $1::bigint"
     " LEFT JOIN risk_method m ON m.version = r.method_version"
     " LEFT JOIN app_user u ON u.name = $2";
+ISMS_STATEMENT(STMT_RISK_LOAD, SQL_RISK_LOAD, "num", "owner", "asset_nums", "asset_names",
+               "control_ids");
 
 /* Inserted only while method $7 (when rated) is still the current one. */
 static const char SQL_RISK_CREATE[] =
@@ -78,6 +81,10 @@ static const char SQL_RISK_CREATE[] =
     "  audit_diff(NULL, " RISK_JSON("r") " || jsonb_build_object('assets', " ASSETS_JSON(
         "$15") ")), 'OK') AS seq FROM r)"
                " SELECT r.num, (SELECT count(*) FROM a) FROM r";
+ISMS_STATEMENT(STMT_RISK_CREATE, SQL_RISK_CREATE, "title", "description", "threat", "vulnerability",
+               "owner", "existing_controls", "method_version", "inherent_likelihood",
+               "inherent_impact", "inherent_score", "inherent_level", "status", "next_review",
+               "actor", "asset_nums", "source");
 
 /* Writes the whole decided state of risk $1 if it is still at version $2 (and, when $38 is not
  * NULL, method $38 is still current), with its assets, controls and actions, and the audit
@@ -155,6 +162,15 @@ static const char SQL_RISK_WRITE[] =
     " (SELECT max(version)"
     " FROM risk_method)";
 /* clang-format on */
+ISMS_STATEMENT(STMT_RISK_WRITE, SQL_RISK_WRITE, "num", "version", "title", "description", "threat",
+               "vulnerability", "existing_controls", "owner", "method_version",
+               "inherent_likelihood", "inherent_impact", "inherent_score", "inherent_level",
+               "residual_likelihood", "residual_impact", "residual_score", "residual_level",
+               "treatment", "status", "next_review", "accepted_by", "acceptance", "justification",
+               "accepted_score", "close_reason", "set_assets", "asset_nums", "add_controls",
+               "remove_controls", "action_descriptions", "action_owners", "action_dues",
+               "update_action_nums", "update_action_statuses", "actor", "source", "rpc",
+               "method_guard");
 
 enum risk_op {
     OP_CREATE,
@@ -280,16 +296,6 @@ static enum isms_code take_controls(struct isms_call *call, char **ids, size_t n
 
 /* ---- WRITE ------------------------------------------------------------------------------- */
 
-static char *num_or_null(struct isms_call *call, int64_t v)
-{
-    return v == 0 ? NULL : isms_arena_printf(&call->arena, "%" PRId64, v);
-}
-
-static const char *text_or_null(const char *s)
-{
-    return s == NULL || s[0] == '\0' ? NULL : s;
-}
-
 static void write_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
 {
     struct op *o = call->ctx;
@@ -335,29 +341,31 @@ static void submit_create(struct isms_call *call, struct op *o)
 {
     const Isms__V1__CreateRiskRequest *in = o->in;
     const struct isms_risk_state *n = &o->next;
-    const char *p[16];
+    const char *assets = isms_pg_array_int(&call->arena, o->asset_nums, NULL, o->n_asset_refs);
+    struct isms_bind b;
 
-    p[0] = in->title;
-    p[1] = in->description;
-    p[2] = in->threat;
-    p[3] = in->vulnerability;
-    p[4] = in->owner;
-    p[5] = in->existing_controls;
-    p[6] = num_or_null(call, n->method_version);
-    p[7] = num_or_null(call, n->inherent.likelihood);
-    p[8] = num_or_null(call, n->inherent.impact);
-    p[9] = num_or_null(call, n->inherent.score);
-    p[10] = text_or_null(n->inherent.level);
-    p[11] = isms_risk_status_name(n->status);
-    p[12] = in->next_review;
-    p[13] = isms_call_actor(call);
-    p[14] = isms_pg_array_int(&call->arena, o->asset_nums, NULL, o->n_asset_refs);
-    p[15] = isms_call_source(call);
-    if (p[14] == NULL) {
+    if (assets == NULL) {
         fail_oom(call);
         return;
     }
-    isms_call_db_or_fail(call, SQL_RISK_CREATE, 16, p, write_done);
+    isms_bind_init(&b, &STMT_RISK_CREATE);
+    isms_bind_text(&b, "title", in->title);
+    isms_bind_text(&b, "description", in->description);
+    isms_bind_text(&b, "threat", in->threat);
+    isms_bind_text(&b, "vulnerability", in->vulnerability);
+    isms_bind_text(&b, "owner", in->owner);
+    isms_bind_text(&b, "existing_controls", in->existing_controls);
+    isms_bind_int64_or_null(&b, "method_version", n->method_version);
+    isms_bind_int64_or_null(&b, "inherent_likelihood", n->inherent.likelihood);
+    isms_bind_int64_or_null(&b, "inherent_impact", n->inherent.impact);
+    isms_bind_int64_or_null(&b, "inherent_score", n->inherent.score);
+    isms_bind_text_or_null(&b, "inherent_level", n->inherent.level);
+    isms_bind_text(&b, "status", isms_risk_status_name(n->status));
+    isms_bind_text(&b, "next_review", in->next_review);
+    isms_bind_text(&b, "actor", isms_call_actor(call));
+    isms_bind_text(&b, "asset_nums", assets);
+    isms_bind_text(&b, "source", isms_call_source(call));
+    isms_call_db_or_fail(call, &b, write_done);
 }
 
 /* The children changes of a Treat, as SQL arrays. */
@@ -411,58 +419,58 @@ static void submit_write(struct isms_call *call, struct op *o, const char *title
 {
     const struct isms_risk_state *n = &o->next;
     struct children c = {"{}", "{}", "{}", "{}", "{}", "{}", "{}"};
-    const char *p[38];
+    const char *assets = "{}";
+    struct isms_bind b;
 
-    if (o->kind == OP_TREAT && treat_children(call, o, &c) != 0) {
+    if (o->set_assets)
+        assets = isms_pg_array_int(&call->arena, o->asset_nums, NULL, o->n_asset_refs);
+    if ((o->kind == OP_TREAT && treat_children(call, o, &c) != 0) || assets == NULL) {
         fail_oom(call);
         return;
     }
-    p[0] = num_or_null(call, o->num);
-    p[1] = num_or_null(call, o->cur.version);
-    p[2] = title;
-    p[3] = description;
-    p[4] = threat;
-    p[5] = vulnerability;
-    p[6] = existing;
-    p[7] = n->owner;
-    p[8] = num_or_null(call, n->method_version);
-    p[9] = num_or_null(call, n->inherent.likelihood);
-    p[10] = num_or_null(call, n->inherent.impact);
-    p[11] = num_or_null(call, n->inherent.score);
-    p[12] = text_or_null(n->inherent.level);
-    p[13] = num_or_null(call, n->residual.likelihood);
-    p[14] = num_or_null(call, n->residual.impact);
-    p[15] = num_or_null(call, n->residual.score);
-    p[16] = text_or_null(n->residual.level);
-    p[17] = isms_risk_option_name(n->option);
-    p[18] = isms_risk_status_name(n->status);
-    p[19] = next_review;
-    p[20] = n->accepted_by;
-    p[21] = n->acceptance == ISMS_ACCEPTANCE_SET     ? "set"
-            : n->acceptance == ISMS_ACCEPTANCE_CLEAR ? "clear"
-                                                     : "keep";
-    p[22] = n->justification;
-    p[23] = num_or_null(call, n->accepted_score);
-    p[24] = n->close_reason;
-    p[25] = o->set_assets ? "true" : "false";
-    p[26] = o->set_assets ? isms_pg_array_int(&call->arena, o->asset_nums, NULL, o->n_asset_refs)
-                          : "{}";
-    p[27] = c.add_controls;
-    p[28] = c.remove_controls;
-    p[29] = c.act_desc;
-    p[30] = c.act_owner;
-    p[31] = c.act_due;
-    p[32] = c.upd_nums;
-    p[33] = c.upd_status;
-    p[34] = isms_call_actor(call);
-    p[35] = isms_call_source(call);
-    p[36] = o->rpc;
-    p[37] = num_or_null(call, o->method_guard);
-    if (p[0] == NULL || p[1] == NULL || p[26] == NULL) {
-        fail_oom(call);
-        return;
-    }
-    isms_call_db_or_fail(call, SQL_RISK_WRITE, 38, p, write_done);
+    isms_bind_init(&b, &STMT_RISK_WRITE);
+    isms_bind_int64(&b, "num", o->num);
+    isms_bind_int64(&b, "version", o->cur.version);
+    isms_bind_text(&b, "title", title);
+    isms_bind_text(&b, "description", description);
+    isms_bind_text(&b, "threat", threat);
+    isms_bind_text(&b, "vulnerability", vulnerability);
+    isms_bind_text(&b, "existing_controls", existing);
+    isms_bind_text(&b, "owner", n->owner);
+    isms_bind_int64_or_null(&b, "method_version", n->method_version);
+    isms_bind_int64_or_null(&b, "inherent_likelihood", n->inherent.likelihood);
+    isms_bind_int64_or_null(&b, "inherent_impact", n->inherent.impact);
+    isms_bind_int64_or_null(&b, "inherent_score", n->inherent.score);
+    isms_bind_text_or_null(&b, "inherent_level", n->inherent.level);
+    isms_bind_int64_or_null(&b, "residual_likelihood", n->residual.likelihood);
+    isms_bind_int64_or_null(&b, "residual_impact", n->residual.impact);
+    isms_bind_int64_or_null(&b, "residual_score", n->residual.score);
+    isms_bind_text_or_null(&b, "residual_level", n->residual.level);
+    isms_bind_text(&b, "treatment", isms_risk_option_name(n->option));
+    isms_bind_text(&b, "status", isms_risk_status_name(n->status));
+    isms_bind_text(&b, "next_review", next_review);
+    isms_bind_text(&b, "accepted_by", n->accepted_by);
+    isms_bind_text(&b, "acceptance",
+                   n->acceptance == ISMS_ACCEPTANCE_SET     ? "set"
+                   : n->acceptance == ISMS_ACCEPTANCE_CLEAR ? "clear"
+                                                            : "keep");
+    isms_bind_text(&b, "justification", n->justification);
+    isms_bind_int64_or_null(&b, "accepted_score", n->accepted_score);
+    isms_bind_text(&b, "close_reason", n->close_reason);
+    isms_bind_bool(&b, "set_assets", o->set_assets);
+    isms_bind_text(&b, "asset_nums", assets);
+    isms_bind_text(&b, "add_controls", c.add_controls);
+    isms_bind_text(&b, "remove_controls", c.remove_controls);
+    isms_bind_text(&b, "action_descriptions", c.act_desc);
+    isms_bind_text(&b, "action_owners", c.act_owner);
+    isms_bind_text(&b, "action_dues", c.act_due);
+    isms_bind_text(&b, "update_action_nums", c.upd_nums);
+    isms_bind_text(&b, "update_action_statuses", c.upd_status);
+    isms_bind_text(&b, "actor", isms_call_actor(call));
+    isms_bind_text(&b, "source", isms_call_source(call));
+    isms_bind_text(&b, "rpc", o->rpc);
+    isms_bind_int64_or_null(&b, "method_guard", o->method_guard);
+    isms_call_db_or_fail(call, &b, write_done);
 }
 
 /* ---- decisions after LOAD ---------------------------------------------------------------- */
@@ -690,7 +698,8 @@ fail:
 static void submit_load(struct isms_call *call, struct op *o)
 {
     const char **names = isms_arena_calloc(&call->arena, sizeof(char *) * (o->n_asset_refs + 1));
-    const char *p[5];
+    const char *nums_lit, *names_lit, *controls_lit;
+    struct isms_bind b;
 
     if (names == NULL) {
         fail_oom(call);
@@ -698,18 +707,22 @@ static void submit_load(struct isms_call *call, struct op *o)
     }
     for (size_t k = 0; k < o->n_asset_refs; k++)
         names[k] = o->asset_ref_is_name[k] ? o->asset_refs[k] : NULL;
-    p[0] = num_or_null(call, o->num);
-    p[1] = o->owner;
-    p[2] =
+    nums_lit =
         isms_pg_array_int(&call->arena, o->asset_ref_nums, o->asset_ref_is_name, o->n_asset_refs);
-    p[3] = isms_pg_array_text(&call->arena, names, o->n_asset_refs);
-    p[4] = isms_pg_array_text(&call->arena, o->add_controls, o->n_add_controls);
-    if (p[2] == NULL || p[3] == NULL || p[4] == NULL || (o->num != 0 && p[0] == NULL)) {
+    names_lit = isms_pg_array_text(&call->arena, names, o->n_asset_refs);
+    controls_lit = isms_pg_array_text(&call->arena, o->add_controls, o->n_add_controls);
+    if (nums_lit == NULL || names_lit == NULL || controls_lit == NULL) {
         fail_oom(call);
         return;
     }
+    isms_bind_init(&b, &STMT_RISK_LOAD);
+    isms_bind_int64_or_null(&b, "num", o->num);
+    isms_bind_text(&b, "owner", o->owner);
+    isms_bind_text(&b, "asset_nums", nums_lit);
+    isms_bind_text(&b, "asset_names", names_lit);
+    isms_bind_text(&b, "control_ids", controls_lit);
     call->ctx = o;
-    isms_call_db_or_fail(call, SQL_RISK_LOAD, 5, p, load_done);
+    isms_call_db_or_fail(call, &b, load_done);
 }
 
 /* A new op for risk `id` (NULL for Create). Fails the call and returns NULL on bad input. */

@@ -9,6 +9,7 @@
 
 #include "auth/roles.h"
 #include "core/text.h"
+#include "db/bind.h"
 #include "db/pool.h"
 #include "domain/domain.h"
 #include "domain/plan/method.h"
@@ -23,6 +24,7 @@
 static const char SQL_RISK_GET[] = "SELECT " ISMS_RISK_COLS " FROM risk r"
                                    " LEFT JOIN risk_method m ON m.version = r.method_version"
                                    " WHERE r.num = $1::bigint";
+ISMS_STATEMENT(STMT_RISK_GET, SQL_RISK_GET, "num");
 
 /* $1 after num, $2 above appetite, $3 owner, $4 level, $5 status, $6 asset num, $7 asset name,
  * $8 exclude closed, $9 page size. */
@@ -39,6 +41,8 @@ static const char SQL_RISK_PAGE[] =
     "  $6::bigint IS NOT NULL THEN ast.num = $6::bigint ELSE lower(ast.name) = lower($7) END))"
     " AND (NOT $8::boolean OR r.status <> 'closed')"
     " ORDER BY r.num LIMIT least($9::int, " PAGE_ROWS ")";
+ISMS_STATEMENT(STMT_RISK_PAGE, SQL_RISK_PAGE, "after", "above_appetite", "owner", "level", "status",
+               "asset_num", "asset_name", "exclude_closed", "limit");
 
 /* $1 method version (0 = current), $2 include closed risks. Method columns, then inherent and
  * current counts per cell (likelihood-major), assessed, other version, outside the grid. */
@@ -61,6 +65,7 @@ static const char SQL_RISK_MATRIX[] =
     " (SELECT count(*) FROM rr WHERE greatest(rr.il, rr.cl) > cardinality(m.likelihood_labels)"
     "  OR greatest(rr.ii, rr.ci) > cardinality(m.impact_labels))"
     " FROM mm m";
+ISMS_STATEMENT(STMT_RISK_MATRIX, SQL_RISK_MATRIX, "method_version", "include_closed");
 
 static void fail_oom(struct isms_call *call)
 {
@@ -299,8 +304,7 @@ static void reply_done(struct isms_call *call, const PGresult *res, const struct
 void isms_risk_reply(struct isms_call *call, int64_t num)
 {
     struct reply_ctx *x = isms_arena_calloc(&call->arena, sizeof(*x));
-    char nbuf[24];
-    const char *p[1] = {nbuf};
+    struct isms_bind b;
 
     if (x == NULL) {
         fail_oom(call);
@@ -308,8 +312,9 @@ void isms_risk_reply(struct isms_call *call, int64_t num)
     }
     x->num = num;
     call->ctx = x;
-    snprintf(nbuf, sizeof(nbuf), "%" PRId64, num);
-    isms_call_db_or_fail(call, SQL_RISK_GET, 1, p, reply_done);
+    isms_bind_init(&b, &STMT_RISK_GET);
+    isms_bind_int64(&b, "num", num);
+    isms_call_db_or_fail(call, &b, reply_done);
 }
 
 void isms_risk_get(struct isms_call *call, const ProtobufCMessage *msg)
@@ -337,9 +342,30 @@ struct walk {
 
 static void next_page(struct isms_call *call);
 
+/* One risk of a page, built in its own scratch arena so a page never accumulates. */
+static enum isms_row_fill fill_risk(void *ctx, struct isms_arena *scratch, const PGresult *res,
+                                    int r, ProtobufCMessage *msg, struct isms_status *st)
+{
+    struct walk *w = ctx;
+    struct isms_risk_row row;
+    Isms__V1__RiskRecord *p;
+
+    if (isms_risk_row_parse(scratch, res, r, 0, &row, st) != ISMS_OK)
+        return ISMS_ROW_FAIL;
+    p = isms_risk_row_to_pb(scratch, &row);
+    if (p == NULL)
+        return ISMS_ROW_FAIL;
+    *(Isms__V1__RiskRecord *)msg = *p;
+    w->after = row.num;
+    if (w->remaining != UINT32_MAX)
+        w->remaining--;
+    return ISMS_ROW_SEND;
+}
+
 static void page_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
 {
     struct walk *w = call->ctx;
+    Isms__V1__RiskRecord m;
     int n;
 
     if (st->code != ISMS_OK) {
@@ -347,31 +373,8 @@ static void page_done(struct isms_call *call, const PGresult *res, const struct 
         return;
     }
     n = PQntuples(res);
-    for (int r = 0; r < n; r++) {
-        struct isms_risk_row row;
-        struct isms_arena tmp;
-        struct isms_status err;
-        Isms__V1__RiskRecord *p;
-        enum isms_code code;
-
-        /* Each risk is built in its own small arena, so a page never accumulates. */
-        isms_arena_init(&tmp, 4u << 20);
-        code = isms_risk_row_parse(&tmp, res, r, 0, &row, &err);
-        p = code == ISMS_OK ? isms_risk_row_to_pb(&tmp, &row) : NULL;
-        if (code == ISMS_OK && p == NULL)
-            code = isms_status_set(&err, ISMS_RESOURCE_EXHAUSTED,
-                                   "a risk exceeds the call's memory limit");
-        if (code == ISMS_OK)
-            code = isms_call_send_more(call, &p->base, &err);
-        w->after = row.num;
-        isms_arena_cleanup(&tmp);
-        if (code != ISMS_OK) {
-            isms_call_fail_status(call, &err);
-            return;
-        }
-        if (w->remaining != UINT32_MAX)
-            w->remaining--;
-    }
+    if (!isms_call_send_rows(call, res, 4u << 20, fill_risk, w, &m.base))
+        return;
     if (n < PAGE_ROWS_N || w->remaining == 0) {
         isms_call_finish(call, NULL);
         return;
@@ -382,22 +385,20 @@ static void page_done(struct isms_call *call, const PGresult *res, const struct 
 static void next_page(struct isms_call *call)
 {
     struct walk *w = call->ctx;
-    char after[24], limit[16];
-    const char *p[9];
+    struct isms_bind b;
 
-    snprintf(after, sizeof(after), "%" PRId64, w->after);
-    snprintf(limit, sizeof(limit), "%u",
-             w->remaining < (uint32_t)PAGE_ROWS_N ? w->remaining : (uint32_t)PAGE_ROWS_N);
-    p[0] = after;
-    p[1] = w->above_appetite ? "true" : "false";
-    p[2] = w->owner;
-    p[3] = w->level;
-    p[4] = w->status;
-    p[5] = w->asset_num[0] != '\0' ? w->asset_num : NULL;
-    p[6] = w->asset_name;
-    p[7] = w->exclude_closed ? "true" : "false";
-    p[8] = limit;
-    isms_call_db_or_fail(call, SQL_RISK_PAGE, 9, p, page_done);
+    isms_bind_init(&b, &STMT_RISK_PAGE);
+    isms_bind_int64(&b, "after", w->after);
+    isms_bind_bool(&b, "above_appetite", w->above_appetite);
+    isms_bind_text(&b, "owner", w->owner);
+    isms_bind_text(&b, "level", w->level);
+    isms_bind_text(&b, "status", w->status);
+    isms_bind_text_or_null(&b, "asset_num", w->asset_num);
+    isms_bind_text(&b, "asset_name", w->asset_name);
+    isms_bind_bool(&b, "exclude_closed", w->exclude_closed);
+    isms_bind_int64(&b, "limit",
+                    w->remaining < (uint32_t)PAGE_ROWS_N ? w->remaining : (uint32_t)PAGE_ROWS_N);
+    isms_call_db_or_fail(call, &b, page_done);
 }
 
 static struct walk *walk_new(struct isms_call *call)
@@ -539,8 +540,7 @@ static void matrix_done(struct isms_call *call, const PGresult *res, const struc
 void isms_risk_matrix(struct isms_call *call, const ProtobufCMessage *msg)
 {
     const Isms__V1__RiskMatrixRequest *in = (const Isms__V1__RiskMatrixRequest *)msg;
-    char ver[24];
-    const char *p[2];
+    struct isms_bind b;
 
     if (in->method_version < 0) {
         isms_call_fail(call, ISMS_INVALID_ARGUMENT,
@@ -548,9 +548,9 @@ void isms_risk_matrix(struct isms_call *call, const ProtobufCMessage *msg)
                        in->method_version);
         return;
     }
-    snprintf(ver, sizeof(ver), "%" PRId64, in->method_version);
-    p[0] = ver;
-    p[1] = in->include_closed ? "true" : "false";
+    isms_bind_init(&b, &STMT_RISK_MATRIX);
+    isms_bind_int64(&b, "method_version", in->method_version);
+    isms_bind_bool(&b, "include_closed", in->include_closed);
     call->ctx = (void *)in;
-    isms_call_db_or_fail(call, SQL_RISK_MATRIX, 2, p, matrix_done);
+    isms_call_db_or_fail(call, &b, matrix_done);
 }

@@ -7,6 +7,7 @@
 
 #include "auth/roles.h"
 #include "core/text.h"
+#include "db/bind.h"
 #include "db/pool.h"
 #include "domain/domain.h"
 #include "domain/plan/control_rules.h"
@@ -52,9 +53,13 @@ static const char SQL_SOA_VERSION_PAGE[] =
 
 static const char SQL_SOA_VERSIONS[] =
     "SELECT " SQL_VERSION_COLS " FROM soa_version v ORDER BY v.num";
+ISMS_STATEMENT_NO_PARAMS(STMT_SOA_VERSIONS, SQL_SOA_VERSIONS);
+ISMS_STATEMENT(STMT_SOA_VERSION_PAGE, SQL_SOA_VERSION_PAGE, "version", "pos");
+ISMS_STATEMENT(STMT_SOA_CURRENT_PAGE, SQL_SOA_CURRENT_PAGE, "after", "pos");
 
 static const char SQL_SOA_VERSION_GET[] =
     "SELECT " SQL_VERSION_COLS " FROM soa_version v WHERE v.num = $1::int";
+ISMS_STATEMENT(STMT_SOA_VERSION_GET, SQL_SOA_VERSION_GET, "version");
 
 /* What the rules need, plus the fingerprint Publish compares: the record version (every Set
  * bumps it) and the linked risks (which change in the risk register). */
@@ -63,6 +68,7 @@ static const char SQL_SOA_CHECK_ROWS[] =
     " cardinality(c.evidence), array_to_string(l.risks, ', '),"
     " c.version::text || '/' || array_to_string(l.risks, ',')"
     " FROM control c, LATERAL (SELECT control_linked_risks(c.id) AS risks) l ORDER BY c.ord";
+ISMS_STATEMENT_NO_PARAMS(STMT_SOA_CHECK_ROWS, SQL_SOA_CHECK_ROWS);
 
 /* $1 ids and $2 fingerprints of the checked rows, $3 approver, $4 actor, $5 source. Inserts
  * nothing unless the current rows are exactly the checked ones. */
@@ -93,10 +99,13 @@ static const char SQL_SOA_PUBLISH[] =
                          " AND status = 'implemented'),"
                          " (SELECT count(*) FROM r), (SELECT chk.same FROM chk)"
                          " FROM (SELECT 1) one LEFT JOIN (v CROSS JOIN a) ON true";
+ISMS_STATEMENT(STMT_SOA_PUBLISH, SQL_SOA_PUBLISH, "ids", "fingerprints", "approved_by", "actor",
+               "source");
 
 static const char SQL_SOA_VERSIONS_EXIST[] =
     "SELECT $1::int = 0 OR EXISTS (SELECT 1 FROM soa_version WHERE num = $1::int),"
     " $2::int = 0 OR EXISTS (SELECT 1 FROM soa_version WHERE num = $2::int)";
+ISMS_STATEMENT(STMT_SOA_VERSIONS_EXIST, SQL_SOA_VERSIONS_EXIST, "from_version", "to_version");
 
 /* Columns: id, in a, in b, title, then the diff fields of a, then those of b. */
 #define DIFF_FIELDS(t)                                                                             \
@@ -110,6 +119,7 @@ static const char SQL_SOA_DIFF[] =
     " b.control_id IS NOT NULL, coalesce(b.title, a.title), " DIFF_FIELDS("a") ", " DIFF_FIELDS(
         "b") " FROM soa_rows_at($1::int) a FULL JOIN soa_rows_at($2::int) b"
              " ON a.control_id = b.control_id ORDER BY coalesce(b.ord, a.ord)";
+ISMS_STATEMENT(STMT_SOA_DIFF, SQL_SOA_DIFF, "from_version", "to_version");
 
 static const char SQL_SOA_SUMMARY[] =
     "WITH ok AS (SELECT $1::int = 0 OR EXISTS (SELECT 1 FROM soa_version WHERE num = $1::int)"
@@ -124,6 +134,7 @@ static const char SQL_SOA_SUMMARY[] =
     "  FROM soa_rows_at($1::int) GROUP BY theme)"
     " SELECT ok.found, s.theme, s.total, s.applicable, s.excluded, s.undecided, s.implemented,"
     " s.planned FROM ok LEFT JOIN s ON true ORDER BY s.o";
+ISMS_STATEMENT(STMT_SOA_SUMMARY, SQL_SOA_SUMMARY, "version");
 
 static void fail_oom(struct isms_call *call)
 {
@@ -175,9 +186,12 @@ static int row_from_res(struct isms_arena *a, const PGresult *res, int r, Isms__
                               &out->n_linked_risks);
 }
 
-static int fill_row(struct isms_arena *a, const PGresult *res, int r, ProtobufCMessage *m)
+static enum isms_row_fill fill_row(void *ctx, struct isms_arena *a, const PGresult *res, int r,
+                                   ProtobufCMessage *m, struct isms_status *st)
 {
-    return row_from_res(a, res, r, (Isms__V1__SoaRow *)m);
+    (void)ctx;
+    (void)st;
+    return row_from_res(a, res, r, (Isms__V1__SoaRow *)m) ? ISMS_ROW_SEND : ISMS_ROW_FAIL;
 }
 
 static void export_page_done(struct isms_call *call, const PGresult *res,
@@ -192,7 +206,7 @@ static void export_page_done(struct isms_call *call, const PGresult *res,
         return;
     }
     n = PQntuples(res);
-    if (!isms_call_send_rows(call, res, ROW_ARENA_BYTES, fill_row, &m.base))
+    if (!isms_call_send_rows(call, res, ROW_ARENA_BYTES, fill_row, NULL, &m.base))
         return;
     if (n > 0) {
         w->last_pos = m.position;
@@ -208,20 +222,17 @@ static void export_page_done(struct isms_call *call, const PGresult *res,
 static void export_page(struct isms_call *call)
 {
     struct export_walk *w = call->ctx;
-    char v[16], pos[16];
-    const char *p[2];
+    struct isms_bind b;
 
-    snprintf(v, sizeof(v), "%" PRId32, w->version);
-    snprintf(pos, sizeof(pos), "%" PRId32, w->last_pos);
     if (w->version == 0) {
-        p[0] = w->after;
-        p[1] = pos;
-        isms_call_db_or_fail(call, SQL_SOA_CURRENT_PAGE, 2, p, export_page_done);
+        isms_bind_init(&b, &STMT_SOA_CURRENT_PAGE);
+        isms_bind_text(&b, "after", w->after);
     } else {
-        p[0] = v;
-        p[1] = pos;
-        isms_call_db_or_fail(call, SQL_SOA_VERSION_PAGE, 2, p, export_page_done);
+        isms_bind_init(&b, &STMT_SOA_VERSION_PAGE);
+        isms_bind_int64(&b, "version", w->version);
     }
+    isms_bind_int64(&b, "pos", w->last_pos);
+    isms_call_db_or_fail(call, &b, export_page_done);
 }
 
 static void export_version_checked(struct isms_call *call, const PGresult *res,
@@ -244,8 +255,7 @@ static void soa_export(struct isms_call *call, const ProtobufCMessage *msg)
 {
     const Isms__V1__SoaExportRequest *in = (const Isms__V1__SoaExportRequest *)msg;
     struct export_walk *w;
-    char v[16];
-    const char *p[1] = {v};
+    struct isms_bind b;
 
     if (!version_ok(call, in->version, 1))
         return;
@@ -260,8 +270,9 @@ static void soa_export(struct isms_call *call, const ProtobufCMessage *msg)
         export_page(call);
         return;
     }
-    snprintf(v, sizeof(v), "%" PRId32, w->version);
-    isms_call_db_or_fail(call, SQL_SOA_VERSION_GET, 1, p, export_version_checked);
+    isms_bind_init(&b, &STMT_SOA_VERSION_GET);
+    isms_bind_int64(&b, "version", w->version);
+    isms_call_db_or_fail(call, &b, export_version_checked);
 }
 
 /* ---- Check, Publish ----------------------------------------------------------------------- */
@@ -367,8 +378,11 @@ static void check_done(struct isms_call *call, const PGresult *res, const struct
 
 static void soa_check(struct isms_call *call, const ProtobufCMessage *msg)
 {
+    struct isms_bind b;
+
     (void)msg;
-    isms_call_db_or_fail(call, SQL_SOA_CHECK_ROWS, 0, NULL, check_done);
+    isms_bind_init(&b, &STMT_SOA_CHECK_ROWS);
+    isms_call_db_or_fail(call, &b, check_done);
 }
 
 /* Fills a SoaVersion from columns c0.. of SQL_VERSION_COLS (or the Publish result). */
@@ -439,7 +453,7 @@ static void publish_checked(struct isms_call *call, const PGresult *res,
     size_t total;
     char **ids, **fps;
     char *idj, *fpj;
-    const char *p[5];
+    struct isms_bind b;
 
     if (st->code != ISMS_OK) {
         isms_call_fail_status(call, st);
@@ -474,12 +488,13 @@ static void publish_checked(struct isms_call *call, const PGresult *res,
         fail_oom(call);
         return;
     }
-    p[0] = idj;
-    p[1] = fpj;
-    p[2] = x->approved_by;
-    p[3] = isms_call_actor(call);
-    p[4] = isms_call_source(call);
-    isms_call_db_or_fail(call, SQL_SOA_PUBLISH, 5, p, publish_done);
+    isms_bind_init(&b, &STMT_SOA_PUBLISH);
+    isms_bind_text(&b, "ids", idj);
+    isms_bind_text(&b, "fingerprints", fpj);
+    isms_bind_text(&b, "approved_by", x->approved_by);
+    isms_bind_text(&b, "actor", isms_call_actor(call));
+    isms_bind_text(&b, "source", isms_call_source(call));
+    isms_call_db_or_fail(call, &b, publish_done);
 }
 
 static void soa_publish(struct isms_call *call, const ProtobufCMessage *msg)
@@ -487,6 +502,7 @@ static void soa_publish(struct isms_call *call, const ProtobufCMessage *msg)
     const Isms__V1__SoaPublishRequest *in = (const Isms__V1__SoaPublishRequest *)msg;
     struct check_run *x;
     struct isms_status st;
+    struct isms_bind b;
 
     if (isms_text_check("approved_by", in->approved_by, APPROVER_MAX, 1, &st) != ISMS_OK) {
         isms_call_fail_status(call, &st);
@@ -500,7 +516,8 @@ static void soa_publish(struct isms_call *call, const ProtobufCMessage *msg)
     x->call = call;
     x->approved_by = in->approved_by;
     call->ctx = x;
-    isms_call_db_or_fail(call, SQL_SOA_CHECK_ROWS, 0, NULL, publish_checked);
+    isms_bind_init(&b, &STMT_SOA_CHECK_ROWS);
+    isms_call_db_or_fail(call, &b, publish_checked);
 }
 
 /* ---- Versions, Show ----------------------------------------------------------------------- */
@@ -536,8 +553,11 @@ oom:
 
 static void soa_versions(struct isms_call *call, const ProtobufCMessage *msg)
 {
+    struct isms_bind b;
+
     (void)msg;
-    isms_call_db_or_fail(call, SQL_SOA_VERSIONS, 0, NULL, versions_done);
+    isms_bind_init(&b, &STMT_SOA_VERSIONS);
+    isms_call_db_or_fail(call, &b, versions_done);
 }
 
 static void show_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
@@ -564,14 +584,14 @@ static void show_done(struct isms_call *call, const PGresult *res, const struct 
 static void soa_show(struct isms_call *call, const ProtobufCMessage *msg)
 {
     const Isms__V1__SoaShowRequest *in = (const Isms__V1__SoaShowRequest *)msg;
-    char v[16];
-    const char *p[1] = {v};
+    struct isms_bind b;
 
     if (!version_ok(call, in->version, 0))
         return;
-    snprintf(v, sizeof(v), "%" PRId32, in->version);
+    isms_bind_init(&b, &STMT_SOA_VERSION_GET);
+    isms_bind_int64(&b, "version", in->version);
     call->ctx = (void *)in;
-    isms_call_db_or_fail(call, SQL_SOA_VERSION_GET, 1, p, show_done);
+    isms_call_db_or_fail(call, &b, show_done);
 }
 
 /* ---- Diff --------------------------------------------------------------------------------- */
@@ -673,8 +693,7 @@ oom:
 static void diff_checked(struct isms_call *call, const PGresult *res, const struct isms_status *st)
 {
     const Isms__V1__SoaDiffRequest *in = call->ctx;
-    char a[16], b[16];
-    const char *p[2] = {a, b};
+    struct isms_bind b;
 
     if (st->code != ISMS_OK) {
         isms_call_fail_status(call, st);
@@ -687,23 +706,24 @@ static void diff_checked(struct isms_call *call, const PGresult *res, const stru
             return;
         }
     }
-    snprintf(a, sizeof(a), "%" PRId32, in->from_version);
-    snprintf(b, sizeof(b), "%" PRId32, in->to_version);
-    isms_call_db_or_fail(call, SQL_SOA_DIFF, 2, p, diff_done);
+    isms_bind_init(&b, &STMT_SOA_DIFF);
+    isms_bind_int64(&b, "from_version", in->from_version);
+    isms_bind_int64(&b, "to_version", in->to_version);
+    isms_call_db_or_fail(call, &b, diff_done);
 }
 
 static void soa_diff(struct isms_call *call, const ProtobufCMessage *msg)
 {
     const Isms__V1__SoaDiffRequest *in = (const Isms__V1__SoaDiffRequest *)msg;
-    char a[16], b[16];
-    const char *p[2] = {a, b};
+    struct isms_bind b;
 
     if (!version_ok(call, in->from_version, 1) || !version_ok(call, in->to_version, 1))
         return;
-    snprintf(a, sizeof(a), "%" PRId32, in->from_version);
-    snprintf(b, sizeof(b), "%" PRId32, in->to_version);
+    isms_bind_init(&b, &STMT_SOA_VERSIONS_EXIST);
+    isms_bind_int64(&b, "from_version", in->from_version);
+    isms_bind_int64(&b, "to_version", in->to_version);
     call->ctx = (void *)in;
-    isms_call_db_or_fail(call, SQL_SOA_VERSIONS_EXIST, 2, p, diff_checked);
+    isms_call_db_or_fail(call, &b, diff_checked);
 }
 
 /* ---- Summary ------------------------------------------------------------------------------ */
@@ -774,14 +794,14 @@ oom:
 static void soa_summary(struct isms_call *call, const ProtobufCMessage *msg)
 {
     const Isms__V1__SoaSummaryRequest *in = (const Isms__V1__SoaSummaryRequest *)msg;
-    char v[16];
-    const char *p[1] = {v};
+    struct isms_bind b;
 
     if (!version_ok(call, in->version, 1))
         return;
-    snprintf(v, sizeof(v), "%" PRId32, in->version);
+    isms_bind_init(&b, &STMT_SOA_SUMMARY);
+    isms_bind_int64(&b, "version", in->version);
     call->ctx = (void *)in;
-    isms_call_db_or_fail(call, SQL_SOA_SUMMARY, 1, p, summary_done);
+    isms_call_db_or_fail(call, &b, summary_done);
 }
 
 enum isms_code isms_soa_register(struct isms_server *srv, struct isms_status *st)

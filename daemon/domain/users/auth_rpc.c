@@ -12,6 +12,7 @@
 #include "auth/roles.h"
 #include "auth/session.h"
 #include "core/text.h"
+#include "db/bind.h"
 #include "db/pool.h"
 #include "domain/users/users.h"
 #include "net/conn.h"
@@ -25,6 +26,7 @@ static const char SQL_LOGIN_PREP[] =
     "SELECT coalesce((SELECT max(locked_until) > now() FROM login_throttle"
     "  WHERE key IN ('user:' || $1, 'addr:' || $2)), false), u.password_hash, u.status"
     " FROM (SELECT 1) x LEFT JOIN app_user u ON u.name = $1";
+ISMS_STATEMENT(STMT_LOGIN_PREP, SQL_LOGIN_PREP, "user", "source");
 
 static const char SQL_LOGIN_OK[] =
     "WITH s AS (INSERT INTO auth_session (token_hash, user_name, expires_at, source)"
@@ -35,6 +37,7 @@ static const char SQL_LOGIN_OK[] =
     " a AS (SELECT audit_append($2, $4, '/isms.v1.Auth/Login', 'user:' || $2, '{}', 'OK'))"
     " SELECT " ISMS_USER_COLS ", " ISMS_SQL_TS("s.expires_at") ", u.must_change_password"
                                                                " FROM s, u, a";
+ISMS_STATEMENT(STMT_LOGIN_OK, SQL_LOGIN_OK, "token_hash", "user", "ttl_s", "source");
 
 /* Each failure counts per user and per address; from the 5th, a lock of 2^(n-5) s, at most
  * 15 min. Failures older than an hour start counting again. */
@@ -57,6 +60,7 @@ static const char SQL_LOGIN_FAIL[] =
     " a AS (SELECT audit_append($1, $2, '/isms.v1.Auth/Login', 'user:' || $1, '{}',"
     "  'UNAUTHENTICATED'))"
     " SELECT (SELECT count(*) FROM f), (SELECT count(*) FROM a)";
+ISMS_STATEMENT(STMT_LOGIN_FAIL, SQL_LOGIN_FAIL, "user", "source");
 
 static const char SQL_LOGOUT[] =
     "WITH s AS (UPDATE auth_session SET revoked_at = now() WHERE token_hash = $1::bytea"
@@ -65,10 +69,13 @@ static const char SQL_LOGOUT[] =
     "  AND revoked_at IS NULL),"
     " a AS (SELECT audit_append($2, $3, '/isms.v1.Auth/Logout', 'user:' || $2, '{}', 'OK'))"
     " SELECT count(*) FROM s, a";
+ISMS_STATEMENT(STMT_LOGOUT, SQL_LOGOUT, "token_hash", "actor", "source");
 
 static const char SQL_WHOAMI[] = "SELECT " ISMS_USER_COLS " FROM app_user u WHERE u.name = $1";
+ISMS_STATEMENT(STMT_WHOAMI, SQL_WHOAMI, "user");
 
 static const char SQL_PW_CURRENT[] = "SELECT password_hash FROM app_user WHERE name = $1";
+ISMS_STATEMENT(STMT_PW_CURRENT, SQL_PW_CURRENT, "user");
 
 static const char SQL_PW_SET[] =
     "WITH u AS (UPDATE app_user SET password_hash = $2, must_change_password = false,"
@@ -78,6 +85,7 @@ static const char SQL_PW_SET[] =
     " a AS (SELECT audit_append($1, $3, '/isms.v1.Auth/ChangePassword', 'user:' || $1,"
     "  '{\"password\":\"changed\"}', 'OK'))"
     " SELECT count(*) FROM u, a";
+ISMS_STATEMENT(STMT_PW_SET, SQL_PW_SET, "user", "password_hash", "source", "token_hash");
 
 /* clang-format off */
 #define TOKEN_COLS                                \
@@ -101,9 +109,12 @@ static const char SQL_TOKEN_CREATE[] =
     "  jsonb_build_object('name', jsonb_build_object('after', t.name),"
     "   'roles', jsonb_build_object('after', t.roles))::text, 'OK') FROM t)"
     " SELECT " TOKEN_COLS " FROM t, a";
+ISMS_STATEMENT(STMT_TOKEN_CREATE, SQL_TOKEN_CREATE, "owner", "name", "roles", "days", "token_hash",
+               "source");
 
 static const char SQL_TOKEN_LIST[] =
     "SELECT " TOKEN_COLS " FROM api_token t WHERE t.owner = $1 ORDER BY t.num";
+ISMS_STATEMENT(STMT_TOKEN_LIST, SQL_TOKEN_LIST, "owner");
 
 static const char SQL_TOKEN_REVOKE[] =
     "WITH t AS (SELECT num, owner FROM api_token WHERE num = $1::bigint),"
@@ -115,6 +126,7 @@ static const char SQL_TOKEN_REVOKE[] =
     " a AS (SELECT audit_append($2, $4, '/isms.v1.Auth/RevokeToken', 'token:T-' || r.num,"
     "  '{\"revoked\":{\"after\":true}}', 'OK') FROM r)"
     " SELECT (SELECT count(*) FROM t), (SELECT count(*) FROM r), (SELECT count(*) FROM a)";
+ISMS_STATEMENT(STMT_TOKEN_REVOKE, SQL_TOKEN_REVOKE, "num", "user", "is_admin", "source");
 
 /* ---- Login -------------------------------------------------------------------------------- */
 
@@ -138,9 +150,12 @@ static void login_fail_done(struct isms_call *call, const PGresult *res,
 static void login_fail(struct isms_call *call)
 {
     struct login_ctx *x = call->ctx;
-    const char *p[2] = {x->in->user, isms_call_source(call)};
+    struct isms_bind b;
 
-    isms_call_db_or_fail(call, SQL_LOGIN_FAIL, 2, p, login_fail_done);
+    isms_bind_init(&b, &STMT_LOGIN_FAIL);
+    isms_bind_text(&b, "user", x->in->user);
+    isms_bind_text(&b, "source", isms_call_source(call));
+    isms_call_db_or_fail(call, &b, login_fail_done);
 }
 
 static void login_ok_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
@@ -177,8 +192,7 @@ static void login_ok_done(struct isms_call *call, const PGresult *res, const str
 static void login_verified(struct isms_call *call, int ok, const char *hash)
 {
     struct login_ctx *x = call->ctx;
-    char ttl[16];
-    const char *p[4];
+    struct isms_bind b;
 
     (void)hash;
     if (!ok || x->is_locked) {
@@ -186,12 +200,12 @@ static void login_verified(struct isms_call *call, int ok, const char *hash)
         return;
     }
     isms_token_new(x->token, x->hash_lit);
-    snprintf(ttl, sizeof(ttl), "%u", call->srv->cfg->session_ttl_s);
-    p[0] = x->hash_lit;
-    p[1] = x->in->user;
-    p[2] = ttl;
-    p[3] = isms_call_source(call);
-    isms_call_db_or_fail(call, SQL_LOGIN_OK, 4, p, login_ok_done);
+    isms_bind_init(&b, &STMT_LOGIN_OK);
+    isms_bind_text(&b, "token_hash", x->hash_lit);
+    isms_bind_text(&b, "user", x->in->user);
+    isms_bind_int64(&b, "ttl_s", call->srv->cfg->session_ttl_s);
+    isms_bind_text(&b, "source", isms_call_source(call));
+    isms_call_db_or_fail(call, &b, login_ok_done);
 }
 
 static void login_prep_done(struct isms_call *call, const PGresult *res,
@@ -219,7 +233,7 @@ static void auth_login(struct isms_call *call, const ProtobufCMessage *msg)
     const Isms__V1__LoginRequest *in = (const Isms__V1__LoginRequest *)msg;
     struct login_ctx *x = isms_arena_calloc(&call->arena, sizeof(*x));
     struct isms_status st;
-    const char *p[2];
+    struct isms_bind b;
 
     if (x == NULL) {
         isms_call_fail(call, ISMS_RESOURCE_EXHAUSTED, "out of memory");
@@ -232,9 +246,10 @@ static void auth_login(struct isms_call *call, const ProtobufCMessage *msg)
     }
     x->in = in;
     call->ctx = x;
-    p[0] = in->user;
-    p[1] = isms_call_source(call);
-    isms_call_db_or_fail(call, SQL_LOGIN_PREP, 2, p, login_prep_done);
+    isms_bind_init(&b, &STMT_LOGIN_PREP);
+    isms_bind_text(&b, "user", in->user);
+    isms_bind_text(&b, "source", isms_call_source(call));
+    isms_call_db_or_fail(call, &b, login_prep_done);
 }
 
 /* ---- Logout, WhoAmI ----------------------------------------------------------------------- */
@@ -268,15 +283,16 @@ static int caller_token_lit(struct isms_call *call, char *lit)
 static void auth_logout(struct isms_call *call, const ProtobufCMessage *msg)
 {
     char lit[68];
-    const char *p[3];
+    struct isms_bind b;
 
     (void)msg;
     if (!caller_token_lit(call, lit))
         return;
-    p[0] = lit;
-    p[1] = isms_call_actor(call);
-    p[2] = isms_call_source(call);
-    isms_call_db_or_fail(call, SQL_LOGOUT, 3, p, logout_done);
+    isms_bind_init(&b, &STMT_LOGOUT);
+    isms_bind_text(&b, "token_hash", lit);
+    isms_bind_text(&b, "actor", isms_call_actor(call));
+    isms_bind_text(&b, "source", isms_call_source(call));
+    isms_call_db_or_fail(call, &b, logout_done);
 }
 
 static void whoami_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
@@ -309,10 +325,12 @@ static void whoami_done(struct isms_call *call, const PGresult *res, const struc
 
 static void auth_whoami(struct isms_call *call, const ProtobufCMessage *msg)
 {
-    const char *p[1] = {call->principal.user};
+    struct isms_bind b;
 
     (void)msg;
-    isms_call_db_or_fail(call, SQL_WHOAMI, 1, p, whoami_done);
+    isms_bind_init(&b, &STMT_WHOAMI);
+    isms_bind_text(&b, "user", call->principal.user);
+    isms_call_db_or_fail(call, &b, whoami_done);
 }
 
 /* ---- ChangePassword ----------------------------------------------------------------------- */
@@ -332,7 +350,7 @@ static void pw_set_done(struct isms_call *call, const PGresult *res, const struc
 static void pw_hashed(struct isms_call *call, int ok, const char *hash)
 {
     char lit[68];
-    const char *p[4];
+    struct isms_bind b;
 
     if (!ok) {
         isms_call_fail(call, ISMS_RESOURCE_EXHAUSTED, "could not hash the new password");
@@ -340,11 +358,12 @@ static void pw_hashed(struct isms_call *call, int ok, const char *hash)
     }
     if (!caller_token_lit(call, lit))
         return;
-    p[0] = call->principal.user;
-    p[1] = hash;
-    p[2] = isms_call_source(call);
-    p[3] = lit;
-    isms_call_db_or_fail(call, SQL_PW_SET, 4, p, pw_set_done);
+    isms_bind_init(&b, &STMT_PW_SET);
+    isms_bind_text(&b, "user", call->principal.user);
+    isms_bind_text(&b, "password_hash", hash);
+    isms_bind_text(&b, "source", isms_call_source(call));
+    isms_bind_text(&b, "token_hash", lit);
+    isms_call_db_or_fail(call, &b, pw_set_done);
 }
 
 static void pw_verified(struct isms_call *call, int ok, const char *hash)
@@ -380,7 +399,7 @@ static void auth_change_password(struct isms_call *call, const ProtobufCMessage 
 {
     const Isms__V1__ChangePasswordRequest *in = (const Isms__V1__ChangePasswordRequest *)msg;
     struct isms_status st;
-    const char *p[1] = {call->principal.user};
+    struct isms_bind b;
 
     if (call->principal.token_num != 0) {
         isms_call_fail(call, ISMS_PERMISSION_DENIED,
@@ -397,8 +416,10 @@ static void auth_change_password(struct isms_call *call, const ProtobufCMessage 
                        "new password must differ from the current one");
         return;
     }
+    isms_bind_init(&b, &STMT_PW_CURRENT);
+    isms_bind_text(&b, "user", call->principal.user);
     call->ctx = (void *)in;
-    isms_call_db_or_fail(call, SQL_PW_CURRENT, 1, p, pw_current_done);
+    isms_call_db_or_fail(call, &b, pw_current_done);
 }
 
 /* ---- API tokens --------------------------------------------------------------------------- */
@@ -462,8 +483,8 @@ static void auth_create_token(struct isms_call *call, const ProtobufCMessage *ms
     struct token_ctx *x = isms_arena_calloc(&call->arena, sizeof(*x));
     struct isms_status st;
     unsigned roles = call->principal.roles;
-    char roles_lit[128], days[16];
-    const char *p[6];
+    char roles_lit[128];
+    struct isms_bind b;
 
     if (x == NULL) {
         isms_call_fail(call, ISMS_RESOURCE_EXHAUSTED, "out of memory");
@@ -493,17 +514,17 @@ static void auth_create_token(struct isms_call *call, const ProtobufCMessage *ms
         return;
     }
     isms_roles_pg_array(roles, roles_lit, sizeof(roles_lit));
-    snprintf(days, sizeof(days), "%u", in->expires_in_days ? in->expires_in_days : 90);
     isms_token_new(x->token, x->hash_lit);
     x->in = in;
     call->ctx = x;
-    p[0] = call->principal.user;
-    p[1] = in->name;
-    p[2] = roles_lit;
-    p[3] = days;
-    p[4] = x->hash_lit;
-    p[5] = isms_call_source(call);
-    isms_call_db_or_fail(call, SQL_TOKEN_CREATE, 6, p, token_create_done);
+    isms_bind_init(&b, &STMT_TOKEN_CREATE);
+    isms_bind_text(&b, "owner", call->principal.user);
+    isms_bind_text(&b, "name", in->name);
+    isms_bind_text(&b, "roles", roles_lit);
+    isms_bind_int64(&b, "days", in->expires_in_days ? in->expires_in_days : 90);
+    isms_bind_text(&b, "token_hash", x->hash_lit);
+    isms_bind_text(&b, "source", isms_call_source(call));
+    isms_call_db_or_fail(call, &b, token_create_done);
 }
 
 static void token_list_done(struct isms_call *call, const PGresult *res,
@@ -543,6 +564,7 @@ static void auth_list_tokens(struct isms_call *call, const ProtobufCMessage *msg
 {
     const Isms__V1__ListTokensRequest *in = (const Isms__V1__ListTokensRequest *)msg;
     const char *owner = call->principal.user;
+    struct isms_bind b;
 
     if (in->owner != NULL && in->owner[0] != '\0' && strcmp(in->owner, owner) != 0) {
         if (!(call->principal.roles & ISMS_ROLE_ADMIN)) {
@@ -555,7 +577,9 @@ static void auth_list_tokens(struct isms_call *call, const ProtobufCMessage *msg
         }
         owner = in->owner;
     }
-    isms_call_db_or_fail(call, SQL_TOKEN_LIST, 1, &owner, token_list_done);
+    isms_bind_init(&b, &STMT_TOKEN_LIST);
+    isms_bind_text(&b, "owner", owner);
+    isms_call_db_or_fail(call, &b, token_list_done);
 }
 
 static void token_revoke_done(struct isms_call *call, const PGresult *res,
@@ -588,8 +612,7 @@ static void token_revoke_done(struct isms_call *call, const PGresult *res,
 static void auth_revoke_token(struct isms_call *call, const ProtobufCMessage *msg)
 {
     const Isms__V1__RevokeTokenRequest *in = (const Isms__V1__RevokeTokenRequest *)msg;
-    char num[24];
-    const char *p[4];
+    struct isms_bind b;
     long long v;
     char *end;
 
@@ -598,13 +621,13 @@ static void auth_revoke_token(struct isms_call *call, const ProtobufCMessage *ms
         isms_call_fail(call, ISMS_INVALID_ARGUMENT, "token id must look like T-<n>");
         return;
     }
-    snprintf(num, sizeof(num), "%lld", v);
     call->ctx = in->id;
-    p[0] = num;
-    p[1] = call->principal.user;
-    p[2] = (call->principal.roles & ISMS_ROLE_ADMIN) ? "true" : "false";
-    p[3] = isms_call_source(call);
-    isms_call_db_or_fail(call, SQL_TOKEN_REVOKE, 4, p, token_revoke_done);
+    isms_bind_init(&b, &STMT_TOKEN_REVOKE);
+    isms_bind_int64(&b, "num", v);
+    isms_bind_text(&b, "user", call->principal.user);
+    isms_bind_bool(&b, "is_admin", call->principal.roles & ISMS_ROLE_ADMIN);
+    isms_bind_text(&b, "source", isms_call_source(call));
+    isms_call_db_or_fail(call, &b, token_revoke_done);
 }
 
 enum isms_code isms_auth_register(struct isms_server *srv, struct isms_status *st)

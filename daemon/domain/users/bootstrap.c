@@ -10,6 +10,7 @@
 #include <sodium.h>
 
 #include "auth/password.h"
+#include "db/bind.h"
 #include "domain/users/users.h"
 
 static const char SQL_BOOTSTRAP[] =
@@ -19,13 +20,15 @@ static const char SQL_BOOTSTRAP[] =
     " a AS (SELECT audit_append('ismsd', 'local', 'bootstrap-admin', 'user:' || name,"
     "  '{\"roles\":{\"after\":[\"admin\",\"isms_manager\"]}}', 'OK') FROM u)"
     " SELECT (SELECT count(*) FROM u), (SELECT count(*) FROM a)";
+ISMS_STATEMENT(STMT_BOOTSTRAP, SQL_BOOTSTRAP, "name", "password_hash", "must_change_password");
 
 enum isms_code isms_users_bootstrap(const char *conninfo, const char *name, FILE *in,
                                     char *generated, size_t n, struct isms_status *st)
 {
     char password[ISMS_PASSWORD_MAX + 2] = "";
     char hash[ISMS_PASSWORD_HASH_MAX];
-    const char *p[3];
+    struct isms_bind b;
+    const char *const *p;
     PGconn *pg;
     PGresult *r;
     int made = 0;
@@ -49,15 +52,20 @@ enum isms_code isms_users_bootstrap(const char *conninfo, const char *name, FILE
     sodium_memzero(password, sizeof(password));
     if (rc != ISMS_OK)
         return rc;
+    isms_bind_init(&b, &STMT_BOOTSTRAP);
+    isms_bind_text(&b, "name", name);
+    isms_bind_text(&b, "password_hash", hash);
+    isms_bind_bool(&b, "must_change_password", made);
+    if (isms_bind_finish(&b, &p, st) != ISMS_OK) {
+        sodium_memzero(hash, sizeof(hash));
+        return st->code;
+    }
     pg = PQconnectdb(conninfo);
     if (PQstatus(pg) != CONNECTION_OK) {
         PQfinish(pg);
         return isms_status_set(st, ISMS_UNAVAILABLE, "could not connect to the database");
     }
-    p[0] = name;
-    p[1] = hash;
-    p[2] = made ? "true" : "false";
-    r = PQexecParams(pg, SQL_BOOTSTRAP, 3, NULL, p, NULL, NULL, 0);
+    r = PQexecParams(pg, STMT_BOOTSTRAP.text, STMT_BOOTSTRAP.nparams, NULL, p, NULL, NULL, 0);
     if (PQresultStatus(r) != PGRES_TUPLES_OK)
         rc = isms_status_set(st, ISMS_INTERNAL, "could not create the user: %s",
                              PQresultErrorMessage(r));

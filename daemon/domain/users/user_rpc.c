@@ -10,6 +10,7 @@
 #include "auth/roles.h"
 #include "auth/session.h"
 #include "core/text.h"
+#include "db/bind.h"
 #include "db/pool.h"
 #include "domain/users/users.h"
 #include "rpc/call.h"
@@ -26,10 +27,14 @@ static const char SQL_USER_CREATE[] =
     " a AS (SELECT audit_append($7, $8, '/isms.v1.User/Create', 'user:' || u.name,"
     "  audit_diff(NULL, " USER_JSON("u") "), 'OK') FROM u)"
                                          " SELECT " ISMS_USER_COLS " FROM u, a";
+ISMS_STATEMENT(STMT_USER_CREATE, SQL_USER_CREATE, "name", "display_name", "email", "roles",
+               "password_hash", "must_change_password", "actor", "source");
 
 static const char SQL_USER_LIST[] = "SELECT " ISMS_USER_COLS " FROM app_user u ORDER BY u.name";
+ISMS_STATEMENT_NO_PARAMS(STMT_USER_LIST, SQL_USER_LIST);
 
 static const char SQL_USER_GET[] = "SELECT " ISMS_USER_COLS " FROM app_user u WHERE u.name = $1";
+ISMS_STATEMENT(STMT_USER_GET, SQL_USER_GET, "name");
 
 /* $1 name, $2 expected version, $3..$10 set flags and values, $11 actor, $12 source. The last
  * active admin cannot be disabled or lose the admin role. */
@@ -59,6 +64,9 @@ static const char SQL_USER_UPDATE[] =
         "u") "), 'OK') FROM u, old)"
              " SELECT " ISMS_USER_COLS ", (SELECT count(*) FROM old), (SELECT ok FROM keeps)"
              " FROM (SELECT 1) one LEFT JOIN (u CROSS JOIN a) ON true";
+ISMS_STATEMENT(STMT_USER_UPDATE, SQL_USER_UPDATE, "name", "expected_version", "set_display_name",
+               "display_name", "set_email", "email", "set_roles", "roles", "set_status", "status",
+               "actor", "source");
 
 static const char SQL_USER_RESET[] =
     "WITH u AS (UPDATE app_user SET password_hash = $2, must_change_password = $3::boolean,"
@@ -68,6 +76,8 @@ static const char SQL_USER_RESET[] =
     " a AS (SELECT audit_append($4, $5, '/isms.v1.User/ResetPassword', 'user:' || u.name,"
     "  '{\"password\":\"reset\"}', 'OK') FROM u)"
     " SELECT count(*) FROM u, a";
+ISMS_STATEMENT(STMT_USER_RESET, SQL_USER_RESET, "name", "password_hash", "must_change_password",
+               "actor", "source");
 
 static const char SQL_USER_REVOKE[] =
     "WITH s AS (UPDATE auth_session SET revoked_at = now() WHERE user_name = $1"
@@ -76,6 +86,7 @@ static const char SQL_USER_REVOKE[] =
     "  jsonb_build_object('sessions_revoked', (SELECT count(*) FROM s))::text, 'OK'))"
     " SELECT (SELECT count(*) FROM s), (SELECT count(*) FROM a),"
     " EXISTS (SELECT 1 FROM app_user WHERE name = $1)";
+ISMS_STATEMENT(STMT_USER_REVOKE, SQL_USER_REVOKE, "name", "actor", "source");
 
 static void fail_oom(struct isms_call *call)
 {
@@ -141,21 +152,22 @@ static void create_done(struct isms_call *call, const PGresult *res, const struc
 static void create_hashed(struct isms_call *call, int ok, const char *hash)
 {
     struct create_ctx *x = call->ctx;
-    const char *p[8];
+    struct isms_bind b;
 
     if (!ok) {
         isms_call_fail(call, ISMS_RESOURCE_EXHAUSTED, "could not hash the password");
         return;
     }
-    p[0] = x->in->name;
-    p[1] = x->in->display_name;
-    p[2] = x->in->email;
-    p[3] = x->roles;
-    p[4] = hash;
-    p[5] = x->is_generated ? "true" : "false";
-    p[6] = isms_call_actor(call);
-    p[7] = isms_call_source(call);
-    isms_call_db_or_fail(call, SQL_USER_CREATE, 8, p, create_done);
+    isms_bind_init(&b, &STMT_USER_CREATE);
+    isms_bind_text(&b, "name", x->in->name);
+    isms_bind_text(&b, "display_name", x->in->display_name);
+    isms_bind_text(&b, "email", x->in->email);
+    isms_bind_text(&b, "roles", x->roles);
+    isms_bind_text(&b, "password_hash", hash);
+    isms_bind_bool(&b, "must_change_password", x->is_generated);
+    isms_bind_text(&b, "actor", isms_call_actor(call));
+    isms_bind_text(&b, "source", isms_call_source(call));
+    isms_call_db_or_fail(call, &b, create_done);
 }
 
 static void user_create(struct isms_call *call, const ProtobufCMessage *msg)
@@ -226,8 +238,11 @@ static void list_done(struct isms_call *call, const PGresult *res, const struct 
 
 static void user_list(struct isms_call *call, const ProtobufCMessage *msg)
 {
+    struct isms_bind b;
+
     (void)msg;
-    isms_call_db_or_fail(call, SQL_USER_LIST, 0, NULL, list_done);
+    isms_bind_init(&b, &STMT_USER_LIST);
+    isms_call_db_or_fail(call, &b, list_done);
 }
 
 static void get_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
@@ -260,6 +275,7 @@ static void user_get(struct isms_call *call, const ProtobufCMessage *msg)
     const Isms__V1__GetUserRequest *in = (const Isms__V1__GetUserRequest *)msg;
     struct isms_status st;
     const char *name = in->name;
+    struct isms_bind b;
 
     if (isms_text_check("name", name, 64, 1, &st) != ISMS_OK) {
         isms_call_fail_status(call, &st);
@@ -271,8 +287,10 @@ static void user_get(struct isms_call *call, const ProtobufCMessage *msg)
         isms_auth_deny(call, &st, "");
         return;
     }
+    isms_bind_init(&b, &STMT_USER_GET);
+    isms_bind_text(&b, "name", name);
     call->ctx = (void *)name;
-    isms_call_db_or_fail(call, SQL_USER_GET, 1, &name, get_done);
+    isms_call_db_or_fail(call, &b, get_done);
 }
 
 /* ---- Update ------------------------------------------------------------------------------- */
@@ -317,8 +335,7 @@ static void user_update(struct isms_call *call, const ProtobufCMessage *msg)
     struct isms_status st;
     unsigned roles = 0;
     char roles_lit[128] = "{}";
-    char ver[24];
-    const char *p[12];
+    struct isms_bind b;
 
     if (isms_text_check("name", in->name, 64, 1, &st) != ISMS_OK ||
         (in->set_display_name &&
@@ -343,21 +360,21 @@ static void user_update(struct isms_call *call, const ProtobufCMessage *msg)
         return;
     }
     isms_roles_pg_array(roles, roles_lit, sizeof(roles_lit));
-    snprintf(ver, sizeof(ver), "%lld", (long long)in->expected_version);
-    p[0] = in->name;
-    p[1] = ver;
-    p[2] = in->set_display_name ? "true" : "false";
-    p[3] = in->display_name;
-    p[4] = in->set_email ? "true" : "false";
-    p[5] = in->email;
-    p[6] = in->set_roles ? "true" : "false";
-    p[7] = roles_lit;
-    p[8] = in->set_status ? "true" : "false";
-    p[9] = in->status;
-    p[10] = isms_call_actor(call);
-    p[11] = isms_call_source(call);
+    isms_bind_init(&b, &STMT_USER_UPDATE);
+    isms_bind_text(&b, "name", in->name);
+    isms_bind_int64(&b, "expected_version", in->expected_version);
+    isms_bind_bool(&b, "set_display_name", in->set_display_name);
+    isms_bind_text(&b, "display_name", in->display_name);
+    isms_bind_bool(&b, "set_email", in->set_email);
+    isms_bind_text(&b, "email", in->email);
+    isms_bind_bool(&b, "set_roles", in->set_roles);
+    isms_bind_text(&b, "roles", roles_lit);
+    isms_bind_bool(&b, "set_status", in->set_status);
+    isms_bind_text(&b, "status", in->status);
+    isms_bind_text(&b, "actor", isms_call_actor(call));
+    isms_bind_text(&b, "source", isms_call_source(call));
     call->ctx = (void *)in;
-    isms_call_db_or_fail(call, SQL_USER_UPDATE, 12, p, update_done);
+    isms_call_db_or_fail(call, &b, update_done);
 }
 
 /* ---- ResetPassword, RevokeSessions -------------------------------------------------------- */
@@ -388,18 +405,19 @@ static void reset_done(struct isms_call *call, const PGresult *res, const struct
 static void reset_hashed(struct isms_call *call, int ok, const char *hash)
 {
     struct reset_ctx *x = call->ctx;
-    const char *p[5];
+    struct isms_bind b;
 
     if (!ok) {
         isms_call_fail(call, ISMS_RESOURCE_EXHAUSTED, "could not hash the password");
         return;
     }
-    p[0] = x->in->name;
-    p[1] = hash;
-    p[2] = x->is_generated ? "true" : "false";
-    p[3] = isms_call_actor(call);
-    p[4] = isms_call_source(call);
-    isms_call_db_or_fail(call, SQL_USER_RESET, 5, p, reset_done);
+    isms_bind_init(&b, &STMT_USER_RESET);
+    isms_bind_text(&b, "name", x->in->name);
+    isms_bind_text(&b, "password_hash", hash);
+    isms_bind_bool(&b, "must_change_password", x->is_generated);
+    isms_bind_text(&b, "actor", isms_call_actor(call));
+    isms_bind_text(&b, "source", isms_call_source(call));
+    isms_call_db_or_fail(call, &b, reset_done);
 }
 
 static void user_reset_password(struct isms_call *call, const ProtobufCMessage *msg)
@@ -451,7 +469,7 @@ static void user_revoke_sessions(struct isms_call *call, const ProtobufCMessage 
 {
     const Isms__V1__RevokeSessionsRequest *in = (const Isms__V1__RevokeSessionsRequest *)msg;
     struct isms_status st;
-    const char *p[3];
+    struct isms_bind b;
 
     if (isms_text_check("name", in->name, 64, 1, &st) != ISMS_OK) {
         isms_call_fail_status(call, &st);
@@ -463,11 +481,12 @@ static void user_revoke_sessions(struct isms_call *call, const ProtobufCMessage 
         isms_auth_deny(call, &st, "");
         return;
     }
-    p[0] = in->name;
-    p[1] = isms_call_actor(call);
-    p[2] = isms_call_source(call);
+    isms_bind_init(&b, &STMT_USER_REVOKE);
+    isms_bind_text(&b, "name", in->name);
+    isms_bind_text(&b, "actor", isms_call_actor(call));
+    isms_bind_text(&b, "source", isms_call_source(call));
     call->ctx = in->name;
-    isms_call_db_or_fail(call, SQL_USER_REVOKE, 3, p, revoke_done);
+    isms_call_db_or_fail(call, &b, revoke_done);
 }
 
 enum isms_code isms_user_register(struct isms_server *srv, struct isms_status *st)
