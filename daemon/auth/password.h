@@ -7,7 +7,7 @@
 
 #include <uv.h>
 
-#include "core/status.h"
+#include "common/status.h"
 
 #define ISMS_PASSWORD_MIN      12
 #define ISMS_PASSWORD_MAX      1024

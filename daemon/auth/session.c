@@ -10,7 +10,7 @@
 #include <sodium.h>
 
 #include "auth/roles.h"
-#include "core/audit_chain.h"
+#include "common/audit_chain.h"
 #include "core/log.h"
 #include "db/pool.h"
 #include "domain/domain.h"

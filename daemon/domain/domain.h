@@ -3,7 +3,7 @@
 #ifndef ISMS_DOMAIN_DOMAIN_H
 #define ISMS_DOMAIN_DOMAIN_H
 
-#include "core/status.h"
+#include "common/status.h"
 
 struct isms_server;
 struct isms_call;

@@ -9,8 +9,8 @@
 
 #include <uv.h>
 
-#include "core/status.h"
-#include "net/frame.h"
+#include "common/status.h"
+#include "common/frame.h"
 
 struct isms_conn;
 struct isms_net;

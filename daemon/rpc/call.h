@@ -11,7 +11,7 @@
 #include <uv.h>
 
 #include "core/arena.h"
-#include "core/status.h"
+#include "common/status.h"
 
 struct isms_server;
 struct isms_conn;

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "auth/roles.h"
-#include "core/audit_chain.h"
+#include "common/audit_chain.h"
 #include "core/text.h"
 #include "db/pool.h"
 #include "domain/domain.h"

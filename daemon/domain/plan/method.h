@@ -7,7 +7,7 @@
 #include <libpq-fe.h>
 
 #include "core/arena.h"
-#include "core/status.h"
+#include "common/status.h"
 #include "domain/domain.h"
 #include "domain/plan/method_rules.h"
 #include "isms/v1/risk.pb-c.h"

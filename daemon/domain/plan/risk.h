@@ -11,7 +11,7 @@
 #include <protobuf-c/protobuf-c.h>
 
 #include "core/arena.h"
-#include "core/status.h"
+#include "common/status.h"
 #include "domain/domain.h"
 #include "domain/plan/risk_rules.h"
 #include "isms/v1/risk.pb-c.h"

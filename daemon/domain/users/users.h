@@ -5,7 +5,7 @@
 
 #include <libpq-fe.h>
 
-#include "core/status.h"
+#include "common/status.h"
 #include "domain/domain.h"
 #include "isms/v1/auth.pb-c.h"
 
