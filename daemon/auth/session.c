@@ -13,10 +13,9 @@
 #include "common/audit_chain.h"
 #include "core/log.h"
 #include "db/pool.h"
-#include "domain/domain.h"
 #include "isms/v1/envelope.pb-c.h"
-#include "net/conn.h"
 #include "rpc/call.h"
+#include "rpc/principal.h"
 #include "rpc/registry.h"
 #include "rpc/server.h"
 
@@ -104,7 +103,7 @@ void isms_auth_deny(struct isms_call *call, const struct isms_status *st, const 
     *copy = *st;
     call->ctx = copy;
     p[0] = isms_call_actor(call);
-    p[1] = isms_conn_peer(call->conn);
+    p[1] = isms_call_peer(call);
     p[2] = call->method->name;
     p[3] = entity;
     p[4] = isms_code_name(st->code);
@@ -153,7 +152,7 @@ static void lookup_done(struct isms_call *call, const PGresult *res, const struc
     }
     call->principal.roles = roles;
     call->principal.is_authenticated = 1;
-    isms_conn_set_authenticated(call->conn);
+    isms_call_conn_authenticated(call);
     if (strcmp(isms_db_value(res, 0, 8), "t") == 0 && !(m->flags & ISMS_METHOD_ANY_PASSWORD)) {
         isms_call_fail(call, ISMS_FAILED_PRECONDITION,
                        "the one-time password must be changed first (ismsctl passwd)");

@@ -12,6 +12,7 @@
 #include "domain/domain.h"
 #include "isms/v1/context.pb-c.h"
 #include "rpc/call.h"
+#include "rpc/principal.h"
 #include "rpc/registry.h"
 #include "rpc/server.h"
 

@@ -16,6 +16,7 @@
 #include "domain/plan/asset_rules.h"
 #include "isms/v1/asset.pb-c.h"
 #include "rpc/call.h"
+#include "rpc/principal.h"
 #include "rpc/registry.h"
 #include "rpc/server.h"
 

@@ -13,6 +13,7 @@
 #include "domain/plan/asset_rules.h"
 #include "isms/v1/asset.pb-c.h"
 #include "rpc/call.h"
+#include "rpc/principal.h"
 
 #define PAGE_ROWS        500u
 #define STREAM_OUT_BELOW (1u << 20)

@@ -12,6 +12,7 @@
 #include "domain/plan/control_rules.h"
 #include "isms/v1/control.pb-c.h"
 #include "rpc/call.h"
+#include "rpc/principal.h"
 #include "rpc/registry.h"
 #include "rpc/server.h"
 

@@ -14,6 +14,7 @@
 #include "domain/plan/method.h"
 #include "domain/plan/method_rules.h"
 #include "rpc/call.h"
+#include "rpc/principal.h"
 #include "rpc/registry.h"
 #include "rpc/server.h"
 

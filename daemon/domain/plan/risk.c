@@ -18,6 +18,7 @@
 #include "domain/plan/risk.h"
 #include "domain/plan/risk_rules.h"
 #include "rpc/call.h"
+#include "rpc/principal.h"
 #include "rpc/registry.h"
 #include "rpc/server.h"
 

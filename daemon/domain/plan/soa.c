@@ -13,6 +13,7 @@
 #include "domain/plan/soa_rules.h"
 #include "isms/v1/control.pb-c.h"
 #include "rpc/call.h"
+#include "rpc/principal.h"
 #include "rpc/registry.h"
 #include "rpc/server.h"
 

@@ -14,8 +14,8 @@
 #include "core/text.h"
 #include "db/pool.h"
 #include "domain/users/users.h"
-#include "net/conn.h"
 #include "rpc/call.h"
+#include "rpc/principal.h"
 #include "rpc/registry.h"
 #include "rpc/server.h"
 
@@ -170,7 +170,7 @@ static void login_ok_done(struct isms_call *call, const PGresult *res, const str
         isms_call_fail(call, ISMS_RESOURCE_EXHAUSTED, "out of memory");
         return;
     }
-    isms_conn_set_authenticated(call->conn);
+    isms_call_conn_authenticated(call);
     isms_call_finish(call, &r->base);
 }
 

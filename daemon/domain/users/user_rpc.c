@@ -13,6 +13,7 @@
 #include "db/pool.h"
 #include "domain/users/users.h"
 #include "rpc/call.h"
+#include "rpc/principal.h"
 #include "rpc/registry.h"
 #include "rpc/server.h"
 
