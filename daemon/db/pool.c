@@ -9,7 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libpq-fe.h>
+
 #include "core/log.h"
+#include "db/rows_pg.h"
 #include "db/sqlstate.h"
 
 #define BACKOFF_MIN_MS 100
@@ -205,8 +208,10 @@ static void job_free(struct isms_db_job *job)
 
 static void job_finish(struct isms_db_job *job, const PGresult *res, const struct isms_status *st)
 {
+    struct isms_rows rows = {res};
+
     if (!job->is_abandoned)
-        job->cb(job->arg, res, st);
+        job->cb(job->arg, res != NULL ? &rows : NULL, st);
     job_free(job);
 }
 
@@ -359,11 +364,11 @@ static void conn_ready(struct dbconn *c)
     conn_start_job(c, init_job(c->pool));
 }
 
-static void init_done(void *arg, const PGresult *res, const struct isms_status *st)
+static void init_done(void *arg, const struct isms_rows *rows, const struct isms_status *st)
 {
     struct dbconn *c = arg;
 
-    (void)res;
+    (void)rows;
     if (st->code != ISMS_OK)
         isms_log_warn("could not apply session settings", "db_conn=%u error=\"%s\"", c->idx,
                       st->msg);
@@ -771,26 +776,4 @@ void isms_db_job_abandon(struct isms_db_job *job)
     }
     job->is_abandoned = 1;
     start_cancel(job->conn);
-}
-
-const char *isms_db_value(const PGresult *res, int row, int col)
-{
-    if (res == NULL || row >= PQntuples(res) || col >= PQnfields(res) || PQgetisnull(res, row, col))
-        return "";
-    return PQgetvalue(res, row, col);
-}
-
-int64_t isms_db_int64(const PGresult *res, int row, int col)
-{
-    const char *s = isms_db_value(res, row, col);
-    char *end;
-    long long v;
-
-    if (*s == '\0')
-        return 0;
-    errno = 0;
-    v = strtoll(s, &end, 10);
-    if (errno != 0 || *end != '\0')
-        return 0;
-    return (int64_t)v;
 }

@@ -11,6 +11,7 @@
 
 #include "core/log.h"
 #include "db/pool.h"
+#include "db/rows.h"
 #include "isms/v1/envelope.pb-c.h"
 #include "net/conn.h"
 #include "rpc/registry.h"
@@ -200,10 +201,10 @@ void isms_call_after_drain(struct isms_call *call, size_t below, isms_call_resum
     uv_timer_start(call->pace, on_pace, 5, 5);
 }
 
-int isms_call_send_rows(struct isms_call *call, const PGresult *res, size_t row_bytes,
+int isms_call_send_rows(struct isms_call *call, const struct isms_rows *rows, size_t row_bytes,
                         isms_row_fill_fn *fill, ProtobufCMessage *msg)
 {
-    int n = PQntuples(res);
+    int n = isms_rows_count(rows);
 
     for (int r = 0; r < n; r++) {
         struct isms_arena scratch;
@@ -211,7 +212,7 @@ int isms_call_send_rows(struct isms_call *call, const PGresult *res, size_t row_
         enum isms_code code = ISMS_OK;
 
         isms_arena_init(&scratch, row_bytes);
-        if (!fill(&scratch, res, r, msg))
+        if (!fill(&scratch, rows, r, msg))
             code = isms_status_set(&err, ISMS_RESOURCE_EXHAUSTED,
                                    "a row exceeds the call's memory limit");
         else
@@ -286,7 +287,7 @@ static void on_deadline(uv_timer_t *t)
     isms_call_fail(call, ISMS_DEADLINE_EXCEEDED, "deadline of %u ms exceeded", call->timeout_ms);
 }
 
-static void on_db_result(void *arg, const PGresult *res, const struct isms_status *st)
+static void on_db_result(void *arg, const struct isms_rows *rows, const struct isms_status *st)
 {
     struct isms_call *call = arg;
     isms_call_db_cb *cb = call->db_cb;
@@ -295,7 +296,7 @@ static void on_db_result(void *arg, const PGresult *res, const struct isms_statu
     call->db_cb = NULL;
     if (call->state != ISMS_CALL_RUNNING)
         return;
-    cb(call, res, st);
+    cb(call, rows, st);
 }
 
 enum isms_code isms_call_db(struct isms_call *call, const char *sql, int nparams,

@@ -6,7 +6,6 @@
 
 #include <stdint.h>
 
-#include <libpq-fe.h>
 #include <protobuf-c/protobuf-c.h>
 #include <uv.h>
 
@@ -18,10 +17,12 @@ struct isms_conn;
 struct isms_method;
 struct isms_db_job;
 struct isms_call;
+struct isms_rows;
 
-/* Result of a statement run for a call; same contract as isms_db_result_cb. Not invoked when
- * the call has already been answered (deadline passed). */
-typedef void isms_call_db_cb(struct isms_call *call, const PGresult *res,
+/* Result of a statement run for a call; same contract as isms_db_result_cb (read `rows`
+ * through db/rows.h, only during the callback). Not invoked when the call has already been
+ * answered (deadline passed). */
+typedef void isms_call_db_cb(struct isms_call *call, const struct isms_rows *rows,
                              const struct isms_status *st);
 
 /* Who made the call, once auth/ has checked the credentials. */
@@ -83,15 +84,15 @@ ISMS_MUSTCHECK enum isms_code
 isms_call_send_more(struct isms_call *call, const ProtobufCMessage *msg, struct isms_status *st);
 
 /* Fills `msg` (a message of the stream's item type, owned by the caller) from row `r` of
- * `res`, allocating in `scratch`; returns 0 when `scratch` ran out. */
-typedef int isms_row_fill_fn(struct isms_arena *scratch, const PGresult *res, int r,
+ * `rows`, allocating in `scratch`; returns 0 when `scratch` ran out. */
+typedef int isms_row_fill_fn(struct isms_arena *scratch, const struct isms_rows *rows, int r,
                              ProtobufCMessage *msg);
 
-/* Sends every row of `res` as one stream message, each built in a fresh scratch arena of at
+/* Sends every row of `rows` as one stream message, each built in a fresh scratch arena of at
  * most `row_bytes`, so a page never grows the call's memory. Returns 1 when all were sent;
  * otherwise the call has been answered (RESOURCE_EXHAUSTED, or the connection is gone) and the
  * caller must stop. Afterwards `msg` still holds the last row's scalar fields. */
-int isms_call_send_rows(struct isms_call *call, const PGresult *res, size_t row_bytes,
+int isms_call_send_rows(struct isms_call *call, const struct isms_rows *rows, size_t row_bytes,
                         isms_row_fill_fn *fill, ProtobufCMessage *msg);
 
 /* Bytes queued on the call's connection and not yet written (streams pace themselves). */

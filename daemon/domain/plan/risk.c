@@ -11,7 +11,7 @@
 #include "auth/roles.h"
 #include "auth/session.h"
 #include "core/text.h"
-#include "db/pool.h"
+#include "db/rows.h"
 #include "domain/domain.h"
 #include "domain/plan/method.h"
 #include "domain/plan/method_rules.h"
@@ -291,7 +291,8 @@ static const char *text_or_null(const char *s)
     return s == NULL || s[0] == '\0' ? NULL : s;
 }
 
-static void write_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
+static void write_done(struct isms_call *call, const struct isms_rows *res,
+                       const struct isms_status *st)
 {
     struct op *o = call->ctx;
 
@@ -307,26 +308,26 @@ static void write_done(struct isms_call *call, const PGresult *res, const struct
         return;
     }
     if (o->kind == OP_CREATE) {
-        if (PQntuples(res) != 1) {
+        if (isms_rows_count(res) != 1) {
             isms_call_fail(call, ISMS_ABORTED,
                            "the risk method changed while the risk was being rated; retry");
             return;
         }
-        isms_risk_reply(call, isms_db_int64(res, 0, 0));
+        isms_risk_reply(call, isms_rows_int64(res, 0, 0));
         return;
     }
-    if (PQgetisnull(res, 0, 0)) {
-        if (o->method_guard != 0 && isms_db_int64(res, 0, 3) != o->method_guard) {
+    if (isms_rows_is_null(res, 0, 0)) {
+        if (o->method_guard != 0 && isms_rows_int64(res, 0, 3) != o->method_guard) {
             isms_call_fail(call, ISMS_ABORTED,
                            "the risk method changed to version %" PRId64
                            " while %s was being rated; retry",
-                           isms_db_int64(res, 0, 3), o->id);
+                           isms_rows_int64(res, 0, 3), o->id);
             return;
         }
         isms_call_fail(call, ISMS_ABORTED,
                        "%s was changed by someone else meanwhile (now version %" PRId64
                        "); show it again and retry",
-                       o->id, isms_db_int64(res, 0, 2));
+                       o->id, isms_rows_int64(res, 0, 2));
         return;
     }
     isms_risk_reply(call, o->num);
@@ -469,13 +470,14 @@ static void submit_write(struct isms_call *call, struct op *o, const char *title
 /* ---- decisions after LOAD ---------------------------------------------------------------- */
 
 /* Resolves the assets named by the request; NOT_FOUND names the first unknown one. */
-static enum isms_code resolve_assets(struct isms_call *call, struct op *o, const PGresult *res,
-                                     struct isms_status *st)
+static enum isms_code resolve_assets(struct isms_call *call, struct op *o,
+                                     const struct isms_rows *res, struct isms_status *st)
 {
     char **nums;
     size_t n;
 
-    if (isms_pg_array_parse(&call->arena, isms_db_value(res, 0, LOAD_ASSETS_COL), &nums, &n) != 0 ||
+    if (isms_pg_array_parse(&call->arena, isms_rows_text(res, 0, LOAD_ASSETS_COL), &nums, &n) !=
+            0 ||
         n != o->n_asset_refs)
         return isms_status_set(st, ISMS_INTERNAL, "asset lookup did not parse");
     o->asset_nums = isms_arena_calloc(&call->arena, sizeof(int64_t) * (n + 1));
@@ -491,12 +493,12 @@ static enum isms_code resolve_assets(struct isms_call *call, struct op *o, const
 }
 
 static enum isms_code resolve_controls(struct isms_call *call, const struct op *o,
-                                       const PGresult *res, struct isms_status *st)
+                                       const struct isms_rows *res, struct isms_status *st)
 {
     char **ids;
     size_t n;
 
-    if (isms_pg_array_parse(&call->arena, isms_db_value(res, 0, LOAD_CTRLS_COL), &ids, &n) != 0 ||
+    if (isms_pg_array_parse(&call->arena, isms_rows_text(res, 0, LOAD_CTRLS_COL), &ids, &n) != 0 ||
         n != o->n_add_controls)
         return isms_status_set(st, ISMS_INTERNAL, "control lookup did not parse");
     for (size_t k = 0; k < n; k++)
@@ -509,10 +511,10 @@ static enum isms_code resolve_controls(struct isms_call *call, const struct op *
 }
 
 /* The owner named by the request exists and is active. */
-static enum isms_code check_owner_account(const struct op *o, const PGresult *res,
+static enum isms_code check_owner_account(const struct op *o, const struct isms_rows *res,
                                           struct isms_status *st)
 {
-    const char *status = isms_db_value(res, 0, LOAD_USER_COL);
+    const char *status = isms_rows_text(res, 0, LOAD_USER_COL);
 
     if (status[0] == '\0')
         return isms_status_set(st, ISMS_NOT_FOUND, "user \"%s\" does not exist", o->owner);
@@ -573,7 +575,8 @@ static enum isms_code decide_treat(struct op *o, struct isms_status *st)
     return isms_risk_apply_treatment(&o->method, &o->next, &t, st);
 }
 
-static void load_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
+static void load_done(struct isms_call *call, const struct isms_rows *res,
+                      const struct isms_status *st)
 {
     struct op *o = call->ctx;
     struct isms_status err;
@@ -583,14 +586,14 @@ static void load_done(struct isms_call *call, const PGresult *res, const struct 
         isms_call_fail_status(call, st);
         return;
     }
-    if (PQntuples(res) != 1) {
+    if (isms_rows_count(res) != 1) {
         isms_call_fail(call, ISMS_FAILED_PRECONDITION, "no risk method is defined");
         return;
     }
     if (isms_method_from_row(&call->arena, res, 0, 0, &o->method, &err) != ISMS_OK)
         goto fail;
     if (o->kind != OP_CREATE) {
-        if (PQgetisnull(res, 0, LOAD_RISK_COL)) {
+        if (isms_rows_is_null(res, 0, LOAD_RISK_COL)) {
             isms_call_fail(call, ISMS_NOT_FOUND, "risk \"%s\" does not exist", o->id);
             return;
         }

@@ -35,7 +35,8 @@ static void health_answer(struct isms_call *call, const struct isms_status *st)
     isms_call_finish(call, &resp->base);
 }
 
-static void health_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
+static void health_done(struct isms_call *call, const struct isms_rows *res,
+                        const struct isms_status *st)
 {
     (void)res;
     health_answer(call, st);

@@ -12,7 +12,7 @@
 #include "auth/roles.h"
 #include "auth/session.h"
 #include "core/text.h"
-#include "db/pool.h"
+#include "db/rows.h"
 #include "domain/users/users.h"
 #include "rpc/call.h"
 #include "rpc/principal.h"
@@ -125,7 +125,7 @@ struct login_ctx {
     char hash_lit[68];
 };
 
-static void login_fail_done(struct isms_call *call, const PGresult *res,
+static void login_fail_done(struct isms_call *call, const struct isms_rows *res,
                             const struct isms_status *st)
 {
     (void)res;
@@ -143,7 +143,8 @@ static void login_fail(struct isms_call *call)
     isms_call_db_or_fail(call, SQL_LOGIN_FAIL, 2, p, login_fail_done);
 }
 
-static void login_ok_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
+static void login_ok_done(struct isms_call *call, const struct isms_rows *res,
+                          const struct isms_status *st)
 {
     struct login_ctx *x = call->ctx;
     Isms__V1__LoginResponse *r;
@@ -152,7 +153,7 @@ static void login_ok_done(struct isms_call *call, const PGresult *res, const str
         isms_call_fail_status(call, st);
         return;
     }
-    if (PQntuples(res) != 1) {
+    if (isms_rows_count(res) != 1) {
         isms_call_fail(call, ISMS_UNAUTHENTICATED, LOGIN_FAILED);
         return;
     }
@@ -163,9 +164,9 @@ static void login_ok_done(struct isms_call *call, const PGresult *res, const str
     }
     isms__v1__login_response__init(r);
     r->user = isms_user_from_row(&call->arena, res, 0, 0);
-    r->expires_at = isms_arena_strdup(&call->arena, isms_db_value(res, 0, ISMS_USER_NCOLS));
+    r->expires_at = isms_arena_strdup(&call->arena, isms_rows_text(res, 0, ISMS_USER_NCOLS));
     r->token = x->token;
-    r->must_change_password = strcmp(isms_db_value(res, 0, ISMS_USER_NCOLS + 1), "t") == 0;
+    r->must_change_password = strcmp(isms_rows_text(res, 0, ISMS_USER_NCOLS + 1), "t") == 0;
     if (r->user == NULL || r->expires_at == NULL) {
         isms_call_fail(call, ISMS_RESOURCE_EXHAUSTED, "out of memory");
         return;
@@ -198,7 +199,7 @@ static void login_verified(void *arg, int ok, const char *hash)
     isms_call_db_or_fail(call, SQL_LOGIN_OK, 4, p, login_ok_done);
 }
 
-static void login_prep_done(struct isms_call *call, const PGresult *res,
+static void login_prep_done(struct isms_call *call, const struct isms_rows *res,
                             const struct isms_status *st)
 {
     struct login_ctx *x = call->ctx;
@@ -209,10 +210,10 @@ static void login_prep_done(struct isms_call *call, const PGresult *res,
         isms_call_fail_status(call, st);
         return;
     }
-    x->is_locked = strcmp(isms_db_value(res, 0, 0), "t") == 0;
-    hash = isms_db_value(res, 0, 1);
+    x->is_locked = strcmp(isms_rows_text(res, 0, 0), "t") == 0;
+    hash = isms_rows_text(res, 0, 1);
     /* Disabled and unknown users verify against the dummy hash: same cost, same answer. */
-    if (strcmp(isms_db_value(res, 0, 2), "active") != 0)
+    if (strcmp(isms_rows_text(res, 0, 2), "active") != 0)
         hash = "";
     isms_call_hold(call);
     if (isms_password_verify(call->srv->loop, x->in->password, hash, login_verified, call, &err) !=
@@ -247,7 +248,8 @@ static void auth_login(struct isms_call *call, const ProtobufCMessage *msg)
 
 /* ---- Logout, WhoAmI ----------------------------------------------------------------------- */
 
-static void logout_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
+static void logout_done(struct isms_call *call, const struct isms_rows *res,
+                        const struct isms_status *st)
 {
     Isms__V1__LogoutResponse r = ISMS__V1__LOGOUT_RESPONSE__INIT;
 
@@ -287,7 +289,8 @@ static void auth_logout(struct isms_call *call, const ProtobufCMessage *msg)
     isms_call_db_or_fail(call, SQL_LOGOUT, 3, p, logout_done);
 }
 
-static void whoami_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
+static void whoami_done(struct isms_call *call, const struct isms_rows *res,
+                        const struct isms_status *st)
 {
     Isms__V1__UserAccount *u;
 
@@ -295,7 +298,7 @@ static void whoami_done(struct isms_call *call, const PGresult *res, const struc
         isms_call_fail_status(call, st);
         return;
     }
-    if (PQntuples(res) != 1) {
+    if (isms_rows_count(res) != 1) {
         isms_call_fail(call, ISMS_NOT_FOUND, "user \"%s\" does not exist", call->principal.user);
         return;
     }
@@ -325,7 +328,8 @@ static void auth_whoami(struct isms_call *call, const ProtobufCMessage *msg)
 
 /* ---- ChangePassword ----------------------------------------------------------------------- */
 
-static void pw_set_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
+static void pw_set_done(struct isms_call *call, const struct isms_rows *res,
+                        const struct isms_status *st)
 {
     Isms__V1__ChangePasswordResponse r = ISMS__V1__CHANGE_PASSWORD_RESPONSE__INIT;
 
@@ -379,7 +383,7 @@ static void pw_verified(void *arg, int ok, const char *hash)
     }
 }
 
-static void pw_current_done(struct isms_call *call, const PGresult *res,
+static void pw_current_done(struct isms_call *call, const struct isms_rows *res,
                             const struct isms_status *st)
 {
     const Isms__V1__ChangePasswordRequest *in = call->ctx;
@@ -390,7 +394,7 @@ static void pw_current_done(struct isms_call *call, const PGresult *res,
         return;
     }
     isms_call_hold(call);
-    if (isms_password_verify(call->srv->loop, in->current_password, isms_db_value(res, 0, 0),
+    if (isms_password_verify(call->srv->loop, in->current_password, isms_rows_text(res, 0, 0),
                              pw_verified, call, &err) != ISMS_OK) {
         isms_call_unhold(call);
         isms_call_fail_status(call, &err);
@@ -424,7 +428,8 @@ static void auth_change_password(struct isms_call *call, const ProtobufCMessage 
 
 /* ---- API tokens --------------------------------------------------------------------------- */
 
-static Isms__V1__ApiToken *token_from_row(struct isms_call *call, const PGresult *res, int r)
+static Isms__V1__ApiToken *token_from_row(struct isms_call *call, const struct isms_rows *res,
+                                          int r)
 {
     struct isms_arena *a = &call->arena;
     Isms__V1__ApiToken *t = isms_arena_calloc(a, sizeof(*t));
@@ -432,15 +437,15 @@ static Isms__V1__ApiToken *token_from_row(struct isms_call *call, const PGresult
     if (t == NULL)
         return NULL;
     isms__v1__api_token__init(t);
-    t->id = isms_arena_printf(a, "T-%" PRId64, isms_db_int64(res, r, 0));
-    t->owner = isms_arena_strdup(a, isms_db_value(res, r, 1));
-    t->name = isms_arena_strdup(a, isms_db_value(res, r, 2));
-    t->created_at = isms_arena_strdup(a, isms_db_value(res, r, 4));
-    t->expires_at = isms_arena_strdup(a, isms_db_value(res, r, 5));
-    t->last_used_at = isms_arena_strdup(a, isms_db_value(res, r, 6));
-    t->revoked = strcmp(isms_db_value(res, r, 7), "t") == 0;
+    t->id = isms_arena_printf(a, "T-%" PRId64, isms_rows_int64(res, r, 0));
+    t->owner = isms_arena_strdup(a, isms_rows_text(res, r, 1));
+    t->name = isms_arena_strdup(a, isms_rows_text(res, r, 2));
+    t->created_at = isms_arena_strdup(a, isms_rows_text(res, r, 4));
+    t->expires_at = isms_arena_strdup(a, isms_rows_text(res, r, 5));
+    t->last_used_at = isms_arena_strdup(a, isms_rows_text(res, r, 6));
+    t->revoked = strcmp(isms_rows_text(res, r, 7), "t") == 0;
     if (!t->id || !t->owner || !t->name || !t->created_at || !t->expires_at || !t->last_used_at ||
-        !isms_roles_to_repeated(a, isms_roles_from_pg_array(isms_db_value(res, r, 3)), &t->roles,
+        !isms_roles_to_repeated(a, isms_roles_from_pg_array(isms_rows_text(res, r, 3)), &t->roles,
                                 &t->n_roles))
         return NULL;
     return t;
@@ -452,7 +457,7 @@ struct token_ctx {
     char hash_lit[68];
 };
 
-static void token_create_done(struct isms_call *call, const PGresult *res,
+static void token_create_done(struct isms_call *call, const struct isms_rows *res,
                               const struct isms_status *st)
 {
     struct token_ctx *x = call->ctx;
@@ -527,7 +532,7 @@ static void auth_create_token(struct isms_call *call, const ProtobufCMessage *ms
     isms_call_db_or_fail(call, SQL_TOKEN_CREATE, 6, p, token_create_done);
 }
 
-static void token_list_done(struct isms_call *call, const PGresult *res,
+static void token_list_done(struct isms_call *call, const struct isms_rows *res,
                             const struct isms_status *st)
 {
     Isms__V1__ListTokensResponse *r;
@@ -537,7 +542,7 @@ static void token_list_done(struct isms_call *call, const PGresult *res,
         isms_call_fail_status(call, st);
         return;
     }
-    n = PQntuples(res);
+    n = isms_rows_count(res);
     r = isms_arena_calloc(&call->arena, sizeof(*r));
     if (r == NULL) {
         isms_call_fail(call, ISMS_RESOURCE_EXHAUSTED, "out of memory");
@@ -579,7 +584,7 @@ static void auth_list_tokens(struct isms_call *call, const ProtobufCMessage *msg
     isms_call_db_or_fail(call, SQL_TOKEN_LIST, 1, &owner, token_list_done);
 }
 
-static void token_revoke_done(struct isms_call *call, const PGresult *res,
+static void token_revoke_done(struct isms_call *call, const struct isms_rows *res,
                               const struct isms_status *st)
 {
     const char *id = call->ctx;
@@ -589,11 +594,11 @@ static void token_revoke_done(struct isms_call *call, const PGresult *res,
         isms_call_fail_status(call, st);
         return;
     }
-    if (isms_db_int64(res, 0, 0) == 0) {
+    if (isms_rows_int64(res, 0, 0) == 0) {
         isms_call_fail(call, ISMS_NOT_FOUND, "token \"%s\" does not exist", id);
         return;
     }
-    if (isms_db_int64(res, 0, 1) == 0) {
+    if (isms_rows_int64(res, 0, 1) == 0) {
         struct isms_status deny;
 
         isms_status_set(&deny, ISMS_PERMISSION_DENIED,

@@ -1,15 +1,17 @@
 /* domain/users/bootstrap.c — `ismsd --bootstrap-admin NAME`: creates the first administrator
- * before the server ever listens. Blocking libpq is fine here: it runs instead of the loop. */
+ * before the server ever listens. Blocking (db/oneshot.c) is fine here: it runs instead of the
+ * loop. */
 #include "domain/users/bootstrap.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <libpq-fe.h>
 #include <sodium.h>
 
 #include "auth/password.h"
+#include "db/oneshot.h"
+#include "db/rows.h"
 #include "domain/users/users.h"
 
 static const char SQL_BOOTSTRAP[] =
@@ -20,15 +22,20 @@ static const char SQL_BOOTSTRAP[] =
     "  '{\"roles\":{\"after\":[\"admin\",\"isms_manager\"]}}', 'OK') FROM u)"
     " SELECT (SELECT count(*) FROM u), (SELECT count(*) FROM a)";
 
+/* Reads the statement's "users inserted" count. */
+static void read_inserted(void *arg, const struct isms_rows *rows)
+{
+    *(int *)arg = strcmp(isms_rows_text(rows, 0, 0), "0") != 0;
+}
+
 enum isms_code isms_users_bootstrap(const char *conninfo, const char *name, FILE *in,
                                     char *generated, size_t n, struct isms_status *st)
 {
     char password[ISMS_PASSWORD_MAX + 2] = "";
     char hash[ISMS_PASSWORD_HASH_MAX];
     const char *p[3];
-    PGconn *pg;
-    PGresult *r;
     int made = 0;
+    int inserted = 0;
     enum isms_code rc = ISMS_OK;
 
     generated[0] = '\0';
@@ -49,25 +56,21 @@ enum isms_code isms_users_bootstrap(const char *conninfo, const char *name, FILE
     sodium_memzero(password, sizeof(password));
     if (rc != ISMS_OK)
         return rc;
-    pg = PQconnectdb(conninfo);
-    if (PQstatus(pg) != CONNECTION_OK) {
-        PQfinish(pg);
-        return isms_status_set(st, ISMS_UNAVAILABLE, "could not connect to the database");
-    }
     p[0] = name;
     p[1] = hash;
     p[2] = made ? "true" : "false";
-    r = PQexecParams(pg, SQL_BOOTSTRAP, 3, NULL, p, NULL, NULL, 0);
-    if (PQresultStatus(r) != PGRES_TUPLES_OK)
-        rc = isms_status_set(st, ISMS_INTERNAL, "could not create the user: %s",
-                             PQresultErrorMessage(r));
-    else if (strcmp(PQgetvalue(r, 0, 0), "0") == 0)
+    rc = isms_db_oneshot(conninfo, SQL_BOOTSTRAP, 3, p, read_inserted, &inserted, st);
+    if (rc == ISMS_INTERNAL) {
+        char why[sizeof(st->msg)];
+
+        memcpy(why, st->msg, sizeof(why));
+        rc = isms_status_set(st, ISMS_INTERNAL, "could not create the user: %s", why);
+    } else if (rc == ISMS_OK && !inserted) {
         rc = isms_status_set(st, ISMS_ALREADY_EXISTS,
                              "user \"%s\" already exists; an admin can reset its password "
                              "with ismsctl user reset-password",
                              name);
-    PQclear(r);
-    PQfinish(pg);
+    }
     sodium_memzero(hash, sizeof(hash));
     if (rc != ISMS_OK)
         generated[0] = '\0';
