@@ -393,7 +393,7 @@ static Isms__V1__SoaVersion *version_from_row(struct isms_arena *a, const struct
     return v;
 }
 
-/* Copies a SoaVersion's strings into the arena (the PGresult dies with the callback). */
+/* Copies a SoaVersion's strings into the arena (the rows die with the callback). */
 static int version_own(struct isms_arena *a, Isms__V1__SoaVersion *v)
 {
     return (v->approved_by = isms_arena_strdup(a, v->approved_by)) != NULL &&
