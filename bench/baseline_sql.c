@@ -333,7 +333,7 @@ void isms_bench_sql_for(enum isms_bench_method m, const char *user, const char *
         return;
     }
     /* context.c context_update(): set_organization, no scope, expected_version 0, then
-     * isms_call_actor() and isms_call_source() (daemon/domain/domain.c) for the audit record. */
+     * isms_call_actor() and isms_call_source() (daemon/rpc/principal.c) for the audit record. */
     stmt_set(s, ISMS_BENCH_Q_CONTEXT_UPDATE);
     s->params[0] = "true";
     s->params[1] = ISMS_BENCH_UPDATE_ORGANIZATION;

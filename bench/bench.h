@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "core/status.h"
+#include "common/status.h"
 
 enum isms_bench_method {
     ISMS_BENCH_HEALTH = 0,

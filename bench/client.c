@@ -13,9 +13,9 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "core/status.h"
+#include "common/status.h"
 #include "isms/v1/asset.pb-c.h"
-#include "net/frame.h"
+#include "common/frame.h"
 
 #define READ_BUF  (256u * 1024)
 #define MAX_FRAME (64u * 1024 * 1024)

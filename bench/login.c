@@ -13,7 +13,7 @@
 
 #include "isms/v1/auth.pb-c.h"
 #include "isms/v1/envelope.pb-c.h"
-#include "net/frame.h"
+#include "common/frame.h"
 
 #define IO_TIMEOUT_S  30
 #define MAX_RESP_BODY (1024u * 1024)

@@ -10,7 +10,7 @@
 #include <libpq-fe.h>
 
 #include "client.h"
-#include "core/status.h"
+#include "common/status.h"
 #include "isms/v1/asset.pb-c.h"
 #include "isms/v1/auth.pb-c.h"
 #include "isms/v1/risk.pb-c.h"

@@ -12,7 +12,7 @@
 #include <time.h>
 
 #include "client.h"
-#include "core/status.h"
+#include "common/status.h"
 #include "isms/v1/asset.pb-c.h"
 #include "isms/v1/control.pb-c.h"
 #include "pq_load.h"

@@ -18,7 +18,7 @@
 #include "isms/v1/context.pb-c.h"
 #include "isms/v1/envelope.pb-c.h"
 #include "isms/v1/system.pb-c.h"
-#include "net/frame.h"
+#include "common/frame.h"
 #include "plan_mix.h"
 
 /* call_id = sequence << SLOT_BITS | slot, so a response finds its slot without a search. */

@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "core/status.h"
+#include "common/status.h"
 #include "isms/v1/asset.pb-c.h"
 
 enum isms_asset_format {

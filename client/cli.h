@@ -12,7 +12,7 @@
 #include <protobuf-c/protobuf-c.h>
 
 #include "config.h"
-#include "core/status.h"
+#include "common/status.h"
 #include "output.h"
 #include "wire.h"
 

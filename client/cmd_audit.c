@@ -1,6 +1,6 @@
 /* client/cmd_audit.c — `ismsctl audit ...`: the hash-chained audit trail (isms.v1.Audit). `log`
  * and `export` read server streams; `verify` asks the server to walk the chain, or with --file
- * checks an export offline with the same rule (core/audit_chain.h), so a copy kept elsewhere
+ * checks an export offline with the same rule (common/audit_chain.h), so a copy kept elsewhere
  * can prove the trail was not rewritten. A broken chain exits as FAILED_PRECONDITION. */
 #include <errno.h>
 #include <inttypes.h>
@@ -11,7 +11,7 @@
 
 #include "cli.h"
 #include "export_file.h"
-#include "core/audit_chain.h"
+#include "common/audit_chain.h"
 #include "jsonl.h"
 
 #include "isms/v1/audit.pb-c.h"

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "core/status.h"
+#include "common/status.h"
 
 #define ISMS_CONFIG_PATH_MAX 4096
 

@@ -13,7 +13,7 @@
 
 #include <stddef.h>
 
-#include "core/status.h"
+#include "common/status.h"
 
 /* The largest credentials file read (it holds a few lines per server). */
 #define ISMS_CRED_FILE_MAX (256u * 1024)

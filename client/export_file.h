@@ -6,7 +6,7 @@
 
 #include <stdio.h>
 
-#include "core/status.h"
+#include "common/status.h"
 
 struct isms_cli;
 

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "core/status.h"
+#include "common/status.h"
 
 #define ISMS_JSONL_MAX_MEMBERS 16
 

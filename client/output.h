@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "core/status.h"
+#include "common/status.h"
 
 enum isms_out_format {
     ISMS_OUT_TABLE = 0, /* aligned columns for people */

@@ -10,7 +10,7 @@
 
 #include <protobuf-c/protobuf-c.h>
 
-#include "core/status.h"
+#include "common/status.h"
 #include "isms/v1/risk.pb-c.h"
 
 /* Prints the heat map of `x` (whose cells must number n_likelihood x n_impact), with ANSI

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "core/status.h"
+#include "common/status.h"
 
 /* The server takes passwords of at most 1024 bytes; a buffer holds that and the terminator. */
 #define ISMS_SECRET_MAX 1024

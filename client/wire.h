@@ -11,8 +11,8 @@
 
 #include <protobuf-c/protobuf-c.h>
 
-#include "core/status.h"
-#include "net/frame.h"
+#include "common/status.h"
+#include "common/frame.h"
 
 #define ISMS_WIRE_MAX_FRAME_BYTES (64u * 1024 * 1024)
 /* How much longer than the server's deadline ismsctl waits for the server to report it. */

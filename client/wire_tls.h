@@ -4,7 +4,7 @@
 #ifndef ISMS_CLIENT_WIRE_TLS_H
 #define ISMS_CLIENT_WIRE_TLS_H
 
-#include "core/status.h"
+#include "common/status.h"
 
 struct ssl_ctx_st;
 struct ssl_st;

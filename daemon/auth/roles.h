@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#include "core/status.h"
+#include "common/status.h"
 
 enum isms_role {
     ISMS_ROLE_ADMIN = 1u << 0,       /* users, configuration */

@@ -10,14 +10,14 @@
 #include <sodium.h>
 
 #include "auth/roles.h"
-#include "core/audit_chain.h"
+#include "common/audit_chain.h"
 #include "core/log.h"
 #include "db/bind.h"
 #include "db/pool.h"
-#include "domain/domain.h"
+#include "db/rows.h"
 #include "isms/v1/envelope.pb-c.h"
-#include "net/conn.h"
 #include "rpc/call.h"
+#include "rpc/principal.h"
 #include "rpc/registry.h"
 #include "rpc/server.h"
 
@@ -83,7 +83,8 @@ const char *isms_call_bearer(const struct isms_call *call)
     return NULL;
 }
 
-static void deny_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
+static void deny_done(struct isms_call *call, const struct isms_rows *res,
+                      const struct isms_status *st)
 {
     struct isms_status *orig = call->ctx;
 
@@ -108,7 +109,7 @@ void isms_auth_deny(struct isms_call *call, const struct isms_status *st, const 
     call->ctx = copy;
     isms_bind_init(&b, &STMT_AUDIT_DENY);
     isms_bind_text(&b, "actor", isms_call_actor(call));
-    isms_bind_text(&b, "source", isms_conn_peer(call->conn));
+    isms_bind_text(&b, "source", isms_call_peer(call));
     isms_bind_text(&b, "method", call->method->name);
     isms_bind_text(&b, "entity", entity);
     isms_bind_text(&b, "result", isms_code_name(st->code));
@@ -119,7 +120,8 @@ void isms_auth_deny(struct isms_call *call, const struct isms_status *st, const 
     }
 }
 
-static void lookup_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
+static void lookup_done(struct isms_call *call, const struct isms_rows *res,
+                        const struct isms_status *st)
 {
     const ProtobufCMessage *msg = call->ctx;
     const struct isms_method *m = call->method;
@@ -130,38 +132,38 @@ static void lookup_done(struct isms_call *call, const PGresult *res, const struc
         isms_call_fail_status(call, st);
         return;
     }
-    if (PQntuples(res) != 1) {
+    if (isms_rows_count(res) != 1) {
         isms_call_fail(call, ISMS_UNAUTHENTICATED,
                        "credentials are not valid; log in again (ismsctl login)");
         return;
     }
-    if (strcmp(isms_db_value(res, 0, 3), "t") == 0) {
+    if (strcmp(isms_rows_text(res, 0, 3), "t") == 0) {
         isms_call_fail(call, ISMS_UNAUTHENTICATED,
                        "session or token was revoked; log in again (ismsctl login)");
         return;
     }
-    if (strcmp(isms_db_value(res, 0, 2), "t") == 0) {
+    if (strcmp(isms_rows_text(res, 0, 2), "t") == 0) {
         isms_call_fail(call, ISMS_UNAUTHENTICATED,
                        "session or token has expired; log in again (ismsctl login)");
         return;
     }
-    if (strcmp(isms_db_value(res, 0, 5), "active") != 0) {
+    if (strcmp(isms_rows_text(res, 0, 5), "active") != 0) {
         isms_call_fail(call, ISMS_UNAUTHENTICATED, "account is disabled");
         return;
     }
-    snprintf(call->principal.user, sizeof(call->principal.user), "%s", isms_db_value(res, 0, 0));
-    roles = isms_roles_from_pg_array(isms_db_value(res, 0, 4));
-    token_roles = isms_db_value(res, 0, 6);
-    call->principal.token_num = isms_db_int64(res, 0, 1);
+    snprintf(call->principal.user, sizeof(call->principal.user), "%s", isms_rows_text(res, 0, 0));
+    roles = isms_roles_from_pg_array(isms_rows_text(res, 0, 4));
+    token_roles = isms_rows_text(res, 0, 6);
+    call->principal.token_num = isms_rows_int64(res, 0, 1);
     if (call->principal.token_num != 0) {
         roles &= isms_roles_from_pg_array(token_roles);
         snprintf(call->principal.token_name, sizeof(call->principal.token_name), "%s",
-                 isms_db_value(res, 0, 7));
+                 isms_rows_text(res, 0, 7));
     }
     call->principal.roles = roles;
     call->principal.is_authenticated = 1;
-    isms_conn_set_authenticated(call->conn);
-    if (strcmp(isms_db_value(res, 0, 8), "t") == 0 && !(m->flags & ISMS_METHOD_ANY_PASSWORD)) {
+    isms_call_conn_authenticated(call);
+    if (strcmp(isms_rows_text(res, 0, 8), "t") == 0 && !(m->flags & ISMS_METHOD_ANY_PASSWORD)) {
         isms_call_fail(call, ISMS_FAILED_PRECONDITION,
                        "the one-time password must be changed first (ismsctl passwd)");
         return;

@@ -9,7 +9,7 @@
 
 #include <protobuf-c/protobuf-c.h>
 
-#include "core/status.h"
+#include "common/status.h"
 
 struct isms_call;
 struct isms_server;

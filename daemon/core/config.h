@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/status.h"
+#include "common/status.h"
 
 #define ISMS_CONFIG_DEFAULT_PATH "/etc/ismsd/ismsd.conf"
 

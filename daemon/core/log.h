@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/status.h"
+#include "common/status.h"
 
 enum isms_log_level {
     ISMS_LOG_DEBUG = 0,

@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#include "core/status.h"
+#include "common/status.h"
 
 /* Returns 1 when `s[0..n)` is well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF) and
  * has no NUL byte, else 0. */

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/status.h"
+#include "common/status.h"
 
 /* The most parameters one statement may have (bits of isms_bind.is_bound). */
 #define ISMS_SQL_MAX_PARAMS 64

@@ -9,9 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libpq-fe.h>
+
 #include "core/log.h"
 #include "db/notice.h"
 #include "db/resolve.h"
+#include "db/rows_pg.h"
 #include "db/sqlstate.h"
 
 #define BACKOFF_MIN_MS 100
@@ -38,6 +41,7 @@ struct isms_db_job {
     isms_db_result_cb *cb;
     void *arg;
     int is_abandoned;
+    int is_uncapped; /* not counted against db_queue_max (the health probe) */
     int stmt;         /* index in pool->stmts, -1: sent unnamed */
     int is_preparing; /* waiting for the PREPARE of `stmt` */
 };
@@ -67,6 +71,7 @@ struct isms_db_pool {
     uint32_t size;
     uint32_t queue_max;
     uint32_t queued;
+    uint32_t queued_uncapped; /* of `queued`, jobs outside the cap */
     struct isms_db_job *qhead, *qtail;
     struct dbconn *conns;
     int is_closing;
@@ -209,8 +214,10 @@ static void job_free(struct isms_db_job *job)
 
 static void job_finish(struct isms_db_job *job, const PGresult *res, const struct isms_status *st)
 {
+    struct isms_rows rows = {res};
+
     if (!job->is_abandoned)
-        job->cb(job->arg, res, st);
+        job->cb(job->arg, res != NULL ? &rows : NULL, st);
     job_free(job);
 }
 
@@ -226,6 +233,7 @@ static void fail_queue(struct isms_db_pool *pool, const char *msg)
         if (pool->qhead == NULL)
             pool->qtail = NULL;
         pool->queued--;
+        pool->queued_uncapped -= (uint32_t)job->is_uncapped;
         job_finish(job, NULL, &st);
     }
 }
@@ -363,11 +371,11 @@ static void conn_ready(struct dbconn *c)
     conn_start_job(c, init_job(c->pool));
 }
 
-static void init_done(void *arg, const PGresult *res, const struct isms_status *st)
+static void init_done(void *arg, const struct isms_rows *rows, const struct isms_status *st)
 {
     struct dbconn *c = arg;
 
-    (void)res;
+    (void)rows;
     if (st->code != ISMS_OK)
         isms_log_warn("could not apply session settings", "db_conn=%u error=\"%s\"", c->idx,
                       st->msg);
@@ -545,6 +553,7 @@ static void dispatch(struct isms_db_pool *pool)
         if (pool->qhead == NULL)
             pool->qtail = NULL;
         pool->queued--;
+        pool->queued_uncapped -= (uint32_t)job->is_uncapped;
         job->next = NULL;
         conn_start_job(c, job);
     }
@@ -760,7 +769,7 @@ static enum isms_code exec_job(struct isms_db_pool *pool, const char *sql, int n
         return isms_status_set(st, ISMS_UNAVAILABLE, "server is shutting down");
     if (!any_usable(pool))
         return isms_status_set(st, ISMS_UNAVAILABLE, "database is unavailable");
-    if (is_capped && pool->queued >= pool->queue_max)
+    if (is_capped && pool->queued - pool->queued_uncapped >= pool->queue_max)
         return isms_status_set(st, ISMS_RESOURCE_EXHAUSTED,
                                "database queue is full (%u statements waiting)", pool->queued);
     for (int i = 0; i < nparams; i++)
@@ -793,6 +802,8 @@ static enum isms_code exec_job(struct isms_db_pool *pool, const char *sql, int n
         pool->qhead = job;
     pool->qtail = job;
     pool->queued++;
+    job->is_uncapped = !is_capped;
+    pool->queued_uncapped += (uint32_t)job->is_uncapped;
     if (out != NULL)
         *out = job;
     dispatch(pool);
@@ -817,34 +828,13 @@ void isms_db_job_abandon(struct isms_db_job *job)
             if (pool->qtail == job)
                 pool->qtail = prev;
             pool->queued--;
+            pool->queued_uncapped -= (uint32_t)job->is_uncapped;
             job_free(job);
         }
         return;
     }
     job->is_abandoned = 1;
     start_cancel(job->conn);
-}
-
-const char *isms_db_value(const PGresult *res, int row, int col)
-{
-    if (res == NULL || row >= PQntuples(res) || col >= PQnfields(res) || PQgetisnull(res, row, col))
-        return "";
-    return PQgetvalue(res, row, col);
-}
-
-int64_t isms_db_int64(const PGresult *res, int row, int col)
-{
-    const char *s = isms_db_value(res, row, col);
-    char *end;
-    long long v;
-
-    if (*s == '\0')
-        return 0;
-    errno = 0;
-    v = strtoll(s, &end, 10);
-    if (errno != 0 || *end != '\0')
-        return 0;
-    return (int64_t)v;
 }
 
 enum isms_code isms_db_exec(struct isms_db_pool *pool, const char *sql, int nparams,

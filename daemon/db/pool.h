@@ -7,18 +7,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <libpq-fe.h>
 #include <uv.h>
 
-#include "core/status.h"
+#include "common/status.h"
 
 struct isms_db_pool;
 struct isms_db_job;
+struct isms_rows;
 
-/* Called exactly once per job on the loop thread unless the job was abandoned first. `res` is
- * the statement's last result (NULL when the connection failed) and is valid only during the
- * callback; db/ clears it. `st->code` is OK or the mapped error with a client-safe message. */
-typedef void isms_db_result_cb(void *arg, const PGresult *res, const struct isms_status *st);
+/* Called exactly once per job on the loop thread unless the job was abandoned first. `rows` is
+ * the statement's last result (NULL when the connection failed), read through db/rows.h and
+ * valid only during the callback; db/ frees it. `st->code` is OK or the mapped error with a
+ * client-safe message. */
+typedef void isms_db_result_cb(void *arg, const struct isms_rows *rows,
+                               const struct isms_status *st);
 
 /* Called once when the pool has closed every connection and handle. */
 typedef void isms_db_closed_cb(struct isms_db_pool *pool);
@@ -64,10 +66,5 @@ ISMS_MUSTCHECK enum isms_code isms_db_exec_uncapped(struct isms_db_pool *pool, c
  * cancelled with PQcancel on the threadpool and its late result thrown away before the
  * connection is reused. */
 void isms_db_job_abandon(struct isms_db_job *job);
-
-/* Reads a text cell; "" for NULL. */
-const char *isms_db_value(const PGresult *res, int row, int col);
-/* Parses an int64 cell with a checked strtoll; 0 when NULL or malformed. */
-int64_t isms_db_int64(const PGresult *res, int row, int col);
 
 #endif

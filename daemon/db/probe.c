@@ -9,7 +9,7 @@
 
 static const char SQL_PROBE[] = "SELECT 1";
 
-static void on_probe_result(void *arg, const PGresult *res, const struct isms_status *st)
+static void on_probe_result(void *arg, const struct isms_rows *res, const struct isms_status *st)
 {
     struct isms_db_probe *p = arg;
     uint64_t now = uv_now(p->timer.loop);

@@ -8,7 +8,7 @@
 
 #include <uv.h>
 
-#include "core/status.h"
+#include "common/status.h"
 
 struct isms_db_pool;
 

@@ -4,7 +4,7 @@
 
 #include <libpq-fe.h>
 
-#include "core/status.h"
+#include "common/status.h"
 
 /* Maps `sqlstate` (may be NULL: connection-level failure) to a code. */
 enum isms_code isms_sqlstate_code(const char *sqlstate);

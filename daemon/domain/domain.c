@@ -1,11 +1,9 @@
-/* domain/domain.c — helpers shared by every domain area. */
+/* domain/domain.c — the one list of services every area registers. */
 #include "domain/domain.h"
 
 #include <stddef.h>
 
 #include "db/bind.h"
-#include "net/conn.h"
-#include "rpc/call.h"
 
 enum isms_code isms_domain_register_all(struct isms_server *srv, struct isms_status *st)
 {
@@ -19,14 +17,4 @@ enum isms_code isms_domain_register_all(struct isms_server *srv, struct isms_sta
         isms_method_register(srv, st) != ISMS_OK || isms_risk_register(srv, st) != ISMS_OK)
         return st->code;
     return ISMS_OK;
-}
-
-const char *isms_call_actor(const struct isms_call *call)
-{
-    return call->principal.is_authenticated ? call->principal.user : "anonymous";
-}
-
-const char *isms_call_source(const struct isms_call *call)
-{
-    return isms_conn_ip(call->conn);
 }

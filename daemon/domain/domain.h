@@ -1,12 +1,11 @@
-/* domain/domain.h — what every domain area registers, and helpers shared by handlers.
+/* domain/domain.h — what every domain area registers, and SQL fragments shared by handlers.
  * Each area exposes one isms_<area>_register(), called from main.c at startup. */
 #ifndef ISMS_DOMAIN_DOMAIN_H
 #define ISMS_DOMAIN_DOMAIN_H
 
-#include "core/status.h"
+#include "common/status.h"
 
 struct isms_server;
-struct isms_call;
 
 /* SQL fragment rendering a timestamptz column `c` as RFC 3339 UTC text. */
 #define ISMS_SQL_TS(c) "to_char(" c " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
@@ -29,12 +28,5 @@ ISMS_MUSTCHECK enum isms_code isms_risk_register(struct isms_server *srv, struct
  * checking every declared SQL statement against its text (db/bind.h; INTERNAL on a mismatch). */
 ISMS_MUSTCHECK enum isms_code isms_domain_register_all(struct isms_server *srv,
                                                        struct isms_status *st);
-
-/* The client's IP address, for throttling and the audit trail. */
-const char *isms_call_source(const struct isms_call *call);
-
-/* Who is acting, for created_by / updated_by columns. Until accounts exist (security issue)
- * every caller is "anonymous". The string lives as long as the call. */
-const char *isms_call_actor(const struct isms_call *call);
 
 #endif

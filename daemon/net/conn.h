@@ -9,9 +9,9 @@
 
 #include <uv.h>
 
+#include "common/frame.h"
+#include "common/status.h"
 #include "core/log.h"
-#include "core/status.h"
-#include "net/frame.h"
 
 struct isms_conn;
 struct isms_net;

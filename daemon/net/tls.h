@@ -4,7 +4,7 @@
 #ifndef ISMS_NET_TLS_H
 #define ISMS_NET_TLS_H
 
-#include "core/status.h"
+#include "common/status.h"
 
 struct isms_tls;
 typedef struct ssl_st SSL;

@@ -13,6 +13,7 @@
 #include "core/log.h"
 #include "db/bind.h"
 #include "db/pool.h"
+#include "db/rows.h"
 #include "isms/v1/envelope.pb-c.h"
 #include "net/conn.h"
 #include "rpc/registry.h"
@@ -259,10 +260,10 @@ void isms_call_after_drain(struct isms_call *call, size_t below, isms_call_resum
     isms_conn_wait_drain(call->conn, &call->drain, below, on_output_drained);
 }
 
-int isms_call_send_rows(struct isms_call *call, const PGresult *res, size_t row_bytes,
+int isms_call_send_rows(struct isms_call *call, const struct isms_rows *res, size_t row_bytes,
                         isms_row_fill_fn *fill, void *ctx, ProtobufCMessage *msg)
 {
-    int n = PQntuples(res);
+    int n = isms_rows_count(res);
 
     for (int r = 0; r < n; r++) {
         struct isms_arena scratch;
@@ -351,7 +352,7 @@ static void on_deadline(uv_timer_t *t)
     isms_call_fail(call, ISMS_DEADLINE_EXCEEDED, "deadline of %u ms exceeded", call->timeout_ms);
 }
 
-static void on_db_result(void *arg, const PGresult *res, const struct isms_status *st)
+static void on_db_result(void *arg, const struct isms_rows *rows, const struct isms_status *st)
 {
     struct isms_call *call = arg;
     isms_call_db_cb *cb = call->db_cb;
@@ -360,7 +361,7 @@ static void on_db_result(void *arg, const PGresult *res, const struct isms_statu
     call->db_cb = NULL;
     if (call->state != ISMS_CALL_RUNNING)
         return;
-    cb(call, res, st);
+    cb(call, rows, st);
 }
 
 enum isms_code isms_call_db(struct isms_call *call, const struct isms_bind *b, isms_call_db_cb *cb,
@@ -430,7 +431,8 @@ void isms_call_from_frame(struct isms_server *srv, struct isms_conn *conn, uint8
     {
         struct isms_status bad;
 
-        if (isms_wire_check_strings(&isms__v1__request__descriptor, body, len, 1, &bad) != ISMS_OK) {
+        if (isms_wire_check_strings(&isms__v1__request__descriptor, body, len, 1, &bad) !=
+            ISMS_OK) {
             isms_call_fail_status(call, &bad);
             return;
         }

@@ -8,12 +8,11 @@
 
 #include <stdint.h>
 
-#include <libpq-fe.h>
 #include <protobuf-c/protobuf-c.h>
 #include <uv.h>
 
 #include "core/arena.h"
-#include "core/status.h"
+#include "common/status.h"
 #include "net/conn.h"
 #include "rpc/workers.h"
 
@@ -23,10 +22,12 @@ struct isms_method;
 struct isms_db_job;
 struct isms_bind;
 struct isms_call;
+struct isms_rows;
 
-/* Result of a statement run for a call; same contract as isms_db_result_cb. Not invoked when
- * the call has already been answered (deadline passed). */
-typedef void isms_call_db_cb(struct isms_call *call, const PGresult *res,
+/* Result of a statement run for a call; same contract as isms_db_result_cb (read `rows`
+ * through db/rows.h, only during the callback). Not invoked when the call has already been
+ * answered (deadline passed). */
+typedef void isms_call_db_cb(struct isms_call *call, const struct isms_rows *rows,
                              const struct isms_status *st);
 
 /* Who made the call, once auth/ has checked the credentials. */
@@ -102,8 +103,8 @@ enum isms_row_fill {
  * `res`, allocating in `scratch`; `ctx` is what isms_call_send_rows was given (the page
  * loop's state: cursor, remaining limit, page token, verifier). */
 typedef enum isms_row_fill isms_row_fill_fn(void *ctx, struct isms_arena *scratch,
-                                            const PGresult *res, int r, ProtobufCMessage *msg,
-                                            struct isms_status *st);
+                                            const struct isms_rows *res, int r,
+                                            ProtobufCMessage *msg, struct isms_status *st);
 
 /* The one page loop of every server stream: runs `fill` on each row of `res` in order and
  * sends the messages it fills, each built in a fresh scratch arena of at most `row_bytes`, so
@@ -111,7 +112,7 @@ typedef enum isms_row_fill isms_row_fill_fn(void *ctx, struct isms_arena *scratc
  * ISMS_ROW_STOP); otherwise the call has been answered (the filler's error,
  * RESOURCE_EXHAUSTED, or the connection is gone) and the caller must stop. Afterwards `msg`
  * still holds the last row's scalar fields. */
-int isms_call_send_rows(struct isms_call *call, const PGresult *res, size_t row_bytes,
+int isms_call_send_rows(struct isms_call *call, const struct isms_rows *res, size_t row_bytes,
                         isms_row_fill_fn *fill, void *ctx, ProtobufCMessage *msg);
 
 /* Bytes queued on the call's connection and not yet written (streams pace themselves). */

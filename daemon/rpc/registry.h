@@ -7,7 +7,7 @@
 
 #include <protobuf-c/protobuf-c.h>
 
-#include "core/status.h"
+#include "common/status.h"
 
 struct isms_call;
 

@@ -9,7 +9,7 @@
 
 #include <protobuf-c/protobuf-c.h>
 
-#include "core/status.h"
+#include "common/status.h"
 
 /* Walks the encoded message `data` of type `desc` (and every nested message) and refuses a
  * string field that holds a NUL byte, or, with `check_utf8`, is not valid UTF-8. Pure. Errors:

@@ -9,7 +9,7 @@
 
 #include <uv.h>
 
-#include "core/status.h"
+#include "common/status.h"
 
 struct isms_workers;
 struct isms_work;

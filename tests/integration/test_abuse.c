@@ -17,7 +17,7 @@
 #include <criterion/criterion.h>
 #include <criterion/logging.h>
 
-#include "net/frame.h"
+#include "common/frame.h"
 #include "testlib.h"
 
 TestSuite(abuse, .init = isms_test_init, .fini = isms_test_fini, .timeout = 240);

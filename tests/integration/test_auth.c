@@ -6,8 +6,8 @@
 
 #include <criterion/criterion.h>
 
-#include "core/audit_chain.h"
-#include "net/frame.h"
+#include "common/audit_chain.h"
+#include "common/frame.h"
 #include "testlib.h"
 
 TestSuite(auth, .init = isms_test_init, .fini = isms_test_fini, .timeout = 240);

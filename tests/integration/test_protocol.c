@@ -8,7 +8,7 @@
 
 #include <criterion/criterion.h>
 
-#include "net/frame.h"
+#include "common/frame.h"
 #include "testlib.h"
 
 TestSuite(protocol, .init = isms_test_init, .fini = isms_test_fini, .timeout = 240);

@@ -19,7 +19,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
-#include "net/frame.h"
+#include "common/frame.h"
 #include "testlib.h"
 
 TestSuite(tls, .init = isms_test_init, .fini = isms_test_fini, .timeout = 240);

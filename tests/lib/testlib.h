@@ -13,7 +13,7 @@
 #include <libpq-fe.h>
 #include <protobuf-c/protobuf-c.h>
 
-#include "core/status.h"
+#include "common/status.h"
 #include "isms/v1/auth.pb-c.h"
 #include "isms/v1/context.pb-c.h"
 #include "isms/v1/envelope.pb-c.h"

@@ -17,8 +17,8 @@
 #include <criterion/criterion.h>
 #include <criterion/logging.h>
 
-#include "core/status.h"
-#include "net/frame.h"
+#include "common/status.h"
+#include "common/frame.h"
 #include "tl_internal.h"
 
 #define MAX_FDS 64

@@ -1,4 +1,4 @@
-/* tests/unit/test_audit_chain.c — the audit trail's hash chain (core/audit_chain.h): known
+/* tests/unit/test_audit_chain.c — the audit trail's hash chain (common/audit_chain.h): known
  * answers computed independently (Python hashlib over the documented canonical form), a chain
  * that verifies, and every kind of tampering found at the right record. */
 #include <string.h>
@@ -6,7 +6,7 @@
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 
-#include "core/audit_chain.h"
+#include "common/audit_chain.h"
 
 /* Expected hashes: sha256(prev || "<bytes>:<text>," for seq, at, actor, source, method, entity,
  * changes, result), computed outside C. */

@@ -1,4 +1,4 @@
-/* tests/unit/test_frame.c — the frame reader (net/frame.h): frames split across reads and
+/* tests/unit/test_frame.c — the frame reader (common/frame.h): frames split across reads and
  * packed into one read, size limits checked before any allocation, and the buffer shrinking
  * back after a large frame. Invariant checked throughout: cap <= max(initial, 5 + max_body). */
 #include <stdint.h>
@@ -8,7 +8,7 @@
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 
-#include "net/frame.h"
+#include "common/frame.h"
 
 #define MAX_FRAMES 16
 

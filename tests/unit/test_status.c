@@ -1,11 +1,11 @@
-/* tests/unit/test_status.c — status codes and messages (core/status.h): gRPC names for every
+/* tests/unit/test_status.c — status codes and messages (common/status.h): gRPC names for every
  * code, formatting, truncation of long messages, and a NULL status. */
 #include <string.h>
 
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 
-#include "core/status.h"
+#include "common/status.h"
 
 struct name_case {
     int code;

@@ -7,10 +7,10 @@
 #include <string.h>
 
 #include "auth/roles.h"
-#include "core/audit_chain.h"
+#include "common/audit_chain.h"
 #include "core/text.h"
 #include "db/bind.h"
-#include "db/pool.h"
+#include "db/rows.h"
 #include "domain/domain.h"
 #include "isms/v1/audit.pb-c.h"
 #include "rpc/call.h"
@@ -46,19 +46,19 @@ struct walk {
 
 static void next_page(struct isms_call *call);
 
-static void row_to_record(const PGresult *res, int r, Isms__V1__AuditRecord *out)
+static void row_to_record(const struct isms_rows *res, int r, Isms__V1__AuditRecord *out)
 {
     isms__v1__audit_record__init(out);
-    out->seq = isms_db_int64(res, r, 0);
-    out->at = (char *)isms_db_value(res, r, 1);
-    out->actor = (char *)isms_db_value(res, r, 2);
-    out->source = (char *)isms_db_value(res, r, 3);
-    out->method = (char *)isms_db_value(res, r, 4);
-    out->entity = (char *)isms_db_value(res, r, 5);
-    out->changes = (char *)isms_db_value(res, r, 6);
-    out->result = (char *)isms_db_value(res, r, 7);
-    out->prev_hash = (char *)isms_db_value(res, r, 8);
-    out->hash = (char *)isms_db_value(res, r, 9);
+    out->seq = isms_rows_int64(res, r, 0);
+    out->at = (char *)isms_rows_text(res, r, 1);
+    out->actor = (char *)isms_rows_text(res, r, 2);
+    out->source = (char *)isms_rows_text(res, r, 3);
+    out->method = (char *)isms_rows_text(res, r, 4);
+    out->entity = (char *)isms_rows_text(res, r, 5);
+    out->changes = (char *)isms_rows_text(res, r, 6);
+    out->result = (char *)isms_rows_text(res, r, 7);
+    out->prev_hash = (char *)isms_rows_text(res, r, 8);
+    out->hash = (char *)isms_rows_text(res, r, 9);
 }
 
 static void verify_row(struct walk *w, const Isms__V1__AuditRecord *m)
@@ -98,8 +98,9 @@ static void finish_verify(struct isms_call *call, struct walk *w)
 
 /* One record of a page: sent by Log and Export, only verified by Verify (which stops at the
  * first bad record). */
-static enum isms_row_fill fill_record(void *ctx, struct isms_arena *scratch, const PGresult *res,
-                                      int r, ProtobufCMessage *msg, struct isms_status *st)
+static enum isms_row_fill fill_record(void *ctx, struct isms_arena *scratch,
+                                      const struct isms_rows *res, int r, ProtobufCMessage *msg,
+                                      struct isms_status *st)
 {
     struct walk *w = ctx;
     Isms__V1__AuditRecord *m = (Isms__V1__AuditRecord *)msg;
@@ -117,7 +118,8 @@ static enum isms_row_fill fill_record(void *ctx, struct isms_arena *scratch, con
     return ISMS_ROW_SEND;
 }
 
-static void page_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
+static void page_done(struct isms_call *call, const struct isms_rows *res,
+                      const struct isms_status *st)
 {
     struct walk *w = call->ctx;
     Isms__V1__AuditRecord m;
@@ -132,7 +134,7 @@ static void page_done(struct isms_call *call, const PGresult *res, const struct 
         isms_call_fail_status(call, st);
         return;
     }
-    n = PQntuples(res);
+    n = isms_rows_count(res);
     if (!isms_call_send_rows(call, res, ROW_ARENA_BYTES, fill_record, w, &m.base))
         return;
     if (w->kind == WALK_VERIFY && (w->v.first_bad_seq != 0 || n < PAGE_ROWS_N)) {

@@ -8,11 +8,12 @@
 #include "auth/roles.h"
 #include "core/text.h"
 #include "db/bind.h"
-#include "db/pool.h"
+#include "db/rows.h"
 #include "domain/context/context_rules.h"
 #include "domain/domain.h"
 #include "isms/v1/context.pb-c.h"
 #include "rpc/call.h"
+#include "rpc/principal.h"
 #include "rpc/registry.h"
 #include "rpc/server.h"
 
@@ -82,9 +83,9 @@ static const char SQL_ISSUE_REMOVE[] =
 ISMS_STATEMENT(STMT_ISSUE_REMOVE, SQL_ISSUE_REMOVE, "num", "actor", "source");
 
 /* Copies a result cell into the call's arena; NULL only when memory ran out. */
-static char *cell(struct isms_call *call, const PGresult *res, int row, int col)
+static char *cell(struct isms_call *call, const struct isms_rows *res, int row, int col)
 {
-    return isms_arena_strdup(&call->arena, isms_db_value(res, row, col));
+    return isms_arena_strdup(&call->arena, isms_rows_text(res, row, col));
 }
 
 static void fail_oom(struct isms_call *call)
@@ -94,10 +95,10 @@ static void fail_oom(struct isms_call *call)
 
 /* Builds an IsmsContext from SQL_CONTEXT_ROWS output. Returns NULL when there is no context
  * row (the update matched nothing) or memory ran out (`*oom` set). */
-static Isms__V1__IsmsContext *context_from_rows(struct isms_call *call, const PGresult *res,
+static Isms__V1__IsmsContext *context_from_rows(struct isms_call *call, const struct isms_rows *res,
                                                 int *oom)
 {
-    int n = PQntuples(res);
+    int n = isms_rows_count(res);
     int np = 0, ni = 0, has_ctx = 0;
     Isms__V1__IsmsContext *c = isms_arena_calloc(&call->arena, sizeof(*c));
 
@@ -106,7 +107,7 @@ static Isms__V1__IsmsContext *context_from_rows(struct isms_call *call, const PG
         goto oom;
     isms__v1__isms_context__init(c);
     for (int r = 0; r < n; r++) {
-        char k = isms_db_value(res, r, 0)[0];
+        char k = isms_rows_text(res, r, 0)[0];
 
         np += k == 'p';
         ni += k == 'i';
@@ -116,13 +117,13 @@ static Isms__V1__IsmsContext *context_from_rows(struct isms_call *call, const PG
     if (c->parties == NULL || c->issues == NULL)
         goto oom;
     for (int r = 0; r < n; r++) {
-        char k = isms_db_value(res, r, 0)[0];
+        char k = isms_rows_text(res, r, 0)[0];
 
         if (k == 'c') {
             has_ctx = 1;
             c->organization = cell(call, res, r, 1);
             c->scope = cell(call, res, r, 2);
-            c->version = isms_db_int64(res, r, 3);
+            c->version = isms_rows_int64(res, r, 3);
             c->updated_at = cell(call, res, r, 4);
             c->updated_by = cell(call, res, r, 5);
             if (!c->organization || !c->scope || !c->updated_at || !c->updated_by)
@@ -133,7 +134,7 @@ static Isms__V1__IsmsContext *context_from_rows(struct isms_call *call, const PG
             if (p == NULL)
                 goto oom;
             isms__v1__interested_party__init(p);
-            p->id = isms_arena_printf(&call->arena, "P-%" PRId64, isms_db_int64(res, r, 6));
+            p->id = isms_arena_printf(&call->arena, "P-%" PRId64, isms_rows_int64(res, r, 6));
             p->name = cell(call, res, r, 1);
             p->kind = cell(call, res, r, 2);
             p->requirements = cell(call, res, r, 3);
@@ -147,7 +148,7 @@ static Isms__V1__IsmsContext *context_from_rows(struct isms_call *call, const PG
             if (i == NULL)
                 goto oom;
             isms__v1__context_issue__init(i);
-            i->id = isms_arena_printf(&call->arena, "I-%" PRId64, isms_db_int64(res, r, 6));
+            i->id = isms_arena_printf(&call->arena, "I-%" PRId64, isms_rows_int64(res, r, 6));
             i->kind = cell(call, res, r, 1);
             i->description = cell(call, res, r, 2);
             i->created_at = cell(call, res, r, 4);
@@ -162,7 +163,7 @@ oom:
     return NULL;
 }
 
-static void context_get_done(struct isms_call *call, const PGresult *res,
+static void context_get_done(struct isms_call *call, const struct isms_rows *res,
                              const struct isms_status *st)
 {
     Isms__V1__IsmsContext *c;
@@ -193,7 +194,7 @@ static void context_get(struct isms_call *call, const ProtobufCMessage *req)
     isms_call_db_or_fail(call, &b, context_get_done);
 }
 
-static void context_update_done(struct isms_call *call, const PGresult *res,
+static void context_update_done(struct isms_call *call, const struct isms_rows *res,
                                 const struct isms_status *st)
 {
     const Isms__V1__UpdateContextRequest *in = call->ctx;
@@ -242,7 +243,7 @@ static void context_update(struct isms_call *call, const ProtobufCMessage *msg)
     isms_call_db_or_fail(call, &b, context_update_done);
 }
 
-static void party_add_done(struct isms_call *call, const PGresult *res,
+static void party_add_done(struct isms_call *call, const struct isms_rows *res,
                            const struct isms_status *st)
 {
     const Isms__V1__AddPartyRequest *in = call->ctx;
@@ -263,7 +264,7 @@ static void party_add_done(struct isms_call *call, const PGresult *res,
         return;
     }
     isms__v1__interested_party__init(p);
-    p->id = isms_arena_printf(&call->arena, "P-%" PRId64, isms_db_int64(res, 0, 0));
+    p->id = isms_arena_printf(&call->arena, "P-%" PRId64, isms_rows_int64(res, 0, 0));
     p->name = cell(call, res, 0, 1);
     p->kind = cell(call, res, 0, 2);
     p->requirements = cell(call, res, 0, 3);
@@ -297,8 +298,8 @@ static void party_add(struct isms_call *call, const ProtobufCMessage *msg)
 }
 
 /* Shared by both removals: zero rows is NOT_FOUND, one row answers with the id. */
-static void remove_done(struct isms_call *call, const PGresult *res, const struct isms_status *st,
-                        const char *what, char prefix)
+static void remove_done(struct isms_call *call, const struct isms_rows *res,
+                        const struct isms_status *st, const char *what, char prefix)
 {
     Isms__V1__RemoveResponse *r;
 
@@ -306,7 +307,7 @@ static void remove_done(struct isms_call *call, const PGresult *res, const struc
         isms_call_fail_status(call, st);
         return;
     }
-    if (PQntuples(res) == 0) {
+    if (isms_rows_count(res) == 0) {
         isms_call_fail(call, ISMS_NOT_FOUND, "%s \"%s\" does not exist", what,
                        (const char *)call->ctx);
         return;
@@ -317,7 +318,7 @@ static void remove_done(struct isms_call *call, const PGresult *res, const struc
         return;
     }
     isms__v1__remove_response__init(r);
-    r->id = isms_arena_printf(&call->arena, "%c-%" PRId64, prefix, isms_db_int64(res, 0, 0));
+    r->id = isms_arena_printf(&call->arena, "%c-%" PRId64, prefix, isms_rows_int64(res, 0, 0));
     if (r->id == NULL) {
         fail_oom(call);
         return;
@@ -325,7 +326,7 @@ static void remove_done(struct isms_call *call, const PGresult *res, const struc
     isms_call_finish(call, &r->base);
 }
 
-static void party_remove_done(struct isms_call *call, const PGresult *res,
+static void party_remove_done(struct isms_call *call, const struct isms_rows *res,
                               const struct isms_status *st)
 {
     remove_done(call, res, st, "interested party", 'P');
@@ -354,7 +355,7 @@ static void party_remove(struct isms_call *call, const ProtobufCMessage *msg)
     isms_call_db_or_fail(call, &b, party_remove_done);
 }
 
-static void issue_add_done(struct isms_call *call, const PGresult *res,
+static void issue_add_done(struct isms_call *call, const struct isms_rows *res,
                            const struct isms_status *st)
 {
     Isms__V1__ContextIssue *i;
@@ -369,7 +370,7 @@ static void issue_add_done(struct isms_call *call, const PGresult *res,
         return;
     }
     isms__v1__context_issue__init(i);
-    i->id = isms_arena_printf(&call->arena, "I-%" PRId64, isms_db_int64(res, 0, 0));
+    i->id = isms_arena_printf(&call->arena, "I-%" PRId64, isms_rows_int64(res, 0, 0));
     i->kind = cell(call, res, 0, 1);
     i->description = cell(call, res, 0, 2);
     i->created_at = cell(call, res, 0, 3);
@@ -399,7 +400,7 @@ static void issue_add(struct isms_call *call, const ProtobufCMessage *msg)
     isms_call_db_or_fail(call, &b, issue_add_done);
 }
 
-static void issue_remove_done(struct isms_call *call, const PGresult *res,
+static void issue_remove_done(struct isms_call *call, const struct isms_rows *res,
                               const struct isms_status *st)
 {
     remove_done(call, res, st, "issue", 'I');

@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 
-#include "core/status.h"
+#include "common/status.h"
 
 #define ISMS_CONTEXT_ORG_MAX        200
 #define ISMS_CONTEXT_SCOPE_MAX      10000

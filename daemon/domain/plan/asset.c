@@ -11,12 +11,13 @@
 #include "auth/roles.h"
 #include "core/text.h"
 #include "db/bind.h"
-#include "db/pool.h"
+#include "db/rows.h"
 #include "domain/domain.h"
 #include "domain/plan/asset.h"
 #include "domain/plan/asset_rules.h"
 #include "isms/v1/asset.pb-c.h"
 #include "rpc/call.h"
+#include "rpc/principal.h"
 #include "rpc/registry.h"
 #include "rpc/server.h"
 
@@ -318,12 +319,12 @@ static Isms__V1__AssetRef **refs_from(struct isms_arena *a, const char *s, size_
 
 /* Builds an AssetRecord from the ASSET_COLS at `c0` of row `r`. Text cells are borrowed from
  * `res` (pack the record before the callback returns); arrays live in `a`. NULL: no memory. */
-Isms__V1__AssetRecord *isms_asset_record_from_row(struct isms_arena *a, const PGresult *res, int r,
-                                                  int c0)
+Isms__V1__AssetRecord *isms_asset_record_from_row(struct isms_arena *a, const struct isms_rows *res,
+                                                  int r, int c0)
 {
     Isms__V1__AssetRecord *m = isms_arena_calloc(a, sizeof(*m));
 
-#define V(c) ((char *)isms_db_value(res, r, c0 + (c)))
+#define V(c) ((char *)isms_rows_text(res, r, c0 + (c)))
     if (m == NULL)
         return NULL;
     isms__v1__asset_record__init(m);
@@ -335,16 +336,16 @@ Isms__V1__AssetRecord *isms_asset_record_from_row(struct isms_arena *a, const PG
     m->custodian = V(5);
     m->location = V(6);
     m->classification = V(7);
-    m->confidentiality = (int32_t)isms_db_int64(res, r, c0 + 8);
-    m->integrity = (int32_t)isms_db_int64(res, r, c0 + 9);
-    m->availability = (int32_t)isms_db_int64(res, r, c0 + 10);
+    m->confidentiality = (int32_t)isms_rows_int64(res, r, c0 + 8);
+    m->integrity = (int32_t)isms_rows_int64(res, r, c0 + 9);
+    m->availability = (int32_t)isms_rows_int64(res, r, c0 + 10);
     m->tags = isms_asset_split(a, V(11), ',', &m->n_tags);
     m->status = V(12);
     m->created_at = V(13);
     m->created_by = V(14);
     m->updated_at = V(15);
     m->updated_by = V(16);
-    m->version = isms_db_int64(res, r, c0 + 17);
+    m->version = isms_rows_int64(res, r, c0 + 17);
     m->depends_on = refs_from(a, V(18), &m->n_depends_on);
     m->required_by = refs_from(a, V(19), &m->n_required_by);
 #undef V
@@ -354,7 +355,7 @@ Isms__V1__AssetRecord *isms_asset_record_from_row(struct isms_arena *a, const PG
 }
 
 /* Answers with the record at `c0` of row 0. */
-static void finish_record(struct isms_call *call, const PGresult *res, int c0)
+static void finish_record(struct isms_call *call, const struct isms_rows *res, int c0)
 {
     Isms__V1__AssetRecord *m = isms_asset_record_from_row(&call->arena, res, 0, c0);
 
@@ -367,7 +368,8 @@ static void finish_record(struct isms_call *call, const PGresult *res, int c0)
 
 /* ---- limits: the C/I/A scale and the classification levels --------------------------------- */
 
-static void limits_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
+static void limits_done(struct isms_call *call, const struct isms_rows *res,
+                        const struct isms_status *st)
 {
     struct isms_asset_op *op = call->ctx;
     size_t n;
@@ -377,12 +379,12 @@ static void limits_done(struct isms_call *call, const PGresult *res, const struc
         isms_call_fail_status(call, st);
         return;
     }
-    levels = isms_asset_split(&call->arena, isms_db_value(res, 0, 1), ',', &n);
+    levels = isms_asset_split(&call->arena, isms_rows_text(res, 0, 1), ',', &n);
     if (levels == NULL) {
         isms_asset_fail_oom(call);
         return;
     }
-    op->lim.scale = (int)isms_db_int64(res, 0, 0);
+    op->lim.scale = (int)isms_rows_int64(res, 0, 0);
     op->lim.levels = (const char *const *)levels;
     op->lim.nlevels = n;
     op->after_limits(call);
@@ -409,7 +411,8 @@ static const struct isms_asset_limits shape_limits = {ISMS_ASSET_CIA_LIMIT, NULL
 
 /* ---- Get and read-back --------------------------------------------------------------------- */
 
-static void get_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
+static void get_done(struct isms_call *call, const struct isms_rows *res,
+                     const struct isms_status *st)
 {
     struct isms_asset_op *op = call->ctx;
 
@@ -417,7 +420,7 @@ static void get_done(struct isms_call *call, const PGresult *res, const struct i
         isms_call_fail_status(call, st);
         return;
     }
-    if (PQntuples(res) != 1) {
+    if (isms_rows_count(res) != 1) {
         isms_call_fail(call, ISMS_NOT_FOUND, "asset \"%s\" does not exist", op->ref);
         return;
     }
@@ -477,7 +480,8 @@ static void asset_get(struct isms_call *call, const ProtobufCMessage *msg)
 
 /* ---- Create -------------------------------------------------------------------------------- */
 
-static void create_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
+static void create_done(struct isms_call *call, const struct isms_rows *res,
+                        const struct isms_status *st)
 {
     struct isms_asset_op *op = call->ctx;
 
@@ -489,12 +493,12 @@ static void create_done(struct isms_call *call, const PGresult *res, const struc
         isms_call_fail_status(call, st);
         return;
     }
-    if (!PQgetisnull(res, 0, 0)) {
+    if (!isms_rows_is_null(res, 0, 0)) {
         isms_call_fail(call, ISMS_NOT_FOUND, "depends_on \"%s\" names no asset",
-                       isms_db_value(res, 0, 0));
+                       isms_rows_text(res, 0, 0));
         return;
     }
-    op->readback_num = isms_db_int64(res, 0, 1);
+    op->readback_num = isms_rows_int64(res, 0, 1);
     read_back(call);
 }
 
@@ -568,7 +572,8 @@ static void asset_create(struct isms_call *call, const ProtobufCMessage *msg)
 
 /* ---- Update -------------------------------------------------------------------------------- */
 
-static void update_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
+static void update_done(struct isms_call *call, const struct isms_rows *res,
+                        const struct isms_status *st)
 {
     struct isms_asset_op *op = call->ctx;
 
@@ -580,15 +585,15 @@ static void update_done(struct isms_call *call, const PGresult *res, const struc
         isms_call_fail_status(call, st);
         return;
     }
-    if (isms_db_int64(res, 0, 0) == 0) {
+    if (isms_rows_int64(res, 0, 0) == 0) {
         isms_call_fail(call, ISMS_NOT_FOUND, "asset \"%s\" does not exist", op->ref);
         return;
     }
-    if (PQgetisnull(res, 0, 2)) {
+    if (isms_rows_is_null(res, 0, 2)) {
         isms_call_fail(call, ISMS_ABORTED,
                        "asset \"%s\" was changed by someone else: version %" PRId64
                        " is stale (it is at version %" PRId64 " now); show it again and retry",
-                       op->ref, op->expected_version, isms_db_int64(res, 0, 1));
+                       op->ref, op->expected_version, isms_rows_int64(res, 0, 1));
         return;
     }
     finish_record(call, res, 2);
@@ -699,7 +704,8 @@ static void asset_update(struct isms_call *call, const ProtobufCMessage *msg)
 
 /* ---- Delete -------------------------------------------------------------------------------- */
 
-static void delete_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
+static void delete_done(struct isms_call *call, const struct isms_rows *res,
+                        const struct isms_status *st)
 {
     struct isms_asset_op *op = call->ctx;
     Isms__V1__DeleteAssetResponse *r;
@@ -716,31 +722,31 @@ static void delete_done(struct isms_call *call, const PGresult *res, const struc
         isms_call_fail_status(call, st);
         return;
     }
-    if (PQgetisnull(res, 0, 0)) {
+    if (isms_rows_is_null(res, 0, 0)) {
         isms_call_fail(call, ISMS_NOT_FOUND, "asset \"%s\" does not exist", op->ref);
         return;
     }
-    name = isms_db_value(res, 0, 1);
-    if (isms_db_int64(res, 0, 3) > 0) {
+    name = isms_rows_text(res, 0, 1);
+    if (isms_rows_int64(res, 0, 3) > 0) {
         isms_call_fail(call, ISMS_FAILED_PRECONDITION,
                        "asset A-%s \"%s\" cannot be deleted: %" PRId64
                        " asset(s) depend on it (%s); remove those dependencies first",
-                       isms_db_value(res, 0, 0), name, isms_db_int64(res, 0, 3),
-                       isms_db_value(res, 0, 4));
+                       isms_rows_text(res, 0, 0), name, isms_rows_int64(res, 0, 3),
+                       isms_rows_text(res, 0, 4));
         return;
     }
-    if (isms_db_value(res, 0, 5)[0] != '\0') {
+    if (isms_rows_text(res, 0, 5)[0] != '\0') {
         isms_call_fail(call, ISMS_FAILED_PRECONDITION,
                        "asset A-%s \"%s\" cannot be deleted: risk(s) %s name it; remove it from "
                        "those risks first",
-                       isms_db_value(res, 0, 0), name, isms_db_value(res, 0, 5));
+                       isms_rows_text(res, 0, 0), name, isms_rows_text(res, 0, 5));
         return;
     }
-    if (isms_db_int64(res, 0, 6) == 0) {
+    if (isms_rows_int64(res, 0, 6) == 0) {
         isms_call_fail(call, ISMS_ABORTED,
                        "asset \"%s\" was changed by someone else: version %" PRId64
                        " is stale (it is at version %" PRId64 " now); show it again and retry",
-                       op->ref, op->expected_version, isms_db_int64(res, 0, 2));
+                       op->ref, op->expected_version, isms_rows_int64(res, 0, 2));
         return;
     }
     r = isms_arena_calloc(&call->arena, sizeof(*r));
@@ -749,7 +755,7 @@ static void delete_done(struct isms_call *call, const PGresult *res, const struc
         return;
     }
     isms__v1__delete_asset_response__init(r);
-    r->id = isms_arena_printf(&call->arena, "A-%s", isms_db_value(res, 0, 0));
+    r->id = isms_arena_printf(&call->arena, "A-%s", isms_rows_text(res, 0, 0));
     r->name = (char *)name;
     if (r->id == NULL) {
         isms_asset_fail_oom(call);
@@ -787,8 +793,8 @@ static void asset_delete(struct isms_call *call, const ProtobufCMessage *msg)
 
 /* ---- AddDependency, RemoveDependency ------------------------------------------------------- */
 
-static void depend_done(struct isms_call *call, const PGresult *res, const struct isms_status *st,
-                        int is_add)
+static void depend_done(struct isms_call *call, const struct isms_rows *res,
+                        const struct isms_status *st, int is_add)
 {
     struct isms_asset_op *op = call->ctx;
     const char *xn, *yn, *xname, *yname;
@@ -803,24 +809,24 @@ static void depend_done(struct isms_call *call, const PGresult *res, const struc
         isms_call_fail_status(call, st);
         return;
     }
-    if (PQgetisnull(res, 0, 0)) {
+    if (isms_rows_is_null(res, 0, 0)) {
         isms_call_fail(call, ISMS_NOT_FOUND, "asset \"%s\" does not exist", op->ref);
         return;
     }
-    if (PQgetisnull(res, 0, 2)) {
+    if (isms_rows_is_null(res, 0, 2)) {
         isms_call_fail(call, ISMS_NOT_FOUND, "asset \"%s\" (depends_on) does not exist", op->ref2);
         return;
     }
-    xn = isms_db_value(res, 0, 0);
-    xname = isms_db_value(res, 0, 1);
-    yn = isms_db_value(res, 0, 2);
-    yname = isms_db_value(res, 0, 3);
+    xn = isms_rows_text(res, 0, 0);
+    xname = isms_rows_text(res, 0, 1);
+    yn = isms_rows_text(res, 0, 2);
+    yname = isms_rows_text(res, 0, 3);
     if (is_add && strcmp(xn, yn) == 0) {
         isms_call_fail(call, ISMS_FAILED_PRECONDITION, "asset A-%s \"%s\" cannot depend on itself",
                        xn, xname);
         return;
     }
-    if (is_add && strcmp(isms_db_value(res, 0, 4), "t") == 0) {
+    if (is_add && strcmp(isms_rows_text(res, 0, 4), "t") == 0) {
         isms_call_fail(call, ISMS_FAILED_PRECONDITION,
                        "A-%s \"%s\" cannot depend on A-%s \"%s\": that would make a dependency "
                        "cycle, because \"%s\" already depends (directly or through others) on "
@@ -828,21 +834,22 @@ static void depend_done(struct isms_call *call, const PGresult *res, const struc
                        xn, xname, yn, yname, yname, xname);
         return;
     }
-    if (!is_add && isms_db_int64(res, 0, 5) == 0) {
+    if (!is_add && isms_rows_int64(res, 0, 5) == 0) {
         isms_call_fail(call, ISMS_NOT_FOUND, "asset A-%s \"%s\" does not depend on A-%s \"%s\"", xn,
                        xname, yn, yname);
         return;
     }
-    op->readback_num = isms_db_int64(res, 0, 0);
+    op->readback_num = isms_rows_int64(res, 0, 0);
     read_back(call);
 }
 
-static void add_dep_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
+static void add_dep_done(struct isms_call *call, const struct isms_rows *res,
+                         const struct isms_status *st)
 {
     depend_done(call, res, st, 1);
 }
 
-static void remove_dep_done(struct isms_call *call, const PGresult *res,
+static void remove_dep_done(struct isms_call *call, const struct isms_rows *res,
                             const struct isms_status *st)
 {
     depend_done(call, res, st, 0);
@@ -882,7 +889,7 @@ static void asset_remove_dependency(struct isms_call *call, const ProtobufCMessa
 
 /* ---- classification levels ----------------------------------------------------------------- */
 
-static void class_list_done(struct isms_call *call, const PGresult *res,
+static void class_list_done(struct isms_call *call, const struct isms_rows *res,
                             const struct isms_status *st)
 {
     Isms__V1__Classifications *c;
@@ -892,7 +899,7 @@ static void class_list_done(struct isms_call *call, const PGresult *res,
         isms_call_fail_status(call, st);
         return;
     }
-    n = PQntuples(res);
+    n = isms_rows_count(res);
     c = isms_arena_calloc(&call->arena, sizeof(*c));
     if (c == NULL)
         goto oom;
@@ -906,9 +913,9 @@ static void class_list_done(struct isms_call *call, const PGresult *res,
         if (l == NULL)
             goto oom;
         isms__v1__classification__init(l);
-        l->level = (char *)isms_db_value(res, r, 0);
-        l->rank = (int32_t)isms_db_int64(res, r, 1);
-        l->asset_count = isms_db_int64(res, r, 2);
+        l->level = (char *)isms_rows_text(res, r, 0);
+        l->rank = (int32_t)isms_rows_int64(res, r, 1);
+        l->asset_count = isms_rows_int64(res, r, 2);
         c->levels[c->n_levels++] = l;
     }
     isms_call_finish(call, &c->base);
@@ -926,7 +933,7 @@ static void asset_list_classifications(struct isms_call *call, const ProtobufCMe
     isms_call_db_or_fail(call, &b, class_list_done);
 }
 
-static void class_set_done(struct isms_call *call, const PGresult *res,
+static void class_set_done(struct isms_call *call, const struct isms_rows *res,
                            const struct isms_status *st)
 {
     struct isms_bind b;
@@ -940,11 +947,11 @@ static void class_set_done(struct isms_call *call, const PGresult *res,
         isms_call_fail_status(call, st);
         return;
     }
-    if (!PQgetisnull(res, 0, 0)) {
+    if (!isms_rows_is_null(res, 0, 0)) {
         isms_call_fail(call, ISMS_FAILED_PRECONDITION,
                        "cannot remove classification levels still in use: %s; reclassify those "
                        "assets first",
-                       isms_db_value(res, 0, 0));
+                       isms_rows_text(res, 0, 0));
         return;
     }
     isms_bind_init(&b, &STMT_CLASS_LIST);

@@ -8,7 +8,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <libpq-fe.h>
 #include <protobuf-c/protobuf-c.h>
 
 #include "core/arena.h"
@@ -17,6 +16,7 @@
 #include "isms/v1/asset.pb-c.h"
 
 struct isms_call;
+struct isms_rows;
 
 /* The record columns of asset row `t` (ASSET_NCOLS of them): dependencies as
  * "num<US>name" items separated by <RS> (names never hold control characters), then the two
@@ -98,8 +98,8 @@ char **isms_asset_split(struct isms_arena *a, const char *s, char sep, size_t *n
 /* Builds an AssetRecord from the ASSET_COLS at column `c0` of row `r`. Text cells are borrowed
  * from `res` (pack the record before the callback returns); arrays live in `a`. NULL when out
  * of memory. */
-Isms__V1__AssetRecord *isms_asset_record_from_row(struct isms_arena *a, const PGresult *res, int r,
-                                                  int c0);
+Isms__V1__AssetRecord *isms_asset_record_from_row(struct isms_arena *a, const struct isms_rows *res,
+                                                  int r, int c0);
 
 /* Reads the C/I/A scale and the classification levels into the call's operation (op->lim),
  * then runs `next`; a database error answers the call. */

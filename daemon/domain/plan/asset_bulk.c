@@ -8,12 +8,13 @@
 #include <string.h>
 
 #include "db/bind.h"
-#include "db/pool.h"
+#include "db/rows.h"
 #include "domain/domain.h"
 #include "domain/plan/asset.h"
 #include "domain/plan/asset_rules.h"
 #include "isms/v1/asset.pb-c.h"
 #include "rpc/call.h"
+#include "rpc/principal.h"
 
 #define PAGE_ROWS        500u
 #define STREAM_OUT_BELOW (1u << 20)
@@ -156,19 +157,19 @@ static const struct isms_sql *list_stmt(const struct list_walk *w)
 }
 
 /* Moves the cursor to row `r`. Returns 0 if its key does not fit (never for valid data). */
-static int cursor_at(struct list_walk *w, const PGresult *res, int r)
+static int cursor_at(struct list_walk *w, const struct isms_rows *res, int r)
 {
     const char *key = "";
 
     if (w->sort == ISMS_ASSET_SORT_NAME)
-        key = isms_db_value(res, r, COL_SORT_NAME);
+        key = isms_rows_text(res, r, COL_SORT_NAME);
     else if (w->sort == ISMS_ASSET_SORT_UPDATED)
-        key = isms_db_value(res, r, COL_SORT_TIME);
+        key = isms_rows_text(res, r, COL_SORT_TIME);
     if (strlen(key) > ISMS_ASSET_KEY_MAX)
         return 0;
     w->cur.sort = w->sort;
     w->cur.is_descending = w->is_descending;
-    w->cur.num = isms_db_int64(res, r, 0);
+    w->cur.num = isms_rows_int64(res, r, 0);
     memcpy(w->cur.key, key, strlen(key) + 1);
     w->has_cursor = 1;
     return 1;
@@ -176,8 +177,9 @@ static int cursor_at(struct list_walk *w, const PGresult *res, int r)
 
 /* One asset of a page; the extra row fetched past the page only says there is more. When the
  * client's limit ends the stream early, its last asset carries the next page token. */
-static enum isms_row_fill fill_asset(void *ctx, struct isms_arena *scratch, const PGresult *res,
-                                     int r, ProtobufCMessage *msg, struct isms_status *st)
+static enum isms_row_fill fill_asset(void *ctx, struct isms_arena *scratch,
+                                     const struct isms_rows *res, int r, ProtobufCMessage *msg,
+                                     struct isms_status *st)
 {
     struct list_walk *w = ctx;
     Isms__V1__ListAssetsResponse *item = (Isms__V1__ListAssetsResponse *)msg;
@@ -200,7 +202,7 @@ static enum isms_row_fill fill_asset(void *ctx, struct isms_arena *scratch, cons
     return ISMS_ROW_SEND;
 }
 
-static void list_page_done(struct isms_call *call, const PGresult *res,
+static void list_page_done(struct isms_call *call, const struct isms_rows *res,
                            const struct isms_status *st)
 {
     struct list_walk *w = call->ctx;
@@ -210,7 +212,7 @@ static void list_page_done(struct isms_call *call, const PGresult *res,
         isms_call_fail_status(call, st);
         return;
     }
-    w->is_more = PQntuples(res) > (int)w->page;
+    w->is_more = isms_rows_count(res) > (int)w->page;
     w->token[0] = '\0';
     if (!isms_call_send_rows(call, res, SCRATCH_BYTES, fill_asset, w, &item.base))
         return;
@@ -388,7 +390,8 @@ static int row_ok(const struct isms_asset_op *op, int64_t row)
     return row >= 1 && (uint64_t)row <= op->nrows;
 }
 
-static void import_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
+static void import_done(struct isms_call *call, const struct isms_rows *res,
+                        const struct isms_status *st)
 {
     struct isms_asset_op *op = call->ctx;
     Isms__V1__ImportAssetsResponse *r;
@@ -404,33 +407,33 @@ static void import_done(struct isms_call *call, const PGresult *res, const struc
         isms_call_fail_status(call, st);
         return;
     }
-    if (!PQgetisnull(res, 0, 1) && row_ok(op, isms_db_int64(res, 0, 1))) {
-        int64_t row = isms_db_int64(res, 0, 1);
+    if (!isms_rows_is_null(res, 0, 1) && row_ok(op, isms_rows_int64(res, 0, 1))) {
+        int64_t row = isms_rows_int64(res, 0, 1);
 
         isms_call_fail(call, ISMS_ALREADY_EXISTS,
                        "row %" PRId64 ": name \"%s\" is already used by row %" PRId64, row,
-                       op->rows[row - 1].name, isms_db_int64(res, 0, 2));
+                       op->rows[row - 1].name, isms_rows_int64(res, 0, 2));
         return;
     }
-    if (!PQgetisnull(res, 0, 3) && row_ok(op, isms_db_int64(res, 0, 3))) {
-        int64_t row = isms_db_int64(res, 0, 3);
+    if (!isms_rows_is_null(res, 0, 3) && row_ok(op, isms_rows_int64(res, 0, 3))) {
+        int64_t row = isms_rows_int64(res, 0, 3);
 
         isms_call_fail(call, ISMS_ALREADY_EXISTS,
                        "row %" PRId64 ": name: asset \"%s\" already exists (A-%s)", row,
-                       op->rows[row - 1].name, isms_db_value(res, 0, 4));
+                       op->rows[row - 1].name, isms_rows_text(res, 0, 4));
         return;
     }
-    if (!PQgetisnull(res, 0, 5)) {
+    if (!isms_rows_is_null(res, 0, 5)) {
         isms_call_fail(call, ISMS_NOT_FOUND,
                        "row %" PRId64 ": depends_on \"%s\" names no asset in the import or "
                        "the inventory",
-                       isms_db_int64(res, 0, 5), isms_db_value(res, 0, 6));
+                       isms_rows_int64(res, 0, 5), isms_rows_text(res, 0, 6));
         return;
     }
-    if (!PQgetisnull(res, 0, 7)) {
+    if (!isms_rows_is_null(res, 0, 7)) {
         isms_call_fail(call, ISMS_FAILED_PRECONDITION,
                        "row %" PRId64 ": depends_on makes a dependency cycle",
-                       isms_db_int64(res, 0, 7));
+                       isms_rows_int64(res, 0, 7));
         return;
     }
     r = isms_arena_calloc(&call->arena, sizeof(*r));
@@ -439,7 +442,7 @@ static void import_done(struct isms_call *call, const PGresult *res, const struc
         return;
     }
     isms__v1__import_assets_response__init(r);
-    r->ids = isms_asset_split(&call->arena, isms_db_value(res, 0, 10), ',', &n);
+    r->ids = isms_asset_split(&call->arena, isms_rows_text(res, 0, 10), ',', &n);
     if (r->ids == NULL) {
         isms_asset_fail_oom(call);
         return;

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/status.h"
+#include "common/status.h"
 
 #define ISMS_ASSET_NAME_MAX        200
 #define ISMS_ASSET_DESCRIPTION_MAX 10000

@@ -8,11 +8,12 @@
 #include "auth/roles.h"
 #include "core/text.h"
 #include "db/bind.h"
-#include "db/pool.h"
+#include "db/rows.h"
 #include "domain/domain.h"
 #include "domain/plan/control_rules.h"
 #include "isms/v1/control.pb-c.h"
 #include "rpc/call.h"
+#include "rpc/principal.h"
 #include "rpc/registry.h"
 #include "rpc/server.h"
 
@@ -132,32 +133,32 @@ static void fail_oom(struct isms_call *call)
 }
 
 /* Splits a joined list cell into a repeated field; 0 when memory ran out. */
-static int list_cell(struct isms_arena *a, const PGresult *res, int r, int c, size_t *n,
+static int list_cell(struct isms_arena *a, const struct isms_rows *res, int r, int c, size_t *n,
                      char ***items)
 {
-    return isms_control_split(a, isms_db_value(res, r, c), items, n);
+    return isms_control_split(a, isms_rows_text(res, r, c), items, n);
 }
 
 /* Fills `out` from row `r` (columns of CONTROL_COLS); strings point into `a` or `res`, so
  * `out` lives as long as both. Returns 0 when memory ran out. */
-static int control_from_row(struct isms_arena *a, const PGresult *res, int r,
+static int control_from_row(struct isms_arena *a, const struct isms_rows *res, int r,
                             Isms__V1__ControlRecord *out)
 {
     isms__v1__control_record__init(out);
-    out->id = (char *)isms_db_value(res, r, 0);
-    out->theme = (char *)isms_db_value(res, r, 1);
-    out->title = (char *)isms_db_value(res, r, 2);
-    out->custom = isms_db_value(res, r, 3)[0] == 't';
-    out->source = (char *)isms_db_value(res, r, 4);
-    out->description = (char *)isms_db_value(res, r, 5);
-    out->applicable = (char *)isms_db_value(res, r, 11);
-    out->justification = (char *)isms_db_value(res, r, 13);
-    out->status = (char *)isms_db_value(res, r, 14);
-    out->owner = (char *)isms_db_value(res, r, 15);
-    out->implementation = (char *)isms_db_value(res, r, 16);
-    out->version = isms_db_int64(res, r, 19);
-    out->updated_at = (char *)isms_db_value(res, r, 20);
-    out->updated_by = (char *)isms_db_value(res, r, 21);
+    out->id = (char *)isms_rows_text(res, r, 0);
+    out->theme = (char *)isms_rows_text(res, r, 1);
+    out->title = (char *)isms_rows_text(res, r, 2);
+    out->custom = isms_rows_text(res, r, 3)[0] == 't';
+    out->source = (char *)isms_rows_text(res, r, 4);
+    out->description = (char *)isms_rows_text(res, r, 5);
+    out->applicable = (char *)isms_rows_text(res, r, 11);
+    out->justification = (char *)isms_rows_text(res, r, 13);
+    out->status = (char *)isms_rows_text(res, r, 14);
+    out->owner = (char *)isms_rows_text(res, r, 15);
+    out->implementation = (char *)isms_rows_text(res, r, 16);
+    out->version = isms_rows_int64(res, r, 19);
+    out->updated_at = (char *)isms_rows_text(res, r, 20);
+    out->updated_by = (char *)isms_rows_text(res, r, 21);
     return list_cell(a, res, r, 6, &out->n_control_type, &out->control_type) &&
            list_cell(a, res, r, 7, &out->n_security_properties, &out->security_properties) &&
            list_cell(a, res, r, 8, &out->n_cybersecurity_concepts, &out->cybersecurity_concepts) &&
@@ -170,7 +171,7 @@ static int control_from_row(struct isms_arena *a, const PGresult *res, int r,
 }
 
 /* Answers a unary call with row 0 of `res` as a ControlRecord. */
-static void finish_with_row(struct isms_call *call, const PGresult *res)
+static void finish_with_row(struct isms_call *call, const struct isms_rows *res)
 {
     Isms__V1__ControlRecord *c = isms_arena_calloc(&call->arena, sizeof(*c));
 
@@ -192,8 +193,8 @@ struct list_walk {
 
 static void list_page(struct isms_call *call);
 
-static enum isms_row_fill fill_control(void *ctx, struct isms_arena *a, const PGresult *res, int r,
-                                       ProtobufCMessage *m, struct isms_status *st)
+static enum isms_row_fill fill_control(void *ctx, struct isms_arena *a, const struct isms_rows *res,
+                                       int r, ProtobufCMessage *m, struct isms_status *st)
 {
     (void)ctx;
     (void)st;
@@ -201,7 +202,7 @@ static enum isms_row_fill fill_control(void *ctx, struct isms_arena *a, const PG
                                                                      : ISMS_ROW_FAIL;
 }
 
-static void list_page_done(struct isms_call *call, const PGresult *res,
+static void list_page_done(struct isms_call *call, const struct isms_rows *res,
                            const struct isms_status *st)
 {
     struct list_walk *w = call->ctx;
@@ -212,11 +213,11 @@ static void list_page_done(struct isms_call *call, const PGresult *res,
         isms_call_fail_status(call, st);
         return;
     }
-    n = PQntuples(res);
+    n = isms_rows_count(res);
     if (!isms_call_send_rows(call, res, ROW_ARENA_BYTES, fill_control, NULL, &m.base))
         return;
     if (n > 0)
-        snprintf(w->after, sizeof(w->after), "%s", isms_db_value(res, n - 1, COL_ORD));
+        snprintf(w->after, sizeof(w->after), "%s", isms_rows_text(res, n - 1, COL_ORD));
     if (n < PAGE_ROWS_N) {
         isms_call_finish(call, NULL);
         return;
@@ -318,13 +319,14 @@ static void control_list(struct isms_call *call, const ProtobufCMessage *msg)
 
 /* ---- Get ---------------------------------------------------------------------------------- */
 
-static void get_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
+static void get_done(struct isms_call *call, const struct isms_rows *res,
+                     const struct isms_status *st)
 {
     if (st->code != ISMS_OK) {
         isms_call_fail_status(call, st);
         return;
     }
-    if (PQntuples(res) != 1) {
+    if (isms_rows_count(res) != 1) {
         isms_call_fail(call, ISMS_NOT_FOUND, "control \"%s\" does not exist",
                        (const char *)call->ctx);
         return;
@@ -351,7 +353,8 @@ static void control_get(struct isms_call *call, const ProtobufCMessage *msg)
 
 /* ---- Set ---------------------------------------------------------------------------------- */
 
-static void set_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
+static void set_done(struct isms_call *call, const struct isms_rows *res,
+                     const struct isms_status *st)
 {
     const Isms__V1__SetControlRequest *in = call->ctx;
 
@@ -366,22 +369,23 @@ static void set_done(struct isms_call *call, const PGresult *res, const struct i
         isms_call_fail_status(call, st);
         return;
     }
-    if (PQntuples(res) != 1) {
-        isms_call_fail(call, ISMS_INTERNAL, "control update returned %d rows", PQntuples(res));
+    if (isms_rows_count(res) != 1) {
+        isms_call_fail(call, ISMS_INTERNAL, "control update returned %d rows",
+                       isms_rows_count(res));
         return;
     }
-    if (!PQgetisnull(res, 0, 0)) {
+    if (!isms_rows_is_null(res, 0, 0)) {
         finish_with_row(call, res);
         return;
     }
-    if (isms_db_int64(res, 0, CONTROL_NCOLS) == 0) {
+    if (isms_rows_int64(res, 0, CONTROL_NCOLS) == 0) {
         isms_call_fail(call, ISMS_NOT_FOUND, "control \"%s\" does not exist", in->id);
         return;
     }
     isms_call_fail(call, ISMS_ABORTED,
                    "control \"%s\" was changed by someone else: version %" PRId64
                    " is stale (it is now %" PRId64 "); show it again and retry",
-                   in->id, in->expected_version, isms_db_int64(res, 0, CONTROL_NCOLS + 1));
+                   in->id, in->expected_version, isms_rows_int64(res, 0, CONTROL_NCOLS + 1));
 }
 
 static void control_set(struct isms_call *call, const ProtobufCMessage *msg)
@@ -448,7 +452,8 @@ static void control_set(struct isms_call *call, const ProtobufCMessage *msg)
 
 /* ---- CreateCustom, DeleteCustom ---------------------------------------------------------- */
 
-static void create_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
+static void create_done(struct isms_call *call, const struct isms_rows *res,
+                        const struct isms_status *st)
 {
     const Isms__V1__CreateCustomControlRequest *in = call->ctx;
 
@@ -485,7 +490,8 @@ static void control_create(struct isms_call *call, const ProtobufCMessage *msg)
     isms_call_db_or_fail(call, &b, create_done);
 }
 
-static void delete_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
+static void delete_done(struct isms_call *call, const struct isms_rows *res,
+                        const struct isms_status *st)
 {
     const Isms__V1__DeleteCustomControlRequest *in = call->ctx;
     Isms__V1__DeleteCustomControlResponse *r;
@@ -500,30 +506,30 @@ static void delete_done(struct isms_call *call, const PGresult *res, const struc
         isms_call_fail_status(call, st);
         return;
     }
-    id = isms_db_value(res, 0, 1);
-    if (isms_db_int64(res, 0, 0) == 0) {
+    id = isms_rows_text(res, 0, 1);
+    if (isms_rows_int64(res, 0, 0) == 0) {
         isms_call_fail(call, ISMS_NOT_FOUND, "control \"%s\" does not exist", in->id);
         return;
     }
-    if (isms_db_value(res, 0, 2)[0] != 't') {
+    if (isms_rows_text(res, 0, 2)[0] != 't') {
         isms_call_fail(call, ISMS_FAILED_PRECONDITION,
                        "control %s belongs to the read-only Annex A catalogue and cannot be "
                        "deleted; mark it not applicable instead",
                        id);
         return;
     }
-    if (isms_db_value(res, 0, 4)[0] != '\0') {
+    if (isms_rows_text(res, 0, 4)[0] != '\0') {
         isms_call_fail(call, ISMS_FAILED_PRECONDITION,
                        "control %s is selected by the treatment of %.120s; remove it from their "
                        "treatment first",
-                       id, isms_db_value(res, 0, 4));
+                       id, isms_rows_text(res, 0, 4));
         return;
     }
-    if (isms_db_int64(res, 0, 5) == 0) {
+    if (isms_rows_int64(res, 0, 5) == 0) {
         isms_call_fail(call, ISMS_ABORTED,
                        "control %s was changed by someone else: version %" PRId64
                        " is stale (it is now %" PRId64 "); show it again and retry",
-                       id, in->expected_version, isms_db_int64(res, 0, 3));
+                       id, in->expected_version, isms_rows_int64(res, 0, 3));
         return;
     }
     r = isms_arena_calloc(&call->arena, sizeof(*r));

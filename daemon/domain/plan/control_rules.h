@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #include "core/arena.h"
-#include "core/status.h"
+#include "common/status.h"
 #include "isms/v1/control.pb-c.h"
 
 #define ISMS_CONTROL_ID_MAX             64

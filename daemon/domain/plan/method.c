@@ -10,11 +10,12 @@
 #include "auth/roles.h"
 #include "core/text.h"
 #include "db/bind.h"
-#include "db/pool.h"
+#include "db/rows.h"
 #include "domain/domain.h"
 #include "domain/plan/method.h"
 #include "domain/plan/method_rules.h"
 #include "rpc/call.h"
+#include "rpc/principal.h"
 #include "rpc/registry.h"
 #include "rpc/server.h"
 
@@ -68,28 +69,28 @@ static int parse_int(const char *s, int *out)
 }
 
 /* Parses an array cell; -1 when malformed. */
-static int array_cell(struct isms_arena *a, const PGresult *res, int row, int col, char ***out,
-                      size_t *n)
+static int array_cell(struct isms_arena *a, const struct isms_rows *res, int row, int col,
+                      char ***out, size_t *n)
 {
-    return isms_pg_array_parse(a, PQgetisnull(res, row, col) ? "" : isms_db_value(res, row, col),
-                               out, n);
+    return isms_pg_array_parse(
+        a, isms_rows_is_null(res, row, col) ? "" : isms_rows_text(res, row, col), out, n);
 }
 
-enum isms_code isms_method_from_row(struct isms_arena *a, const PGresult *res, int row, int col,
-                                    struct isms_risk_method *m, struct isms_status *st)
+enum isms_code isms_method_from_row(struct isms_arena *a, const struct isms_rows *res, int row,
+                                    int col, struct isms_risk_method *m, struct isms_status *st)
 {
     char **ll, **ld, **il, **id, **mx, **bn, **bl, **bh;
     size_t nll, nld, nil, nid, nmx, nbn, nbl, nbh;
 
     memset(m, 0, sizeof(*m));
-    m->version = isms_db_int64(res, row, col);
-    if (isms_method_computation_parse(isms_db_value(res, row, col + 1), &m->computation, st) !=
+    m->version = isms_rows_int64(res, row, col);
+    if (isms_method_computation_parse(isms_rows_text(res, row, col + 1), &m->computation, st) !=
             ISMS_OK ||
-        parse_int(isms_db_value(res, row, col + 2), &m->appetite) != 0)
+        parse_int(isms_rows_text(res, row, col + 2), &m->appetite) != 0)
         goto bad;
-    m->note = isms_arena_strdup(a, isms_db_value(res, row, col + 3));
-    m->created_at = isms_arena_strdup(a, isms_db_value(res, row, col + 4));
-    m->created_by = isms_arena_strdup(a, isms_db_value(res, row, col + 5));
+    m->note = isms_arena_strdup(a, isms_rows_text(res, row, col + 3));
+    m->created_at = isms_arena_strdup(a, isms_rows_text(res, row, col + 4));
+    m->created_by = isms_arena_strdup(a, isms_rows_text(res, row, col + 5));
     if (m->note == NULL || m->created_at == NULL || m->created_by == NULL)
         goto oom;
     if (array_cell(a, res, row, col + 6, &ll, &nll) != 0 ||
@@ -201,7 +202,7 @@ Isms__V1__RiskMethod *isms_method_to_pb(struct isms_arena *a, const struct isms_
 }
 
 /* Answers with the method in row 0 starting at `col`. */
-static void finish_with_method(struct isms_call *call, const PGresult *res, int col)
+static void finish_with_method(struct isms_call *call, const struct isms_rows *res, int col)
 {
     struct isms_risk_method m;
     struct isms_status st;
@@ -221,7 +222,8 @@ static void finish_with_method(struct isms_call *call, const PGresult *res, int 
 
 /* ---- Get, History ------------------------------------------------------------------------ */
 
-static void get_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
+static void get_done(struct isms_call *call, const struct isms_rows *res,
+                     const struct isms_status *st)
 {
     const Isms__V1__GetMethodRequest *in = call->ctx;
 
@@ -229,7 +231,7 @@ static void get_done(struct isms_call *call, const PGresult *res, const struct i
         isms_call_fail_status(call, st);
         return;
     }
-    if (PQntuples(res) != 1) {
+    if (isms_rows_count(res) != 1) {
         isms_call_fail(call, ISMS_NOT_FOUND, "risk method version %" PRId64 " does not exist",
                        in->version);
         return;
@@ -253,7 +255,8 @@ static void method_get(struct isms_call *call, const ProtobufCMessage *msg)
     isms_call_db_or_fail(call, &b, get_done);
 }
 
-static void history_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
+static void history_done(struct isms_call *call, const struct isms_rows *res,
+                         const struct isms_status *st)
 {
     Isms__V1__MethodHistoryResponse *r;
     int n;
@@ -262,7 +265,7 @@ static void history_done(struct isms_call *call, const PGresult *res, const stru
         isms_call_fail_status(call, st);
         return;
     }
-    n = PQntuples(res);
+    n = isms_rows_count(res);
     r = isms_arena_calloc(&call->arena, sizeof(*r));
     if (r == NULL) {
         fail_oom(call);
@@ -373,7 +376,8 @@ struct set_ctx {
     const Isms__V1__SetMethodRequest *in;
 };
 
-static void set_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
+static void set_done(struct isms_call *call, const struct isms_rows *res,
+                     const struct isms_status *st)
 {
     struct set_ctx *x = call->ctx;
 
@@ -387,11 +391,11 @@ static void set_done(struct isms_call *call, const PGresult *res, const struct i
         isms_call_fail_status(call, st);
         return;
     }
-    if (PQntuples(res) != 1 || PQgetisnull(res, 0, 1)) {
+    if (isms_rows_count(res) != 1 || isms_rows_is_null(res, 0, 1)) {
         isms_call_fail(call, ISMS_ABORTED,
                        "the risk method was changed by someone else: version %" PRId64
                        " is stale, the current version is %" PRId64 "; show it again and retry",
-                       x->in->expected_version, isms_db_int64(res, 0, 0));
+                       x->in->expected_version, isms_rows_int64(res, 0, 0));
         return;
     }
     finish_with_method(call, res, 1);

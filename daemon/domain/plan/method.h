@@ -4,13 +4,13 @@
 #ifndef ISMS_DOMAIN_PLAN_METHOD_H
 #define ISMS_DOMAIN_PLAN_METHOD_H
 
-#include <libpq-fe.h>
-
 #include "core/arena.h"
-#include "core/status.h"
+#include "common/status.h"
 #include "domain/domain.h"
 #include "domain/plan/method_rules.h"
 #include "isms/v1/risk.pb-c.h"
+
+struct isms_rows;
 
 /* The columns of one risk_method row aliased `m`, in the order isms_method_from_row reads. */
 #define ISMS_METHOD_COLS                                                                           \
@@ -22,8 +22,9 @@
 
 /* Parses the ISMS_METHOD_NCOLS columns of `row` starting at `col` into `m`; strings are copied
  * into `a`. Errors: INTERNAL (a stored method that does not parse), RESOURCE_EXHAUSTED. */
-ISMS_MUSTCHECK enum isms_code isms_method_from_row(struct isms_arena *a, const PGresult *res,
-                                                   int row, int col, struct isms_risk_method *m,
+ISMS_MUSTCHECK enum isms_code isms_method_from_row(struct isms_arena *a,
+                                                   const struct isms_rows *res, int row, int col,
+                                                   struct isms_risk_method *m,
                                                    struct isms_status *st);
 
 /* The wire form of `m`, allocated in `a`; NULL when memory runs out. */

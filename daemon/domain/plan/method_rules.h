@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "core/arena.h"
-#include "core/status.h"
+#include "common/status.h"
 
 #define ISMS_METHOD_LEVELS_MIN 3
 #define ISMS_METHOD_LEVELS_MAX 10

@@ -12,13 +12,14 @@
 #include "auth/session.h"
 #include "core/text.h"
 #include "db/bind.h"
-#include "db/pool.h"
+#include "db/rows.h"
 #include "domain/domain.h"
 #include "domain/plan/method.h"
 #include "domain/plan/method_rules.h"
 #include "domain/plan/risk.h"
 #include "domain/plan/risk_rules.h"
 #include "rpc/call.h"
+#include "rpc/principal.h"
 #include "rpc/registry.h"
 #include "rpc/server.h"
 
@@ -296,7 +297,8 @@ static enum isms_code take_controls(struct isms_call *call, char **ids, size_t n
 
 /* ---- WRITE ------------------------------------------------------------------------------- */
 
-static void write_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
+static void write_done(struct isms_call *call, const struct isms_rows *res,
+                       const struct isms_status *st)
 {
     struct op *o = call->ctx;
 
@@ -312,26 +314,26 @@ static void write_done(struct isms_call *call, const PGresult *res, const struct
         return;
     }
     if (o->kind == OP_CREATE) {
-        if (PQntuples(res) != 1) {
+        if (isms_rows_count(res) != 1) {
             isms_call_fail(call, ISMS_ABORTED,
                            "the risk method changed while the risk was being rated; retry");
             return;
         }
-        isms_risk_reply(call, isms_db_int64(res, 0, 0));
+        isms_risk_reply(call, isms_rows_int64(res, 0, 0));
         return;
     }
-    if (PQgetisnull(res, 0, 0)) {
-        if (o->method_guard != 0 && isms_db_int64(res, 0, 3) != o->method_guard) {
+    if (isms_rows_is_null(res, 0, 0)) {
+        if (o->method_guard != 0 && isms_rows_int64(res, 0, 3) != o->method_guard) {
             isms_call_fail(call, ISMS_ABORTED,
                            "the risk method changed to version %" PRId64
                            " while %s was being rated; retry",
-                           isms_db_int64(res, 0, 3), o->id);
+                           isms_rows_int64(res, 0, 3), o->id);
             return;
         }
         isms_call_fail(call, ISMS_ABORTED,
                        "%s was changed by someone else meanwhile (now version %" PRId64
                        "); show it again and retry",
-                       o->id, isms_db_int64(res, 0, 2));
+                       o->id, isms_rows_int64(res, 0, 2));
         return;
     }
     isms_risk_reply(call, o->num);
@@ -476,13 +478,14 @@ static void submit_write(struct isms_call *call, struct op *o, const char *title
 /* ---- decisions after LOAD ---------------------------------------------------------------- */
 
 /* Resolves the assets named by the request; NOT_FOUND names the first unknown one. */
-static enum isms_code resolve_assets(struct isms_call *call, struct op *o, const PGresult *res,
-                                     struct isms_status *st)
+static enum isms_code resolve_assets(struct isms_call *call, struct op *o,
+                                     const struct isms_rows *res, struct isms_status *st)
 {
     char **nums;
     size_t n;
 
-    if (isms_pg_array_parse(&call->arena, isms_db_value(res, 0, LOAD_ASSETS_COL), &nums, &n) != 0 ||
+    if (isms_pg_array_parse(&call->arena, isms_rows_text(res, 0, LOAD_ASSETS_COL), &nums, &n) !=
+            0 ||
         n != o->n_asset_refs)
         return isms_status_set(st, ISMS_INTERNAL, "asset lookup did not parse");
     o->asset_nums = isms_arena_calloc(&call->arena, sizeof(int64_t) * (n + 1));
@@ -498,12 +501,12 @@ static enum isms_code resolve_assets(struct isms_call *call, struct op *o, const
 }
 
 static enum isms_code resolve_controls(struct isms_call *call, const struct op *o,
-                                       const PGresult *res, struct isms_status *st)
+                                       const struct isms_rows *res, struct isms_status *st)
 {
     char **ids;
     size_t n;
 
-    if (isms_pg_array_parse(&call->arena, isms_db_value(res, 0, LOAD_CTRLS_COL), &ids, &n) != 0 ||
+    if (isms_pg_array_parse(&call->arena, isms_rows_text(res, 0, LOAD_CTRLS_COL), &ids, &n) != 0 ||
         n != o->n_add_controls)
         return isms_status_set(st, ISMS_INTERNAL, "control lookup did not parse");
     for (size_t k = 0; k < n; k++)
@@ -516,10 +519,10 @@ static enum isms_code resolve_controls(struct isms_call *call, const struct op *
 }
 
 /* The owner named by the request exists and is active. */
-static enum isms_code check_owner_account(const struct op *o, const PGresult *res,
+static enum isms_code check_owner_account(const struct op *o, const struct isms_rows *res,
                                           struct isms_status *st)
 {
-    const char *status = isms_db_value(res, 0, LOAD_USER_COL);
+    const char *status = isms_rows_text(res, 0, LOAD_USER_COL);
 
     if (status[0] == '\0')
         return isms_status_set(st, ISMS_NOT_FOUND, "user \"%s\" does not exist", o->owner);
@@ -580,7 +583,8 @@ static enum isms_code decide_treat(struct op *o, struct isms_status *st)
     return isms_risk_apply_treatment(&o->method, &o->next, &t, st);
 }
 
-static void load_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
+static void load_done(struct isms_call *call, const struct isms_rows *res,
+                      const struct isms_status *st)
 {
     struct op *o = call->ctx;
     struct isms_status err;
@@ -590,14 +594,14 @@ static void load_done(struct isms_call *call, const PGresult *res, const struct 
         isms_call_fail_status(call, st);
         return;
     }
-    if (PQntuples(res) != 1) {
+    if (isms_rows_count(res) != 1) {
         isms_call_fail(call, ISMS_FAILED_PRECONDITION, "no risk method is defined");
         return;
     }
     if (isms_method_from_row(&call->arena, res, 0, 0, &o->method, &err) != ISMS_OK)
         goto fail;
     if (o->kind != OP_CREATE) {
-        if (PQgetisnull(res, 0, LOAD_RISK_COL)) {
+        if (isms_rows_is_null(res, 0, LOAD_RISK_COL)) {
             isms_call_fail(call, ISMS_NOT_FOUND, "risk \"%s\" does not exist", o->id);
             return;
         }

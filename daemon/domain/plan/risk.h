@@ -7,16 +7,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <libpq-fe.h>
 #include <protobuf-c/protobuf-c.h>
 
 #include "core/arena.h"
-#include "core/status.h"
+#include "common/status.h"
 #include "domain/domain.h"
 #include "domain/plan/risk_rules.h"
 #include "isms/v1/risk.pb-c.h"
 
 struct isms_call;
+struct isms_rows;
 
 /* One risk `r` with the method version it was rated with `m` (LEFT JOINed on
  * m.version = r.method_version), in the order isms_risk_row_parse reads. */
@@ -69,7 +69,7 @@ struct isms_risk_row {
 
 /* Parses the ISMS_RISK_NCOLS columns of `row` from `col`. Level strings are copied too.
  * Errors: INTERNAL (does not parse), RESOURCE_EXHAUSTED. */
-ISMS_MUSTCHECK enum isms_code isms_risk_row_parse(struct isms_arena *a, const PGresult *res,
+ISMS_MUSTCHECK enum isms_code isms_risk_row_parse(struct isms_arena *a, const struct isms_rows *res,
                                                   int row, int col, struct isms_risk_row *out,
                                                   struct isms_status *st);
 

@@ -10,7 +10,7 @@
 #include "auth/roles.h"
 #include "core/text.h"
 #include "db/bind.h"
-#include "db/pool.h"
+#include "db/rows.h"
 #include "domain/domain.h"
 #include "domain/plan/method.h"
 #include "domain/plan/risk.h"
@@ -105,14 +105,14 @@ static int parse_nums(struct isms_arena *a, char **txt, size_t n, int64_t **out)
 }
 
 /* Parses one array column into arena strings; -1 when malformed. */
-static int array_col(struct isms_arena *a, const PGresult *res, int row, int col, char ***out,
-                     size_t *n)
+static int array_col(struct isms_arena *a, const struct isms_rows *res, int row, int col,
+                     char ***out, size_t *n)
 {
-    return isms_pg_array_parse(a, isms_db_value(res, row, col), out, n);
+    return isms_pg_array_parse(a, isms_rows_text(res, row, col), out, n);
 }
 
-enum isms_code isms_risk_row_parse(struct isms_arena *a, const PGresult *res, int row, int col,
-                                   struct isms_risk_row *out, struct isms_status *st)
+enum isms_code isms_risk_row_parse(struct isms_arena *a, const struct isms_rows *res, int row,
+                                   int col, struct isms_risk_row *out, struct isms_status *st)
 {
     const char *txt[ISMS_RISK_NCOLS];
     char **asset_nums, **action_nums;
@@ -123,12 +123,12 @@ enum isms_code isms_risk_row_parse(struct isms_arena *a, const PGresult *res, in
 
     memset(out, 0, sizeof(*out));
     for (int k = 0; k < ISMS_RISK_NCOLS; k++) {
-        txt[k] = isms_arena_strdup(a, isms_db_value(res, row, col + k));
+        txt[k] = isms_arena_strdup(a, isms_rows_text(res, row, col + k));
         if (txt[k] == NULL)
             goto oom;
     }
-    out->num = isms_db_int64(res, row, col);
-    out->version = isms_db_int64(res, row, col + 25);
+    out->num = isms_rows_int64(res, row, col);
+    out->version = isms_rows_int64(res, row, col + 25);
     snprintf(out->id, sizeof(out->id), "R-%" PRId64, out->num);
     out->title = txt[1];
     out->description = txt[2];
@@ -146,7 +146,7 @@ enum isms_code isms_risk_row_parse(struct isms_arena *a, const PGresult *res, in
             goto bad;
     s->id = out->id;
     s->owner = txt[5];
-    s->method_version = isms_db_int64(res, row, col + 7);
+    s->method_version = isms_rows_int64(res, row, col + 7);
     s->inherent.likelihood = ints[0];
     s->inherent.impact = ints[1];
     s->inherent.score = ints[2];
@@ -274,7 +274,8 @@ struct reply_ctx {
     int64_t num;
 };
 
-static void reply_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
+static void reply_done(struct isms_call *call, const struct isms_rows *res,
+                       const struct isms_status *st)
 {
     struct reply_ctx *x = call->ctx;
     struct isms_risk_row row;
@@ -285,7 +286,7 @@ static void reply_done(struct isms_call *call, const PGresult *res, const struct
         isms_call_fail_status(call, st);
         return;
     }
-    if (PQntuples(res) != 1) {
+    if (isms_rows_count(res) != 1) {
         isms_call_fail(call, ISMS_NOT_FOUND, "risk \"R-%" PRId64 "\" does not exist", x->num);
         return;
     }
@@ -343,8 +344,9 @@ struct walk {
 static void next_page(struct isms_call *call);
 
 /* One risk of a page, built in its own scratch arena so a page never accumulates. */
-static enum isms_row_fill fill_risk(void *ctx, struct isms_arena *scratch, const PGresult *res,
-                                    int r, ProtobufCMessage *msg, struct isms_status *st)
+static enum isms_row_fill fill_risk(void *ctx, struct isms_arena *scratch,
+                                    const struct isms_rows *res, int r, ProtobufCMessage *msg,
+                                    struct isms_status *st)
 {
     struct walk *w = ctx;
     struct isms_risk_row row;
@@ -362,7 +364,8 @@ static enum isms_row_fill fill_risk(void *ctx, struct isms_arena *scratch, const
     return ISMS_ROW_SEND;
 }
 
-static void page_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
+static void page_done(struct isms_call *call, const struct isms_rows *res,
+                      const struct isms_status *st)
 {
     struct walk *w = call->ctx;
     Isms__V1__RiskRecord m;
@@ -372,7 +375,7 @@ static void page_done(struct isms_call *call, const PGresult *res, const struct 
         isms_call_fail_status(call, st);
         return;
     }
-    n = PQntuples(res);
+    n = isms_rows_count(res);
     if (!isms_call_send_rows(call, res, 4u << 20, fill_risk, w, &m.base))
         return;
     if (n < PAGE_ROWS_N || w->remaining == 0) {
@@ -465,7 +468,8 @@ void isms_risk_plan_export(struct isms_call *call, const ProtobufCMessage *msg)
 
 /* ---- Matrix ------------------------------------------------------------------------------- */
 
-static void matrix_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
+static void matrix_done(struct isms_call *call, const struct isms_rows *res,
+                        const struct isms_status *st)
 {
     const Isms__V1__RiskMatrixRequest *in = call->ctx;
     struct isms_risk_method m;
@@ -479,7 +483,7 @@ static void matrix_done(struct isms_call *call, const PGresult *res, const struc
         isms_call_fail_status(call, st);
         return;
     }
-    if (PQntuples(res) != 1) {
+    if (isms_rows_count(res) != 1) {
         isms_call_fail(call, ISMS_NOT_FOUND, "risk method version %" PRId64 " does not exist",
                        in->method_version);
         return;
@@ -489,8 +493,8 @@ static void matrix_done(struct isms_call *call, const PGresult *res, const struc
         return;
     }
     ncells = (size_t)(m.n_likelihood * m.n_impact);
-    if (isms_pg_array_parse(&call->arena, isms_db_value(res, 0, c), &inh, &ninh) != 0 ||
-        isms_pg_array_parse(&call->arena, isms_db_value(res, 0, c + 1), &cur, &ncur) != 0 ||
+    if (isms_pg_array_parse(&call->arena, isms_rows_text(res, 0, c), &inh, &ninh) != 0 ||
+        isms_pg_array_parse(&call->arena, isms_rows_text(res, 0, c + 1), &cur, &ncur) != 0 ||
         ninh != ncells || ncur != ncells) {
         isms_call_fail(call, ISMS_INTERNAL, "risk matrix counts do not parse");
         return;
@@ -531,9 +535,9 @@ static void matrix_done(struct isms_call *call, const PGresult *res, const struc
         r->cells[k] = x;
     }
     r->n_cells = ncells;
-    r->assessed = isms_db_int64(res, 0, c + 2);
-    r->other_version = isms_db_int64(res, 0, c + 3);
-    r->outside = isms_db_int64(res, 0, c + 4);
+    r->assessed = isms_rows_int64(res, 0, c + 2);
+    r->other_version = isms_rows_int64(res, 0, c + 3);
+    r->outside = isms_rows_int64(res, 0, c + 4);
     isms_call_finish(call, &r->base);
 }
 

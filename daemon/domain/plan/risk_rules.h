@@ -10,7 +10,7 @@
 
 #include <stdint.h>
 
-#include "core/status.h"
+#include "common/status.h"
 #include "domain/plan/method_rules.h"
 
 #define ISMS_RISK_TITLE_MAX  200  /* characters */

@@ -8,12 +8,13 @@
 #include "auth/roles.h"
 #include "core/text.h"
 #include "db/bind.h"
-#include "db/pool.h"
+#include "db/rows.h"
 #include "domain/domain.h"
 #include "domain/plan/control_rules.h"
 #include "domain/plan/soa_rules.h"
 #include "isms/v1/control.pb-c.h"
 #include "rpc/call.h"
+#include "rpc/principal.h"
 #include "rpc/registry.h"
 #include "rpc/server.h"
 
@@ -165,36 +166,37 @@ struct export_walk {
 
 static void export_page(struct isms_call *call);
 
-static int row_from_res(struct isms_arena *a, const PGresult *res, int r, Isms__V1__SoaRow *out)
+static int row_from_res(struct isms_arena *a, const struct isms_rows *res, int r,
+                        Isms__V1__SoaRow *out)
 {
     isms__v1__soa_row__init(out);
-    out->position = (int32_t)isms_db_int64(res, r, 0);
-    out->id = (char *)isms_db_value(res, r, 1);
-    out->theme = (char *)isms_db_value(res, r, 2);
-    out->title = (char *)isms_db_value(res, r, 3);
-    out->custom = isms_db_value(res, r, 4)[0] == 't';
-    out->source = (char *)isms_db_value(res, r, 5);
-    out->applicable = (char *)isms_db_value(res, r, 6);
-    out->justification = (char *)isms_db_value(res, r, 8);
-    out->status = (char *)isms_db_value(res, r, 9);
-    out->owner = (char *)isms_db_value(res, r, 10);
-    out->implementation = (char *)isms_db_value(res, r, 11);
-    out->control_version = isms_db_int64(res, r, 14);
-    return isms_control_split(a, isms_db_value(res, r, 7), &out->reasons, &out->n_reasons) &&
-           isms_control_split(a, isms_db_value(res, r, 12), &out->evidence, &out->n_evidence) &&
-           isms_control_split(a, isms_db_value(res, r, 13), &out->linked_risks,
+    out->position = (int32_t)isms_rows_int64(res, r, 0);
+    out->id = (char *)isms_rows_text(res, r, 1);
+    out->theme = (char *)isms_rows_text(res, r, 2);
+    out->title = (char *)isms_rows_text(res, r, 3);
+    out->custom = isms_rows_text(res, r, 4)[0] == 't';
+    out->source = (char *)isms_rows_text(res, r, 5);
+    out->applicable = (char *)isms_rows_text(res, r, 6);
+    out->justification = (char *)isms_rows_text(res, r, 8);
+    out->status = (char *)isms_rows_text(res, r, 9);
+    out->owner = (char *)isms_rows_text(res, r, 10);
+    out->implementation = (char *)isms_rows_text(res, r, 11);
+    out->control_version = isms_rows_int64(res, r, 14);
+    return isms_control_split(a, isms_rows_text(res, r, 7), &out->reasons, &out->n_reasons) &&
+           isms_control_split(a, isms_rows_text(res, r, 12), &out->evidence, &out->n_evidence) &&
+           isms_control_split(a, isms_rows_text(res, r, 13), &out->linked_risks,
                               &out->n_linked_risks);
 }
 
-static enum isms_row_fill fill_row(void *ctx, struct isms_arena *a, const PGresult *res, int r,
-                                   ProtobufCMessage *m, struct isms_status *st)
+static enum isms_row_fill fill_row(void *ctx, struct isms_arena *a, const struct isms_rows *res,
+                                   int r, ProtobufCMessage *m, struct isms_status *st)
 {
     (void)ctx;
     (void)st;
     return row_from_res(a, res, r, (Isms__V1__SoaRow *)m) ? ISMS_ROW_SEND : ISMS_ROW_FAIL;
 }
 
-static void export_page_done(struct isms_call *call, const PGresult *res,
+static void export_page_done(struct isms_call *call, const struct isms_rows *res,
                              const struct isms_status *st)
 {
     struct export_walk *w = call->ctx;
@@ -205,12 +207,12 @@ static void export_page_done(struct isms_call *call, const PGresult *res,
         isms_call_fail_status(call, st);
         return;
     }
-    n = PQntuples(res);
+    n = isms_rows_count(res);
     if (!isms_call_send_rows(call, res, ROW_ARENA_BYTES, fill_row, NULL, &m.base))
         return;
     if (n > 0) {
         w->last_pos = m.position;
-        snprintf(w->after, sizeof(w->after), "%s", isms_db_value(res, n - 1, 15));
+        snprintf(w->after, sizeof(w->after), "%s", isms_rows_text(res, n - 1, 15));
     }
     if (n < PAGE_ROWS_N) {
         isms_call_finish(call, NULL);
@@ -235,7 +237,7 @@ static void export_page(struct isms_call *call)
     isms_call_db_or_fail(call, &b, export_page_done);
 }
 
-static void export_version_checked(struct isms_call *call, const PGresult *res,
+static void export_version_checked(struct isms_call *call, const struct isms_rows *res,
                                    const struct isms_status *st)
 {
     struct export_walk *w = call->ctx;
@@ -244,7 +246,7 @@ static void export_version_checked(struct isms_call *call, const PGresult *res,
         isms_call_fail_status(call, st);
         return;
     }
-    if (PQntuples(res) != 1) {
+    if (isms_rows_count(res) != 1) {
         isms_call_fail(call, ISMS_NOT_FOUND, "SoA version %" PRId32 " does not exist", w->version);
         return;
     }
@@ -288,9 +290,9 @@ struct check_run {
 };
 
 /* Reads SQL_SOA_CHECK_ROWS into rule rows (strings borrowed from `res`). 0 when out of memory. */
-static int load_check_rows(struct isms_call *call, const PGresult *res, struct check_run *x)
+static int load_check_rows(struct isms_call *call, const struct isms_rows *res, struct check_run *x)
 {
-    int n = PQntuples(res);
+    int n = isms_rows_count(res);
 
     x->rows = isms_arena_calloc(&call->arena, sizeof(*x->rows) * (size_t)(n + 1));
     if (x->rows == NULL)
@@ -302,19 +304,19 @@ static int load_check_rows(struct isms_call *call, const PGresult *res, struct c
         unsigned mask = 0;
         struct isms_status ignore;
 
-        row->id = isms_db_value(res, r, 0);
-        if (!isms_applicable_parse(isms_db_value(res, r, 1), &row->applicable))
+        row->id = isms_rows_text(res, r, 0);
+        if (!isms_applicable_parse(isms_rows_text(res, r, 1), &row->applicable))
             row->applicable = ISMS_APPLICABLE_UNDECIDED;
-        if (!isms_control_split(&call->arena, isms_db_value(res, r, 2), &reasons, &nreasons))
+        if (!isms_control_split(&call->arena, isms_rows_text(res, r, 2), &reasons, &nreasons))
             return 0;
         if (isms_reasons_parse(reasons, nreasons, &mask, &ignore) != ISMS_OK)
             mask = 0;
         row->reasons = mask;
-        row->justification = isms_db_value(res, r, 3);
-        if (!isms_impl_status_parse(isms_db_value(res, r, 4), &row->status))
+        row->justification = isms_rows_text(res, r, 3);
+        if (!isms_impl_status_parse(isms_rows_text(res, r, 4), &row->status))
             row->status = ISMS_IMPL_NOT_STARTED;
-        row->n_evidence = (size_t)isms_db_int64(res, r, 5);
-        row->linked_risks = isms_db_value(res, r, 6);
+        row->n_evidence = (size_t)isms_rows_int64(res, r, 5);
+        row->linked_risks = isms_rows_text(res, r, 6);
     }
     x->n = (size_t)n;
     return 1;
@@ -341,7 +343,8 @@ static int collect_finding(void *ud, const struct isms_soa_finding *f)
     return 1;
 }
 
-static void check_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
+static void check_done(struct isms_call *call, const struct isms_rows *res,
+                       const struct isms_status *st)
 {
     struct check_run x;
     Isms__V1__SoaCheckResponse *r;
@@ -386,24 +389,25 @@ static void soa_check(struct isms_call *call, const ProtobufCMessage *msg)
 }
 
 /* Fills a SoaVersion from columns c0.. of SQL_VERSION_COLS (or the Publish result). */
-static Isms__V1__SoaVersion *version_from_row(struct isms_arena *a, const PGresult *res, int r)
+static Isms__V1__SoaVersion *version_from_row(struct isms_arena *a, const struct isms_rows *res,
+                                              int r)
 {
     Isms__V1__SoaVersion *v = isms_arena_calloc(a, sizeof(*v));
 
     if (v == NULL)
         return NULL;
     isms__v1__soa_version__init(v);
-    v->number = (int32_t)isms_db_int64(res, r, 0);
-    v->approved_by = (char *)isms_db_value(res, r, 1);
-    v->approved_at = (char *)isms_db_value(res, r, 2);
-    v->published_by = (char *)isms_db_value(res, r, 3);
-    v->controls = (int32_t)isms_db_int64(res, r, 4);
-    v->applicable = (int32_t)isms_db_int64(res, r, 5);
-    v->implemented = (int32_t)isms_db_int64(res, r, 6);
+    v->number = (int32_t)isms_rows_int64(res, r, 0);
+    v->approved_by = (char *)isms_rows_text(res, r, 1);
+    v->approved_at = (char *)isms_rows_text(res, r, 2);
+    v->published_by = (char *)isms_rows_text(res, r, 3);
+    v->controls = (int32_t)isms_rows_int64(res, r, 4);
+    v->applicable = (int32_t)isms_rows_int64(res, r, 5);
+    v->implemented = (int32_t)isms_rows_int64(res, r, 6);
     return v;
 }
 
-/* Copies a SoaVersion's strings into the arena (the PGresult dies with the callback). */
+/* Copies a SoaVersion's strings into the arena (the rows die with the callback). */
 static int version_own(struct isms_arena *a, Isms__V1__SoaVersion *v)
 {
     return (v->approved_by = isms_arena_strdup(a, v->approved_by)) != NULL &&
@@ -411,7 +415,8 @@ static int version_own(struct isms_arena *a, Isms__V1__SoaVersion *v)
            (v->published_by = isms_arena_strdup(a, v->published_by)) != NULL;
 }
 
-static void publish_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
+static void publish_done(struct isms_call *call, const struct isms_rows *res,
+                         const struct isms_status *st)
 {
     Isms__V1__SoaVersion *v;
 
@@ -424,7 +429,7 @@ static void publish_done(struct isms_call *call, const PGresult *res, const stru
         isms_call_fail_status(call, st);
         return;
     }
-    if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0)) {
+    if (isms_rows_count(res) != 1 || isms_rows_is_null(res, 0, 0)) {
         isms_call_fail(call, ISMS_ABORTED,
                        "controls changed while the SoA was being published; run the check again "
                        "and retry");
@@ -446,7 +451,7 @@ static int first_finding(void *ud, const struct isms_soa_finding *f)
     return 0;
 }
 
-static void publish_checked(struct isms_call *call, const PGresult *res,
+static void publish_checked(struct isms_call *call, const struct isms_rows *res,
                             const struct isms_status *st)
 {
     struct check_run *x = call->ctx;
@@ -479,8 +484,8 @@ static void publish_checked(struct isms_call *call, const PGresult *res,
         return;
     }
     for (size_t i = 0; i < x->n; i++) {
-        ids[i] = (char *)isms_db_value(res, (int)i, 0);
-        fps[i] = (char *)isms_db_value(res, (int)i, 7);
+        ids[i] = (char *)isms_rows_text(res, (int)i, 0);
+        fps[i] = (char *)isms_rows_text(res, (int)i, 7);
     }
     idj = isms_control_join(&call->arena, ids, x->n);
     fpj = isms_control_join(&call->arena, fps, x->n);
@@ -522,7 +527,8 @@ static void soa_publish(struct isms_call *call, const ProtobufCMessage *msg)
 
 /* ---- Versions, Show ----------------------------------------------------------------------- */
 
-static void versions_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
+static void versions_done(struct isms_call *call, const struct isms_rows *res,
+                          const struct isms_status *st)
 {
     Isms__V1__SoaVersionsResponse *r;
     int n;
@@ -531,7 +537,7 @@ static void versions_done(struct isms_call *call, const PGresult *res, const str
         isms_call_fail_status(call, st);
         return;
     }
-    n = PQntuples(res);
+    n = isms_rows_count(res);
     r = isms_arena_calloc(&call->arena, sizeof(*r));
     if (r == NULL)
         goto oom;
@@ -560,7 +566,8 @@ static void soa_versions(struct isms_call *call, const ProtobufCMessage *msg)
     isms_call_db_or_fail(call, &b, versions_done);
 }
 
-static void show_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
+static void show_done(struct isms_call *call, const struct isms_rows *res,
+                      const struct isms_status *st)
 {
     const Isms__V1__SoaShowRequest *in = call->ctx;
     Isms__V1__SoaVersion *v;
@@ -569,7 +576,7 @@ static void show_done(struct isms_call *call, const PGresult *res, const struct 
         isms_call_fail_status(call, st);
         return;
     }
-    if (PQntuples(res) != 1) {
+    if (isms_rows_count(res) != 1) {
         isms_call_fail(call, ISMS_NOT_FOUND, "SoA version %" PRId32 " does not exist", in->version);
         return;
     }
@@ -620,7 +627,8 @@ static char *display_list(struct isms_arena *a, const char *s)
     return out;
 }
 
-static void diff_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
+static void diff_done(struct isms_call *call, const struct isms_rows *res,
+                      const struct isms_status *st)
 {
     const Isms__V1__SoaDiffRequest *in = call->ctx;
     struct isms_arena *ar = &call->arena;
@@ -631,7 +639,7 @@ static void diff_done(struct isms_call *call, const PGresult *res, const struct 
         isms_call_fail_status(call, st);
         return;
     }
-    n = PQntuples(res);
+    n = isms_rows_count(res);
     r = isms_arena_calloc(ar, sizeof(*r));
     if (r == NULL)
         goto oom;
@@ -642,14 +650,14 @@ static void diff_done(struct isms_call *call, const PGresult *res, const struct 
     if (r->changes == NULL)
         goto oom;
     for (int i = 0; i < n; i++) {
-        int in_a = isms_db_value(res, i, 1)[0] == 't', in_b = isms_db_value(res, i, 2)[0] == 't';
+        int in_a = isms_rows_text(res, i, 1)[0] == 't', in_b = isms_rows_text(res, i, 2)[0] == 't';
         const char *fa[ISMS_SOA_DIFF_NFIELDS], *fb[ISMS_SOA_DIFF_NFIELDS];
         size_t changed[ISMS_SOA_DIFF_NFIELDS], nchanged = 0;
         Isms__V1__SoaRowChange *c;
 
         for (int f = 0; f < ISMS_SOA_DIFF_NFIELDS; f++) {
-            fa[f] = isms_db_value(res, i, 4 + f);
-            fb[f] = isms_db_value(res, i, 4 + ISMS_SOA_DIFF_NFIELDS + f);
+            fa[f] = isms_rows_text(res, i, 4 + f);
+            fb[f] = isms_rows_text(res, i, 4 + ISMS_SOA_DIFF_NFIELDS + f);
         }
         if (in_a && in_b) {
             nchanged = isms_soa_diff_row(fa, fb, changed);
@@ -660,8 +668,8 @@ static void diff_done(struct isms_call *call, const PGresult *res, const struct 
         if (c == NULL)
             goto oom;
         isms__v1__soa_row_change__init(c);
-        c->control_id = isms_arena_strdup(ar, isms_db_value(res, i, 0));
-        c->title = isms_arena_strdup(ar, isms_db_value(res, i, 3));
+        c->control_id = isms_arena_strdup(ar, isms_rows_text(res, i, 0));
+        c->title = isms_arena_strdup(ar, isms_rows_text(res, i, 3));
         c->change = (char *)(!in_a ? "added" : !in_b ? "removed" : "changed");
         c->fields = isms_arena_calloc(ar, sizeof(*c->fields) * (nchanged + 1));
         if (c->control_id == NULL || c->title == NULL || c->fields == NULL)
@@ -690,7 +698,8 @@ oom:
     fail_oom(call);
 }
 
-static void diff_checked(struct isms_call *call, const PGresult *res, const struct isms_status *st)
+static void diff_checked(struct isms_call *call, const struct isms_rows *res,
+                         const struct isms_status *st)
 {
     const Isms__V1__SoaDiffRequest *in = call->ctx;
     struct isms_bind b;
@@ -700,7 +709,7 @@ static void diff_checked(struct isms_call *call, const PGresult *res, const stru
         return;
     }
     for (int k = 0; k < 2; k++) {
-        if (isms_db_value(res, 0, k)[0] != 't') {
+        if (isms_rows_text(res, 0, k)[0] != 't') {
             isms_call_fail(call, ISMS_NOT_FOUND, "SoA version %" PRId32 " does not exist",
                            k == 0 ? in->from_version : in->to_version);
             return;
@@ -728,7 +737,8 @@ static void soa_diff(struct isms_call *call, const ProtobufCMessage *msg)
 
 /* ---- Summary ------------------------------------------------------------------------------ */
 
-static void summary_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
+static void summary_done(struct isms_call *call, const struct isms_rows *res,
+                         const struct isms_status *st)
 {
     const Isms__V1__SoaSummaryRequest *in = call->ctx;
     struct isms_arena *ar = &call->arena;
@@ -740,8 +750,8 @@ static void summary_done(struct isms_call *call, const PGresult *res, const stru
         isms_call_fail_status(call, st);
         return;
     }
-    n = PQntuples(res);
-    if (n < 1 || isms_db_value(res, 0, 0)[0] != 't') {
+    n = isms_rows_count(res);
+    if (n < 1 || isms_rows_text(res, 0, 0)[0] != 't') {
         isms_call_fail(call, ISMS_NOT_FOUND, "SoA version %" PRId32 " does not exist", in->version);
         return;
     }
@@ -760,21 +770,21 @@ static void summary_done(struct isms_call *call, const PGresult *res, const stru
     for (int i = 0; i < n; i++) {
         Isms__V1__SoaThemeSummary *s;
 
-        if (PQgetisnull(res, i, 1))
+        if (isms_rows_is_null(res, i, 1))
             continue;
         s = isms_arena_calloc(ar, sizeof(*s));
         if (s == NULL)
             goto oom;
         isms__v1__soa_theme_summary__init(s);
-        s->theme = isms_arena_strdup(ar, isms_db_value(res, i, 1));
+        s->theme = isms_arena_strdup(ar, isms_rows_text(res, i, 1));
         if (s->theme == NULL)
             goto oom;
-        s->total = (int32_t)isms_db_int64(res, i, 2);
-        s->applicable = (int32_t)isms_db_int64(res, i, 3);
-        s->excluded = (int32_t)isms_db_int64(res, i, 4);
-        s->undecided = (int32_t)isms_db_int64(res, i, 5);
-        s->implemented = (int32_t)isms_db_int64(res, i, 6);
-        s->planned = (int32_t)isms_db_int64(res, i, 7);
+        s->total = (int32_t)isms_rows_int64(res, i, 2);
+        s->applicable = (int32_t)isms_rows_int64(res, i, 3);
+        s->excluded = (int32_t)isms_rows_int64(res, i, 4);
+        s->undecided = (int32_t)isms_rows_int64(res, i, 5);
+        s->implemented = (int32_t)isms_rows_int64(res, i, 6);
+        s->planned = (int32_t)isms_rows_int64(res, i, 7);
         s->percent_implemented = isms_soa_percent(s->implemented, s->applicable);
         t->total += s->total;
         t->applicable += s->applicable;

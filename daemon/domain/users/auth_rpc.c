@@ -13,10 +13,10 @@
 #include "auth/session.h"
 #include "core/text.h"
 #include "db/bind.h"
-#include "db/pool.h"
+#include "db/rows.h"
 #include "domain/users/users.h"
-#include "net/conn.h"
 #include "rpc/call.h"
+#include "rpc/principal.h"
 #include "rpc/registry.h"
 #include "rpc/server.h"
 
@@ -137,7 +137,7 @@ struct login_ctx {
     char hash_lit[68];
 };
 
-static void login_fail_done(struct isms_call *call, const PGresult *res,
+static void login_fail_done(struct isms_call *call, const struct isms_rows *res,
                             const struct isms_status *st)
 {
     (void)res;
@@ -158,7 +158,8 @@ static void login_fail(struct isms_call *call)
     isms_call_db_or_fail(call, &b, login_fail_done);
 }
 
-static void login_ok_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
+static void login_ok_done(struct isms_call *call, const struct isms_rows *res,
+                          const struct isms_status *st)
 {
     struct login_ctx *x = call->ctx;
     Isms__V1__LoginResponse *r;
@@ -167,7 +168,7 @@ static void login_ok_done(struct isms_call *call, const PGresult *res, const str
         isms_call_fail_status(call, st);
         return;
     }
-    if (PQntuples(res) != 1) {
+    if (isms_rows_count(res) != 1) {
         isms_call_fail(call, ISMS_UNAUTHENTICATED, LOGIN_FAILED);
         return;
     }
@@ -178,14 +179,14 @@ static void login_ok_done(struct isms_call *call, const PGresult *res, const str
     }
     isms__v1__login_response__init(r);
     r->user = isms_user_from_row(&call->arena, res, 0, 0);
-    r->expires_at = isms_arena_strdup(&call->arena, isms_db_value(res, 0, ISMS_USER_NCOLS));
+    r->expires_at = isms_arena_strdup(&call->arena, isms_rows_text(res, 0, ISMS_USER_NCOLS));
     r->token = x->token;
-    r->must_change_password = strcmp(isms_db_value(res, 0, ISMS_USER_NCOLS + 1), "t") == 0;
+    r->must_change_password = strcmp(isms_rows_text(res, 0, ISMS_USER_NCOLS + 1), "t") == 0;
     if (r->user == NULL || r->expires_at == NULL) {
         isms_call_fail(call, ISMS_RESOURCE_EXHAUSTED, "out of memory");
         return;
     }
-    isms_conn_set_authenticated(call->conn);
+    isms_call_conn_authenticated(call);
     isms_call_finish(call, &r->base);
 }
 
@@ -208,7 +209,7 @@ static void login_verified(struct isms_call *call, int ok, const char *hash)
     isms_call_db_or_fail(call, &b, login_ok_done);
 }
 
-static void login_prep_done(struct isms_call *call, const PGresult *res,
+static void login_prep_done(struct isms_call *call, const struct isms_rows *res,
                             const struct isms_status *st)
 {
     struct login_ctx *x = call->ctx;
@@ -219,10 +220,10 @@ static void login_prep_done(struct isms_call *call, const PGresult *res,
         isms_call_fail_status(call, st);
         return;
     }
-    x->is_locked = strcmp(isms_db_value(res, 0, 0), "t") == 0;
-    hash = isms_db_value(res, 0, 1);
+    x->is_locked = strcmp(isms_rows_text(res, 0, 0), "t") == 0;
+    hash = isms_rows_text(res, 0, 1);
     /* Disabled and unknown users verify against the dummy hash: same cost, same answer. */
-    if (strcmp(isms_db_value(res, 0, 2), "active") != 0)
+    if (strcmp(isms_rows_text(res, 0, 2), "active") != 0)
         hash = "";
     if (isms_password_verify(call, x->in->password, hash, login_verified, &err) != ISMS_OK)
         isms_call_fail_status(call, &err);
@@ -254,7 +255,8 @@ static void auth_login(struct isms_call *call, const ProtobufCMessage *msg)
 
 /* ---- Logout, WhoAmI ----------------------------------------------------------------------- */
 
-static void logout_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
+static void logout_done(struct isms_call *call, const struct isms_rows *res,
+                        const struct isms_status *st)
 {
     Isms__V1__LogoutResponse r = ISMS__V1__LOGOUT_RESPONSE__INIT;
 
@@ -295,7 +297,8 @@ static void auth_logout(struct isms_call *call, const ProtobufCMessage *msg)
     isms_call_db_or_fail(call, &b, logout_done);
 }
 
-static void whoami_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
+static void whoami_done(struct isms_call *call, const struct isms_rows *res,
+                        const struct isms_status *st)
 {
     Isms__V1__UserAccount *u;
 
@@ -303,7 +306,7 @@ static void whoami_done(struct isms_call *call, const PGresult *res, const struc
         isms_call_fail_status(call, st);
         return;
     }
-    if (PQntuples(res) != 1) {
+    if (isms_rows_count(res) != 1) {
         isms_call_fail(call, ISMS_NOT_FOUND, "user \"%s\" does not exist", call->principal.user);
         return;
     }
@@ -335,7 +338,8 @@ static void auth_whoami(struct isms_call *call, const ProtobufCMessage *msg)
 
 /* ---- ChangePassword ----------------------------------------------------------------------- */
 
-static void pw_set_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
+static void pw_set_done(struct isms_call *call, const struct isms_rows *res,
+                        const struct isms_status *st)
 {
     Isms__V1__ChangePasswordResponse r = ISMS__V1__CHANGE_PASSWORD_RESPONSE__INIT;
 
@@ -380,7 +384,7 @@ static void pw_verified(struct isms_call *call, int ok, const char *hash)
         isms_call_fail_status(call, &st);
 }
 
-static void pw_current_done(struct isms_call *call, const PGresult *res,
+static void pw_current_done(struct isms_call *call, const struct isms_rows *res,
                             const struct isms_status *st)
 {
     const Isms__V1__ChangePasswordRequest *in = call->ctx;
@@ -390,7 +394,7 @@ static void pw_current_done(struct isms_call *call, const PGresult *res,
         isms_call_fail_status(call, st);
         return;
     }
-    if (isms_password_verify(call, in->current_password, isms_db_value(res, 0, 0), pw_verified,
+    if (isms_password_verify(call, in->current_password, isms_rows_text(res, 0, 0), pw_verified,
                              &err) != ISMS_OK)
         isms_call_fail_status(call, &err);
 }
@@ -424,7 +428,8 @@ static void auth_change_password(struct isms_call *call, const ProtobufCMessage 
 
 /* ---- API tokens --------------------------------------------------------------------------- */
 
-static Isms__V1__ApiToken *token_from_row(struct isms_call *call, const PGresult *res, int r)
+static Isms__V1__ApiToken *token_from_row(struct isms_call *call, const struct isms_rows *res,
+                                          int r)
 {
     struct isms_arena *a = &call->arena;
     Isms__V1__ApiToken *t = isms_arena_calloc(a, sizeof(*t));
@@ -432,15 +437,15 @@ static Isms__V1__ApiToken *token_from_row(struct isms_call *call, const PGresult
     if (t == NULL)
         return NULL;
     isms__v1__api_token__init(t);
-    t->id = isms_arena_printf(a, "T-%" PRId64, isms_db_int64(res, r, 0));
-    t->owner = isms_arena_strdup(a, isms_db_value(res, r, 1));
-    t->name = isms_arena_strdup(a, isms_db_value(res, r, 2));
-    t->created_at = isms_arena_strdup(a, isms_db_value(res, r, 4));
-    t->expires_at = isms_arena_strdup(a, isms_db_value(res, r, 5));
-    t->last_used_at = isms_arena_strdup(a, isms_db_value(res, r, 6));
-    t->revoked = strcmp(isms_db_value(res, r, 7), "t") == 0;
+    t->id = isms_arena_printf(a, "T-%" PRId64, isms_rows_int64(res, r, 0));
+    t->owner = isms_arena_strdup(a, isms_rows_text(res, r, 1));
+    t->name = isms_arena_strdup(a, isms_rows_text(res, r, 2));
+    t->created_at = isms_arena_strdup(a, isms_rows_text(res, r, 4));
+    t->expires_at = isms_arena_strdup(a, isms_rows_text(res, r, 5));
+    t->last_used_at = isms_arena_strdup(a, isms_rows_text(res, r, 6));
+    t->revoked = strcmp(isms_rows_text(res, r, 7), "t") == 0;
     if (!t->id || !t->owner || !t->name || !t->created_at || !t->expires_at || !t->last_used_at ||
-        !isms_roles_to_repeated(a, isms_roles_from_pg_array(isms_db_value(res, r, 3)), &t->roles,
+        !isms_roles_to_repeated(a, isms_roles_from_pg_array(isms_rows_text(res, r, 3)), &t->roles,
                                 &t->n_roles))
         return NULL;
     return t;
@@ -452,7 +457,7 @@ struct token_ctx {
     char hash_lit[68];
 };
 
-static void token_create_done(struct isms_call *call, const PGresult *res,
+static void token_create_done(struct isms_call *call, const struct isms_rows *res,
                               const struct isms_status *st)
 {
     struct token_ctx *x = call->ctx;
@@ -527,7 +532,7 @@ static void auth_create_token(struct isms_call *call, const ProtobufCMessage *ms
     isms_call_db_or_fail(call, &b, token_create_done);
 }
 
-static void token_list_done(struct isms_call *call, const PGresult *res,
+static void token_list_done(struct isms_call *call, const struct isms_rows *res,
                             const struct isms_status *st)
 {
     Isms__V1__ListTokensResponse *r;
@@ -537,7 +542,7 @@ static void token_list_done(struct isms_call *call, const PGresult *res,
         isms_call_fail_status(call, st);
         return;
     }
-    n = PQntuples(res);
+    n = isms_rows_count(res);
     r = isms_arena_calloc(&call->arena, sizeof(*r));
     if (r == NULL) {
         isms_call_fail(call, ISMS_RESOURCE_EXHAUSTED, "out of memory");
@@ -582,7 +587,7 @@ static void auth_list_tokens(struct isms_call *call, const ProtobufCMessage *msg
     isms_call_db_or_fail(call, &b, token_list_done);
 }
 
-static void token_revoke_done(struct isms_call *call, const PGresult *res,
+static void token_revoke_done(struct isms_call *call, const struct isms_rows *res,
                               const struct isms_status *st)
 {
     const char *id = call->ctx;
@@ -592,11 +597,11 @@ static void token_revoke_done(struct isms_call *call, const PGresult *res,
         isms_call_fail_status(call, st);
         return;
     }
-    if (isms_db_int64(res, 0, 0) == 0) {
+    if (isms_rows_int64(res, 0, 0) == 0) {
         isms_call_fail(call, ISMS_NOT_FOUND, "token \"%s\" does not exist", id);
         return;
     }
-    if (isms_db_int64(res, 0, 1) == 0) {
+    if (isms_rows_int64(res, 0, 1) == 0) {
         struct isms_status deny;
 
         isms_status_set(&deny, ISMS_PERMISSION_DENIED,

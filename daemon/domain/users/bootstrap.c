@@ -1,16 +1,18 @@
 /* domain/users/bootstrap.c — `ismsd --bootstrap-admin NAME`: creates the first administrator
- * before the server ever listens. Blocking libpq is fine here: it runs instead of the loop. */
+ * before the server ever listens. Blocking (db/oneshot.c) is fine here: it runs instead of the
+ * loop. */
 #include "domain/users/bootstrap.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <libpq-fe.h>
 #include <sodium.h>
 
 #include "auth/password.h"
 #include "db/bind.h"
+#include "db/oneshot.h"
+#include "db/rows.h"
 #include "domain/users/users.h"
 
 static const char SQL_BOOTSTRAP[] =
@@ -22,6 +24,12 @@ static const char SQL_BOOTSTRAP[] =
     " SELECT (SELECT count(*) FROM u), (SELECT count(*) FROM a)";
 ISMS_STATEMENT(STMT_BOOTSTRAP, SQL_BOOTSTRAP, "name", "password_hash", "must_change_password");
 
+/* Reads the statement's "users inserted" count. */
+static void read_inserted(void *arg, const struct isms_rows *rows)
+{
+    *(int *)arg = strcmp(isms_rows_text(rows, 0, 0), "0") != 0;
+}
+
 enum isms_code isms_users_bootstrap(const char *conninfo, const char *name, FILE *in,
                                     char *generated, size_t n, struct isms_status *st)
 {
@@ -29,9 +37,8 @@ enum isms_code isms_users_bootstrap(const char *conninfo, const char *name, FILE
     char hash[ISMS_PASSWORD_HASH_MAX];
     struct isms_bind b;
     const char *const *p;
-    PGconn *pg;
-    PGresult *r;
     int made = 0;
+    int inserted = 0;
     enum isms_code rc = ISMS_OK;
 
     generated[0] = '\0';
@@ -60,22 +67,19 @@ enum isms_code isms_users_bootstrap(const char *conninfo, const char *name, FILE
         sodium_memzero(hash, sizeof(hash));
         return st->code;
     }
-    pg = PQconnectdb(conninfo);
-    if (PQstatus(pg) != CONNECTION_OK) {
-        PQfinish(pg);
-        return isms_status_set(st, ISMS_UNAVAILABLE, "could not connect to the database");
-    }
-    r = PQexecParams(pg, STMT_BOOTSTRAP.text, STMT_BOOTSTRAP.nparams, NULL, p, NULL, NULL, 0);
-    if (PQresultStatus(r) != PGRES_TUPLES_OK)
-        rc = isms_status_set(st, ISMS_INTERNAL, "could not create the user: %s",
-                             PQresultErrorMessage(r));
-    else if (strcmp(PQgetvalue(r, 0, 0), "0") == 0)
+    rc = isms_db_oneshot(conninfo, STMT_BOOTSTRAP.text, STMT_BOOTSTRAP.nparams, p, read_inserted,
+                         &inserted, st);
+    if (rc == ISMS_INTERNAL) {
+        char why[sizeof(st->msg)];
+
+        memcpy(why, st->msg, sizeof(why));
+        rc = isms_status_set(st, ISMS_INTERNAL, "could not create the user: %s", why);
+    } else if (rc == ISMS_OK && !inserted) {
         rc = isms_status_set(st, ISMS_ALREADY_EXISTS,
                              "user \"%s\" already exists; an admin can reset its password "
                              "with ismsctl user reset-password",
                              name);
-    PQclear(r);
-    PQfinish(pg);
+    }
     sodium_memzero(hash, sizeof(hash));
     if (rc != ISMS_OK)
         generated[0] = '\0';

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "core/status.h"
+#include "common/status.h"
 
 /* Creates user `name` with roles admin and isms_manager. The password is read as one line
  * from `in` when it is not a terminal; otherwise (or if the line is empty) a one-time password

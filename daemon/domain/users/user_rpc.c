@@ -11,9 +11,10 @@
 #include "auth/session.h"
 #include "core/text.h"
 #include "db/bind.h"
-#include "db/pool.h"
+#include "db/rows.h"
 #include "domain/users/users.h"
 #include "rpc/call.h"
+#include "rpc/principal.h"
 #include "rpc/registry.h"
 #include "rpc/server.h"
 
@@ -121,7 +122,8 @@ struct create_ctx {
     int is_generated;
 };
 
-static void create_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
+static void create_done(struct isms_call *call, const struct isms_rows *res,
+                        const struct isms_status *st)
 {
     struct create_ctx *x = call->ctx;
     Isms__V1__CreateUserResponse *r;
@@ -206,7 +208,8 @@ static void user_create(struct isms_call *call, const ProtobufCMessage *msg)
 
 /* ---- List, Get ---------------------------------------------------------------------------- */
 
-static void list_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
+static void list_done(struct isms_call *call, const struct isms_rows *res,
+                      const struct isms_status *st)
 {
     Isms__V1__ListUsersResponse *r;
     int n;
@@ -215,7 +218,7 @@ static void list_done(struct isms_call *call, const PGresult *res, const struct 
         isms_call_fail_status(call, st);
         return;
     }
-    n = PQntuples(res);
+    n = isms_rows_count(res);
     r = isms_arena_calloc(&call->arena, sizeof(*r));
     if (r == NULL) {
         fail_oom(call);
@@ -245,7 +248,8 @@ static void user_list(struct isms_call *call, const ProtobufCMessage *msg)
     isms_call_db_or_fail(call, &b, list_done);
 }
 
-static void get_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
+static void get_done(struct isms_call *call, const struct isms_rows *res,
+                     const struct isms_status *st)
 {
     Isms__V1__UserAccount *u;
 
@@ -253,7 +257,7 @@ static void get_done(struct isms_call *call, const PGresult *res, const struct i
         isms_call_fail_status(call, st);
         return;
     }
-    if (PQntuples(res) != 1) {
+    if (isms_rows_count(res) != 1) {
         isms_call_fail(call, ISMS_NOT_FOUND, "user \"%s\" does not exist", (const char *)call->ctx);
         return;
     }
@@ -295,7 +299,8 @@ static void user_get(struct isms_call *call, const ProtobufCMessage *msg)
 
 /* ---- Update ------------------------------------------------------------------------------- */
 
-static void update_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
+static void update_done(struct isms_call *call, const struct isms_rows *res,
+                        const struct isms_status *st)
 {
     const Isms__V1__UpdateUserRequest *in = call->ctx;
     Isms__V1__UserAccount *u;
@@ -304,17 +309,17 @@ static void update_done(struct isms_call *call, const PGresult *res, const struc
         isms_call_fail_status(call, st);
         return;
     }
-    if (isms_db_int64(res, 0, ISMS_USER_NCOLS) == 0) {
+    if (isms_rows_int64(res, 0, ISMS_USER_NCOLS) == 0) {
         isms_call_fail(call, ISMS_NOT_FOUND, "user \"%s\" does not exist", in->name);
         return;
     }
-    if (strcmp(isms_db_value(res, 0, ISMS_USER_NCOLS + 1), "t") != 0) {
+    if (strcmp(isms_rows_text(res, 0, ISMS_USER_NCOLS + 1), "t") != 0) {
         isms_call_fail(call, ISMS_FAILED_PRECONDITION,
                        "at least one active admin must remain; grant admin to someone else "
                        "first");
         return;
     }
-    if (PQgetisnull(res, 0, 0)) {
+    if (isms_rows_is_null(res, 0, 0)) {
         isms_call_fail(call, ISMS_ABORTED,
                        "user \"%s\" was changed by someone else: version %lld is stale; show "
                        "it again and retry",
@@ -385,7 +390,8 @@ struct reset_ctx {
     int is_generated;
 };
 
-static void reset_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
+static void reset_done(struct isms_call *call, const struct isms_rows *res,
+                       const struct isms_status *st)
 {
     struct reset_ctx *x = call->ctx;
     Isms__V1__ResetPasswordResponse r = ISMS__V1__RESET_PASSWORD_RESPONSE__INIT;
@@ -394,7 +400,7 @@ static void reset_done(struct isms_call *call, const PGresult *res, const struct
         isms_call_fail_status(call, st);
         return;
     }
-    if (isms_db_int64(res, 0, 0) == 0) {
+    if (isms_rows_int64(res, 0, 0) == 0) {
         isms_call_fail(call, ISMS_NOT_FOUND, "user \"%s\" does not exist", x->in->name);
         return;
     }
@@ -449,7 +455,8 @@ static void user_reset_password(struct isms_call *call, const ProtobufCMessage *
         isms_call_fail_status(call, &st);
 }
 
-static void revoke_done(struct isms_call *call, const PGresult *res, const struct isms_status *st)
+static void revoke_done(struct isms_call *call, const struct isms_rows *res,
+                        const struct isms_status *st)
 {
     Isms__V1__RevokeSessionsResponse r = ISMS__V1__REVOKE_SESSIONS_RESPONSE__INIT;
 
@@ -457,11 +464,11 @@ static void revoke_done(struct isms_call *call, const PGresult *res, const struc
         isms_call_fail_status(call, st);
         return;
     }
-    if (strcmp(isms_db_value(res, 0, 2), "t") != 0) {
+    if (strcmp(isms_rows_text(res, 0, 2), "t") != 0) {
         isms_call_fail(call, ISMS_NOT_FOUND, "user \"%s\" does not exist", (const char *)call->ctx);
         return;
     }
-    r.revoked = (uint32_t)isms_db_int64(res, 0, 0);
+    r.revoked = (uint32_t)isms_rows_int64(res, 0, 0);
     isms_call_finish(call, &r.base);
 }
 

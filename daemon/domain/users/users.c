@@ -5,7 +5,7 @@
 
 #include "auth/roles.h"
 #include "core/arena.h"
-#include "db/pool.h"
+#include "db/rows.h"
 #include "rpc/call.h"
 
 int isms_roles_to_repeated(struct isms_arena *a, unsigned mask, char ***out, size_t *n)
@@ -23,23 +23,24 @@ int isms_roles_to_repeated(struct isms_arena *a, unsigned mask, char ***out, siz
     return 1;
 }
 
-Isms__V1__UserAccount *isms_user_from_row(struct isms_arena *a, const PGresult *res, int row, int c)
+Isms__V1__UserAccount *isms_user_from_row(struct isms_arena *a, const struct isms_rows *res,
+                                          int row, int c)
 {
     Isms__V1__UserAccount *u = isms_arena_calloc(a, sizeof(*u));
 
     if (u == NULL)
         return NULL;
     isms__v1__user_account__init(u);
-    u->name = isms_arena_strdup(a, isms_db_value(res, row, c));
-    u->display_name = isms_arena_strdup(a, isms_db_value(res, row, c + 1));
-    u->email = isms_arena_strdup(a, isms_db_value(res, row, c + 2));
-    u->status = isms_arena_strdup(a, isms_db_value(res, row, c + 4));
-    u->created_at = isms_arena_strdup(a, isms_db_value(res, row, c + 5));
-    u->last_login_at = isms_arena_strdup(a, isms_db_value(res, row, c + 6));
-    u->version = isms_db_int64(res, row, c + 7);
+    u->name = isms_arena_strdup(a, isms_rows_text(res, row, c));
+    u->display_name = isms_arena_strdup(a, isms_rows_text(res, row, c + 1));
+    u->email = isms_arena_strdup(a, isms_rows_text(res, row, c + 2));
+    u->status = isms_arena_strdup(a, isms_rows_text(res, row, c + 4));
+    u->created_at = isms_arena_strdup(a, isms_rows_text(res, row, c + 5));
+    u->last_login_at = isms_arena_strdup(a, isms_rows_text(res, row, c + 6));
+    u->version = isms_rows_int64(res, row, c + 7);
     if (!u->name || !u->display_name || !u->email || !u->status || !u->created_at ||
         !u->last_login_at ||
-        !isms_roles_to_repeated(a, isms_roles_from_pg_array(isms_db_value(res, row, c + 3)),
+        !isms_roles_to_repeated(a, isms_roles_from_pg_array(isms_rows_text(res, row, c + 3)),
                                 &u->roles, &u->n_roles))
         return NULL;
     return u;

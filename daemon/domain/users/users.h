@@ -3,14 +3,13 @@
 #ifndef ISMS_DOMAIN_USERS_H
 #define ISMS_DOMAIN_USERS_H
 
-#include <libpq-fe.h>
-
-#include "core/status.h"
+#include "common/status.h"
 #include "domain/domain.h"
 #include "isms/v1/auth.pb-c.h"
 
 struct isms_call;
 struct isms_arena;
+struct isms_rows;
 
 /* Columns every user query returns first, in this order (8 columns). */
 #define ISMS_USER_COLS                                                                             \
@@ -19,8 +18,8 @@ struct isms_arena;
 #define ISMS_USER_NCOLS 8
 
 /* Builds a User from the ISMS_USER_COLS at `col0` of `row`; NULL when memory ran out. */
-Isms__V1__UserAccount *isms_user_from_row(struct isms_arena *a, const PGresult *res, int row,
-                                          int col0);
+Isms__V1__UserAccount *isms_user_from_row(struct isms_arena *a, const struct isms_rows *res,
+                                          int row, int col0);
 
 /* Fills `msg->roles` from a role mask; returns 0 when memory ran out. */
 int isms_roles_to_repeated(struct isms_arena *a, unsigned mask, char ***out, size_t *n);

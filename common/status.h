@@ -1,7 +1,7 @@
-/* core/status.h — gRPC status codes and the fixed-size status every fallible call fills.
+/* common/status.h — gRPC status codes and the fixed-size status every fallible call fills.
  * Reporting an error never allocates: the message lives in the struct. */
-#ifndef ISMS_CORE_STATUS_H
-#define ISMS_CORE_STATUS_H
+#ifndef ISMS_COMMON_STATUS_H
+#define ISMS_COMMON_STATUS_H
 
 #include <stdarg.h>
 

@@ -1,13 +1,13 @@
-/* core/audit_chain.h — the audit trail's hash chain: canonical record encoding and SHA-256
+/* common/audit_chain.h — the audit trail's hash chain: canonical record encoding and SHA-256
  * links, exactly as schema/003_audit.sql computes them. Pure; shared with ismsctl, which
  * verifies exported chains offline. */
-#ifndef ISMS_CORE_AUDIT_CHAIN_H
-#define ISMS_CORE_AUDIT_CHAIN_H
+#ifndef ISMS_COMMON_AUDIT_CHAIN_H
+#define ISMS_COMMON_AUDIT_CHAIN_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/status.h"
+#include "common/status.h"
 
 #define ISMS_AUDIT_HASH_BYTES 32
 

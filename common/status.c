@@ -1,6 +1,6 @@
-/* core/status.c — gRPC status code names and status formatting.
+/* common/status.c — gRPC status code names and status formatting.
  * Pure: shared by ismsd and ismsctl through isms_wire. */
-#include "core/status.h"
+#include "common/status.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,6 +1,6 @@
-/* net/frame.c — the frame reader and header codec.
+/* common/frame.c — the frame reader and header codec.
  * Invariant: cap never exceeds max(initial_cap, HEADER + max_body). */
-#include "net/frame.h"
+#include "common/frame.h"
 
 #include <stdlib.h>
 #include <string.h>

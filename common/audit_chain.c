@@ -1,5 +1,5 @@
-/* core/audit_chain.c — canonical encoding "<bytes>:<text>," per field and SHA-256 links. */
-#include "core/audit_chain.h"
+/* common/audit_chain.c — canonical encoding "<bytes>:<text>," per field and SHA-256 links. */
+#include "common/audit_chain.h"
 
 #include <inttypes.h>
 #include <stdio.h>

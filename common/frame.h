@@ -1,13 +1,13 @@
-/* net/frame.h — gRPC-style message framing: 1 flag byte, 4-byte big-endian length, body.
+/* common/frame.h — gRPC-style message framing: 1 flag byte, 4-byte big-endian length, body.
  * Pure (no libuv): the reader checks a declared length against its limit before it reserves a
  * single byte for the body, so an oversize frame is never allocated. */
-#ifndef ISMS_NET_FRAME_H
-#define ISMS_NET_FRAME_H
+#ifndef ISMS_COMMON_FRAME_H
+#define ISMS_COMMON_FRAME_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/status.h"
+#include "common/status.h"
 
 #define ISMS_FRAME_HEADER_BYTES    5
 #define ISMS_FRAME_FLAG_COMPRESSED 0x01u
