@@ -93,8 +93,10 @@ void isms_json_error_text(const json_error_t *err, int is_one_line, char *out, s
     snprintf(text, sizeof(text), "%s", err->text);
     if ((hint = strstr(text, flag_hint)) != NULL)
         memmove(hint, hint + strlen(flag_hint), strlen(hint + strlen(flag_hint)) + 1);
+    /* At the end of the input jansson may say column 0; people count from 1. */
     if (is_one_line)
-        snprintf(out, size, "column %d: %s", err->column, text);
+        snprintf(out, size, "column %d: %s", err->column > 0 ? err->column : 1, text);
     else
-        snprintf(out, size, "line %d, column %d: %s", err->line, err->column, text);
+        snprintf(out, size, "line %d, column %d: %s", err->line > 0 ? err->line : 1,
+                 err->column > 0 ? err->column : 1, text);
 }
