@@ -1,497 +1,219 @@
-/* client/asset_json.c — the JSON form of asset export/import files: a reader for an array of
- * asset objects (proto field names; tags and depends_on as arrays of strings, or depends_on as
- * the {id, name} objects Asset/Get returns) and the writer `asset export --format json` uses,
- * one object per line. Strings are decoded strictly (escapes, surrogate pairs, no raw control
- * characters, no \u0000); values are left for the server to check. */
+/* client/asset_json.c — the JSON form of asset export/import files, through jansson: a reader
+ * for an array of asset objects (proto field names; tags and depends_on as arrays of strings, or
+ * depends_on as the {id, name} objects Asset/Get returns) and the writer `asset export --format
+ * json` uses, one compact object per line. jansson refuses invalid UTF-8, raw control
+ * characters, \u0000, lone surrogates and duplicate keys; this file refuses unknown fields and
+ * wrong types, naming the row. Values are left for the server to check. */
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "asset_io.h"
-#include "jsonl.h"
+#include "json_text.h"
 
-#define JSON_DEPTH_MAX 32
-
-struct json {
-    const char *start, *p, *end;
-    size_t row; /* asset being read, 0 before the first */
-    struct isms_status *st;
-};
-
-static enum isms_code json_fail(struct json *j, const char *what)
+static enum isms_code row_fail(struct isms_status *st, size_t row, const char *field,
+                               const char *what)
 {
-    size_t line = 1, col = 1;
-
-    for (const char *q = j->start; q < j->p && q < j->end; q++) {
-        if (*q == '\n') {
-            line++;
-            col = 1;
-        } else {
-            col++;
-        }
-    }
-    if (j->row > 0)
-        return isms_status_set(j->st, ISMS_INVALID_ARGUMENT, "row %zu: line %zu, column %zu: %s",
-                               j->row, line, col, what);
-    return isms_status_set(j->st, ISMS_INVALID_ARGUMENT, "line %zu, column %zu: %s", line, col,
-                           what);
+    return isms_status_set(st, ISMS_INVALID_ARGUMENT, "row %zu: %s %s", row, field, what);
 }
 
-static void json_ws(struct json *j)
+/* A copy of a JSON string's value, or NULL when out of memory. */
+static char *dup_value(const json_t *v)
 {
-    while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r'))
-        j->p++;
+    size_t n = json_string_length(v);
+    char *s = malloc(n + 1);
+
+    if (s != NULL) {
+        memcpy(s, json_string_value(v), n);
+        s[n] = '\0';
+    }
+    return s;
 }
 
-static int json_eat(struct json *j, char c)
+/* An integer field: a whole number, a string holding one, or null (0). */
+static enum isms_code read_int(const json_t *v, size_t row, const char *field, int32_t *out,
+                               struct isms_status *st)
 {
-    json_ws(j);
-    if (j->p < j->end && *j->p == c) {
-        j->p++;
-        return 1;
-    }
-    return 0;
-}
-
-static int hex4(const char *p, const char *end)
-{
-    int v = 0;
-
-    if (end - p < 4)
-        return -1;
-    for (int i = 0; i < 4; i++) {
-        char h = p[i];
-        int d = h >= '0' && h <= '9'   ? h - '0'
-                : h >= 'a' && h <= 'f' ? h - 'a' + 10
-                : h >= 'A' && h <= 'F' ? h - 'A' + 10
-                                       : -1;
-
-        if (d < 0)
-            return -1;
-        v = v * 16 + d;
-    }
-    return v;
-}
-
-static int put_utf8(struct isms_asset_buf *b, unsigned cp)
-{
-    char u[4];
-    size_t n;
-
-    if (cp < 0x80) {
-        u[0] = (char)cp;
-        n = 1;
-    } else if (cp < 0x800) {
-        u[0] = (char)(0xC0 | (cp >> 6));
-        u[1] = (char)(0x80 | (cp & 0x3F));
-        n = 2;
-    } else if (cp < 0x10000) {
-        u[0] = (char)(0xE0 | (cp >> 12));
-        u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        u[2] = (char)(0x80 | (cp & 0x3F));
-        n = 3;
-    } else {
-        u[0] = (char)(0xF0 | (cp >> 18));
-        u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-        u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        u[3] = (char)(0x80 | (cp & 0x3F));
-        n = 4;
-    }
-    return isms_asset_buf_put(b, u, n);
-}
-
-/* Reads a string value into a heap string (*out, NULL when `out` is NULL: skipped). */
-static enum isms_code json_string(struct json *j, char **out)
-{
-    struct isms_asset_buf b = {NULL, 0, 0};
-
-    json_ws(j);
-    if (j->p >= j->end || *j->p != '"')
-        return json_fail(j, "expected a string");
-    j->p++;
-    for (;;) {
-        unsigned char c;
-
-        if (j->p >= j->end) {
-            free(b.p);
-            return json_fail(j, "a string is not closed");
-        }
-        c = (unsigned char)*j->p;
-        if (c == '"') {
-            j->p++;
-            break;
-        }
-        if (c < 0x20) {
-            free(b.p);
-            return json_fail(j, "a raw control character in a string (escape it)");
-        }
-        if (c != '\\') {
-            if (!isms_asset_buf_put(&b, j->p, 1))
-                goto nomem;
-            j->p++;
-            continue;
-        }
-        if (j->p + 1 >= j->end) {
-            free(b.p);
-            return json_fail(j, "a string is not closed");
-        }
-        j->p++;
-        switch (*j->p) {
-        case '"':
-        case '\\':
-        case '/':
-            if (!isms_asset_buf_put(&b, j->p, 1))
-                goto nomem;
-            break;
-        case 'b':
-            if (!isms_asset_buf_put(&b, "\b", 1))
-                goto nomem;
-            break;
-        case 'f':
-            if (!isms_asset_buf_put(&b, "\f", 1))
-                goto nomem;
-            break;
-        case 'n':
-            if (!isms_asset_buf_put(&b, "\n", 1))
-                goto nomem;
-            break;
-        case 'r':
-            if (!isms_asset_buf_put(&b, "\r", 1))
-                goto nomem;
-            break;
-        case 't':
-            if (!isms_asset_buf_put(&b, "\t", 1))
-                goto nomem;
-            break;
-        case 'u': {
-            int hi = hex4(j->p + 1, j->end);
-            unsigned cp;
-
-            if (hi < 0) {
-                free(b.p);
-                return json_fail(j, "\\u needs four hex digits");
-            }
-            j->p += 4;
-            cp = (unsigned)hi;
-            if (hi >= 0xD800 && hi <= 0xDBFF) {
-                int lo = j->p + 2 < j->end && j->p[1] == '\\' && j->p[2] == 'u'
-                             ? hex4(j->p + 3, j->end)
-                             : -1;
-
-                if (lo < 0xDC00 || lo > 0xDFFF) {
-                    free(b.p);
-                    return json_fail(j, "a lone surrogate in \\u escapes");
-                }
-                j->p += 6;
-                cp = 0x10000 + (((unsigned)hi - 0xD800) << 10) + ((unsigned)lo - 0xDC00);
-            } else if (hi >= 0xDC00 && hi <= 0xDFFF) {
-                free(b.p);
-                return json_fail(j, "a lone surrogate in \\u escapes");
-            }
-            if (cp == 0) {
-                free(b.p);
-                return json_fail(j, "\\u0000 is not allowed");
-            }
-            if (!put_utf8(&b, cp))
-                goto nomem;
-            break;
-        }
-        default:
-            free(b.p);
-            return json_fail(j, "unknown escape in a string");
-        }
-        j->p++;
-    }
-    if (out == NULL) {
-        free(b.p);
-        return ISMS_OK;
-    }
-    *out = isms_asset_buf_take(&b);
-    return *out != NULL ? ISMS_OK : isms_asset_oom(j->st);
-nomem:
-    free(b.p);
-    return isms_asset_oom(j->st);
-}
-
-static int json_literal(struct json *j, const char *lit)
-{
-    size_t n = strlen(lit);
-
-    json_ws(j);
-    if ((size_t)(j->end - j->p) >= n && memcmp(j->p, lit, n) == 0) {
-        j->p += n;
-        return 1;
-    }
-    return 0;
-}
-
-/* Reads an integer value (or a string holding one; null is 0) into *out. */
-static enum isms_code json_int(struct json *j, const char *field, int32_t *out)
-{
-    char num[32];
-    size_t n = 0;
-
-    json_ws(j);
-    if (json_literal(j, "null")) {
+    if (json_is_null(v)) {
         *out = 0;
         return ISMS_OK;
     }
-    if (j->p < j->end && *j->p == '"') {
-        char *s = NULL;
-        enum isms_code code = json_string(j, &s);
-        int ok = code == ISMS_OK && isms_asset_parse_int32(s, out);
-
-        if (code == ISMS_OK && !ok)
-            code = isms_status_set(j->st, ISMS_INVALID_ARGUMENT,
-                                   "row %zu: %s must be a whole number, got \"%.40s\"", j->row,
-                                   field, s);
-        free(s);
-        return code;
+    if (json_is_string(v)) {
+        if (!isms_asset_parse_int32(json_string_value(v), out))
+            return isms_status_set(st, ISMS_INVALID_ARGUMENT,
+                                   "row %zu: %s must be a whole number, got \"%.40s\"", row, field,
+                                   json_string_value(v));
+        return ISMS_OK;
     }
-    while (j->p < j->end && n + 1 < sizeof(num) &&
-           ((*j->p >= '0' && *j->p <= '9') || *j->p == '-' || *j->p == '+' || *j->p == '.' ||
-            *j->p == 'e' || *j->p == 'E'))
-        num[n++] = *j->p++;
-    num[n] = '\0';
-    if (n == 0)
-        return json_fail(j, "expected a number");
-    if (strchr(num, '.') != NULL || strchr(num, 'e') != NULL || strchr(num, 'E') != NULL ||
-        num[0] == '+' || !isms_asset_parse_int32(num, out))
-        return isms_status_set(j->st, ISMS_INVALID_ARGUMENT,
-                               "row %zu: %s must be a whole number, got %s", j->row, field, num);
-    return ISMS_OK;
+    if (json_is_integer(v)) {
+        json_int_t n = json_integer_value(v);
+
+        if (n < INT32_MIN || n > INT32_MAX)
+            return isms_status_set(st, ISMS_INVALID_ARGUMENT,
+                                   "row %zu: %s must be a whole number, got %" JSON_INTEGER_FORMAT,
+                                   row, field, n);
+        *out = (int32_t)n;
+        return ISMS_OK;
+    }
+    if (json_is_real(v))
+        return isms_status_set(st, ISMS_INVALID_ARGUMENT,
+                               "row %zu: %s must be a whole number, got %g", row, field,
+                               json_real_value(v));
+    return row_fail(st, row, field, "must be a whole number");
 }
 
-static enum isms_code json_skip(struct json *j, int depth);
-
-/* Reads {"id": ..., "name": ...} (other members skipped) into *item: the name, else the id. */
-static enum isms_code json_ref_object(struct json *j, const char *field, char **item)
+/* One list item: a string, or an {"id", "name"} object whose name (else id) is taken. */
+static enum isms_code read_item(const json_t *v, size_t row, const char *field, char **item,
+                                struct isms_status *st)
 {
-    char *name = NULL, *id = NULL;
-    enum isms_code code = ISMS_OK;
+    const json_t *name, *id;
 
-    j->p++; /* '{' */
-    if (!json_eat(j, '}')) {
-        do {
-            char *key = NULL;
-
-            if ((code = json_string(j, &key)) != ISMS_OK)
-                goto out;
-            if (!json_eat(j, ':'))
-                code = json_fail(j, "expected ':'");
-            else if (strcmp(key, "name") == 0 && name == NULL)
-                code = json_string(j, &name);
-            else if (strcmp(key, "id") == 0 && id == NULL)
-                code = json_string(j, &id);
-            else
-                code = json_skip(j, 1);
-            free(key);
-            if (code != ISMS_OK)
-                goto out;
-        } while (json_eat(j, ','));
-        if (!json_eat(j, '}')) {
-            code = json_fail(j, "expected ',' or '}'");
-            goto out;
-        }
+    if (json_is_string(v)) {
+        *item = dup_value(v);
+        return *item != NULL ? ISMS_OK : isms_asset_oom(st);
     }
-    if (name == NULL && id == NULL) {
-        code = isms_status_set(j->st, ISMS_INVALID_ARGUMENT,
-                               "row %zu: %s: an object needs a name or an id", j->row, field);
-        goto out;
-    }
-    *item = name != NULL ? name : id;
-    if (name != NULL)
-        free(id);
-    return ISMS_OK;
-out:
-    free(name);
-    free(id);
-    return code;
+    if (!json_is_object(v))
+        return row_fail(st, row, field, "must be an array of strings");
+    name = json_object_get(v, "name");
+    id = json_object_get(v, "id");
+    if ((name != NULL && !json_is_string(name)) || (id != NULL && !json_is_string(id)))
+        return row_fail(st, row, field, "objects need \"name\" and \"id\" as strings");
+    if (name == NULL && id == NULL)
+        return isms_status_set(st, ISMS_INVALID_ARGUMENT,
+                               "row %zu: %s: an object needs a name or an id", row, field);
+    *item = dup_value(name != NULL ? name : id);
+    return *item != NULL ? ISMS_OK : isms_asset_oom(st);
 }
 
-/* Reads an array of strings, or of objects whose "name" (else "id") is taken; null is empty. */
-static enum isms_code json_list(struct json *j, const char *field, char ***items, size_t *n)
+/* A list field: an array of items, or null (empty). */
+static enum isms_code read_list(const json_t *v, size_t row, const char *field, char ***items,
+                                size_t *n, struct isms_status *st)
 {
-    if (json_literal(j, "null"))
+    size_t i;
+    const json_t *it;
+
+    if (json_is_null(v))
         return ISMS_OK;
-    if (!json_eat(j, '['))
-        return json_fail(j, "expected an array of strings");
-    if (json_eat(j, ']'))
-        return ISMS_OK;
-    do {
+    if (!json_is_array(v))
+        return row_fail(st, row, field, "must be an array of strings");
+    json_array_foreach(v, i, it)
+    {
         char *item = NULL;
-        enum isms_code code;
 
-        json_ws(j);
-        if (j->p < j->end && *j->p == '{')
-            code = json_ref_object(j, field, &item);
-        else
-            code = json_string(j, &item);
-        if (code != ISMS_OK)
-            return code;
+        if (read_item(it, row, field, &item, st) != ISMS_OK)
+            return st->code;
         if (!isms_asset_list_push(items, n, item)) {
             free(item);
-            return isms_asset_oom(j->st);
+            return isms_asset_oom(st);
         }
-    } while (json_eat(j, ','));
-    if (!json_eat(j, ']'))
-        return json_fail(j, "expected ',' or ']'");
+    }
     return ISMS_OK;
 }
 
-/* Skips any value (read-only members of an export). */
-static enum isms_code json_skip(struct json *j, int depth)
+/* Reads one asset object into `r`. */
+static enum isms_code read_asset(const json_t *obj, size_t row, struct isms_asset_row *r,
+                                 struct isms_status *st)
 {
-    enum isms_code code;
+    const char *key;
+    const json_t *v;
 
-    if (depth > JSON_DEPTH_MAX)
-        return json_fail(j, "values are nested too deeply");
-    json_ws(j);
-    if (j->p >= j->end)
-        return json_fail(j, "expected a value");
-    if (*j->p == '"')
-        return json_string(j, NULL);
-    if (*j->p == '[' || *j->p == '{') {
-        char close = *j->p == '[' ? ']' : '}';
-        int is_object = close == '}';
+    if (!json_is_object(obj))
+        return isms_status_set(st, ISMS_INVALID_ARGUMENT, "row %zu: expected an object (one asset)",
+                               row);
+    /* jansson refused duplicate keys while parsing, so each field comes once. */
+    json_object_foreach((json_t *)obj, key, v)
+    {
+        int f = isms_asset_field_find(key);
+        const struct isms_asset_field *fd;
 
-        j->p++;
-        if (json_eat(j, close))
-            return ISMS_OK;
-        do {
-            if (is_object) {
-                if ((code = json_string(j, NULL)) != ISMS_OK)
-                    return code;
-                if (!json_eat(j, ':'))
-                    return json_fail(j, "expected ':'");
-            }
-            if ((code = json_skip(j, depth + 1)) != ISMS_OK)
-                return code;
-        } while (json_eat(j, ','));
-        if (!json_eat(j, close))
-            return json_fail(j, is_object ? "expected ',' or '}'" : "expected ',' or ']'");
-        return ISMS_OK;
-    }
-    if (json_literal(j, "null") || json_literal(j, "true") || json_literal(j, "false"))
-        return ISMS_OK;
-    if (*j->p == '-' || (*j->p >= '0' && *j->p <= '9')) {
-        while (j->p < j->end && ((*j->p >= '0' && *j->p <= '9') || *j->p == '-' || *j->p == '+' ||
-                                 *j->p == '.' || *j->p == 'e' || *j->p == 'E'))
-            j->p++;
-        return ISMS_OK;
-    }
-    return json_fail(j, "expected a value");
-}
-
-/* Reads one asset object. */
-static enum isms_code json_object(struct json *j, struct isms_asset_row *r)
-{
-    bool is_seen[ISMS_ASSET_NFIELDS] = {false};
-    enum isms_code code;
-
-    if (!json_eat(j, '{'))
-        return json_fail(j, "expected an object (one asset)");
-    if (json_eat(j, '}'))
-        return ISMS_OK;
-    do {
-        char *key = NULL;
-        int f;
-
-        if ((code = json_string(j, &key)) != ISMS_OK)
-            return code;
-        f = isms_asset_field_find(key);
-        if (f < 0) {
-            code = isms_status_set(
-                j->st, ISMS_INVALID_ARGUMENT,
-                "row %zu: unknown field \"%.60s\"; fields are " ISMS_ASSET_FIELD_LIST, j->row, key);
-            free(key);
-            return code;
-        }
-        free(key);
-        if (is_seen[f])
-            return isms_status_set(j->st, ISMS_INVALID_ARGUMENT, "row %zu: %s appears twice",
-                                   j->row, isms_asset_fields[f].name);
-        is_seen[f] = true;
-        if (!json_eat(j, ':'))
-            return json_fail(j, "expected ':'");
-        switch (isms_asset_fields[f].kind) {
+        if (f < 0)
+            return isms_status_set(
+                st, ISMS_INVALID_ARGUMENT,
+                "row %zu: unknown field \"%.60s\"; fields are " ISMS_ASSET_FIELD_LIST, row, key);
+        fd = &isms_asset_fields[f];
+        switch (fd->kind) {
         case ISMS_ASSET_K_STR: {
-            char *s = NULL;
+            char *s;
 
-            if (json_literal(j, "null"))
+            if (json_is_null(v))
                 break;
-            if ((code = json_string(j, &s)) != ISMS_OK)
-                return code;
-            free(*isms_asset_field_str(r, &isms_asset_fields[f]));
-            *isms_asset_field_str(r, &isms_asset_fields[f]) = s;
+            if (!json_is_string(v))
+                return row_fail(st, row, fd->name, "must be a string");
+            if ((s = dup_value(v)) == NULL)
+                return isms_asset_oom(st);
+            free(*isms_asset_field_str(r, fd));
+            *isms_asset_field_str(r, fd) = s;
             break;
         }
         case ISMS_ASSET_K_INT:
-            if ((code = json_int(j, isms_asset_fields[f].name,
-                                 isms_asset_field_int(r, &isms_asset_fields[f]))) != ISMS_OK)
-                return code;
+            if (read_int(v, row, fd->name, isms_asset_field_int(r, fd), st) != ISMS_OK)
+                return st->code;
             break;
         case ISMS_ASSET_K_LIST:
-            code = json_list(j, isms_asset_fields[f].name,
-                             isms_asset_field_list(r, &isms_asset_fields[f]),
-                             isms_asset_field_count(r, &isms_asset_fields[f]));
-            if (code != ISMS_OK)
-                return code;
+            if (read_list(v, row, fd->name, isms_asset_field_list(r, fd),
+                          isms_asset_field_count(r, fd), st) != ISMS_OK)
+                return st->code;
             break;
         case ISMS_ASSET_K_IGNORE:
-            if ((code = json_skip(j, 1)) != ISMS_OK)
-                return code;
             break;
         }
-    } while (json_eat(j, ','));
-    if (!json_eat(j, '}'))
-        return json_fail(j, "expected ',' or '}'");
+    }
     return ISMS_OK;
 }
 
 enum isms_code isms_asset_json_parse(const char *data, size_t len, struct isms_asset_file *out,
                                      struct isms_status *st)
 {
-    struct json j = {data, data, data + len, 0, st};
-    enum isms_code code;
+    json_error_t err;
+    json_t *doc = json_loadb(data, len, ISMS_JSON_LOAD_FLAGS, &err);
+    enum isms_code code = ISMS_OK;
+    const json_t *it;
+    size_t i;
 
-    if (!json_eat(&j, '['))
-        return json_fail(&j, "expected '[': the file must be a JSON array of assets");
-    if (!json_eat(&j, ']')) {
-        do {
-            struct isms_asset_row *r = isms_asset_row_add(out);
+    if (doc == NULL) {
+        char why[ISMS_STATUS_MSG_MAX];
 
-            if (r == NULL)
-                return isms_asset_oom(st);
-            j.row++;
-            if ((code = json_object(&j, r)) != ISMS_OK)
-                return code;
-        } while (json_eat(&j, ','));
-        j.row = 0;
-        if (!json_eat(&j, ']'))
-            return json_fail(&j, "expected ',' or ']'");
+        if (json_error_code(&err) == json_error_out_of_memory)
+            return isms_asset_oom(st);
+        isms_json_error_text(&err, 0, why, sizeof(why));
+        return isms_status_set(st, ISMS_INVALID_ARGUMENT, "%s", why);
     }
-    json_ws(&j);
-    if (j.p != j.end)
-        return json_fail(&j, "unexpected text after the array");
-    return ISMS_OK;
+    if (!json_is_array(doc)) {
+        json_decref(doc);
+        return isms_status_set(st, ISMS_INVALID_ARGUMENT,
+                               "expected '[': the file must be a JSON array of assets");
+    }
+    json_array_foreach(doc, i, it)
+    {
+        struct isms_asset_row *r = isms_asset_row_add(out);
+
+        if (r == NULL) {
+            code = isms_asset_oom(st);
+            break;
+        }
+        if ((code = read_asset(it, i + 1, r, st)) != ISMS_OK)
+            break;
+    }
+    json_decref(doc);
+    return code;
 }
 
 /* ---- writing ------------------------------------------------------------------------------- */
 
-static void json_key(FILE *fp, const char *key, bool is_first)
+/* A JSON array of the strings items[0..n); NULL when out of memory. */
+static json_t *str_array(char *const *items, size_t n)
 {
-    fprintf(fp, "%s\"%s\":", is_first ? "" : ",", key);
-}
+    json_t *a = json_array();
 
-static void json_strs(FILE *fp, char *const *items, size_t n)
-{
-    fputc('[', fp);
-    for (size_t i = 0; i < n; i++) {
-        if (i > 0)
-            fputc(',', fp);
-        isms_jsonl_write_string(fp, items[i]);
+    for (size_t i = 0; a != NULL && i < n; i++) {
+        if (json_array_append_new(a, isms_json_text(items[i])) != 0) {
+            json_decref(a);
+            a = NULL;
+        }
     }
-    fputc(']', fp);
+    return a;
 }
 
 bool isms_asset_json_begin(FILE *fp)
@@ -503,47 +225,54 @@ bool isms_asset_json_begin(FILE *fp)
 bool isms_asset_json_row(FILE *fp, const Isms__V1__AssetRecord *a, bool is_first)
 {
     char **deps = calloc(a->n_depends_on + 1, sizeof(*deps));
+    json_t *o = json_object();
+    const struct {
+        const char *key;
+        json_t *value;
+    } members[] = {
+        {"id", isms_json_text(a->id)},
+        {"name", isms_json_text(a->name)},
+        {"type", isms_json_text(a->type)},
+        {"description", isms_json_text(a->description)},
+        {"owner", isms_json_text(a->owner)},
+        {"custodian", isms_json_text(a->custodian)},
+        {"location", isms_json_text(a->location)},
+        {"classification", isms_json_text(a->classification)},
+        {"confidentiality", json_integer(a->confidentiality)},
+        {"integrity", json_integer(a->integrity)},
+        {"availability", json_integer(a->availability)},
+        {"tags", str_array(a->tags, a->n_tags)},
+        {"status", isms_json_text(a->status)},
+        {"depends_on", NULL},
+        {"created_at", isms_json_text(a->created_at)},
+        {"created_by", isms_json_text(a->created_by)},
+        {"updated_at", isms_json_text(a->updated_at)},
+        {"updated_by", isms_json_text(a->updated_by)},
+        {"version", json_integer(a->version)},
+    };
+    bool ok = deps != NULL && o != NULL;
 
-    if (deps == NULL)
-        return false;
-    for (size_t i = 0; i < a->n_depends_on; i++)
+    for (size_t i = 0; deps != NULL && i < a->n_depends_on; i++)
         deps[i] = a->depends_on[i]->name;
-    fputs(is_first ? "\n{" : ",\n{", fp);
-    json_key(fp, "id", true);
-    isms_jsonl_write_string(fp, a->id);
-    json_key(fp, "name", false);
-    isms_jsonl_write_string(fp, a->name);
-    json_key(fp, "type", false);
-    isms_jsonl_write_string(fp, a->type);
-    json_key(fp, "description", false);
-    isms_jsonl_write_string(fp, a->description);
-    json_key(fp, "owner", false);
-    isms_jsonl_write_string(fp, a->owner);
-    json_key(fp, "custodian", false);
-    isms_jsonl_write_string(fp, a->custodian);
-    json_key(fp, "location", false);
-    isms_jsonl_write_string(fp, a->location);
-    json_key(fp, "classification", false);
-    isms_jsonl_write_string(fp, a->classification);
-    fprintf(fp, ",\"confidentiality\":%d,\"integrity\":%d,\"availability\":%d",
-            (int)a->confidentiality, (int)a->integrity, (int)a->availability);
-    json_key(fp, "tags", false);
-    json_strs(fp, a->tags, a->n_tags);
-    json_key(fp, "status", false);
-    isms_jsonl_write_string(fp, a->status);
-    json_key(fp, "depends_on", false);
-    json_strs(fp, deps, a->n_depends_on);
-    json_key(fp, "created_at", false);
-    isms_jsonl_write_string(fp, a->created_at);
-    json_key(fp, "created_by", false);
-    isms_jsonl_write_string(fp, a->created_by);
-    json_key(fp, "updated_at", false);
-    isms_jsonl_write_string(fp, a->updated_at);
-    json_key(fp, "updated_by", false);
-    isms_jsonl_write_string(fp, a->updated_by);
-    fprintf(fp, ",\"version\":%lld}", (long long)a->version);
+    for (size_t i = 0; i < sizeof(members) / sizeof(members[0]); i++) {
+        json_t *v = members[i].value;
+
+        if (strcmp(members[i].key, "depends_on") == 0 && deps != NULL)
+            v = str_array(deps, a->n_depends_on);
+        /* set_new takes the reference even when it fails. */
+        if (o == NULL || json_object_set_new(o, members[i].key, v) != 0) {
+            ok = false;
+            if (o == NULL)
+                json_decref(v);
+        }
+    }
+    if (ok) {
+        fputs(is_first ? "\n" : ",\n", fp);
+        ok = json_dumpf(o, fp, JSON_COMPACT) == 0;
+    }
+    json_decref(o);
     free(deps);
-    return !ferror(fp);
+    return ok && !ferror(fp);
 }
 
 bool isms_asset_json_end(FILE *fp, bool is_empty)

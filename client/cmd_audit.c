@@ -18,7 +18,7 @@
 
 #define NCOLS(a) (sizeof(a) / sizeof((a)[0]))
 /* The longest export line read back: far above any record the server accepts. */
-#define AUDIT_LINE_MAX (16u * 1024 * 1024)
+#define AUDIT_LINE_MAX ISMS_JSONL_LINE_MAX
 #define LOG_LIMIT_MAX  100000
 
 static const struct isms_out_col log_cols[] = {
@@ -150,48 +150,15 @@ static int read_line(FILE *fp, char **buf, size_t *cap, size_t *len)
     return 1;
 }
 
-/* The record fields of an export line, in the order they are hashed. */
-static const char *const record_keys[] = {"seq",    "at",      "actor",  "source",    "method",
-                                          "entity", "changes", "result", "prev_hash", "hash"};
-#define NRECORD_KEYS (sizeof(record_keys) / sizeof(record_keys[0]))
-
-/* Maps parsed members onto a record: exactly the keys above, seq an integer, the rest strings.
- * values[i] is the value for record_keys[i]. */
-static enum isms_code members_to_values(const struct isms_jsonl_member *m, size_t n,
-                                        const char **values, struct isms_status *st)
-{
-    memset(values, 0, NRECORD_KEYS * sizeof(*values));
-    for (size_t i = 0; i < n; i++) {
-        size_t k = 0;
-
-        while (k < NRECORD_KEYS && strcmp(m[i].key, record_keys[k]) != 0)
-            k++;
-        if (k == NRECORD_KEYS)
-            return isms_status_set(st, ISMS_FAILED_PRECONDITION, "unknown member \"%.40s\"",
-                                   m[i].key);
-        if (m[i].is_string != (k != 0))
-            return isms_status_set(st, ISMS_FAILED_PRECONDITION, "\"%s\" must be %s",
-                                   record_keys[k], k == 0 ? "an integer" : "a string");
-        values[k] = m[i].value;
-    }
-    for (size_t k = 0; k < NRECORD_KEYS; k++) {
-        if (values[k] == NULL)
-            return isms_status_set(st, ISMS_FAILED_PRECONDITION, "member \"%s\" is missing",
-                                   record_keys[k]);
-    }
-    return ISMS_OK;
-}
-
 /* Verifies an export file line by line with the chain rule. A line that is not a well-formed
  * record fails as FAILED_PRECONDITION naming the line; a broken link fills the result. */
 static enum isms_code verify_file(struct isms_cli *cli, const char *path, struct isms_out *out,
                                   struct isms_status *st)
 {
     struct isms_audit_verifier v;
-    struct isms_jsonl_member members[ISMS_JSONL_MAX_MEMBERS];
     char head[2 * ISMS_AUDIT_HASH_BYTES + 1] = "", where[300];
     char *line = NULL;
-    size_t cap = 0, len, n;
+    size_t cap = 0, len;
     unsigned long lineno = 0;
     bool is_stdin = strcmp(path, "-") == 0;
     enum isms_code code = ISMS_OK;
@@ -202,8 +169,7 @@ static enum isms_code verify_file(struct isms_cli *cli, const char *path, struct
     isms_audit_verifier_init(&v);
     snprintf(where, sizeof(where), "in %s", is_stdin ? "stdin" : path);
     for (;;) {
-        struct isms_audit_record rec;
-        const char *values[NRECORD_KEYS];
+        struct isms_jsonl_record jr;
         int rl = read_line(fp, &line, &cap, &len);
 
         if (rl == 0)
@@ -221,37 +187,26 @@ static enum isms_code verify_file(struct isms_cli *cli, const char *path, struct
                                    path, lineno, AUDIT_LINE_MAX / (1024 * 1024));
             break;
         }
-        if (isms_jsonl_parse(line, len, members, ISMS_JSONL_MAX_MEMBERS, &n, st) != ISMS_OK ||
-            members_to_values(members, n, values, st) != ISMS_OK) {
+        if (isms_jsonl_read(line, len, &jr, st) != ISMS_OK) {
             struct isms_status why = *st;
 
             code = isms_status_set(st, ISMS_FAILED_PRECONDITION,
                                    "%.200s:%lu: not an audit record: %s", path, lineno, why.msg);
             break;
         }
-        memset(&rec, 0, sizeof(rec));
-        if (!isms_cli_parse_i64(values[0], INT64_MIN, INT64_MAX, &rec.seq)) {
-            code = isms_status_set(st, ISMS_FAILED_PRECONDITION, "%.200s:%lu: seq is out of range",
-                                   path, lineno);
-            break;
-        }
-        rec.at = values[1];
-        rec.actor = values[2];
-        rec.source = values[3];
-        rec.method = values[4];
-        rec.entity = values[5];
-        rec.changes = values[6];
-        rec.result = values[7];
-        if (!isms_hex_decode(values[8], rec.prev_hash, ISMS_AUDIT_HASH_BYTES) ||
-            !isms_hex_decode(values[9], rec.hash, ISMS_AUDIT_HASH_BYTES)) {
+        if (!jr.is_hash_ok) {
             /* As the server reports it (domain/audit/audit_rpc.c). */
-            v.first_bad_seq = rec.seq;
+            v.first_bad_seq = jr.rec.seq;
             snprintf(v.problem, sizeof(v.problem), "hash is not 32 bytes");
+            isms_jsonl_record_cleanup(&jr);
             break;
         }
-        if (!isms_audit_verifier_add(&v, &rec))
+        if (!isms_audit_verifier_add(&v, &jr.rec)) {
+            isms_jsonl_record_cleanup(&jr);
             break;
-        snprintf(head, sizeof(head), "%s", values[9]);
+        }
+        snprintf(head, sizeof(head), "%s", jr.hash_hex);
+        isms_jsonl_record_cleanup(&jr);
     }
     free(line);
     if (!is_stdin)
@@ -304,18 +259,12 @@ static enum isms_code write_record(void *ud, const ProtobufCMessage *item, struc
 {
     struct export_sink *sink = ud;
     const Isms__V1__AuditRecord *r = (const Isms__V1__AuditRecord *)item;
-    const char *const values[] = {r->at,      r->actor,  r->source,    r->method, r->entity,
-                                  r->changes, r->result, r->prev_hash, r->hash};
 
-    fprintf(sink->fp, "{\"seq\":%" PRId64, r->seq);
-    for (size_t i = 0; i < NCOLS(values); i++) {
-        fprintf(sink->fp, ",\"%s\":", record_keys[i + 1]);
-        isms_jsonl_write_string(sink->fp, values[i] != NULL ? values[i] : "");
+    if (isms_jsonl_write(sink->fp, r, st) != ISMS_OK) {
+        struct isms_status why = *st;
+
+        return isms_status_set(st, why.code, "could not write %s: %s", sink->name, why.msg);
     }
-    fputs("}\n", sink->fp);
-    if (ferror(sink->fp))
-        return isms_status_set(st, ISMS_INTERNAL, "could not write %s: %s", sink->name,
-                               strerror(errno));
     sink->records++;
     return ISMS_OK;
 }

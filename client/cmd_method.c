@@ -9,14 +9,14 @@
 #include <string.h>
 
 #include "cli.h"
+#include "method_json.h"
 
 #include "isms/v1/risk.pb-c.h"
 
 #define NCOLS(a)        (sizeof(a) / sizeof((a)[0]))
-#define LEVELS_MAX      10
-#define BANDS_MAX       10
+#define LEVELS_MAX      ISMS_METHOD_LEVELS_MAX
+#define BANDS_MAX       ISMS_METHOD_BANDS_MAX
 #define METHOD_FILE_MAX (1u << 20)
-#define JSON_DEPTH_MAX  8
 
 static const struct isms_out_col method_cols[] = {
     {"version", ISMS_OUT_I64},    {"computation", ISMS_OUT_STR}, {"appetite", ISMS_OUT_I64},
@@ -174,357 +174,9 @@ static enum isms_code run_history(struct isms_cli *cli, int argc, char **argv, s
     return ISMS_OK;
 }
 
-/* ---- a small JSON reader for --file --------------------------------------------------------- */
-
-enum jv_type { JV_NULL, JV_BOOL, JV_NUM, JV_STR, JV_ARR, JV_OBJ };
-
-/* One parsed JSON value; everything below it is heap memory freed by jv_free(). */
-struct jv {
-    enum jv_type type;
-    int64_t num;
-    char *str;
-    size_t n;         /* items of an array or object */
-    struct jv *items; /* values */
-    char **keys;      /* object keys */
-};
-
-struct jparser {
-    const char *p, *end;
-    int depth;
-    char err[160];
-};
-
-static void jv_free(struct jv *v)
-{
-    if (v == NULL)
-        return;
-    for (size_t k = 0; k < v->n; k++) {
-        jv_free(&v->items[k]);
-        if (v->keys != NULL)
-            free(v->keys[k]);
-    }
-    free(v->items);
-    free(v->keys);
-    free(v->str);
-    memset(v, 0, sizeof(*v));
-}
-
-/* Records the first error; json_parse() adds where it happened. */
-static int jp_fail(struct jparser *jp, const char *what)
-{
-    if (jp->err[0] == '\0')
-        snprintf(jp->err, sizeof(jp->err), "%s", what);
-    return -1;
-}
-
-static void jp_ws(struct jparser *jp)
-{
-    while (jp->p < jp->end && (*jp->p == ' ' || *jp->p == '\t' || *jp->p == '\n' || *jp->p == '\r'))
-        jp->p++;
-}
-
-/* Appends code point `cp` as UTF-8. */
-static size_t put_utf8(char *o, uint32_t cp)
-{
-    if (cp < 0x80) {
-        o[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        o[0] = (char)(0xC0 | (cp >> 6));
-        o[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        o[0] = (char)(0xE0 | (cp >> 12));
-        o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        o[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    o[0] = (char)(0xF0 | (cp >> 18));
-    o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    o[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
-static int hex4(const char *p, uint32_t *out)
-{
-    uint32_t v = 0;
-
-    for (int k = 0; k < 4; k++) {
-        char c = p[k];
-
-        v <<= 4;
-        if (c >= '0' && c <= '9')
-            v |= (uint32_t)(c - '0');
-        else if (c >= 'a' && c <= 'f')
-            v |= (uint32_t)(c - 'a' + 10);
-        else if (c >= 'A' && c <= 'F')
-            v |= (uint32_t)(c - 'A' + 10);
-        else
-            return -1;
-    }
-    *out = v;
-    return 0;
-}
-
-/* Parses a string at jp->p (on the opening quote) into a heap copy. */
-static int jp_string(struct jparser *jp, char **out)
-{
-    const char *s = ++jp->p;
-    size_t len = 0;
-    char *o;
-
-    while (s < jp->end && *s != '"') {
-        if (*s == '\\')
-            s++;
-        s++;
-        len++;
-    }
-    if (s >= jp->end)
-        return jp_fail(jp, "unterminated string");
-    o = malloc(len * 4 + 1); /* \uXXXX gives at most 4 bytes per escape */
-    if (o == NULL)
-        return jp_fail(jp, "out of memory");
-    len = 0;
-    while (*jp->p != '"') {
-        unsigned char c = (unsigned char)*jp->p++;
-
-        if (c < 0x20) {
-            free(o);
-            return jp_fail(jp, "control character in a string");
-        }
-        if (c != '\\') {
-            o[len++] = (char)c;
-            continue;
-        }
-        c = (unsigned char)*jp->p++;
-        switch (c) {
-        case '"':
-        case '\\':
-        case '/':
-            o[len++] = (char)c;
-            break;
-        case 'b':
-            o[len++] = '\b';
-            break;
-        case 'f':
-            o[len++] = '\f';
-            break;
-        case 'n':
-            o[len++] = '\n';
-            break;
-        case 'r':
-            o[len++] = '\r';
-            break;
-        case 't':
-            o[len++] = '\t';
-            break;
-        case 'u': {
-            uint32_t cp, lo;
-
-            if (jp->end - jp->p < 4 || hex4(jp->p, &cp) != 0 || cp == 0) {
-                free(o);
-                return jp_fail(jp, "bad \\u escape");
-            }
-            jp->p += 4;
-            if (cp >= 0xD800 && cp <= 0xDBFF) {
-                if (jp->end - jp->p < 6 || jp->p[0] != '\\' || jp->p[1] != 'u' ||
-                    hex4(jp->p + 2, &lo) != 0 || lo < 0xDC00 || lo > 0xDFFF) {
-                    free(o);
-                    return jp_fail(jp, "lone surrogate in a \\u escape");
-                }
-                jp->p += 6;
-                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-            } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
-                free(o);
-                return jp_fail(jp, "lone surrogate in a \\u escape");
-            }
-            len += put_utf8(o + len, cp);
-            break;
-        }
-        default:
-            free(o);
-            return jp_fail(jp, "bad escape in a string");
-        }
-    }
-    jp->p++;
-    o[len] = '\0';
-    *out = o;
-    return 0;
-}
-
-static int jp_value(struct jparser *jp, struct jv *v);
-
-/* Parses the items of an array or object after its opening bracket. */
-static int jp_items(struct jparser *jp, struct jv *v, char close)
-{
-    size_t cap = 0;
-
-    jp_ws(jp);
-    if (jp->p < jp->end && *jp->p == close) {
-        jp->p++;
-        return 0;
-    }
-    for (;;) {
-        char *key = NULL;
-
-        if (v->n == cap) {
-            size_t ncap = cap == 0 ? 8 : cap * 2;
-            struct jv *items = realloc(v->items, ncap * sizeof(*items));
-            char **keys;
-
-            if (items == NULL)
-                return jp_fail(jp, "out of memory");
-            v->items = items;
-            if (close == '}') {
-                keys = realloc(v->keys, ncap * sizeof(*keys));
-                if (keys == NULL)
-                    return jp_fail(jp, "out of memory");
-                v->keys = keys;
-            }
-            cap = ncap;
-        }
-        jp_ws(jp);
-        if (close == '}') {
-            if (jp->p >= jp->end || *jp->p != '"')
-                return jp_fail(jp, "expected a key in quotes");
-            if (jp_string(jp, &key) != 0)
-                return -1;
-            jp_ws(jp);
-            if (jp->p >= jp->end || *jp->p != ':') {
-                free(key);
-                return jp_fail(jp, "expected ':' after a key");
-            }
-            jp->p++;
-        }
-        memset(&v->items[v->n], 0, sizeof(v->items[v->n]));
-        if (close == '}')
-            v->keys[v->n] = key;
-        v->n++;
-        if (jp_value(jp, &v->items[v->n - 1]) != 0)
-            return -1;
-        jp_ws(jp);
-        if (jp->p < jp->end && *jp->p == ',') {
-            jp->p++;
-            continue;
-        }
-        if (jp->p < jp->end && *jp->p == close) {
-            jp->p++;
-            return 0;
-        }
-        return jp_fail(jp, close == '}' ? "expected ',' or '}'" : "expected ',' or ']'");
-    }
-}
-
-static int jp_value(struct jparser *jp, struct jv *v)
-{
-    jp_ws(jp);
-    if (jp->p >= jp->end)
-        return jp_fail(jp, "unexpected end of file");
-    switch (*jp->p) {
-    case '{':
-    case '[': {
-        char close = *jp->p == '{' ? '}' : ']';
-        int rc;
-
-        if (++jp->depth > JSON_DEPTH_MAX)
-            return jp_fail(jp, "nested too deeply");
-        v->type = close == '}' ? JV_OBJ : JV_ARR;
-        jp->p++;
-        rc = jp_items(jp, v, close);
-        jp->depth--;
-        return rc;
-    }
-    case '"':
-        v->type = JV_STR;
-        return jp_string(jp, &v->str);
-    default:
-        break;
-    }
-    if (jp->end - jp->p >= 4 && memcmp(jp->p, "null", 4) == 0) {
-        v->type = JV_NULL;
-        jp->p += 4;
-        return 0;
-    }
-    if (jp->end - jp->p >= 4 && memcmp(jp->p, "true", 4) == 0) {
-        v->type = JV_BOOL;
-        v->num = 1;
-        jp->p += 4;
-        return 0;
-    }
-    if (jp->end - jp->p >= 5 && memcmp(jp->p, "false", 5) == 0) {
-        v->type = JV_BOOL;
-        jp->p += 5;
-        return 0;
-    }
-    if (*jp->p == '-' || (*jp->p >= '0' && *jp->p <= '9')) {
-        char buf[32];
-        size_t n = 0;
-        char *end;
-
-        while (jp->p < jp->end && n < sizeof(buf) - 1 &&
-               (*jp->p == '-' || (*jp->p >= '0' && *jp->p <= '9')))
-            buf[n++] = *jp->p++;
-        buf[n] = '\0';
-        if (jp->p < jp->end && (*jp->p == '.' || *jp->p == 'e' || *jp->p == 'E'))
-            return jp_fail(jp, "only whole numbers are used here");
-        errno = 0;
-        v->num = strtoll(buf, &end, 10);
-        if (errno != 0 || *end != '\0' || n == 0)
-            return jp_fail(jp, "bad number");
-        v->type = JV_NUM;
-        return 0;
-    }
-    return jp_fail(jp, "unexpected character");
-}
-
-/* Parses a whole document. On failure jp->err says what and where. */
-static int json_parse(const char *text, size_t len, struct jv *root, char *err, size_t errlen)
-{
-    struct jparser jp = {text, text + len, 0, ""};
-    int rc;
-
-    memset(root, 0, sizeof(*root));
-    rc = jp_value(&jp, root);
-    if (rc == 0) {
-        jp_ws(&jp);
-        if (jp.p != jp.end)
-            rc = jp_fail(&jp, "text after the end of the document");
-    }
-    if (rc != 0) {
-        snprintf(err, errlen, "%s at byte %zu", jp.err, (size_t)(jp.p - text));
-        jv_free(root);
-    }
-    return rc;
-}
-
-static const struct jv *jv_get(const struct jv *o, const char *key)
-{
-    for (size_t k = 0; o->type == JV_OBJ && k < o->n; k++)
-        if (strcmp(o->keys[k], key) == 0)
-            return &o->items[k];
-    return NULL;
-}
-
 /* ---- building the new method ---------------------------------------------------------------- */
 
-/* The method being edited; strings are borrowed from the Get response, the JSON document or
- * argv, all of which outlive it. */
-struct mdef {
-    size_t nl, ni, nb, nm;
-    const char *l_label[LEVELS_MAX], *l_desc[LEVELS_MAX];
-    const char *i_label[LEVELS_MAX], *i_desc[LEVELS_MAX];
-    const char *b_name[BANDS_MAX];
-    int32_t b_min[BANDS_MAX], b_max[BANDS_MAX];
-    int32_t matrix[LEVELS_MAX * LEVELS_MAX];
-    const char *computation;
-    int32_t appetite;
-    const char *note;
-};
-
-static void mdef_from_pb(struct mdef *d, const Isms__V1__RiskMethod *m)
+static void mdef_from_pb(struct isms_method_def *d, const Isms__V1__RiskMethod *m)
 {
     memset(d, 0, sizeof(*d));
     d->nl = m->n_likelihood < LEVELS_MAX ? m->n_likelihood : LEVELS_MAX;
@@ -551,146 +203,16 @@ static void mdef_from_pb(struct mdef *d, const Isms__V1__RiskMethod *m)
     d->note = ""; /* a note explains one version; it is not carried over */
 }
 
-static bool jv_int32(const struct jv *v, int32_t *out)
+/* Applies the --file document; its errors are usage errors. */
+static enum isms_code apply_file(struct isms_cli *cli, const struct json_t *doc,
+                                 struct isms_method_def *d, struct isms_status *st)
 {
-    if (v == NULL || v->type != JV_NUM || v->num < INT32_MIN || v->num > INT32_MAX)
-        return false;
-    *out = (int32_t)v->num;
-    return true;
-}
+    struct isms_status why;
 
-/* A scale from the file: an array of {"label", "description"} objects or of label strings. */
-static enum isms_code scale_from_json(struct isms_cli *cli, const char *key, const struct jv *a,
-                                      const char **labels, const char **descs, size_t *n,
-                                      struct isms_status *st)
-{
-    if (a->type != JV_ARR || a->n > LEVELS_MAX)
-        return isms_cli_usage(cli, st, "--file: \"%s\" must be an array of at most %d levels", key,
-                              LEVELS_MAX);
-    for (size_t k = 0; k < a->n; k++) {
-        const struct jv *it = &a->items[k], *l, *d;
-
-        if (it->type == JV_STR) {
-            labels[k] = it->str;
-            descs[k] = "";
-            continue;
-        }
-        l = jv_get(it, "label");
-        d = jv_get(it, "description");
-        if (it->type != JV_OBJ || l == NULL || l->type != JV_STR ||
-            (d != NULL && d->type != JV_STR))
-            return isms_cli_usage(cli, st,
-                                  "--file: %s level %zu needs a \"label\" string (and optionally "
-                                  "a \"description\")",
-                                  key, k + 1);
-        labels[k] = l->str;
-        descs[k] = d != NULL ? d->str : "";
-    }
-    *n = a->n;
-    return ISMS_OK;
-}
-
-/* The matrix from the file: flat numbers, rows of numbers, or {likelihood, impact, score}. */
-static enum isms_code matrix_from_json(struct isms_cli *cli, const struct jv *a, struct mdef *d,
-                                       struct isms_status *st)
-{
-    size_t n = 0;
-
-    if (a->type != JV_ARR)
-        return isms_cli_usage(cli, st, "--file: \"matrix\" must be an array");
-    for (size_t k = 0; k < a->n; k++) {
-        const struct jv *it = &a->items[k];
-
-        if (it->type == JV_NUM || it->type == JV_ARR) {
-            size_t cells = it->type == JV_ARR ? it->n : 1;
-
-            for (size_t c = 0; c < cells; c++) {
-                const struct jv *x = it->type == JV_ARR ? &it->items[c] : it;
-
-                if (n >= NCOLS(d->matrix) || !jv_int32(x, &d->matrix[n]))
-                    return isms_cli_usage(cli, st,
-                                          "--file: \"matrix\" must hold at most %zu whole "
-                                          "numbers",
-                                          NCOLS(d->matrix));
-                n++;
-            }
-        } else {
-            int32_t l, i, s;
-
-            if (it->type != JV_OBJ || !jv_int32(jv_get(it, "likelihood"), &l) ||
-                !jv_int32(jv_get(it, "impact"), &i) || !jv_int32(jv_get(it, "score"), &s) ||
-                l < 1 || i < 1 || (size_t)l > d->nl || (size_t)i > d->ni)
-                return isms_cli_usage(cli, st,
-                                      "--file: matrix cell %zu needs likelihood and impact on "
-                                      "the scales and a score",
-                                      k + 1);
-            d->matrix[(size_t)(l - 1) * d->ni + (size_t)(i - 1)] = s;
-            n = d->nl * d->ni;
-        }
-    }
-    d->nm = n;
-    return ISMS_OK;
-}
-
-static enum isms_code mdef_apply_json(struct isms_cli *cli, const struct jv *root, struct mdef *d,
-                                      struct isms_status *st)
-{
-    static const char *const known[] = {"likelihood", "impact",     "computation", "matrix",
-                                        "levels",     "appetite",   "note",        "version",
-                                        "max_score",  "created_at", "created_by"};
-    const struct jv *v;
-
-    if (root->type != JV_OBJ)
-        return isms_cli_usage(cli, st, "--file: the method must be a JSON object");
-    for (size_t k = 0; k < root->n; k++) {
-        bool ok = false;
-
-        for (size_t j = 0; j < NCOLS(known) && !ok; j++)
-            ok = strcmp(root->keys[k], known[j]) == 0;
-        if (!ok)
-            return isms_cli_usage(cli, st, "--file: unknown key \"%.60s\"", root->keys[k]);
-    }
-    if ((v = jv_get(root, "likelihood")) != NULL &&
-        scale_from_json(cli, "likelihood", v, d->l_label, d->l_desc, &d->nl, st) != ISMS_OK)
-        return st->code;
-    if ((v = jv_get(root, "impact")) != NULL &&
-        scale_from_json(cli, "impact", v, d->i_label, d->i_desc, &d->ni, st) != ISMS_OK)
-        return st->code;
-    if ((v = jv_get(root, "computation")) != NULL) {
-        if (v->type != JV_STR)
-            return isms_cli_usage(cli, st, "--file: \"computation\" must be a string");
-        d->computation = v->str;
-        if (strcmp(v->str, "product") == 0)
-            d->nm = 0;
-    }
-    if ((v = jv_get(root, "matrix")) != NULL && matrix_from_json(cli, v, d, st) != ISMS_OK)
-        return st->code;
-    if ((v = jv_get(root, "levels")) != NULL) {
-        if (v->type != JV_ARR || v->n > BANDS_MAX)
-            return isms_cli_usage(cli, st, "--file: \"levels\" must be an array of at most %d",
-                                  BANDS_MAX);
-        for (size_t k = 0; k < v->n; k++) {
-            const struct jv *it = &v->items[k], *name = jv_get(it, "name");
-
-            if (name == NULL || name->type != JV_STR ||
-                !jv_int32(jv_get(it, "min_score"), &d->b_min[k]) ||
-                !jv_int32(jv_get(it, "max_score"), &d->b_max[k]))
-                return isms_cli_usage(cli, st,
-                                      "--file: risk level %zu needs \"name\", \"min_score\" and "
-                                      "\"max_score\"",
-                                      k + 1);
-            d->b_name[k] = name->str;
-        }
-        d->nb = v->n;
-    }
-    if ((v = jv_get(root, "appetite")) != NULL && !jv_int32(v, &d->appetite))
-        return isms_cli_usage(cli, st, "--file: \"appetite\" must be a whole number");
-    if ((v = jv_get(root, "note")) != NULL) {
-        if (v->type != JV_STR)
-            return isms_cli_usage(cli, st, "--file: \"note\" must be a string");
-        d->note = v->str;
-    }
-    return ISMS_OK;
+    if (isms_method_json_apply(doc, d, st) == ISMS_OK)
+        return ISMS_OK;
+    why = *st;
+    return isms_cli_usage(cli, st, "--file: %s", why.msg);
 }
 
 /* Reads the whole file (at most METHOD_FILE_MAX bytes) into a heap string. */
@@ -730,7 +252,7 @@ static enum isms_code read_file(struct isms_cli *cli, const char *path, char **t
 
 /* --levels "low:1-4,medium:5-9,...": the names stay in *store (freed by the caller). */
 static enum isms_code parse_levels(struct isms_cli *cli, const char *s, char ***store,
-                                   struct mdef *d, struct isms_status *st)
+                                   struct isms_method_def *d, struct isms_status *st)
 {
     size_t n;
     char **items = isms_cli_split_list(s, &n);
@@ -794,7 +316,7 @@ static enum isms_code parse_labels(struct isms_cli *cli, const char *flag, const
 }
 
 /* --matrix "1,2,3;2,4,6;3,6,9": rows of likelihood, lowest first. */
-static enum isms_code parse_matrix(struct isms_cli *cli, const char *s, struct mdef *d,
+static enum isms_code parse_matrix(struct isms_cli *cli, const char *s, struct isms_method_def *d,
                                    struct isms_status *st)
 {
     size_t n = 0;
@@ -845,14 +367,13 @@ static enum isms_code run_set(struct isms_cli *cli, int argc, char **argv, struc
     size_t npos;
     ProtobufCMessage *cur = NULL, *saved = NULL;
     struct set_store store = {NULL, NULL, NULL};
-    struct jv doc;
+    struct json_t *doc = NULL;
     char *text = NULL;
     size_t len = 0;
-    struct mdef d;
+    struct isms_method_def d;
     int64_t v, version = 0;
     enum isms_code code;
 
-    memset(&doc, 0, sizeof(doc));
     if (isms_cli_parse(cli, argc, argv, opts, NCOLS(opts), pos, 0, &npos, st) != ISMS_OK)
         return st->code;
     if (file == NULL && lik == NULL && imp == NULL && comp == NULL && matrix == NULL &&
@@ -870,13 +391,13 @@ static enum isms_code run_set(struct isms_cli *cli, int argc, char **argv, struc
         return isms_cli_usage(cli, st, "--computation needs product or matrix, got \"%.40s\"",
                               comp);
     if (file != NULL) {
-        char err[200];
-
         if (read_file(cli, file, &text, &len, st) != ISMS_OK)
             return st->code;
-        if (json_parse(text, len, &doc, err, sizeof(err)) != 0) {
+        if (isms_method_json_parse(text, len, &doc, st) != ISMS_OK) {
+            struct isms_status why = *st;
+
             free(text);
-            return isms_cli_usage(cli, st, "%.200s: %s", file, err);
+            return isms_cli_usage(cli, st, "%.200s: %s", file, why.msg);
         }
     }
     code = get_method(cli, 0, &cur, st);
@@ -885,7 +406,7 @@ static enum isms_code run_set(struct isms_cli *cli, int argc, char **argv, struc
     mdef_from_pb(&d, (const Isms__V1__RiskMethod *)cur);
     if (version == 0)
         version = ((const Isms__V1__RiskMethod *)cur)->version;
-    if ((file != NULL && (code = mdef_apply_json(cli, &doc, &d, st)) != ISMS_OK) ||
+    if ((file != NULL && (code = apply_file(cli, doc, &d, st)) != ISMS_OK) ||
         (lik != NULL && (code = parse_labels(cli, "likelihood", lik, &store.labels_l, d.l_label,
                                              d.l_desc, &d.nl, st)) != ISMS_OK) ||
         (imp != NULL && (code = parse_labels(cli, "impact", imp, &store.labels_i, d.i_label,
@@ -949,7 +470,7 @@ out:
     isms_cli_free_list(store.labels_l);
     isms_cli_free_list(store.labels_i);
     isms_cli_free_list(store.level_names);
-    jv_free(&doc);
+    isms_method_json_free(doc);
     free(text);
     return code;
 }

@@ -9,9 +9,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "cli.h"
 #include "export_file.h"
-#include "jsonl.h"
+#include "json_text.h"
 
 #include "isms/v1/control.pb-c.h"
 
@@ -291,40 +293,40 @@ static void write_tail(struct soa_sink *s)
     }
 }
 
-static void json_list(FILE *fp, const char *key, char *const *items, size_t n)
+/* A JSON array of the strings items[0..n); NULL when out of memory. */
+static json_t *json_strs(char *const *items, size_t n)
 {
-    fprintf(fp, ", \"%s\": [", key);
-    for (size_t i = 0; i < n; i++) {
-        if (i > 0)
-            fputs(", ", fp);
-        isms_jsonl_write_string(fp, items[i]);
+    json_t *a = json_array();
+
+    for (size_t i = 0; a != NULL && i < n; i++) {
+        if (json_array_append_new(a, isms_json_text(items[i])) != 0) {
+            json_decref(a);
+            a = NULL;
+        }
     }
-    fputs("]", fp);
+    return a;
 }
 
-static void json_member(FILE *fp, const char *key, const char *value)
+/* One row as {"position": 1, "id": "5.1", ...} (jansson, members in export order). */
+static bool write_json_row(FILE *fp, const Isms__V1__SoaRow *r, bool is_first)
 {
-    fprintf(fp, ", \"%s\": ", key);
-    isms_jsonl_write_string(fp, value);
-}
+    json_t *o = json_pack(
+        "{s:i, s:o, s:o, s:o, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
+        "s:o, s:I}",
+        "position", (int)r->position, "id", isms_json_text(r->id), "theme",
+        isms_json_text(r->theme), "title", isms_json_text(r->title), "custom", (int)r->custom,
+        "source", isms_json_text(r->source), "applicable", isms_json_text(r->applicable), "reasons",
+        json_strs(r->reasons, r->n_reasons), "justification", isms_json_text(r->justification),
+        "status", isms_json_text(r->status), "owner", isms_json_text(r->owner), "implementation",
+        isms_json_text(r->implementation), "evidence", json_strs(r->evidence, r->n_evidence),
+        "linked_risks", json_strs(r->linked_risks, r->n_linked_risks), "control_version",
+        (json_int_t)r->control_version);
+    bool ok = o != NULL;
 
-static void write_json_row(FILE *fp, const Isms__V1__SoaRow *r, bool is_first)
-{
-    fprintf(fp, "%s\n  {\"position\": %" PRId32, is_first ? "" : ",", r->position);
-    json_member(fp, "id", r->id);
-    json_member(fp, "theme", r->theme);
-    json_member(fp, "title", r->title);
-    fprintf(fp, ", \"custom\": %s", r->custom ? "true" : "false");
-    json_member(fp, "source", r->source);
-    json_member(fp, "applicable", r->applicable);
-    json_list(fp, "reasons", r->reasons, r->n_reasons);
-    json_member(fp, "justification", r->justification);
-    json_member(fp, "status", r->status);
-    json_member(fp, "owner", r->owner);
-    json_member(fp, "implementation", r->implementation);
-    json_list(fp, "evidence", r->evidence, r->n_evidence);
-    json_list(fp, "linked_risks", r->linked_risks, r->n_linked_risks);
-    fprintf(fp, ", \"control_version\": %" PRId64 "}", r->control_version);
+    fprintf(fp, "%s\n  ", is_first ? "" : ",");
+    ok = ok && json_dumpf(o, fp, 0) == 0;
+    json_decref(o);
+    return ok;
 }
 
 /* Writes one row in the sink's format; lists become "a; b" (evidence: one per line). */
@@ -344,7 +346,12 @@ static enum isms_code write_row(void *ud, const ProtobufCMessage *item, struct i
         return isms_status_set(st, ISMS_RESOURCE_EXHAUSTED, "out of memory");
     }
     if (s->format == SOA_JSON) {
-        write_json_row(fp, r, s->rows == 0);
+        if (!write_json_row(fp, r, s->rows == 0)) {
+            free(reasons);
+            free(evidence);
+            free(risks);
+            return isms_status_set(st, ISMS_RESOURCE_EXHAUSTED, "out of memory");
+        }
     } else if (s->format == SOA_CSV) {
         const char *cells[] = {
             r->id,     r->theme,      r->title,          r->custom ? "true" : "false",

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli.h" /* ISMS_CLI_DEFAULT_SERVER */
 
 #define CONFIG_LINE_MAX 4200
 
@@ -211,12 +211,28 @@ enum isms_code isms_config_resolve(const struct isms_client_flags *flags,
     return ISMS_OK;
 }
 
+/* A port: decimal digits only, 1-65535. */
+static bool parse_port(const char *s, long *out)
+{
+    char *end;
+    long v;
+
+    if (s[0] < '0' || s[0] > '9')
+        return false;
+    errno = 0;
+    v = strtol(s, &end, 10);
+    if (errno != 0 || *end != '\0' || v < 1 || v > 65535)
+        return false;
+    *out = v;
+    return true;
+}
+
 enum isms_code isms_config_split_addr(const char *addr, char *host, size_t host_size, char *port,
                                       size_t port_size, struct isms_status *st)
 {
     const char *host_start = addr, *host_end, *colon;
     size_t host_len;
-    int64_t portnum;
+    long portnum;
 
     if (addr[0] == '[') {
         host_start = addr + 1;
@@ -233,7 +249,7 @@ enum isms_code isms_config_split_addr(const char *addr, char *host, size_t host_
     host_len = (size_t)(host_end - host_start);
     if (host_len == 0 || host_len >= host_size || strlen(colon + 1) >= port_size)
         goto bad;
-    if (!isms_cli_parse_i64(colon + 1, 1, 65535, &portnum))
+    if (!parse_port(colon + 1, &portnum))
         goto bad;
     memcpy(host, host_start, host_len);
     host[host_len] = '\0';

@@ -12,8 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "config.h"
-#include "secret.h"
 
 static const char FILE_HEADER[] =
     "# ismsctl credentials: one [HOST:PORT] section per server, written by `ismsctl login`\n"
@@ -25,6 +26,13 @@ struct cbuf {
     size_t len, cap;
     bool is_oom;
 };
+
+/* The file holds bearer tokens: wipe before free (OPENSSL_cleanse is not optimised away). */
+static void wipe(void *p, size_t n)
+{
+    if (p != NULL && n > 0)
+        OPENSSL_cleanse(p, n);
+}
 
 static void cbuf_add(struct cbuf *b, const char *s, size_t n)
 {
@@ -43,7 +51,7 @@ static void cbuf_add(struct cbuf *b, const char *s, size_t n)
         }
         if (b->p != NULL) {
             memcpy(np, b->p, b->len);
-            isms_secret_wipe(b->p, b->cap);
+            wipe(b->p, b->cap);
             free(b->p);
         }
         b->p = np;
@@ -62,7 +70,7 @@ static void cbuf_str(struct cbuf *b, const char *s)
 static void cbuf_free(struct cbuf *b)
 {
     if (b->p != NULL)
-        isms_secret_wipe(b->p, b->cap);
+        wipe(b->p, b->cap);
     free(b->p);
     memset(b, 0, sizeof(*b));
 }
@@ -123,7 +131,7 @@ static enum isms_code read_file(const char *path, struct cbuf *b, bool *exists,
         }
         cbuf_add(b, chunk, (size_t)n);
     }
-    isms_secret_wipe(chunk, sizeof(chunk));
+    wipe(chunk, sizeof(chunk));
     close(fd);
     if (code == ISMS_OK && b->is_oom)
         code = isms_status_set(st, ISMS_RESOURCE_EXHAUSTED, "out of memory reading %s", path);
@@ -223,7 +231,7 @@ static enum isms_code walk(const struct cbuf *file, const char *path, const char
             size_t k = strlen(cl.value);
 
             if (*token != NULL) {
-                isms_secret_wipe(*token, strlen(*token));
+                wipe(*token, strlen(*token));
                 free(*token);
             }
             *token = malloc(k + 1);
@@ -258,7 +266,7 @@ enum isms_code isms_cred_load(const char *server, char **token, struct isms_stat
         code = walk(&file, path, server, token, NULL, st);
     cbuf_free(&file);
     if (code != ISMS_OK && *token != NULL) {
-        isms_secret_wipe(*token, strlen(*token));
+        wipe(*token, strlen(*token));
         free(*token);
         *token = NULL;
     }

@@ -8,8 +8,8 @@
 
 #include "cli.h"
 
-enum isms_code isms_export_open(struct isms_cli *cli, struct isms_export_file *ef,
-                                const char *path, struct isms_status *st)
+enum isms_code isms_export_open(struct isms_cli *cli, struct isms_export_file *ef, const char *path,
+                                struct isms_status *st)
 {
     memset(ef, 0, sizeof(*ef));
     ef->fp = stdout;
@@ -43,14 +43,14 @@ enum isms_code isms_export_finish(struct isms_export_file *ef, enum isms_code co
         return code;
     }
     if (code == ISMS_OK && (fflush(ef->fp) != 0 || fsync(ef->fd) != 0))
-        code = isms_status_set(st, ISMS_INTERNAL, "could not write %s: %s", ef->path,
-                               strerror(errno));
+        code =
+            isms_status_set(st, ISMS_INTERNAL, "could not write %s: %s", ef->path, strerror(errno));
     if (fclose(ef->fp) != 0 && code == ISMS_OK)
-        code = isms_status_set(st, ISMS_INTERNAL, "could not write %s: %s", ef->path,
-                               strerror(errno));
+        code =
+            isms_status_set(st, ISMS_INTERNAL, "could not write %s: %s", ef->path, strerror(errno));
     if (code == ISMS_OK && rename(ef->tmp, ef->path) != 0)
-        code = isms_status_set(st, ISMS_INTERNAL, "could not rename the export to %s: %s",
-                               ef->path, strerror(errno));
+        code = isms_status_set(st, ISMS_INTERNAL, "could not rename the export to %s: %s", ef->path,
+                               strerror(errno));
     if (code != ISMS_OK)
         unlink(ef->tmp);
     return code;

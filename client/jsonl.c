@@ -1,319 +1,140 @@
-/* client/jsonl.c — strict flat-object JSON Lines: the writer escapes only what JSON requires,
- * the reader accepts only what the writer could produce (plus the standard escapes), and never
- * allocates: strings are decoded in place, never longer than their escaped form. */
+/* client/jsonl.c — audit export lines through jansson. The writer emits compact objects in hash
+ * order; the reader takes the same shape (any standard escapes, as earlier exports used) and
+ * refuses everything else, so a line either is a whole record or names what is wrong with it. */
 #include "jsonl.h"
 
-#include <stdint.h>
+#include <errno.h>
+#include <inttypes.h>
 #include <string.h>
 
-void isms_jsonl_write_string(FILE *fp, const char *s)
+#include <jansson.h>
+
+#include "json_text.h"
+
+const char *const isms_jsonl_record_keys[ISMS_JSONL_NKEYS] = {
+    "seq", "at", "actor", "source", "method", "entity", "changes", "result", "prev_hash", "hash"};
+
+void isms_jsonl_record_cleanup(struct isms_jsonl_record *r)
 {
-    fputc('"', fp);
-    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
-        switch (*p) {
-        case '"':
-            fputs("\\\"", fp);
-            break;
-        case '\\':
-            fputs("\\\\", fp);
-            break;
-        case '\n':
-            fputs("\\n", fp);
-            break;
-        case '\r':
-            fputs("\\r", fp);
-            break;
-        case '\t':
-            fputs("\\t", fp);
-            break;
-        default:
-            if (*p < 0x20 || *p == 0x7f)
-                fprintf(fp, "\\u%04x", (unsigned)*p);
-            else
-                fputc(*p, fp);
-        }
-    }
-    fputc('"', fp);
+    json_decref(r->doc);
+    memset(r, 0, sizeof(*r));
 }
 
-/* The parser's position. */
-struct cursor {
-    char *s;
-    size_t len;
-    size_t pos;
-    struct isms_status *st;
-};
-
-static enum isms_code fail(struct cursor *c, const char *what)
+/* Maps the object's members onto r->rec; `values[k]` is the string for key k (k >= 1). */
+static enum isms_code take_members(json_t *doc, struct isms_jsonl_record *r, struct isms_status *st)
 {
-    return isms_status_set(c->st, ISMS_INVALID_ARGUMENT, "column %zu: %s", c->pos + 1, what);
-}
+    const char *values[ISMS_JSONL_NKEYS] = {NULL};
+    const char *key;
+    json_t *v;
 
-static void skip_blanks(struct cursor *c)
-{
-    while (c->pos < c->len && (c->s[c->pos] == ' ' || c->s[c->pos] == '\t'))
-        c->pos++;
-}
+    json_object_foreach(doc, key, v)
+    {
+        size_t k = 0;
 
-static int hex4(const char *p)
-{
-    int v = 0;
-
-    for (int i = 0; i < 4; i++) {
-        char h = p[i];
-        int d = h >= '0' && h <= '9'   ? h - '0'
-                : h >= 'a' && h <= 'f' ? h - 'a' + 10
-                : h >= 'A' && h <= 'F' ? h - 'A' + 10
-                                       : -1;
-
-        if (d < 0)
-            return -1;
-        v = v * 16 + d;
-    }
-    return v;
-}
-
-/* Length of the valid UTF-8 sequence at p[0..left), or 0 if invalid (overlong, surrogate,
- * beyond U+10FFFF, truncated). p[0] >= 0x80. */
-static size_t utf8_len(const unsigned char *p, size_t left)
-{
-    size_t n;
-    uint32_t cp, min;
-
-    if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-        n = 2;
-        cp = p[0] & 0x1f;
-        min = 0x80;
-    } else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-        n = 3;
-        cp = p[0] & 0x0f;
-        min = 0x800;
-    } else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-        n = 4;
-        cp = p[0] & 0x07;
-        min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (left < n)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-        cp = cp << 6 | (p[i] & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return n;
-}
-
-/* Writes code point `cp` as UTF-8 at out; returns the bytes written. */
-static size_t put_utf8(char *out, uint32_t cp)
-{
-    if (cp < 0x80) {
-        out[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        out[0] = (char)(0xc0 | cp >> 6);
-        out[1] = (char)(0x80 | (cp & 0x3f));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        out[0] = (char)(0xe0 | cp >> 12);
-        out[1] = (char)(0x80 | (cp >> 6 & 0x3f));
-        out[2] = (char)(0x80 | (cp & 0x3f));
-        return 3;
-    }
-    out[0] = (char)(0xf0 | cp >> 18);
-    out[1] = (char)(0x80 | (cp >> 12 & 0x3f));
-    out[2] = (char)(0x80 | (cp >> 6 & 0x3f));
-    out[3] = (char)(0x80 | (cp & 0x3f));
-    return 4;
-}
-
-/* Parses the string starting at the opening quote; decodes it in place and terminates it.
- * *out points at the decoded text. */
-static enum isms_code parse_string(struct cursor *c, const char **out)
-{
-    size_t w;
-
-    if (c->pos >= c->len || c->s[c->pos] != '"')
-        return fail(c, "expected a string");
-    c->pos++;
-    w = c->pos; /* the decoded text is written from here on, never ahead of the reading */
-    *out = c->s + w;
-    for (;;) {
-        unsigned char ch;
-
-        if (c->pos >= c->len)
-            return fail(c, "unterminated string");
-        ch = (unsigned char)c->s[c->pos];
-        if (ch == '"') {
-            c->s[w] = '\0';
-            c->pos++;
-            return ISMS_OK;
-        }
-        if (ch < 0x20)
-            return fail(c, "control character in a string (must be escaped)");
-        if (ch >= 0x80) {
-            size_t n = utf8_len((const unsigned char *)c->s + c->pos, c->len - c->pos);
-
-            if (n == 0)
-                return fail(c, "invalid UTF-8");
-            memmove(c->s + w, c->s + c->pos, n);
-            w += n;
-            c->pos += n;
+        while (k < ISMS_JSONL_NKEYS && strcmp(key, isms_jsonl_record_keys[k]) != 0)
+            k++;
+        if (k == ISMS_JSONL_NKEYS)
+            return isms_status_set(st, ISMS_INVALID_ARGUMENT, "unknown member \"%.40s\"", key);
+        if (k == 0) {
+            if (!json_is_integer(v))
+                return isms_status_set(st, ISMS_INVALID_ARGUMENT, "\"seq\" must be an integer");
+            r->rec.seq = (int64_t)json_integer_value(v);
+            values[0] = "";
             continue;
         }
-        if (ch != '\\') {
-            c->s[w++] = (char)ch;
-            c->pos++;
-            continue;
-        }
-        if (c->pos + 1 >= c->len)
-            return fail(c, "unterminated escape");
-        switch (c->s[c->pos + 1]) {
-        case '"':
-        case '\\':
-        case '/':
-            c->s[w++] = c->s[c->pos + 1];
-            c->pos += 2;
-            continue;
-        case 'b':
-            c->s[w++] = '\b';
-            c->pos += 2;
-            continue;
-        case 'f':
-            c->s[w++] = '\f';
-            c->pos += 2;
-            continue;
-        case 'n':
-            c->s[w++] = '\n';
-            c->pos += 2;
-            continue;
-        case 'r':
-            c->s[w++] = '\r';
-            c->pos += 2;
-            continue;
-        case 't':
-            c->s[w++] = '\t';
-            c->pos += 2;
-            continue;
-        case 'u':
-            break;
-        default:
-            return fail(c, "unknown escape");
-        }
-        {
-            int hi, lo;
-            uint32_t cp;
-
-            if (c->len - c->pos < 6 || (hi = hex4(c->s + c->pos + 2)) < 0)
-                return fail(c, "\\u needs four hex digits");
-            cp = (uint32_t)hi;
-            if (cp == 0)
-                return fail(c, "\\u0000 is not allowed");
-            if (cp >= 0xdc00 && cp <= 0xdfff)
-                return fail(c, "lone low surrogate");
-            if (cp >= 0xd800 && cp <= 0xdbff) {
-                if (c->len - c->pos < 12 || c->s[c->pos + 6] != '\\' || c->s[c->pos + 7] != 'u' ||
-                    (lo = hex4(c->s + c->pos + 8)) < 0 || lo < 0xdc00 || lo > 0xdfff)
-                    return fail(c, "high surrogate without a low surrogate");
-                cp = 0x10000 + ((cp - 0xd800) << 10) + ((uint32_t)lo - 0xdc00);
-                c->pos += 12;
-            } else {
-                c->pos += 6;
-            }
-            /* 6 escaped bytes give at most 3, 12 give 4: w stays behind pos. */
-            w += put_utf8(c->s + w, cp);
-        }
+        if (!json_is_string(v))
+            return isms_status_set(st, ISMS_INVALID_ARGUMENT, "\"%s\" must be a string",
+                                   isms_jsonl_record_keys[k]);
+        values[k] = json_string_value(v);
     }
-}
-
-/* Parses an integer into m->number. */
-static enum isms_code parse_integer(struct cursor *c, struct isms_jsonl_member *m)
-{
-    size_t start = c->pos, digits = 0;
-
-    if (c->pos < c->len && c->s[c->pos] == '-')
-        c->pos++;
-    if (c->pos >= c->len || c->s[c->pos] < '0' || c->s[c->pos] > '9')
-        return fail(c, "expected a string or an integer");
-    if (c->s[c->pos] == '0' && c->pos + 1 < c->len && c->s[c->pos + 1] >= '0' &&
-        c->s[c->pos + 1] <= '9')
-        return fail(c, "leading zero in a number");
-    while (c->pos < c->len && c->s[c->pos] >= '0' && c->s[c->pos] <= '9') {
-        c->pos++;
-        if (++digits > 19)
-            return fail(c, "number too long");
+    for (size_t k = 0; k < ISMS_JSONL_NKEYS; k++) {
+        if (values[k] == NULL)
+            return isms_status_set(st, ISMS_INVALID_ARGUMENT, "member \"%s\" is missing",
+                                   isms_jsonl_record_keys[k]);
     }
-    if (c->pos < c->len && (c->s[c->pos] == '.' || c->s[c->pos] == 'e' || c->s[c->pos] == 'E'))
-        return fail(c, "only integers are expected");
-    memcpy(m->number, c->s + start, c->pos - start);
-    m->number[c->pos - start] = '\0';
-    m->value = m->number;
-    m->is_string = false;
+    r->rec.at = values[1];
+    r->rec.actor = values[2];
+    r->rec.source = values[3];
+    r->rec.method = values[4];
+    r->rec.entity = values[5];
+    r->rec.changes = values[6];
+    r->rec.result = values[7];
+    r->hash_hex = values[9];
+    /* Exactly 64 hex digits each: a string with a NUL inside cannot get here (\u0000 is
+     * refused), so strlen is the whole value. */
+    r->is_hash_ok = strlen(values[8]) == 2 * ISMS_AUDIT_HASH_BYTES &&
+                    strlen(values[9]) == 2 * ISMS_AUDIT_HASH_BYTES &&
+                    isms_hex_decode(values[8], r->rec.prev_hash, ISMS_AUDIT_HASH_BYTES) &&
+                    isms_hex_decode(values[9], r->rec.hash, ISMS_AUDIT_HASH_BYTES);
     return ISMS_OK;
 }
 
-enum isms_code isms_jsonl_parse(char *line, size_t len, struct isms_jsonl_member *members,
-                                size_t max, size_t *n, struct isms_status *st)
+enum isms_code isms_jsonl_read(const char *line, size_t len, struct isms_jsonl_record *out,
+                               struct isms_status *st)
 {
-    struct cursor c = {line, len, 0, st};
+    json_error_t err;
+    const char *cr;
+    json_t *doc;
 
-    *n = 0;
-    skip_blanks(&c);
-    if (c.pos >= c.len || c.s[c.pos] != '{')
-        return fail(&c, "expected '{'");
-    c.pos++;
-    skip_blanks(&c);
-    if (c.pos < c.len && c.s[c.pos] == '}') {
-        c.pos++;
-        goto end;
-    }
-    for (;;) {
-        struct isms_jsonl_member *m;
+    memset(out, 0, sizeof(*out));
+    if (len > ISMS_JSONL_LINE_MAX)
+        return isms_status_set(st, ISMS_INVALID_ARGUMENT, "line is longer than %u MiB",
+                               ISMS_JSONL_LINE_MAX >> 20);
+    /* A raw CR can only be outside a string (jansson refuses it inside): export lines end in
+     * '\n' alone, so the line was altered. */
+    if ((cr = memchr(line, '\r', len)) != NULL)
+        return isms_status_set(st, ISMS_INVALID_ARGUMENT, "column %zu: carriage return",
+                               (size_t)(cr - line) + 1);
+    doc = json_loadb(line, len, ISMS_JSON_LOAD_FLAGS, &err);
+    if (doc == NULL) {
+        char why[ISMS_STATUS_MSG_MAX];
 
-        if (*n >= max)
-            return fail(&c, "too many members");
-        m = &members[*n];
-        memset(m, 0, sizeof(*m));
-        skip_blanks(&c);
-        /* Keys are decoded before the duplicate check, so "a" and "\u0061" collide. */
-        if (parse_string(&c, &m->key) != ISMS_OK)
-            return st->code;
-        for (size_t k = 0; k < *n; k++) {
-            if (strcmp(members[k].key, m->key) == 0)
-                return fail(&c, "duplicate key");
-        }
-        skip_blanks(&c);
-        if (c.pos >= c.len || c.s[c.pos] != ':')
-            return fail(&c, "expected ':'");
-        c.pos++;
-        skip_blanks(&c);
-        if (c.pos < c.len && c.s[c.pos] == '"') {
-            if (parse_string(&c, &m->value) != ISMS_OK)
-                return st->code;
-            m->is_string = true;
-        } else if (parse_integer(&c, m) != ISMS_OK) {
-            return st->code;
-        }
-        (*n)++;
-        skip_blanks(&c);
-        if (c.pos < c.len && c.s[c.pos] == ',') {
-            c.pos++;
-            continue;
-        }
-        if (c.pos < c.len && c.s[c.pos] == '}') {
-            c.pos++;
-            break;
-        }
-        return fail(&c, "expected ',' or '}'");
+        if (json_error_code(&err) == json_error_out_of_memory)
+            return isms_status_set(st, ISMS_RESOURCE_EXHAUSTED, "out of memory reading a line");
+        isms_json_error_text(&err, 1, why, sizeof(why));
+        return isms_status_set(st, ISMS_INVALID_ARGUMENT, "%s", why);
     }
-end:
-    skip_blanks(&c);
-    if (c.pos < c.len)
-        return fail(&c, "unexpected text after the object");
+    if (!json_is_object(doc)) {
+        json_decref(doc);
+        return isms_status_set(st, ISMS_INVALID_ARGUMENT, "column 1: expected an object");
+    }
+    out->doc = doc;
+    if (take_members(doc, out, st) != ISMS_OK) {
+        isms_jsonl_record_cleanup(out);
+        return st->code;
+    }
     return ISMS_OK;
+}
+
+enum isms_code isms_jsonl_write(FILE *fp, const Isms__V1__AuditRecord *r, struct isms_status *st)
+{
+    const char *const values[ISMS_JSONL_NKEYS] = {NULL,         r->at,     r->actor,   r->source,
+                                                  r->method,    r->entity, r->changes, r->result,
+                                                  r->prev_hash, r->hash};
+    json_t *obj = json_object();
+    enum isms_code code = ISMS_OK;
+
+    if (obj == NULL || json_object_set_new(obj, "seq", json_integer(r->seq)) != 0) {
+        code = isms_status_set(st, ISMS_RESOURCE_EXHAUSTED, "out of memory writing a record");
+        goto out;
+    }
+    for (size_t k = 1; k < ISMS_JSONL_NKEYS; k++) {
+        json_t *s = isms_json_text_exact(values[k]);
+
+        if (s == NULL) {
+            code = isms_status_set(st, ISMS_INVALID_ARGUMENT,
+                                   "audit record %" PRId64 ": \"%s\" is not valid UTF-8", r->seq,
+                                   isms_jsonl_record_keys[k]);
+            goto out;
+        }
+        if (json_object_set_new(obj, isms_jsonl_record_keys[k], s) != 0) {
+            code = isms_status_set(st, ISMS_RESOURCE_EXHAUSTED, "out of memory writing a record");
+            goto out;
+        }
+    }
+    if (json_dumpf(obj, fp, JSON_COMPACT) != 0 || fputc('\n', fp) == EOF || ferror(fp))
+        code = isms_status_set(st, ISMS_INTERNAL, "%s", strerror(errno != 0 ? errno : EIO));
+out:
+    json_decref(obj);
+    return code;
 }

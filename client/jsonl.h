@@ -1,7 +1,8 @@
 /* client/jsonl.h — the JSON Lines that `ismsctl audit export` writes and `audit verify --file`
- * reads back: one flat object per line whose members are strings or integers. The reader is
- * strict (exactly that shape, valid UTF-8, no duplicate keys) and bounded (member count, number
- * size); strings are copied byte for byte both ways, so hashes over them still match. Pure. */
+ * reads back: one flat object per line holding exactly the ten AuditRecord fields, "seq" an
+ * integer and the rest strings. Both directions use jansson; the reader is strict (valid UTF-8,
+ * no duplicate keys, no other members, no other types, bounded length) and strings come back
+ * byte for byte, so hashes over them still match. Pure. */
 #ifndef ISMS_CLIENT_JSONL_H
 #define ISMS_CLIENT_JSONL_H
 
@@ -9,33 +10,48 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "common/audit_chain.h"
 #include "common/status.h"
+#include "isms/v1/audit.pb-c.h"
 
-#define ISMS_JSONL_MAX_MEMBERS 16
+/* The longest export line read back: far above any record the server accepts. */
+#define ISMS_JSONL_LINE_MAX (16u * 1024 * 1024)
+#define ISMS_JSONL_NKEYS    10
 
-/* One member of a parsed object. */
-struct isms_jsonl_member {
-    const char *key;   /* decoded, NUL-terminated, inside the caller's line buffer */
-    const char *value; /* the decoded string (in the line buffer), or the integer's digits */
-    bool is_string;
-    char number[24]; /* an integer's text: -?(0|[1-9][0-9]*), at most 19 digits */
+/* The members of a record line, in the order they are written and hashed. */
+extern const char *const isms_jsonl_record_keys[ISMS_JSONL_NKEYS];
+
+struct json_t;
+
+/* One record read from a line. Fields other than `rec`, `hash_hex` and `is_hash_ok` are
+ * private; release it with isms_jsonl_record_cleanup(). */
+struct isms_jsonl_record {
+    struct isms_audit_record rec; /* strings borrowed from the record; hashes decoded */
+    const char *hash_hex;         /* "hash" as written */
+    bool is_hash_ok;              /* prev_hash and hash are both 64 hex digits */
+    struct json_t *doc;
 };
 
 /*
- * Parses line[0..len) (without its line end), decoding strings in place, so `line` is
- * modified and must outlive `members`. The line must be exactly one object
- * {"key": "string" | integer, ...} with optional spaces or tabs between tokens. Strings may
- * use the escapes \" \\ \/ \b \f \n \r \t and \uXXXX (a surrogate pair makes one code point);
- * \u0000, lone surrogates, raw control characters and invalid UTF-8 are refused, as are
- * nested values, true/false/null, fractions, exponents, duplicate keys, more than `max`
- * members and anything after the closing brace. Errors: INVALID_ARGUMENT, "column N: what".
+ * Parses one line (without its '\n'; line[0..len) need not be NUL-terminated) into `out`. The
+ * line must be one JSON object with exactly the members of isms_jsonl_record_keys, "seq" an
+ * integer and the others strings; anything after the object, a carriage return, duplicate keys,
+ * invalid UTF-8, \u0000 and lines over ISMS_JSONL_LINE_MAX are refused. Hashes that are not 64
+ * hex digits are not an error: is_hash_ok is false (the chain breaks there). On success `out`
+ * must be cleaned up; on failure it needs nothing. Errors: INVALID_ARGUMENT "column N: what" or
+ * naming the member; RESOURCE_EXHAUSTED.
  */
-ISMS_MUSTCHECK enum isms_code isms_jsonl_parse(char *line, size_t len,
-                                               struct isms_jsonl_member *members, size_t max,
-                                               size_t *n, struct isms_status *st);
+ISMS_MUSTCHECK enum isms_code isms_jsonl_read(const char *line, size_t len,
+                                              struct isms_jsonl_record *out,
+                                              struct isms_status *st);
+void isms_jsonl_record_cleanup(struct isms_jsonl_record *r);
 
-/* Writes `s` to `fp` as a JSON string: escapes '"', '\\' and control characters (U+0000 to
- * U+001F and U+007F); all other bytes are written unchanged. */
-void isms_jsonl_write_string(FILE *fp, const char *s);
+/*
+ * Writes `r` to `fp` as one compact JSON line ending in '\n', members in isms_jsonl_record_keys
+ * order (NULL strings as ""). Errors: INVALID_ARGUMENT (a string is not valid UTF-8: it would not
+ * read back byte for byte), RESOURCE_EXHAUSTED, INTERNAL (writing failed; errno is kept).
+ */
+ISMS_MUSTCHECK enum isms_code isms_jsonl_write(FILE *fp, const Isms__V1__AuditRecord *r,
+                                               struct isms_status *st);
 
 #endif

@@ -1,6 +1,7 @@
 /* client/output.c — builds command results and renders them as table, JSON or RFC 4180 CSV.
- * Server strings are untrusted: JSON escapes them and replaces invalid UTF-8 with U+FFFD; the
- * table replaces control characters too, so no server text can drive the terminal. */
+ * Server strings are untrusted: JSON (every key and value encoded by jansson) replaces invalid
+ * UTF-8 with U+FFFD; the table replaces control characters too, so no server text can drive the
+ * terminal. */
 #include "output.h"
 
 #include <assert.h>
@@ -8,6 +9,10 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <jansson.h>
+
+#include "json_text.h"
 
 /* A list cell wider than this is cut with an ellipsis in table output (use -o json for all). */
 #define TABLE_CELL_MAX_WIDTH 60
@@ -442,68 +447,60 @@ static const char *cell_text(const struct isms_out_col *col, const struct isms_o
 
 /* --- JSON -------------------------------------------------------------------------------- */
 
-static void json_string(FILE *fp, const char *s)
+/* The layout (two-space indent, one member per line, lists inline) is written here; every key
+ * and value is encoded by jansson. Returns false when a value could not be built (out of
+ * memory). */
+
+/* Writes `v` (a new reference, consumed) as compact-with-spaces JSON: ["a", "b"]. */
+static bool json_put(FILE *fp, json_t *v)
 {
-    const unsigned char *p = (const unsigned char *)s;
-    size_t len = strlen(s), i = 0;
+    bool ok = v != NULL && json_dumpf(v, fp, JSON_ENCODE_ANY) == 0;
 
-    fputc('"', fp);
-    while (i < len) {
-        uint32_t cp;
-        bool is_valid;
-        size_t n = utf8_next(p + i, len - i, &cp, &is_valid);
-
-        if (!is_valid)
-            fputs("\\ufffd", fp);
-        else if (cp == '"')
-            fputs("\\\"", fp);
-        else if (cp == '\\')
-            fputs("\\\\", fp);
-        else if (cp == '\n')
-            fputs("\\n", fp);
-        else if (cp == '\r')
-            fputs("\\r", fp);
-        else if (cp == '\t')
-            fputs("\\t", fp);
-        else if (cp == '\b')
-            fputs("\\b", fp);
-        else if (cp == '\f')
-            fputs("\\f", fp);
-        else if (cp < 0x20 || cp == 0x7f)
-            fprintf(fp, "\\u%04x", (unsigned)cp);
-        else
-            fwrite(s + i, 1, n, fp);
-        i += n;
-    }
-    fputc('"', fp);
+    json_decref(v);
+    return ok;
 }
 
-static void json_value(FILE *fp, const struct isms_out_col *col, const struct isms_out_cell *cell)
+/* A JSON value for one cell; NULL when out of memory. */
+static json_t *json_cell(const struct isms_out_col *col, const struct isms_out_cell *cell)
 {
-    char tmp[32];
+    switch (col->type) {
+    case ISMS_OUT_STR:
+        return isms_json_text(cell->v.s);
+    case ISMS_OUT_I64:
+        return json_integer(cell->v.i);
+    case ISMS_OUT_U64: {
+        char tmp[32];
 
-    if (col->type == ISMS_OUT_STR) {
-        json_string(fp, cell->v.s != NULL ? cell->v.s : "");
-    } else if (col->type == ISMS_OUT_STRS) {
+        /* jansson integers are signed 64-bit; a larger counter keeps its exact digits. */
+        if (cell->v.u <= INT64_MAX)
+            return json_integer((json_int_t)cell->v.u);
+        snprintf(tmp, sizeof(tmp), "%" PRIu64, cell->v.u);
+        return json_string(tmp);
+    }
+    case ISMS_OUT_BOOL:
+        return json_boolean(cell->v.b);
+    case ISMS_OUT_STRS: {
         const char *p = cell->v.s != NULL ? cell->v.s : "";
+        json_t *a = json_array();
 
-        fputc('[', fp);
-        while (*p != '\0') {
+        while (a != NULL && *p != '\0') {
             const char *comma = strchr(p, ',');
             size_t n = comma != NULL ? (size_t)(comma - p) : strlen(p);
             char item[256];
 
             snprintf(item, sizeof(item), "%.*s", (int)n, p);
-            json_string(fp, item);
-            p += n;
-            if (*p == ',') {
-                fputs(", ", fp);
-                p++;
+            if (json_array_append_new(a, isms_json_text(item)) != 0) {
+                json_decref(a);
+                return NULL;
             }
+            p += n;
+            if (*p == ',')
+                p++;
         }
-        fputc(']', fp);
-    } else
-        fputs(cell_text(col, cell, tmp, sizeof(tmp)), fp);
+        return a;
+    }
+    }
+    return NULL;
 }
 
 static void json_indent(FILE *fp, int depth)
@@ -514,53 +511,63 @@ static void json_indent(FILE *fp, int depth)
 
 /* Writes the fields of row `r` of `t` as object members, one per line, at `depth`.
  * `more` says whether further members follow the last one. */
-static void json_members(FILE *fp, const struct isms_out_table *t, size_t r, int depth, bool more)
+static bool json_members(FILE *fp, const struct isms_out_table *t, size_t r, int depth, bool more)
 {
     for (size_t c = 0; c < t->ncols; c++) {
         json_indent(fp, depth);
-        json_string(fp, t->cols[c].name);
+        if (!json_put(fp, isms_json_text(t->cols[c].name)))
+            return false;
         fputs(": ", fp);
-        json_value(fp, &t->cols[c], &t->cells[r * t->ncols + c]);
+        if (!json_put(fp, json_cell(&t->cols[c], &t->cells[r * t->ncols + c])))
+            return false;
         fputs(c + 1 < t->ncols || more ? ",\n" : "\n", fp);
     }
+    return true;
 }
 
 /* Writes the rows of `t` as an array of objects; the opening bracket goes where the cursor is. */
-static void json_array(FILE *fp, const struct isms_out_table *t, int depth)
+static bool json_rows(FILE *fp, const struct isms_out_table *t, int depth)
 {
     if (t->nrows == 0) {
         fputs("[]", fp);
-        return;
+        return true;
     }
     fputs("[\n", fp);
     for (size_t r = 0; r < t->nrows; r++) {
         json_indent(fp, depth + 1);
         fputs("{\n", fp);
-        json_members(fp, t, r, depth + 2, false);
+        if (!json_members(fp, t, r, depth + 2, false))
+            return false;
         json_indent(fp, depth + 1);
         fputs(r + 1 < t->nrows ? "},\n" : "}\n", fp);
     }
     json_indent(fp, depth);
     fputc(']', fp);
+    return true;
 }
 
-static void render_json(const struct isms_out *o, FILE *fp)
+static bool render_json(const struct isms_out *o, FILE *fp)
 {
     if (o->shape == ISMS_OUT_LIST) {
-        json_array(fp, &o->main, 0);
+        if (!json_rows(fp, &o->main, 0))
+            return false;
         fputc('\n', fp);
-        return;
+        return true;
     }
     fputs("{\n", fp);
-    json_members(fp, &o->main, 0, 1, o->nsubs > 0);
+    if (!json_members(fp, &o->main, 0, 1, o->nsubs > 0))
+        return false;
     for (size_t i = 0; i < o->nsubs; i++) {
         json_indent(fp, 1);
-        json_string(fp, o->subs[i].key);
+        if (!json_put(fp, isms_json_text(o->subs[i].key)))
+            return false;
         fputs(": ", fp);
-        json_array(fp, &o->subs[i], 1);
+        if (!json_rows(fp, &o->subs[i], 1))
+            return false;
         fputs(i + 1 < o->nsubs ? ",\n" : "\n", fp);
     }
     fputs("}\n", fp);
+    return true;
 }
 
 /* --- CSV --------------------------------------------------------------------------------- */
@@ -782,7 +789,7 @@ enum isms_code isms_out_render(const struct isms_out *o, enum isms_out_format fm
     }
     switch (fmt) {
     case ISMS_OUT_JSON:
-        render_json(o, fp);
+        is_ok = render_json(o, fp);
         break;
     case ISMS_OUT_CSV:
         render_csv(o, fp);

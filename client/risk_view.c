@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jsonl.h"
+#include <jansson.h>
+
+#include "json_text.h"
 
 #define NCOLS(a)   (sizeof(a) / sizeof((a)[0]))
 #define LABEL_COLS 16 /* row labels of the heat map */
@@ -219,56 +221,62 @@ static char *join_controls(const Isms__V1__RiskRecord *r)
     return s;
 }
 
-static void json_str(FILE *fp, const char *key, const char *v, bool comma)
-{
-    fprintf(fp, "%s\"%s\": ", comma ? ", " : "", key);
-    isms_jsonl_write_string(fp, v);
-}
+/* A JSON string member's value; NULL when out of memory. */
+#define JS(v) isms_json_text(v)
 
-static void write_plan_json(FILE *fp, const Isms__V1__RiskRecord *r, bool first)
+/* The plan row of `r` as a JSON object, members in export order; NULL when out of memory. */
+static json_t *plan_json(const Isms__V1__RiskRecord *r)
 {
-    fputs(first ? "\n  {" : ",\n  {", fp);
-    json_str(fp, "id", r->id, false);
-    json_str(fp, "title", r->title, true);
-    json_str(fp, "owner", r->owner, true);
-    json_str(fp, "status", r->status, true);
-    json_str(fp, "treatment", r->treatment, true);
-    fprintf(fp,
-            ", \"method_version\": %" PRId64 ", \"inherent_likelihood\": %d"
-            ", \"inherent_impact\": %d, \"inherent_score\": %d",
-            r->method_version, r->inherent_likelihood, r->inherent_impact, r->inherent_score);
-    json_str(fp, "inherent_level", r->inherent_level, true);
-    fprintf(fp, ", \"residual_likelihood\": %d, \"residual_impact\": %d, \"residual_score\": %d",
-            r->residual_likelihood, r->residual_impact, r->residual_score);
-    json_str(fp, "residual_level", r->residual_level, true);
-    fprintf(fp, ", \"score\": %d", r->score);
-    json_str(fp, "level", r->level, true);
-    fprintf(fp, ", \"appetite\": %d, \"above_appetite\": %s", r->appetite,
-            r->above_appetite ? "true" : "false");
-    fputs(", \"controls\": [", fp);
-    for (size_t k = 0; k < r->n_controls; k++) {
-        if (k > 0)
-            fputs(", ", fp);
-        isms_jsonl_write_string(fp, r->controls[k]);
+    json_t *controls = json_array(), *actions = json_array();
+
+    for (size_t k = 0; controls != NULL && k < r->n_controls; k++) {
+        if (json_array_append_new(controls, JS(r->controls[k])) != 0) {
+            json_decref(controls);
+            controls = NULL;
+        }
     }
-    fputs("], \"actions\": [", fp);
-    for (size_t k = 0; k < r->n_actions; k++) {
+    for (size_t k = 0; actions != NULL && k < r->n_actions; k++) {
         const Isms__V1__RiskAction *a = r->actions[k];
 
-        fputs(k > 0 ? ", {" : "{", fp);
-        json_str(fp, "id", a->id, false);
-        json_str(fp, "description", a->description, true);
-        json_str(fp, "owner", a->owner, true);
-        json_str(fp, "due", a->due, true);
-        json_str(fp, "status", a->status, true);
-        fputc('}', fp);
+        if (json_array_append_new(actions, json_pack("{s:o, s:o, s:o, s:o, s:o}", "id", JS(a->id),
+                                                     "description", JS(a->description), "owner",
+                                                     JS(a->owner), "due", JS(a->due), "status",
+                                                     JS(a->status))) != 0) {
+            json_decref(actions);
+            actions = NULL;
+        }
     }
-    fputc(']', fp);
-    json_str(fp, "next_review", r->next_review, true);
-    json_str(fp, "accepted_by", r->accepted_by, true);
-    json_str(fp, "accepted_at", r->accepted_at, true);
-    json_str(fp, "acceptance_justification", r->acceptance_justification, true);
-    fputc('}', fp);
+    if (controls == NULL || actions == NULL) {
+        json_decref(controls);
+        json_decref(actions);
+        return NULL;
+    }
+    return json_pack(
+        "{s:o, s:o, s:o, s:o, s:o, s:I, s:i, s:i, s:i, s:o, s:i, s:i, s:i, s:o, s:i, "
+        "s:o, s:i, s:b, s:o, s:o, s:o, s:o, s:o, s:o}",
+        "id", JS(r->id), "title", JS(r->title), "owner", JS(r->owner), "status", JS(r->status),
+        "treatment", JS(r->treatment), "method_version", (json_int_t)r->method_version,
+        "inherent_likelihood", (int)r->inherent_likelihood, "inherent_impact",
+        (int)r->inherent_impact, "inherent_score", (int)r->inherent_score, "inherent_level",
+        JS(r->inherent_level), "residual_likelihood", (int)r->residual_likelihood,
+        "residual_impact", (int)r->residual_impact, "residual_score", (int)r->residual_score,
+        "residual_level", JS(r->residual_level), "score", (int)r->score, "level", JS(r->level),
+        "appetite", (int)r->appetite, "above_appetite", (int)r->above_appetite, "controls",
+        controls, "actions", actions, "next_review", JS(r->next_review), "accepted_by",
+        JS(r->accepted_by), "accepted_at", JS(r->accepted_at), "acceptance_justification",
+        JS(r->acceptance_justification));
+}
+
+/* Writes one risk of the JSON plan (jansson; the array's layout is the head's and tail's). */
+static bool write_plan_json(FILE *fp, const Isms__V1__RiskRecord *r, bool first)
+{
+    json_t *o = plan_json(r);
+    bool ok = o != NULL;
+
+    fputs(first ? "\n  " : ",\n  ", fp);
+    ok = ok && json_dumpf(o, fp, 0) == 0;
+    json_decref(o);
+    return ok;
 }
 
 /* One CSV or Markdown row per action (one row for a risk without actions). */
@@ -364,7 +372,8 @@ enum isms_code isms_plan_write_risk(void *ud, const ProtobufCMessage *item, stru
     const Isms__V1__RiskRecord *r = (const Isms__V1__RiskRecord *)item;
 
     if (s->format == ISMS_PLAN_JSON) {
-        write_plan_json(s->fp, r, s->risks == 0);
+        if (!write_plan_json(s->fp, r, s->risks == 0))
+            return isms_status_set(st, ISMS_RESOURCE_EXHAUSTED, "out of memory");
     } else {
         char *controls = join_controls(r);
 

@@ -724,6 +724,7 @@ void isms_db_pool_stats(const struct isms_db_pool *pool, struct isms_db_stats *o
     out->busy = count_state(pool, CONN_BUSY);
     out->connected = out->busy + count_state(pool, CONN_IDLE);
     out->queued = pool->queued;
+    out->is_usable = any_usable(pool);
 }
 
 void isms_db_pool_close(struct isms_db_pool *pool, isms_db_closed_cb *done)

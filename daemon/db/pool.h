@@ -30,6 +30,7 @@ struct isms_db_stats {
     uint32_t connected; /* connections up now */
     uint32_t busy;      /* running a statement */
     uint32_t queued;    /* statements waiting */
+    int is_usable;      /* a connection is up, or a first attempt is under way */
 };
 
 /* Creates a pool of `size` connections to `conninfo` (copied) and starts connecting them.

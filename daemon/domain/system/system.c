@@ -27,7 +27,7 @@ static void system_health(struct isms_call *call, const ProtobufCMessage *req)
     if (call->srv->pool != NULL)
         isms_db_pool_stats(call->srv->pool, &ds);
     isms_db_probe_health(&call->srv->probe, uv_now(call->srv->loop), &h);
-    if (h.is_ok && call->srv->pool != NULL && ds.connected == 0) {
+    if (h.is_ok && call->srv->pool != NULL && !ds.is_usable) {
         /* The pool knows before the next check does. */
         h.is_ok = 0;
         snprintf(h.message, sizeof(h.message), "database is unavailable (0 of %u connections up)",
