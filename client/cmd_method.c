@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "method_json.h"
 
 #include "isms/v1/risk.pb-c.h"
 
@@ -16,7 +17,6 @@
 #define LEVELS_MAX      10
 #define BANDS_MAX       10
 #define METHOD_FILE_MAX (1u << 20)
-#define JSON_DEPTH_MAX  8
 
 static const struct isms_out_col method_cols[] = {
     {"version", ISMS_OUT_I64},    {"computation", ISMS_OUT_STR}, {"appetite", ISMS_OUT_I64},
@@ -93,16 +93,6 @@ static void fill_method(struct isms_out *out, const Isms__V1__RiskMethod *m)
     }
 }
 
-/* Parses --version N (N >= 1); 0 when absent. */
-static enum isms_code parse_version(struct isms_cli *cli, const char *s, int64_t *out,
-                                    struct isms_status *st)
-{
-    *out = 0;
-    if (s != NULL && !isms_cli_parse_i64(s, 1, INT64_MAX, out))
-        return isms_cli_usage(cli, st, "--version needs a method version number, got \"%.40s\"", s);
-    return ISMS_OK;
-}
-
 static enum isms_code get_method(struct isms_cli *cli, int64_t version, ProtobufCMessage **msg,
                                  struct isms_status *st)
 {
@@ -113,39 +103,28 @@ static enum isms_code get_method(struct isms_cli *cli, int64_t version, Protobuf
                          msg, st);
 }
 
-static enum isms_code run_show(struct isms_cli *cli, int argc, char **argv, struct isms_out *out,
-                               struct isms_status *st)
+/* show and set: the method as it is (or was) saved. */
+static enum isms_code render_method(struct isms_cli *cli, const struct isms_args *a,
+                                    ProtobufCMessage *msg, struct isms_out *out,
+                                    struct isms_status *st)
 {
-    const char *version = NULL;
-    const struct isms_opt opts[] = {{"version", "N", &version, NULL}};
-    const char *pos[1];
-    size_t npos;
-    int64_t v;
-    ProtobufCMessage *msg = NULL;
-
-    if (isms_cli_parse(cli, argc, argv, opts, NCOLS(opts), pos, 0, &npos, st) != ISMS_OK ||
-        parse_version(cli, version, &v, st) != ISMS_OK || get_method(cli, v, &msg, st) != ISMS_OK)
-        return st->code;
+    (void)cli;
+    (void)a;
+    (void)st;
     fill_method(out, (const Isms__V1__RiskMethod *)msg);
-    protobuf_c_message_free_unpacked(msg, NULL);
     return ISMS_OK;
 }
 
-static enum isms_code run_history(struct isms_cli *cli, int argc, char **argv, struct isms_out *out,
-                                  struct isms_status *st)
+static enum isms_code render_history(struct isms_cli *cli, const struct isms_args *a,
+                                     ProtobufCMessage *msg, struct isms_out *out,
+                                     struct isms_status *st)
 {
-    Isms__V1__MethodHistoryRequest req = ISMS__V1__METHOD_HISTORY_REQUEST__INIT;
-    const char *pos[1];
-    size_t npos;
-    ProtobufCMessage *msg = NULL;
-    const Isms__V1__MethodHistoryResponse *h;
+    const Isms__V1__MethodHistoryResponse *h = (const Isms__V1__MethodHistoryResponse *)msg;
     struct isms_out_table *t;
 
-    if (isms_cli_parse(cli, argc, argv, NULL, 0, pos, 0, &npos, st) != ISMS_OK ||
-        isms_cli_call(cli, "/isms.v1.Method/History", &req.base,
-                      &isms__v1__method_history_response__descriptor, &msg, st) != ISMS_OK)
-        return st->code;
-    h = (const Isms__V1__MethodHistoryResponse *)msg;
+    (void)cli;
+    (void)a;
+    (void)st;
     t = isms_out_list(out, "risk method versions", history_cols, NCOLS(history_cols));
     for (size_t k = 0; k < h->n_methods; k++) {
         const Isms__V1__RiskMethod *m = h->methods[k];
@@ -170,342 +149,7 @@ static enum isms_code run_history(struct isms_cli *cli, int argc, char **argv, s
         isms_out_str(t, m->created_at);
         isms_out_str(t, m->created_by);
     }
-    protobuf_c_message_free_unpacked(msg, NULL);
     return ISMS_OK;
-}
-
-/* ---- a small JSON reader for --file --------------------------------------------------------- */
-
-enum jv_type { JV_NULL, JV_BOOL, JV_NUM, JV_STR, JV_ARR, JV_OBJ };
-
-/* One parsed JSON value; everything below it is heap memory freed by jv_free(). */
-struct jv {
-    enum jv_type type;
-    int64_t num;
-    char *str;
-    size_t n;         /* items of an array or object */
-    struct jv *items; /* values */
-    char **keys;      /* object keys */
-};
-
-struct jparser {
-    const char *p, *end;
-    int depth;
-    char err[160];
-};
-
-static void jv_free(struct jv *v)
-{
-    if (v == NULL)
-        return;
-    for (size_t k = 0; k < v->n; k++) {
-        jv_free(&v->items[k]);
-        if (v->keys != NULL)
-            free(v->keys[k]);
-    }
-    free(v->items);
-    free(v->keys);
-    free(v->str);
-    memset(v, 0, sizeof(*v));
-}
-
-/* Records the first error; json_parse() adds where it happened. */
-static int jp_fail(struct jparser *jp, const char *what)
-{
-    if (jp->err[0] == '\0')
-        snprintf(jp->err, sizeof(jp->err), "%s", what);
-    return -1;
-}
-
-static void jp_ws(struct jparser *jp)
-{
-    while (jp->p < jp->end && (*jp->p == ' ' || *jp->p == '\t' || *jp->p == '\n' || *jp->p == '\r'))
-        jp->p++;
-}
-
-/* Appends code point `cp` as UTF-8. */
-static size_t put_utf8(char *o, uint32_t cp)
-{
-    if (cp < 0x80) {
-        o[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        o[0] = (char)(0xC0 | (cp >> 6));
-        o[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        o[0] = (char)(0xE0 | (cp >> 12));
-        o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        o[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    o[0] = (char)(0xF0 | (cp >> 18));
-    o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    o[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
-static int hex4(const char *p, uint32_t *out)
-{
-    uint32_t v = 0;
-
-    for (int k = 0; k < 4; k++) {
-        char c = p[k];
-
-        v <<= 4;
-        if (c >= '0' && c <= '9')
-            v |= (uint32_t)(c - '0');
-        else if (c >= 'a' && c <= 'f')
-            v |= (uint32_t)(c - 'a' + 10);
-        else if (c >= 'A' && c <= 'F')
-            v |= (uint32_t)(c - 'A' + 10);
-        else
-            return -1;
-    }
-    *out = v;
-    return 0;
-}
-
-/* Parses a string at jp->p (on the opening quote) into a heap copy. */
-static int jp_string(struct jparser *jp, char **out)
-{
-    const char *s = ++jp->p;
-    size_t len = 0;
-    char *o;
-
-    while (s < jp->end && *s != '"') {
-        if (*s == '\\')
-            s++;
-        s++;
-        len++;
-    }
-    if (s >= jp->end)
-        return jp_fail(jp, "unterminated string");
-    o = malloc(len * 4 + 1); /* \uXXXX gives at most 4 bytes per escape */
-    if (o == NULL)
-        return jp_fail(jp, "out of memory");
-    len = 0;
-    while (*jp->p != '"') {
-        unsigned char c = (unsigned char)*jp->p++;
-
-        if (c < 0x20) {
-            free(o);
-            return jp_fail(jp, "control character in a string");
-        }
-        if (c != '\\') {
-            o[len++] = (char)c;
-            continue;
-        }
-        c = (unsigned char)*jp->p++;
-        switch (c) {
-        case '"':
-        case '\\':
-        case '/':
-            o[len++] = (char)c;
-            break;
-        case 'b':
-            o[len++] = '\b';
-            break;
-        case 'f':
-            o[len++] = '\f';
-            break;
-        case 'n':
-            o[len++] = '\n';
-            break;
-        case 'r':
-            o[len++] = '\r';
-            break;
-        case 't':
-            o[len++] = '\t';
-            break;
-        case 'u': {
-            uint32_t cp, lo;
-
-            if (jp->end - jp->p < 4 || hex4(jp->p, &cp) != 0 || cp == 0) {
-                free(o);
-                return jp_fail(jp, "bad \\u escape");
-            }
-            jp->p += 4;
-            if (cp >= 0xD800 && cp <= 0xDBFF) {
-                if (jp->end - jp->p < 6 || jp->p[0] != '\\' || jp->p[1] != 'u' ||
-                    hex4(jp->p + 2, &lo) != 0 || lo < 0xDC00 || lo > 0xDFFF) {
-                    free(o);
-                    return jp_fail(jp, "lone surrogate in a \\u escape");
-                }
-                jp->p += 6;
-                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-            } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
-                free(o);
-                return jp_fail(jp, "lone surrogate in a \\u escape");
-            }
-            len += put_utf8(o + len, cp);
-            break;
-        }
-        default:
-            free(o);
-            return jp_fail(jp, "bad escape in a string");
-        }
-    }
-    jp->p++;
-    o[len] = '\0';
-    *out = o;
-    return 0;
-}
-
-static int jp_value(struct jparser *jp, struct jv *v);
-
-/* Parses the items of an array or object after its opening bracket. */
-static int jp_items(struct jparser *jp, struct jv *v, char close)
-{
-    size_t cap = 0;
-
-    jp_ws(jp);
-    if (jp->p < jp->end && *jp->p == close) {
-        jp->p++;
-        return 0;
-    }
-    for (;;) {
-        char *key = NULL;
-
-        if (v->n == cap) {
-            size_t ncap = cap == 0 ? 8 : cap * 2;
-            struct jv *items = realloc(v->items, ncap * sizeof(*items));
-            char **keys;
-
-            if (items == NULL)
-                return jp_fail(jp, "out of memory");
-            v->items = items;
-            if (close == '}') {
-                keys = realloc(v->keys, ncap * sizeof(*keys));
-                if (keys == NULL)
-                    return jp_fail(jp, "out of memory");
-                v->keys = keys;
-            }
-            cap = ncap;
-        }
-        jp_ws(jp);
-        if (close == '}') {
-            if (jp->p >= jp->end || *jp->p != '"')
-                return jp_fail(jp, "expected a key in quotes");
-            if (jp_string(jp, &key) != 0)
-                return -1;
-            jp_ws(jp);
-            if (jp->p >= jp->end || *jp->p != ':') {
-                free(key);
-                return jp_fail(jp, "expected ':' after a key");
-            }
-            jp->p++;
-        }
-        memset(&v->items[v->n], 0, sizeof(v->items[v->n]));
-        if (close == '}')
-            v->keys[v->n] = key;
-        v->n++;
-        if (jp_value(jp, &v->items[v->n - 1]) != 0)
-            return -1;
-        jp_ws(jp);
-        if (jp->p < jp->end && *jp->p == ',') {
-            jp->p++;
-            continue;
-        }
-        if (jp->p < jp->end && *jp->p == close) {
-            jp->p++;
-            return 0;
-        }
-        return jp_fail(jp, close == '}' ? "expected ',' or '}'" : "expected ',' or ']'");
-    }
-}
-
-static int jp_value(struct jparser *jp, struct jv *v)
-{
-    jp_ws(jp);
-    if (jp->p >= jp->end)
-        return jp_fail(jp, "unexpected end of file");
-    switch (*jp->p) {
-    case '{':
-    case '[': {
-        char close = *jp->p == '{' ? '}' : ']';
-        int rc;
-
-        if (++jp->depth > JSON_DEPTH_MAX)
-            return jp_fail(jp, "nested too deeply");
-        v->type = close == '}' ? JV_OBJ : JV_ARR;
-        jp->p++;
-        rc = jp_items(jp, v, close);
-        jp->depth--;
-        return rc;
-    }
-    case '"':
-        v->type = JV_STR;
-        return jp_string(jp, &v->str);
-    default:
-        break;
-    }
-    if (jp->end - jp->p >= 4 && memcmp(jp->p, "null", 4) == 0) {
-        v->type = JV_NULL;
-        jp->p += 4;
-        return 0;
-    }
-    if (jp->end - jp->p >= 4 && memcmp(jp->p, "true", 4) == 0) {
-        v->type = JV_BOOL;
-        v->num = 1;
-        jp->p += 4;
-        return 0;
-    }
-    if (jp->end - jp->p >= 5 && memcmp(jp->p, "false", 5) == 0) {
-        v->type = JV_BOOL;
-        jp->p += 5;
-        return 0;
-    }
-    if (*jp->p == '-' || (*jp->p >= '0' && *jp->p <= '9')) {
-        char buf[32];
-        size_t n = 0;
-        char *end;
-
-        while (jp->p < jp->end && n < sizeof(buf) - 1 &&
-               (*jp->p == '-' || (*jp->p >= '0' && *jp->p <= '9')))
-            buf[n++] = *jp->p++;
-        buf[n] = '\0';
-        if (jp->p < jp->end && (*jp->p == '.' || *jp->p == 'e' || *jp->p == 'E'))
-            return jp_fail(jp, "only whole numbers are used here");
-        errno = 0;
-        v->num = strtoll(buf, &end, 10);
-        if (errno != 0 || *end != '\0' || n == 0)
-            return jp_fail(jp, "bad number");
-        v->type = JV_NUM;
-        return 0;
-    }
-    return jp_fail(jp, "unexpected character");
-}
-
-/* Parses a whole document. On failure jp->err says what and where. */
-static int json_parse(const char *text, size_t len, struct jv *root, char *err, size_t errlen)
-{
-    struct jparser jp = {text, text + len, 0, ""};
-    int rc;
-
-    memset(root, 0, sizeof(*root));
-    rc = jp_value(&jp, root);
-    if (rc == 0) {
-        jp_ws(&jp);
-        if (jp.p != jp.end)
-            rc = jp_fail(&jp, "text after the end of the document");
-    }
-    if (rc != 0) {
-        snprintf(err, errlen, "%s at byte %zu", jp.err, (size_t)(jp.p - text));
-        jv_free(root);
-    }
-    return rc;
-}
-
-static const struct jv *jv_get(const struct jv *o, const char *key)
-{
-    for (size_t k = 0; o->type == JV_OBJ && k < o->n; k++)
-        if (strcmp(o->keys[k], key) == 0)
-            return &o->items[k];
-    return NULL;
 }
 
 /* ---- building the new method ---------------------------------------------------------------- */
@@ -551,34 +195,34 @@ static void mdef_from_pb(struct mdef *d, const Isms__V1__RiskMethod *m)
     d->note = ""; /* a note explains one version; it is not carried over */
 }
 
-static bool jv_int32(const struct jv *v, int32_t *out)
+static bool jv_int32(const struct isms_jv *v, int32_t *out)
 {
-    if (v == NULL || v->type != JV_NUM || v->num < INT32_MIN || v->num > INT32_MAX)
+    if (v == NULL || v->type != ISMS_JV_NUM || v->num < INT32_MIN || v->num > INT32_MAX)
         return false;
     *out = (int32_t)v->num;
     return true;
 }
 
 /* A scale from the file: an array of {"label", "description"} objects or of label strings. */
-static enum isms_code scale_from_json(struct isms_cli *cli, const char *key, const struct jv *a,
-                                      const char **labels, const char **descs, size_t *n,
-                                      struct isms_status *st)
+static enum isms_code scale_from_json(struct isms_cli *cli, const char *key,
+                                      const struct isms_jv *a, const char **labels,
+                                      const char **descs, size_t *n, struct isms_status *st)
 {
-    if (a->type != JV_ARR || a->n > LEVELS_MAX)
+    if (a->type != ISMS_JV_ARR || a->n > LEVELS_MAX)
         return isms_cli_usage(cli, st, "--file: \"%s\" must be an array of at most %d levels", key,
                               LEVELS_MAX);
     for (size_t k = 0; k < a->n; k++) {
-        const struct jv *it = &a->items[k], *l, *d;
+        const struct isms_jv *it = &a->items[k], *l, *d;
 
-        if (it->type == JV_STR) {
+        if (it->type == ISMS_JV_STR) {
             labels[k] = it->str;
             descs[k] = "";
             continue;
         }
-        l = jv_get(it, "label");
-        d = jv_get(it, "description");
-        if (it->type != JV_OBJ || l == NULL || l->type != JV_STR ||
-            (d != NULL && d->type != JV_STR))
+        l = isms_jv_get(it, "label");
+        d = isms_jv_get(it, "description");
+        if (it->type != ISMS_JV_OBJ || l == NULL || l->type != ISMS_JV_STR ||
+            (d != NULL && d->type != ISMS_JV_STR))
             return isms_cli_usage(cli, st,
                                   "--file: %s level %zu needs a \"label\" string (and optionally "
                                   "a \"description\")",
@@ -591,21 +235,21 @@ static enum isms_code scale_from_json(struct isms_cli *cli, const char *key, con
 }
 
 /* The matrix from the file: flat numbers, rows of numbers, or {likelihood, impact, score}. */
-static enum isms_code matrix_from_json(struct isms_cli *cli, const struct jv *a, struct mdef *d,
-                                       struct isms_status *st)
+static enum isms_code matrix_from_json(struct isms_cli *cli, const struct isms_jv *a,
+                                       struct mdef *d, struct isms_status *st)
 {
     size_t n = 0;
 
-    if (a->type != JV_ARR)
+    if (a->type != ISMS_JV_ARR)
         return isms_cli_usage(cli, st, "--file: \"matrix\" must be an array");
     for (size_t k = 0; k < a->n; k++) {
-        const struct jv *it = &a->items[k];
+        const struct isms_jv *it = &a->items[k];
 
-        if (it->type == JV_NUM || it->type == JV_ARR) {
-            size_t cells = it->type == JV_ARR ? it->n : 1;
+        if (it->type == ISMS_JV_NUM || it->type == ISMS_JV_ARR) {
+            size_t cells = it->type == ISMS_JV_ARR ? it->n : 1;
 
             for (size_t c = 0; c < cells; c++) {
-                const struct jv *x = it->type == JV_ARR ? &it->items[c] : it;
+                const struct isms_jv *x = it->type == ISMS_JV_ARR ? &it->items[c] : it;
 
                 if (n >= NCOLS(d->matrix) || !jv_int32(x, &d->matrix[n]))
                     return isms_cli_usage(cli, st,
@@ -617,9 +261,10 @@ static enum isms_code matrix_from_json(struct isms_cli *cli, const struct jv *a,
         } else {
             int32_t l, i, s;
 
-            if (it->type != JV_OBJ || !jv_int32(jv_get(it, "likelihood"), &l) ||
-                !jv_int32(jv_get(it, "impact"), &i) || !jv_int32(jv_get(it, "score"), &s) ||
-                l < 1 || i < 1 || (size_t)l > d->nl || (size_t)i > d->ni)
+            if (it->type != ISMS_JV_OBJ || !jv_int32(isms_jv_get(it, "likelihood"), &l) ||
+                !jv_int32(isms_jv_get(it, "impact"), &i) ||
+                !jv_int32(isms_jv_get(it, "score"), &s) || l < 1 || i < 1 || (size_t)l > d->nl ||
+                (size_t)i > d->ni)
                 return isms_cli_usage(cli, st,
                                       "--file: matrix cell %zu needs likelihood and impact on "
                                       "the scales and a score",
@@ -632,15 +277,15 @@ static enum isms_code matrix_from_json(struct isms_cli *cli, const struct jv *a,
     return ISMS_OK;
 }
 
-static enum isms_code mdef_apply_json(struct isms_cli *cli, const struct jv *root, struct mdef *d,
-                                      struct isms_status *st)
+static enum isms_code mdef_apply_json(struct isms_cli *cli, const struct isms_jv *root,
+                                      struct mdef *d, struct isms_status *st)
 {
     static const char *const known[] = {"likelihood", "impact",     "computation", "matrix",
                                         "levels",     "appetite",   "note",        "version",
                                         "max_score",  "created_at", "created_by"};
-    const struct jv *v;
+    const struct isms_jv *v;
 
-    if (root->type != JV_OBJ)
+    if (root->type != ISMS_JV_OBJ)
         return isms_cli_usage(cli, st, "--file: the method must be a JSON object");
     for (size_t k = 0; k < root->n; k++) {
         bool ok = false;
@@ -650,31 +295,31 @@ static enum isms_code mdef_apply_json(struct isms_cli *cli, const struct jv *roo
         if (!ok)
             return isms_cli_usage(cli, st, "--file: unknown key \"%.60s\"", root->keys[k]);
     }
-    if ((v = jv_get(root, "likelihood")) != NULL &&
+    if ((v = isms_jv_get(root, "likelihood")) != NULL &&
         scale_from_json(cli, "likelihood", v, d->l_label, d->l_desc, &d->nl, st) != ISMS_OK)
         return st->code;
-    if ((v = jv_get(root, "impact")) != NULL &&
+    if ((v = isms_jv_get(root, "impact")) != NULL &&
         scale_from_json(cli, "impact", v, d->i_label, d->i_desc, &d->ni, st) != ISMS_OK)
         return st->code;
-    if ((v = jv_get(root, "computation")) != NULL) {
-        if (v->type != JV_STR)
+    if ((v = isms_jv_get(root, "computation")) != NULL) {
+        if (v->type != ISMS_JV_STR)
             return isms_cli_usage(cli, st, "--file: \"computation\" must be a string");
         d->computation = v->str;
         if (strcmp(v->str, "product") == 0)
             d->nm = 0;
     }
-    if ((v = jv_get(root, "matrix")) != NULL && matrix_from_json(cli, v, d, st) != ISMS_OK)
+    if ((v = isms_jv_get(root, "matrix")) != NULL && matrix_from_json(cli, v, d, st) != ISMS_OK)
         return st->code;
-    if ((v = jv_get(root, "levels")) != NULL) {
-        if (v->type != JV_ARR || v->n > BANDS_MAX)
+    if ((v = isms_jv_get(root, "levels")) != NULL) {
+        if (v->type != ISMS_JV_ARR || v->n > BANDS_MAX)
             return isms_cli_usage(cli, st, "--file: \"levels\" must be an array of at most %d",
                                   BANDS_MAX);
         for (size_t k = 0; k < v->n; k++) {
-            const struct jv *it = &v->items[k], *name = jv_get(it, "name");
+            const struct isms_jv *it = &v->items[k], *name = isms_jv_get(it, "name");
 
-            if (name == NULL || name->type != JV_STR ||
-                !jv_int32(jv_get(it, "min_score"), &d->b_min[k]) ||
-                !jv_int32(jv_get(it, "max_score"), &d->b_max[k]))
+            if (name == NULL || name->type != ISMS_JV_STR ||
+                !jv_int32(isms_jv_get(it, "min_score"), &d->b_min[k]) ||
+                !jv_int32(isms_jv_get(it, "max_score"), &d->b_max[k]))
                 return isms_cli_usage(cli, st,
                                       "--file: risk level %zu needs \"name\", \"min_score\" and "
                                       "\"max_score\"",
@@ -683,10 +328,10 @@ static enum isms_code mdef_apply_json(struct isms_cli *cli, const struct jv *roo
         }
         d->nb = v->n;
     }
-    if ((v = jv_get(root, "appetite")) != NULL && !jv_int32(v, &d->appetite))
+    if ((v = isms_jv_get(root, "appetite")) != NULL && !jv_int32(v, &d->appetite))
         return isms_cli_usage(cli, st, "--file: \"appetite\" must be a whole number");
-    if ((v = jv_get(root, "note")) != NULL) {
-        if (v->type != JV_STR)
+    if ((v = isms_jv_get(root, "note")) != NULL) {
+        if (v->type != ISMS_JV_STR)
             return isms_cli_usage(cli, st, "--file: \"note\" must be a string");
         d->note = v->str;
     }
@@ -821,60 +466,36 @@ static enum isms_code parse_matrix(struct isms_cli *cli, const char *s, struct m
     return ISMS_OK;
 }
 
-static enum isms_code run_set(struct isms_cli *cli, int argc, char **argv, struct isms_out *out,
+static enum isms_code run_set(struct isms_cli *cli, const struct isms_args *a,
+                              ProtobufCMessage *unused, struct isms_out *out,
                               struct isms_status *st)
 {
     Isms__V1__SetMethodRequest req = ISMS__V1__SET_METHOD_REQUEST__INIT;
     Isms__V1__RiskMethod m = ISMS__V1__RISK_METHOD__INIT;
     Isms__V1__ScaleLevel lv[2 * LEVELS_MAX], *lp[LEVELS_MAX], *ip[LEVELS_MAX];
     Isms__V1__RiskLevelBand bands[BANDS_MAX], *bp[BANDS_MAX];
-    const char *file = NULL, *lik = NULL, *imp = NULL, *comp = NULL, *matrix = NULL;
-    const char *levels = NULL, *appetite = NULL, *note = NULL, *expect = NULL;
-    const struct isms_opt opts[] = {
-        {"file", "F", &file, NULL},
-        {"likelihood", "L1,L2,...", &lik, NULL},
-        {"impact", "I1,I2,...", &imp, NULL},
-        {"computation", "product|matrix", &comp, NULL},
-        {"matrix", "ROWS", &matrix, NULL},
-        {"levels", "NAME:MIN-MAX,...", &levels, NULL},
-        {"appetite", "N", &appetite, NULL},
-        {"note", "TEXT", &note, NULL},
-        {"expect-version", "N", &expect, NULL},
-    };
-    const char *pos[1];
-    size_t npos;
+    const char *file = isms_args_get(a, "file"), *lik = isms_args_get(a, "likelihood");
+    const char *imp = isms_args_get(a, "impact"), *comp = isms_args_get(a, "computation");
+    const char *matrix = isms_args_get(a, "matrix"), *levels = isms_args_get(a, "levels");
+    const char *note = isms_args_get(a, "note");
+    bool has_appetite = isms_args_has(a, "appetite");
     ProtobufCMessage *cur = NULL, *saved = NULL;
     struct set_store store = {NULL, NULL, NULL};
-    struct jv doc;
+    struct isms_jv doc;
     char *text = NULL;
     size_t len = 0;
     struct mdef d;
-    int64_t v, version = 0;
+    int64_t v = isms_args_int(a, "appetite", 0), version = isms_args_int(a, "expect-version", 0);
     enum isms_code code;
 
+    (void)unused;
     memset(&doc, 0, sizeof(doc));
-    if (isms_cli_parse(cli, argc, argv, opts, NCOLS(opts), pos, 0, &npos, st) != ISMS_OK)
-        return st->code;
-    if (file == NULL && lik == NULL && imp == NULL && comp == NULL && matrix == NULL &&
-        levels == NULL && appetite == NULL && note == NULL)
-        return isms_cli_usage(cli, st,
-                              "method set needs --file F and/or a change: --likelihood, --impact, "
-                              "--computation, --matrix, --levels, --appetite, --note");
-    if (expect != NULL && !isms_cli_parse_i64(expect, 1, INT64_MAX, &version))
-        return isms_cli_usage(cli, st, "--expect-version needs a method version, got \"%.40s\"",
-                              expect);
-    if (appetite != NULL && !isms_cli_parse_i64(appetite, 0, 1000000, &v))
-        return isms_cli_usage(cli, st, "--appetite needs a score (a whole number), got \"%.40s\"",
-                              appetite);
-    if (comp != NULL && strcmp(comp, "product") != 0 && strcmp(comp, "matrix") != 0)
-        return isms_cli_usage(cli, st, "--computation needs product or matrix, got \"%.40s\"",
-                              comp);
     if (file != NULL) {
         char err[200];
 
         if (read_file(cli, file, &text, &len, st) != ISMS_OK)
             return st->code;
-        if (json_parse(text, len, &doc, err, sizeof(err)) != 0) {
+        if (isms_jv_parse(text, len, &doc, err, sizeof(err)) != 0) {
             free(text);
             return isms_cli_usage(cli, st, "%.200s: %s", file, err);
         }
@@ -900,7 +521,7 @@ static enum isms_code run_set(struct isms_cli *cli, int argc, char **argv, struc
         d.computation = "matrix";
     if (strcmp(d.computation, "product") == 0)
         d.nm = 0;
-    if (appetite != NULL)
+    if (has_appetite)
         d.appetite = (int32_t)v;
     if (note != NULL)
         d.note = note;
@@ -942,31 +563,81 @@ static enum isms_code run_set(struct isms_cli *cli, int argc, char **argv, struc
     code = isms_cli_call(cli, "/isms.v1.Method/Set", &req.base, &isms__v1__risk_method__descriptor,
                          &saved, st);
     if (code == ISMS_OK)
-        fill_method(out, (const Isms__V1__RiskMethod *)saved);
+        code = render_method(cli, a, saved, out, st);
 out:
     protobuf_c_message_free_unpacked(cur, NULL);
     protobuf_c_message_free_unpacked(saved, NULL);
     isms_cli_free_list(store.labels_l);
     isms_cli_free_list(store.labels_i);
     isms_cli_free_list(store.level_names);
-    jv_free(&doc);
+    isms_jv_free(&doc);
     free(text);
     return code;
 }
 
+static const struct isms_flag show_flags[] = {
+    ISMS_F_INT("version", "version", 1, INT64_MAX, "an earlier version (default the current one)"),
+    {0},
+};
+
+/* Any flag of `method set` but --expect-version is a change. */
+#define CHANGE(n, k, mv, hlp)                                                                      \
+    {                                                                                              \
+        .name = (n), .kind = (k), .metavar = (mv), .opts = ISMS_OPT_CHANGE, .help = (hlp)          \
+    }
+
+static const struct isms_flag set_flags[] = {
+    CHANGE("file", ISMS_FLAG_FILE, "F",
+           "a JSON method (keys as in method show -o json; - for stdin)"),
+    CHANGE("likelihood", ISMS_FLAG_STRING, "L1,L2,...",
+           "the likelihood scale's labels, lowest first"),
+    CHANGE("impact", ISMS_FLAG_STRING, "I1,I2,...", "the impact scale's labels, lowest first"),
+    {.name = "computation",
+     .kind = ISMS_FLAG_ENUM,
+     .choices = "product|matrix",
+     .opts = ISMS_OPT_CHANGE,
+     .help = "score = likelihood x impact, or looked up in --matrix"},
+    CHANGE("matrix", ISMS_FLAG_STRING, "ROWS",
+           "scores, rows of likelihood lowest first: \"1,2,3;2,4,6;...\""),
+    CHANGE("levels", ISMS_FLAG_STRING, "NAME:MIN-MAX,...", "the risk levels by score band"),
+    {.name = "appetite",
+     .kind = ISMS_FLAG_INT,
+     .metavar = "N",
+     .opts = ISMS_OPT_CHANGE,
+     .max = 1000000,
+     .help = "the highest score accepted without treatment"},
+    CHANGE("note", ISMS_FLAG_STRING, "TEXT", "why this version"),
+    ISMS_F_INT("expect-version", NULL, 1, INT64_MAX,
+               "only if the current version is N, else ABORTED"),
+    {0},
+};
+
 static const struct isms_cmd method_cmds[] = {
-    {"method", "show", run_show, "[--version N]",
-     "the risk assessment methodology (current, or version N): likelihood and impact scales, "
-     "how a score is computed, risk levels and the appetite; -o json gives what set --file reads"},
-    {"method", "set", run_set,
-     "[--file F] [--likelihood L1,L2,...] [--impact I1,I2,...] [--computation product|matrix] "
-     "[--matrix \"1,2,3;2,4,6;...\"] [--levels low:1-4,medium:5-9,...] [--appetite N] "
-     "[--note TEXT] [--expect-version N]",
-     "save a new version of the methodology: the current one changed by the JSON file F (keys "
-     "as in method show -o json) and the flags; changing the number of levels resets their "
-     "descriptions; isms_manager only; refused (ABORTED) if another version was saved meanwhile "
-     "or the current one is not N"},
-    {"method", "history", run_history, "", "every version of the methodology, newest first"},
+    {.noun = "method",
+     .verb = "show",
+     .summary = "the risk assessment methodology (current, or version N): likelihood and impact "
+                "scales, how a score is computed, risk levels and the appetite; -o json gives "
+                "what set --file reads",
+     .flags = show_flags,
+     .req = &isms__v1__get_method_request__descriptor,
+     .method = "/isms.v1.Method/Get",
+     .resp = &isms__v1__risk_method__descriptor,
+     .render = render_method},
+    {.noun = "method",
+     .verb = "set",
+     .summary = "save a new version of the methodology: the current one changed by the JSON file "
+                "F (keys as in method show -o json) and the flags; changing the number of levels "
+                "resets their descriptions; isms_manager only; refused (ABORTED) if another "
+                "version was saved meanwhile or the current one is not N",
+     .flags = set_flags,
+     .run = run_set},
+    {.noun = "method",
+     .verb = "history",
+     .summary = "every version of the methodology, newest first",
+     .req = &isms__v1__method_history_request__descriptor,
+     .method = "/isms.v1.Method/History",
+     .resp = &isms__v1__method_history_response__descriptor,
+     .render = render_history},
 };
 
 const struct isms_noun isms_noun_method = {
