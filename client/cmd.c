@@ -357,11 +357,11 @@ int64_t isms_args_int(const struct isms_args *a, const char *name, int64_t dflt)
 
 const char *isms_args_arg(const struct isms_args *a, size_t k)
 {
-    const struct isms_arg *g = &a->cmd->args[k];
-
     if (k < a->npos)
         return a->pos[k];
-    return g->flag != NULL ? isms_args_get(a, g->flag) : NULL;
+    if (k >= count_args(a->cmd) || a->cmd->args[k].flag == NULL)
+        return NULL;
+    return isms_args_get(a, a->cmd->args[k].flag);
 }
 
 /* ---- the request ---------------------------------------------------------------------------- */

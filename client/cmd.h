@@ -168,7 +168,8 @@ ISMS_MUSTCHECK enum isms_code isms_cmd_exec(struct isms_cli *cli, const struct i
 
 /* The value of flag `name` (BOOL: "" when given), or NULL when it was not given. */
 const char *isms_args_get(const struct isms_args *a, const char *name);
-/* Positional argument `k` of the row (or the flag that may stand in for it), or NULL. */
+/* Positional word `k` (for a MANY argument, k may run past the row's arguments), else the
+ * flag that may stand in for argument k, else NULL. */
 const char *isms_args_arg(const struct isms_args *a, size_t k);
 /* Whether flag `name` was given. */
 bool isms_args_has(const struct isms_args *a, const char *name);
