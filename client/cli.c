@@ -1,5 +1,5 @@
-/* client/cli.c — the invocation shared by all commands: global and per-command option parsing,
- * usage errors, and calling the server over one lazily opened connection. */
+/* client/cli.c — the invocation shared by all commands: global options, usage errors, and calling
+ * the server over one lazily opened connection. */
 #include "cli.h"
 
 #include <errno.h>
@@ -142,60 +142,6 @@ int isms_cli_global_opt(struct isms_cli *cli, int argc, char **argv, int *i, str
         return 1;
     }
     return 0;
-}
-
-enum isms_code isms_cli_parse(struct isms_cli *cli, int argc, char **argv,
-                              const struct isms_opt *opts, size_t nopts, const char **pos,
-                              size_t max_pos, size_t *npos, struct isms_status *st)
-{
-    bool is_seen[16] = {false};
-    bool is_options_done = false;
-
-    *npos = 0;
-    if (nopts > sizeof(is_seen) / sizeof(is_seen[0]))
-        return isms_status_set(st, ISMS_INTERNAL, "too many options in a command definition");
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        bool is_matched = false;
-        int g;
-
-        if (!is_options_done && strcmp(a, "--") == 0) {
-            is_options_done = true;
-            continue;
-        }
-        if (is_options_done || a[0] != '-' || a[1] == '\0') {
-            if (*npos >= max_pos)
-                return isms_cli_usage(cli, st, "unexpected argument \"%.100s\"", a);
-            pos[(*npos)++] = a;
-            continue;
-        }
-        for (size_t k = 0; k < nopts && !is_matched; k++) {
-            const char *v;
-            int m = match_opt(argc, argv, &i, opts[k].name, '\0', opts[k].metavar != NULL, &v);
-
-            if (m == 0)
-                continue;
-            if (m < 0)
-                return isms_cli_usage(cli, st, "--%s needs a value (%s)", opts[k].name,
-                                      opts[k].metavar);
-            if (is_seen[k])
-                return isms_cli_usage(cli, st, "--%s given more than once", opts[k].name);
-            is_seen[k] = true;
-            if (opts[k].value != NULL)
-                *opts[k].value = v;
-            if (opts[k].is_set != NULL)
-                *opts[k].is_set = true;
-            is_matched = true;
-        }
-        if (is_matched)
-            continue;
-        g = isms_cli_global_opt(cli, argc, argv, &i, st);
-        if (g < 0)
-            return st->code;
-        if (g == 0)
-            return isms_cli_usage(cli, st, "unknown option \"%.100s\"", a);
-    }
-    return ISMS_OK;
 }
 
 enum isms_code isms_cli_resolve(struct isms_cli *cli, struct isms_status *st)

@@ -1,7 +1,7 @@
 /* client/cli.h — what every ismsctl command sees: the invocation (server, output format,
- * timeout), the command table types, option parsing and the one way to call the server.
- * To add a noun: write client/cmd_<noun>.c defining `isms_noun_<noun>`, declare it at the end
- * of this file, and list it in nouns[] in client/main.c. */
+ * timeout), global options, usage errors and the one way to call the server. The command rows
+ * are in cmd.h. To add a noun: write client/cmd_<noun>.c defining `isms_noun_<noun>`, declare
+ * it at the end of this file, and list it in isms_nouns[] in client/main.c. */
 #ifndef ISMS_CLIENT_CLI_H
 #define ISMS_CLIENT_CLI_H
 
@@ -11,6 +11,7 @@
 
 #include <protobuf-c/protobuf-c.h>
 
+#include "cmd.h"
 #include "config.h"
 #include "common/status.h"
 #include "output.h"
@@ -44,41 +45,6 @@ struct isms_cli {
     struct isms_wire wire;
 };
 
-/*
- * A command handler. `argv[0..argc)` are the words after the command's noun and verb. It fills
- * `out` on success; on failure it returns the code and fills `st`, using isms_cli_usage() for
- * bad arguments. It never prints.
- */
-typedef enum isms_code isms_cmd_fn(struct isms_cli *cli, int argc, char **argv,
-                                   struct isms_out *out, struct isms_status *st);
-
-/* One command: `ismsctl <noun> <verb> <args>`. `verb` may be several words ("party add") or
- * "" for a noun that is itself the command (`ismsctl status`). */
-struct isms_cmd {
-    const char *noun;
-    const char *verb;
-    isms_cmd_fn *run;
-    const char *args; /* argument synopsis, e.g. "--name NAME [--kind internal|external]" */
-    const char *help; /* one line: what it does */
-};
-
-/* A noun and its commands, exported by client/cmd_<noun>.c. */
-struct isms_noun {
-    const char *name;
-    const char *summary;
-    const struct isms_cmd *cmds;
-    size_t ncmds;
-};
-
-/* One option a command accepts. A flag has metavar NULL and sets *is_set; an option with a
- * value stores it (borrowed from argv) in *value and sets *is_set if is_set is not NULL. */
-struct isms_opt {
-    const char *name; /* long name without the dashes */
-    const char *metavar;
-    const char **value;
-    bool *is_set;
-};
-
 void isms_cli_init(struct isms_cli *cli);
 void isms_cli_cleanup(struct isms_cli *cli);
 
@@ -95,17 +61,6 @@ enum isms_code isms_cli_usage(struct isms_cli *cli, struct isms_status *st, cons
  */
 int isms_cli_global_opt(struct isms_cli *cli, int argc, char **argv, int *i,
                         struct isms_status *st);
-
-/*
- * Parses a command's arguments: its `opts`, the global options, and at most `max_pos`
- * positional words (stored in pos[], borrowed from argv; count in *npos). "--" ends options.
- * Returns ISMS_OK or a usage error (unknown option, missing value, repeated option, too many
- * positional arguments).
- */
-ISMS_MUSTCHECK enum isms_code isms_cli_parse(struct isms_cli *cli, int argc, char **argv,
-                                             const struct isms_opt *opts, size_t nopts,
-                                             const char **pos, size_t max_pos, size_t *npos,
-                                             struct isms_status *st);
 
 /* Parses a whole decimal integer in [min, max]. Returns false for anything else. */
 bool isms_cli_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
@@ -162,5 +117,6 @@ extern const struct isms_noun isms_noun_audit;
 extern const struct isms_noun isms_noun_control, isms_noun_soa;
 extern const struct isms_noun isms_noun_asset;
 extern const struct isms_noun isms_noun_method, isms_noun_risk;
+extern const struct isms_noun isms_noun_completion;
 
 #endif

@@ -57,33 +57,14 @@ static enum isms_code add_log_row(void *ud, const ProtobufCMessage *item, struct
     return ISMS_OK;
 }
 
-static enum isms_code run_log(struct isms_cli *cli, int argc, char **argv, struct isms_out *out,
-                              struct isms_status *st)
+static enum isms_code run_log(struct isms_cli *cli, const struct isms_args *a,
+                              ProtobufCMessage *req, struct isms_out *out, struct isms_status *st)
 {
-    Isms__V1__AuditLogRequest req = ISMS__V1__AUDIT_LOG_REQUEST__INIT;
-    const char *entity = NULL, *actor = NULL, *since = NULL, *limit = NULL;
-    const struct isms_opt opts[] = {
-        {"entity", "ID", &entity, NULL},
-        {"actor", "USER", &actor, NULL},
-        {"since", "TIME", &since, NULL},
-        {"limit", "N", &limit, NULL},
-    };
-    const char *pos[1];
-    size_t npos;
-    int64_t n = 0;
-    struct isms_out_table *t;
+    struct isms_out_table *t = isms_out_list(out, "audit log", log_cols, NCOLS(log_cols));
 
-    if (isms_cli_parse(cli, argc, argv, opts, NCOLS(opts), pos, 0, &npos, st) != ISMS_OK)
-        return st->code;
-    if (limit != NULL && !isms_cli_parse_i64(limit, 1, LOG_LIMIT_MAX, &n))
-        return isms_cli_usage(cli, st, "--limit needs a number from 1 to %d", LOG_LIMIT_MAX);
-    req.entity = (char *)(entity != NULL ? entity : "");
-    req.actor = (char *)(actor != NULL ? actor : "");
-    req.since = (char *)(since != NULL ? since : "");
-    req.limit = (uint32_t)n;
-    t = isms_out_list(out, "audit log", log_cols, NCOLS(log_cols));
-    return isms_cli_stream(cli, "/isms.v1.Audit/Log", &req.base,
-                           &isms__v1__audit_record__descriptor, add_log_row, t, st);
+    (void)a;
+    return isms_cli_stream(cli, "/isms.v1.Audit/Log", req, &isms__v1__audit_record__descriptor,
+                           add_log_row, t, st);
 }
 
 /* --- verify ------------------------------------------------------------------------------ */
@@ -218,25 +199,18 @@ static enum isms_code verify_file(struct isms_cli *cli, const char *path, struct
     return ISMS_OK;
 }
 
-static enum isms_code run_verify(struct isms_cli *cli, int argc, char **argv, struct isms_out *out,
+static enum isms_code run_verify(struct isms_cli *cli, const struct isms_args *a,
+                                 ProtobufCMessage *req, struct isms_out *out,
                                  struct isms_status *st)
 {
-    Isms__V1__AuditVerifyRequest req = ISMS__V1__AUDIT_VERIFY_REQUEST__INIT;
-    const char *file = NULL;
-    const struct isms_opt opts[] = {
-        {"file", "F", &file, NULL},
-    };
-    const char *pos[1];
-    size_t npos;
+    const char *file = isms_args_get(a, "file");
     ProtobufCMessage *msg = NULL;
     const Isms__V1__AuditVerifyResponse *r;
     char where[300];
 
-    if (isms_cli_parse(cli, argc, argv, opts, NCOLS(opts), pos, 0, &npos, st) != ISMS_OK)
-        return st->code;
     if (file != NULL)
         return verify_file(cli, file, out, st);
-    if (isms_cli_call(cli, "/isms.v1.Audit/Verify", &req.base,
+    if (isms_cli_call(cli, "/isms.v1.Audit/Verify", req,
                       &isms__v1__audit_verify_response__descriptor, &msg, st) != ISMS_OK)
         return st->code;
     r = (const Isms__V1__AuditVerifyResponse *)msg;
@@ -269,29 +243,22 @@ static enum isms_code write_record(void *ud, const ProtobufCMessage *item, struc
     return ISMS_OK;
 }
 
-static enum isms_code run_export(struct isms_cli *cli, int argc, char **argv, struct isms_out *out,
+static enum isms_code run_export(struct isms_cli *cli, const struct isms_args *a,
+                                 ProtobufCMessage *req, struct isms_out *out,
                                  struct isms_status *st)
 {
-    Isms__V1__AuditExportRequest req = ISMS__V1__AUDIT_EXPORT_REQUEST__INIT;
-    const char *file = NULL;
-    const struct isms_opt opts[] = {
-        {"file", "F", &file, NULL},
-    };
-    const char *pos[1];
-    size_t npos;
+    const char *file = isms_args_get(a, "file");
     struct export_sink sink = {stdout, "stdout", 0};
     struct isms_export_file ef;
     struct isms_out_table *t;
     enum isms_code code;
 
-    if (isms_cli_parse(cli, argc, argv, opts, NCOLS(opts), pos, 0, &npos, st) != ISMS_OK)
-        return st->code;
     if (isms_export_open(cli, &ef, file, st) != ISMS_OK)
         return st->code;
     sink.fp = ef.fp;
     sink.name = ef.name;
-    code = isms_cli_stream(cli, "/isms.v1.Audit/Export", &req.base,
-                           &isms__v1__audit_record__descriptor, write_record, &sink, st);
+    code = isms_cli_stream(cli, "/isms.v1.Audit/Export", req, &isms__v1__audit_record__descriptor,
+                           write_record, &sink, st);
     code = isms_export_finish(&ef, code, st);
     if (code != ISMS_OK || ef.path == NULL)
         return code;
@@ -302,16 +269,49 @@ static enum isms_code run_export(struct isms_cli *cli, int argc, char **argv, st
     return ISMS_OK;
 }
 
+static const struct isms_flag log_flags[] = {
+    ISMS_F_STR("entity", "ID", "entity",
+               "exact (\"party:P-3\") or a prefix ending in ':' (\"user:\")"),
+    ISMS_F_STR("actor", "USER", "actor", "records of this user"),
+    ISMS_F_STR("since", "TIME", "since", "YYYY-MM-DD or an RFC 3339 time"),
+    ISMS_F_INT("limit", "limit", 1, LOG_LIMIT_MAX, "at most N records (default 100)"),
+    {0},
+};
+
+static const struct isms_flag verify_flags[] = {
+    ISMS_F_FILE("file", "check this export offline instead (- for stdin)"),
+    {0},
+};
+
+static const struct isms_flag export_flags[] = {
+    ISMS_F_FILE("file", "write to F (mode 0600, renamed into place when complete), not stdout"),
+    {0},
+};
+
 static const struct isms_cmd audit_cmds[] = {
-    {"audit", "log", run_log, "[--entity ID] [--actor USER] [--since TIME] [--limit N]",
-     "audit records, oldest first: --entity exact (\"party:P-3\") or a prefix ending in ':' "
-     "(\"user:\"), --since YYYY-MM-DD or an RFC 3339 time, --limit 1-100000 (default 100)"},
-    {"audit", "verify", run_verify, "[--file F]",
-     "check the hash chain on the server, or with --file an export offline (no server; F may be "
-     "- for stdin); a broken chain names the first bad record and exits 6"},
-    {"audit", "export", run_export, "[--file F]",
-     "every record with its hashes as JSON Lines (one object per line, all AuditRecord fields) "
-     "to stdout, or to F (written beside it as mode 0600, renamed into place when complete)"},
+    {.noun = "audit",
+     .verb = "log",
+     .summary = "audit records, oldest first: --entity exact (\"party:P-3\") or a prefix ending in "
+                "':' (\"user:\"), --since YYYY-MM-DD or an RFC 3339 time, --limit 1-100000 "
+                "(default 100)",
+     .flags = log_flags,
+     .req = &isms__v1__audit_log_request__descriptor,
+     .run = run_log},
+    {.noun = "audit",
+     .verb = "verify",
+     .summary = "check the hash chain on the server, or with --file an export offline (no server; "
+                "F may be - for stdin); a broken chain names the first bad record and exits 6",
+     .flags = verify_flags,
+     .req = &isms__v1__audit_verify_request__descriptor,
+     .run = run_verify},
+    {.noun = "audit",
+     .verb = "export",
+     .summary = "every record with its hashes as JSON Lines (one object per line, all AuditRecord "
+                "fields) to stdout, or to F (written beside it as mode 0600, renamed into place "
+                "when complete)",
+     .flags = export_flags,
+     .req = &isms__v1__audit_export_request__descriptor,
+     .run = run_export},
 };
 
 const struct isms_noun isms_noun_audit = {

@@ -68,239 +68,213 @@ static void fill_context(struct isms_out *out, const Isms__V1__IsmsContext *c)
     }
 }
 
-/* Calls Context/Get; on OK *ctx is the context (free with protobuf_c_message_free_unpacked). */
-static enum isms_code get_context(struct isms_cli *cli, ProtobufCMessage **ctx,
-                                  struct isms_status *st)
+static enum isms_code render_context(struct isms_cli *cli, const struct isms_args *a,
+                                     ProtobufCMessage *msg, struct isms_out *out,
+                                     struct isms_status *st)
 {
-    Isms__V1__GetContextRequest req = ISMS__V1__GET_CONTEXT_REQUEST__INIT;
-
-    return isms_cli_call(cli, "/isms.v1.Context/Get", &req.base,
-                         &isms__v1__isms_context__descriptor, ctx, st);
-}
-
-/* Parses a command that takes no arguments besides the global options. */
-static enum isms_code no_args(struct isms_cli *cli, int argc, char **argv, struct isms_status *st)
-{
-    const char *pos[1];
-    size_t npos;
-
-    return isms_cli_parse(cli, argc, argv, NULL, 0, pos, 0, &npos, st);
-}
-
-static enum isms_code run_show(struct isms_cli *cli, int argc, char **argv, struct isms_out *out,
-                               struct isms_status *st)
-{
-    ProtobufCMessage *msg = NULL;
-
-    if (no_args(cli, argc, argv, st) != ISMS_OK || get_context(cli, &msg, st) != ISMS_OK)
-        return st->code;
+    (void)cli;
+    (void)a;
+    (void)st;
     fill_context(out, (const Isms__V1__IsmsContext *)msg);
-    protobuf_c_message_free_unpacked(msg, NULL);
     return ISMS_OK;
 }
 
-static enum isms_code run_set(struct isms_cli *cli, int argc, char **argv, struct isms_out *out,
-                              struct isms_status *st)
+static enum isms_code render_party(struct isms_cli *cli, const struct isms_args *a,
+                                   ProtobufCMessage *msg, struct isms_out *out,
+                                   struct isms_status *st)
 {
-    Isms__V1__UpdateContextRequest req = ISMS__V1__UPDATE_CONTEXT_REQUEST__INIT;
-    const char *org = NULL, *scope = NULL, *expect = NULL;
-    bool has_org = false, has_scope = false;
-    const struct isms_opt opts[] = {
-        {"org", "NAME", &org, &has_org},
-        {"scope", "TEXT", &scope, &has_scope},
-        {"expect-version", "N", &expect, NULL},
-    };
-    const char *pos[1];
-    size_t npos;
-    int64_t version = 0;
-    ProtobufCMessage *msg = NULL;
+    struct isms_out_table *t =
+        isms_out_record(out, "interested party", party_cols, NCOLS(party_cols));
 
-    if (isms_cli_parse(cli, argc, argv, opts, NCOLS(opts), pos, 0, &npos, st) != ISMS_OK)
-        return st->code;
-    if (!has_org && !has_scope)
-        return isms_cli_usage(cli, st, "context set needs --org NAME and/or --scope TEXT");
-    if (expect != NULL && !isms_cli_parse_i64(expect, 0, INT64_MAX, &version))
-        return isms_cli_usage(cli, st,
-                              "--expect-version needs a version number (0 = no check), "
-                              "got \"%.40s\"",
-                              expect);
-    req.set_organization = has_org;
-    req.organization = (char *)(has_org ? org : "");
-    req.set_scope = has_scope;
-    req.scope = (char *)(has_scope ? scope : "");
-    req.expected_version = version;
-    if (isms_cli_call(cli, "/isms.v1.Context/Update", &req.base,
-                      &isms__v1__isms_context__descriptor, &msg, st) != ISMS_OK)
-        return st->code;
-    fill_context(out, (const Isms__V1__IsmsContext *)msg);
-    protobuf_c_message_free_unpacked(msg, NULL);
-    return ISMS_OK;
-}
-
-static enum isms_code run_party_add(struct isms_cli *cli, int argc, char **argv,
-                                    struct isms_out *out, struct isms_status *st)
-{
-    Isms__V1__AddPartyRequest req = ISMS__V1__ADD_PARTY_REQUEST__INIT;
-    const char *name = NULL, *kind = NULL, *requirements = NULL;
-    const struct isms_opt opts[] = {
-        {"name", "NAME", &name, NULL},
-        {"kind", "internal|external", &kind, NULL},
-        {"requirements", "TEXT", &requirements, NULL},
-    };
-    const char *pos[1];
-    size_t npos;
-    ProtobufCMessage *msg = NULL;
-    struct isms_out_table *t;
-
-    if (isms_cli_parse(cli, argc, argv, opts, NCOLS(opts), pos, 0, &npos, st) != ISMS_OK)
-        return st->code;
-    if (name == NULL)
-        return isms_cli_usage(cli, st, "context party add needs --name NAME");
-    req.name = (char *)name;
-    req.kind = (char *)(kind != NULL ? kind : "");
-    req.requirements = (char *)(requirements != NULL ? requirements : "");
-    if (isms_cli_call(cli, "/isms.v1.Context/AddParty", &req.base,
-                      &isms__v1__interested_party__descriptor, &msg, st) != ISMS_OK)
-        return st->code;
-    t = isms_out_record(out, "interested party", party_cols, NCOLS(party_cols));
+    (void)cli;
+    (void)a;
+    (void)st;
     add_party_row(t, (const Isms__V1__InterestedParty *)msg);
-    protobuf_c_message_free_unpacked(msg, NULL);
     return ISMS_OK;
 }
 
-static enum isms_code run_party_list(struct isms_cli *cli, int argc, char **argv,
-                                     struct isms_out *out, struct isms_status *st)
+static enum isms_code render_parties(struct isms_cli *cli, const struct isms_args *a,
+                                     ProtobufCMessage *msg, struct isms_out *out,
+                                     struct isms_status *st)
 {
-    ProtobufCMessage *msg = NULL;
-    const Isms__V1__IsmsContext *c;
-    struct isms_out_table *t;
+    const Isms__V1__IsmsContext *c = (const Isms__V1__IsmsContext *)msg;
+    struct isms_out_table *t =
+        isms_out_list(out, "Interested parties", party_cols, NCOLS(party_cols));
 
-    if (no_args(cli, argc, argv, st) != ISMS_OK || get_context(cli, &msg, st) != ISMS_OK)
-        return st->code;
-    c = (const Isms__V1__IsmsContext *)msg;
-    t = isms_out_list(out, "Interested parties", party_cols, NCOLS(party_cols));
+    (void)cli;
+    (void)a;
+    (void)st;
     for (size_t i = 0; i < c->n_parties; i++) {
         isms_out_row(t);
         add_party_row(t, c->parties[i]);
     }
-    protobuf_c_message_free_unpacked(msg, NULL);
     return ISMS_OK;
 }
 
-/* Shared by `party remove` and `issue remove`: one positional id, one call, prints the id. */
-static enum isms_code remove_one(struct isms_cli *cli, int argc, char **argv, struct isms_out *out,
-                                 const char *usage, const char *method, ProtobufCMessage *req,
-                                 char **req_id, struct isms_status *st)
+static enum isms_code render_issue(struct isms_cli *cli, const struct isms_args *a,
+                                   ProtobufCMessage *msg, struct isms_out *out,
+                                   struct isms_status *st)
 {
-    const char *pos[1];
-    size_t npos;
-    ProtobufCMessage *msg = NULL;
-    struct isms_out_table *t;
+    struct isms_out_table *t = isms_out_record(out, "issue", issue_cols, NCOLS(issue_cols));
 
-    if (isms_cli_parse(cli, argc, argv, NULL, 0, pos, 1, &npos, st) != ISMS_OK)
-        return st->code;
-    if (npos != 1)
-        return isms_cli_usage(cli, st, "%s", usage);
-    *req_id = (char *)pos[0];
-    if (isms_cli_call(cli, method, req, &isms__v1__remove_response__descriptor, &msg, st) !=
-        ISMS_OK)
-        return st->code;
-    t = isms_out_record(out, "removed", removed_cols, NCOLS(removed_cols));
-    isms_out_str(t, ((const Isms__V1__RemoveResponse *)msg)->id);
-    protobuf_c_message_free_unpacked(msg, NULL);
-    return ISMS_OK;
-}
-
-static enum isms_code run_party_remove(struct isms_cli *cli, int argc, char **argv,
-                                       struct isms_out *out, struct isms_status *st)
-{
-    Isms__V1__RemovePartyRequest req = ISMS__V1__REMOVE_PARTY_REQUEST__INIT;
-
-    return remove_one(cli, argc, argv, out, "context party remove needs one ID-or-NAME",
-                      "/isms.v1.Context/RemoveParty", &req.base, &req.id, st);
-}
-
-static enum isms_code run_issue_add(struct isms_cli *cli, int argc, char **argv,
-                                    struct isms_out *out, struct isms_status *st)
-{
-    Isms__V1__AddIssueRequest req = ISMS__V1__ADD_ISSUE_REQUEST__INIT;
-    const char *kind = NULL, *description = NULL;
-    const struct isms_opt opts[] = {
-        {"kind", "internal|external", &kind, NULL},
-        {"description", "TEXT", &description, NULL},
-    };
-    const char *pos[1];
-    size_t npos;
-    ProtobufCMessage *msg = NULL;
-    struct isms_out_table *t;
-
-    if (isms_cli_parse(cli, argc, argv, opts, NCOLS(opts), pos, 1, &npos, st) != ISMS_OK)
-        return st->code;
-    if (kind == NULL)
-        return isms_cli_usage(cli, st, "context issue add needs --kind internal|external");
-    if (npos == 1 && description != NULL)
-        return isms_cli_usage(cli, st, "give the description once: --description TEXT or TEXT");
-    if (npos == 1)
-        description = pos[0];
-    if (description == NULL)
-        return isms_cli_usage(cli, st,
-                              "context issue add needs a description (--description "
-                              "TEXT, or TEXT after the options)");
-    req.kind = (char *)kind;
-    req.description = (char *)description;
-    if (isms_cli_call(cli, "/isms.v1.Context/AddIssue", &req.base,
-                      &isms__v1__context_issue__descriptor, &msg, st) != ISMS_OK)
-        return st->code;
-    t = isms_out_record(out, "issue", issue_cols, NCOLS(issue_cols));
+    (void)cli;
+    (void)a;
+    (void)st;
     add_issue_row(t, (const Isms__V1__ContextIssue *)msg);
-    protobuf_c_message_free_unpacked(msg, NULL);
     return ISMS_OK;
 }
 
-static enum isms_code run_issue_list(struct isms_cli *cli, int argc, char **argv,
-                                     struct isms_out *out, struct isms_status *st)
+static enum isms_code render_issues(struct isms_cli *cli, const struct isms_args *a,
+                                    ProtobufCMessage *msg, struct isms_out *out,
+                                    struct isms_status *st)
 {
-    ProtobufCMessage *msg = NULL;
-    const Isms__V1__IsmsContext *c;
-    struct isms_out_table *t;
+    const Isms__V1__IsmsContext *c = (const Isms__V1__IsmsContext *)msg;
+    struct isms_out_table *t = isms_out_list(out, "Issues", issue_cols, NCOLS(issue_cols));
 
-    if (no_args(cli, argc, argv, st) != ISMS_OK || get_context(cli, &msg, st) != ISMS_OK)
-        return st->code;
-    c = (const Isms__V1__IsmsContext *)msg;
-    t = isms_out_list(out, "Issues", issue_cols, NCOLS(issue_cols));
+    (void)cli;
+    (void)a;
+    (void)st;
     for (size_t i = 0; i < c->n_issues; i++) {
         isms_out_row(t);
         add_issue_row(t, c->issues[i]);
     }
-    protobuf_c_message_free_unpacked(msg, NULL);
     return ISMS_OK;
 }
 
-static enum isms_code run_issue_remove(struct isms_cli *cli, int argc, char **argv,
-                                       struct isms_out *out, struct isms_status *st)
+/* `party remove` and `issue remove`: the id removed. */
+static enum isms_code render_removed(struct isms_cli *cli, const struct isms_args *a,
+                                     ProtobufCMessage *msg, struct isms_out *out,
+                                     struct isms_status *st)
 {
-    Isms__V1__RemoveIssueRequest req = ISMS__V1__REMOVE_ISSUE_REQUEST__INIT;
+    struct isms_out_table *t = isms_out_record(out, "removed", removed_cols, NCOLS(removed_cols));
 
-    return remove_one(cli, argc, argv, out, "context issue remove needs one ID",
-                      "/isms.v1.Context/RemoveIssue", &req.base, &req.id, st);
+    (void)cli;
+    (void)a;
+    (void)st;
+    isms_out_str(t, ((const Isms__V1__RemoveResponse *)msg)->id);
+    return ISMS_OK;
 }
 
+#define KINDS "internal|external"
+
+static const struct isms_flag set_flags[] = {
+    {.name = "org",
+     .kind = ISMS_FLAG_STRING,
+     .metavar = "NAME",
+     .field = "organization",
+     .opts = ISMS_OPT_CHANGE,
+     .help = "the organisation's name"},
+    {.name = "scope",
+     .kind = ISMS_FLAG_STRING,
+     .metavar = "TEXT",
+     .field = "scope",
+     .opts = ISMS_OPT_CHANGE,
+     .help = "the scope of the ISMS (clause 4.3)"},
+    ISMS_F_EXPECT_VERSION,
+    {0},
+};
+
+static const struct isms_flag party_add_flags[] = {
+    {.name = "name",
+     .kind = ISMS_FLAG_STRING,
+     .metavar = "NAME",
+     .field = "name",
+     .opts = ISMS_OPT_REQUIRED,
+     .help = "who the party is"},
+    {.name = "kind",
+     .kind = ISMS_FLAG_ENUM,
+     .choices = KINDS,
+     .field = "kind",
+     .opts = ISMS_OPT_OPEN,
+     .help = "default external"},
+    ISMS_F_STR("requirements", "TEXT", "requirements", "what the party requires of the ISMS"),
+    {0},
+};
+
+static const struct isms_arg party_remove_args[] = {{.name = "ID-or-NAME", .field = "id"}, {0}};
+
+static const struct isms_arg issue_add_args[] = {
+    {.name = "TEXT", .field = "description", .flag = "description"},
+    {0},
+};
+
+static const struct isms_flag issue_add_flags[] = {
+    {.name = "kind",
+     .kind = ISMS_FLAG_ENUM,
+     .choices = KINDS,
+     .field = "kind",
+     .opts = ISMS_OPT_REQUIRED | ISMS_OPT_OPEN,
+     .help = "an internal or an external issue"},
+    ISMS_F_STR("description", "TEXT", "description", "the issue (or TEXT after the options)"),
+    {0},
+};
+
+static const struct isms_arg issue_remove_args[] = {{.name = "ID", .field = "id"}, {0}};
+
 static const struct isms_cmd context_cmds[] = {
-    {"context", "show", run_show, "",
-     "organisation, scope, version, last update, interested parties and issues"},
-    {"context", "set", run_set, "[--org NAME] [--scope TEXT] [--expect-version N]",
-     "change the organisation name and/or the ISMS scope (at least one); with "
-     "--expect-version, only if the context is still at version N (else ABORTED)"},
-    {"context", "party add", run_party_add,
-     "--name NAME [--kind internal|external] [--requirements TEXT]",
-     "record an interested party and its requirements (kind defaults to external)"},
-    {"context", "party list", run_party_list, "", "list the interested parties"},
-    {"context", "party remove", run_party_remove, "ID-or-NAME",
-     "remove an interested party by id (P-<n>) or exact name"},
-    {"context", "issue add", run_issue_add, "--kind internal|external (--description TEXT | TEXT)",
-     "record an internal or external issue"},
-    {"context", "issue list", run_issue_list, "", "list the internal and external issues"},
-    {"context", "issue remove", run_issue_remove, "ID", "remove an issue by id (I-<n>)"},
+    {.noun = "context",
+     .verb = "show",
+     .summary = "organisation, scope, version, last update, interested parties and issues",
+     .req = &isms__v1__get_context_request__descriptor,
+     .method = "/isms.v1.Context/Get",
+     .resp = &isms__v1__isms_context__descriptor,
+     .render = render_context},
+    {.noun = "context",
+     .verb = "set",
+     .summary = "change the organisation name and/or the ISMS scope (at least one); with "
+                "--expect-version, only if the context is still at version N (else ABORTED)",
+     .flags = set_flags,
+     .req = &isms__v1__update_context_request__descriptor,
+     .method = "/isms.v1.Context/Update",
+     .resp = &isms__v1__isms_context__descriptor,
+     .render = render_context},
+    {.noun = "context",
+     .verb = "party add",
+     .summary = "record an interested party and its requirements (kind defaults to external)",
+     .flags = party_add_flags,
+     .req = &isms__v1__add_party_request__descriptor,
+     .method = "/isms.v1.Context/AddParty",
+     .resp = &isms__v1__interested_party__descriptor,
+     .render = render_party},
+    {.noun = "context",
+     .verb = "party list",
+     .summary = "list the interested parties",
+     .req = &isms__v1__get_context_request__descriptor,
+     .method = "/isms.v1.Context/Get",
+     .resp = &isms__v1__isms_context__descriptor,
+     .render = render_parties},
+    {.noun = "context",
+     .verb = "party remove",
+     .summary = "remove an interested party by id (P-<n>) or exact name",
+     .args = party_remove_args,
+     .req = &isms__v1__remove_party_request__descriptor,
+     .method = "/isms.v1.Context/RemoveParty",
+     .resp = &isms__v1__remove_response__descriptor,
+     .render = render_removed},
+    {.noun = "context",
+     .verb = "issue add",
+     .summary = "record an internal or external issue",
+     .args = issue_add_args,
+     .flags = issue_add_flags,
+     .req = &isms__v1__add_issue_request__descriptor,
+     .method = "/isms.v1.Context/AddIssue",
+     .resp = &isms__v1__context_issue__descriptor,
+     .render = render_issue},
+    {.noun = "context",
+     .verb = "issue list",
+     .summary = "list the internal and external issues",
+     .req = &isms__v1__get_context_request__descriptor,
+     .method = "/isms.v1.Context/Get",
+     .resp = &isms__v1__isms_context__descriptor,
+     .render = render_issues},
+    {.noun = "context",
+     .verb = "issue remove",
+     .summary = "remove an issue by id (I-<n>)",
+     .args = issue_remove_args,
+     .req = &isms__v1__remove_issue_request__descriptor,
+     .method = "/isms.v1.Context/RemoveIssue",
+     .resp = &isms__v1__remove_response__descriptor,
+     .render = render_removed},
 };
 
 const struct isms_noun isms_noun_context = {

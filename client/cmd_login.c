@@ -65,16 +65,13 @@ static enum isms_code change_now(struct isms_cli *cli, bool from_stdin, const ch
     return code;
 }
 
-static enum isms_code run_login(struct isms_cli *cli, int argc, char **argv, struct isms_out *out,
+static enum isms_code run_login(struct isms_cli *cli, const struct isms_args *a,
+                                ProtobufCMessage *msg_req, struct isms_out *out,
                                 struct isms_status *st)
 {
-    Isms__V1__LoginRequest req = ISMS__V1__LOGIN_REQUEST__INIT;
-    bool from_stdin = false;
-    const struct isms_opt opts[] = {
-        {"password-stdin", NULL, NULL, &from_stdin},
-    };
-    const char *pos[1], *user;
-    size_t npos;
+    Isms__V1__LoginRequest *req = (Isms__V1__LoginRequest *)msg_req;
+    bool from_stdin = isms_args_has(a, "password-stdin");
+    const char *user = isms_args_arg(a, 0);
     char password[ISMS_SECRET_BUF], prompt[400], roles[512];
     ProtobufCMessage *msg = NULL;
     const Isms__V1__LoginResponse *r;
@@ -82,9 +79,8 @@ static enum isms_code run_login(struct isms_cli *cli, int argc, char **argv, str
     bool is_changed = false;
     enum isms_code code;
 
-    if (isms_cli_parse(cli, argc, argv, opts, 1, pos, 1, &npos, st) != ISMS_OK)
-        return st->code;
-    user = npos == 1 ? pos[0] : getenv("USER");
+    if (user == NULL)
+        user = getenv("USER");
     if (user == NULL || user[0] == '\0')
         return isms_cli_usage(cli, st, "login needs a USER (and $USER is not set)");
     if (isms_cli_resolve(cli, st) != ISMS_OK)
@@ -93,9 +89,9 @@ static enum isms_code run_login(struct isms_cli *cli, int argc, char **argv, str
     if (isms_secret_read(cli, from_stdin, prompt, password, st) != ISMS_OK)
         return st->code;
 
-    req.user = (char *)user;
-    req.password = password;
-    code = isms_cli_call(cli, "/isms.v1.Auth/Login", &req.base,
+    req->user = (char *)user;
+    req->password = password;
+    code = isms_cli_call(cli, "/isms.v1.Auth/Login", &req->base,
                          &isms__v1__login_response__descriptor, &msg, st);
     if (code != ISMS_OK)
         goto out;
@@ -139,12 +135,29 @@ out:
     return code;
 }
 
+static const struct isms_arg login_args[] = {
+    {.name = "USER", .opts = ISMS_OPT_OPTIONAL},
+    {0},
+};
+
+static const struct isms_flag login_flags[] = {
+    ISMS_F_BOOL("password-stdin", NULL,
+                "read the password (and a new one, if it must change) from lines of stdin"),
+    {0},
+};
+
 static const struct isms_cmd login_cmds[] = {
-    {"login", "", run_login, "[USER] [--password-stdin]",
-     "log in (USER defaults to $USER; the password is asked on the terminal, or read as the "
-     "first line of stdin) and save the session token for this server in "
-     "~/.config/ismsctl/credentials; an account with a one-time password must choose a new one "
-     "at once (asked twice, or the second line of stdin)"},
+    {.noun = "login",
+     .verb = "",
+     .summary =
+         "log in (USER defaults to $USER; the password is asked on the terminal, or read as the "
+         "first line of stdin) and save the session token for this server in "
+         "~/.config/ismsctl/credentials; an account with a one-time password must choose a new one "
+         "at once (asked twice, or the second line of stdin)",
+     .args = login_args,
+     .flags = login_flags,
+     .req = &isms__v1__login_request__descriptor,
+     .run = run_login},
 };
 
 const struct isms_noun isms_noun_login = {

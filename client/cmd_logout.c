@@ -12,19 +12,20 @@ static const struct isms_out_col logout_cols[] = {
     {"revoked", ISMS_OUT_BOOL},
 };
 
-static enum isms_code run_logout(struct isms_cli *cli, int argc, char **argv, struct isms_out *out,
+static enum isms_code run_logout(struct isms_cli *cli, const struct isms_args *a,
+                                 ProtobufCMessage *unused, struct isms_out *out,
                                  struct isms_status *st)
 {
     Isms__V1__LogoutRequest req = ISMS__V1__LOGOUT_REQUEST__INIT;
     ProtobufCMessage *msg = NULL;
-    const char *pos[1], *token;
-    size_t npos;
+    const char *token;
     struct isms_out_table *t;
     enum isms_code code;
     bool is_revoked;
 
-    if (isms_cli_parse(cli, argc, argv, NULL, 0, pos, 0, &npos, st) != ISMS_OK ||
-        isms_cli_token(cli, &token, st) != ISMS_OK)
+    (void)a;
+    (void)unused;
+    if (isms_cli_token(cli, &token, st) != ISMS_OK)
         return st->code;
     code = isms_cli_call(cli, "/isms.v1.Auth/Logout", &req.base,
                          &isms__v1__logout_response__descriptor, &msg, st);
@@ -49,8 +50,10 @@ static enum isms_code run_logout(struct isms_cli *cli, int argc, char **argv, st
 }
 
 static const struct isms_cmd logout_cmds[] = {
-    {"logout", "", run_logout, "",
-     "revoke the session or API token in use and remove the saved token for this server"},
+    {.noun = "logout",
+     .verb = "",
+     .summary = "revoke the session or API token in use and remove the saved token for this server",
+     .run = run_logout},
 };
 
 const struct isms_noun isms_noun_logout = {

@@ -14,8 +14,8 @@
 #include "isms/v1/risk.pb-c.h"
 
 #define NCOLS(a)        (sizeof(a) / sizeof((a)[0]))
-#define LEVELS_MAX      ISMS_METHOD_LEVELS_MAX
-#define BANDS_MAX       ISMS_METHOD_BANDS_MAX
+#define LEVELS_MAX      10
+#define BANDS_MAX       10
 #define METHOD_FILE_MAX (1u << 20)
 
 static const struct isms_out_col method_cols[] = {
@@ -93,16 +93,6 @@ static void fill_method(struct isms_out *out, const Isms__V1__RiskMethod *m)
     }
 }
 
-/* Parses --version N (N >= 1); 0 when absent. */
-static enum isms_code parse_version(struct isms_cli *cli, const char *s, int64_t *out,
-                                    struct isms_status *st)
-{
-    *out = 0;
-    if (s != NULL && !isms_cli_parse_i64(s, 1, INT64_MAX, out))
-        return isms_cli_usage(cli, st, "--version needs a method version number, got \"%.40s\"", s);
-    return ISMS_OK;
-}
-
 static enum isms_code get_method(struct isms_cli *cli, int64_t version, ProtobufCMessage **msg,
                                  struct isms_status *st)
 {
@@ -113,39 +103,28 @@ static enum isms_code get_method(struct isms_cli *cli, int64_t version, Protobuf
                          msg, st);
 }
 
-static enum isms_code run_show(struct isms_cli *cli, int argc, char **argv, struct isms_out *out,
-                               struct isms_status *st)
+/* show and set: the method as it is (or was) saved. */
+static enum isms_code render_method(struct isms_cli *cli, const struct isms_args *a,
+                                    ProtobufCMessage *msg, struct isms_out *out,
+                                    struct isms_status *st)
 {
-    const char *version = NULL;
-    const struct isms_opt opts[] = {{"version", "N", &version, NULL}};
-    const char *pos[1];
-    size_t npos;
-    int64_t v;
-    ProtobufCMessage *msg = NULL;
-
-    if (isms_cli_parse(cli, argc, argv, opts, NCOLS(opts), pos, 0, &npos, st) != ISMS_OK ||
-        parse_version(cli, version, &v, st) != ISMS_OK || get_method(cli, v, &msg, st) != ISMS_OK)
-        return st->code;
+    (void)cli;
+    (void)a;
+    (void)st;
     fill_method(out, (const Isms__V1__RiskMethod *)msg);
-    protobuf_c_message_free_unpacked(msg, NULL);
     return ISMS_OK;
 }
 
-static enum isms_code run_history(struct isms_cli *cli, int argc, char **argv, struct isms_out *out,
-                                  struct isms_status *st)
+static enum isms_code render_history(struct isms_cli *cli, const struct isms_args *a,
+                                     ProtobufCMessage *msg, struct isms_out *out,
+                                     struct isms_status *st)
 {
-    Isms__V1__MethodHistoryRequest req = ISMS__V1__METHOD_HISTORY_REQUEST__INIT;
-    const char *pos[1];
-    size_t npos;
-    ProtobufCMessage *msg = NULL;
-    const Isms__V1__MethodHistoryResponse *h;
+    const Isms__V1__MethodHistoryResponse *h = (const Isms__V1__MethodHistoryResponse *)msg;
     struct isms_out_table *t;
 
-    if (isms_cli_parse(cli, argc, argv, NULL, 0, pos, 0, &npos, st) != ISMS_OK ||
-        isms_cli_call(cli, "/isms.v1.Method/History", &req.base,
-                      &isms__v1__method_history_response__descriptor, &msg, st) != ISMS_OK)
-        return st->code;
-    h = (const Isms__V1__MethodHistoryResponse *)msg;
+    (void)cli;
+    (void)a;
+    (void)st;
     t = isms_out_list(out, "risk method versions", history_cols, NCOLS(history_cols));
     for (size_t k = 0; k < h->n_methods; k++) {
         const Isms__V1__RiskMethod *m = h->methods[k];
@@ -170,7 +149,6 @@ static enum isms_code run_history(struct isms_cli *cli, int argc, char **argv, s
         isms_out_str(t, m->created_at);
         isms_out_str(t, m->created_by);
     }
-    protobuf_c_message_free_unpacked(msg, NULL);
     return ISMS_OK;
 }
 
@@ -343,53 +321,29 @@ static enum isms_code parse_matrix(struct isms_cli *cli, const char *s, struct i
     return ISMS_OK;
 }
 
-static enum isms_code run_set(struct isms_cli *cli, int argc, char **argv, struct isms_out *out,
+static enum isms_code run_set(struct isms_cli *cli, const struct isms_args *a,
+                              ProtobufCMessage *unused, struct isms_out *out,
                               struct isms_status *st)
 {
     Isms__V1__SetMethodRequest req = ISMS__V1__SET_METHOD_REQUEST__INIT;
     Isms__V1__RiskMethod m = ISMS__V1__RISK_METHOD__INIT;
     Isms__V1__ScaleLevel lv[2 * LEVELS_MAX], *lp[LEVELS_MAX], *ip[LEVELS_MAX];
     Isms__V1__RiskLevelBand bands[BANDS_MAX], *bp[BANDS_MAX];
-    const char *file = NULL, *lik = NULL, *imp = NULL, *comp = NULL, *matrix = NULL;
-    const char *levels = NULL, *appetite = NULL, *note = NULL, *expect = NULL;
-    const struct isms_opt opts[] = {
-        {"file", "F", &file, NULL},
-        {"likelihood", "L1,L2,...", &lik, NULL},
-        {"impact", "I1,I2,...", &imp, NULL},
-        {"computation", "product|matrix", &comp, NULL},
-        {"matrix", "ROWS", &matrix, NULL},
-        {"levels", "NAME:MIN-MAX,...", &levels, NULL},
-        {"appetite", "N", &appetite, NULL},
-        {"note", "TEXT", &note, NULL},
-        {"expect-version", "N", &expect, NULL},
-    };
-    const char *pos[1];
-    size_t npos;
+    const char *file = isms_args_get(a, "file"), *lik = isms_args_get(a, "likelihood");
+    const char *imp = isms_args_get(a, "impact"), *comp = isms_args_get(a, "computation");
+    const char *matrix = isms_args_get(a, "matrix"), *levels = isms_args_get(a, "levels");
+    const char *note = isms_args_get(a, "note");
+    bool has_appetite = isms_args_has(a, "appetite");
     ProtobufCMessage *cur = NULL, *saved = NULL;
     struct set_store store = {NULL, NULL, NULL};
     struct json_t *doc = NULL;
     char *text = NULL;
     size_t len = 0;
     struct isms_method_def d;
-    int64_t v, version = 0;
+    int64_t v = isms_args_int(a, "appetite", 0), version = isms_args_int(a, "expect-version", 0);
     enum isms_code code;
 
-    if (isms_cli_parse(cli, argc, argv, opts, NCOLS(opts), pos, 0, &npos, st) != ISMS_OK)
-        return st->code;
-    if (file == NULL && lik == NULL && imp == NULL && comp == NULL && matrix == NULL &&
-        levels == NULL && appetite == NULL && note == NULL)
-        return isms_cli_usage(cli, st,
-                              "method set needs --file F and/or a change: --likelihood, --impact, "
-                              "--computation, --matrix, --levels, --appetite, --note");
-    if (expect != NULL && !isms_cli_parse_i64(expect, 1, INT64_MAX, &version))
-        return isms_cli_usage(cli, st, "--expect-version needs a method version, got \"%.40s\"",
-                              expect);
-    if (appetite != NULL && !isms_cli_parse_i64(appetite, 0, 1000000, &v))
-        return isms_cli_usage(cli, st, "--appetite needs a score (a whole number), got \"%.40s\"",
-                              appetite);
-    if (comp != NULL && strcmp(comp, "product") != 0 && strcmp(comp, "matrix") != 0)
-        return isms_cli_usage(cli, st, "--computation needs product or matrix, got \"%.40s\"",
-                              comp);
+    (void)unused;
     if (file != NULL) {
         if (read_file(cli, file, &text, &len, st) != ISMS_OK)
             return st->code;
@@ -421,7 +375,7 @@ static enum isms_code run_set(struct isms_cli *cli, int argc, char **argv, struc
         d.computation = "matrix";
     if (strcmp(d.computation, "product") == 0)
         d.nm = 0;
-    if (appetite != NULL)
+    if (has_appetite)
         d.appetite = (int32_t)v;
     if (note != NULL)
         d.note = note;
@@ -463,7 +417,7 @@ static enum isms_code run_set(struct isms_cli *cli, int argc, char **argv, struc
     code = isms_cli_call(cli, "/isms.v1.Method/Set", &req.base, &isms__v1__risk_method__descriptor,
                          &saved, st);
     if (code == ISMS_OK)
-        fill_method(out, (const Isms__V1__RiskMethod *)saved);
+        code = render_method(cli, a, saved, out, st);
 out:
     protobuf_c_message_free_unpacked(cur, NULL);
     protobuf_c_message_free_unpacked(saved, NULL);
@@ -475,19 +429,69 @@ out:
     return code;
 }
 
+static const struct isms_flag show_flags[] = {
+    ISMS_F_INT("version", "version", 1, INT64_MAX, "an earlier version (default the current one)"),
+    {0},
+};
+
+/* Any flag of `method set` but --expect-version is a change. */
+#define CHANGE(n, k, mv, hlp)                                                                      \
+    {                                                                                              \
+        .name = (n), .kind = (k), .metavar = (mv), .opts = ISMS_OPT_CHANGE, .help = (hlp)          \
+    }
+
+static const struct isms_flag set_flags[] = {
+    CHANGE("file", ISMS_FLAG_FILE, "F",
+           "a JSON method (keys as in method show -o json; - for stdin)"),
+    CHANGE("likelihood", ISMS_FLAG_STRING, "L1,L2,...",
+           "the likelihood scale's labels, lowest first"),
+    CHANGE("impact", ISMS_FLAG_STRING, "I1,I2,...", "the impact scale's labels, lowest first"),
+    {.name = "computation",
+     .kind = ISMS_FLAG_ENUM,
+     .choices = "product|matrix",
+     .opts = ISMS_OPT_CHANGE,
+     .help = "score = likelihood x impact, or looked up in --matrix"},
+    CHANGE("matrix", ISMS_FLAG_STRING, "ROWS",
+           "scores, rows of likelihood lowest first: \"1,2,3;2,4,6;...\""),
+    CHANGE("levels", ISMS_FLAG_STRING, "NAME:MIN-MAX,...", "the risk levels by score band"),
+    {.name = "appetite",
+     .kind = ISMS_FLAG_INT,
+     .metavar = "N",
+     .opts = ISMS_OPT_CHANGE,
+     .max = 1000000,
+     .help = "the highest score accepted without treatment"},
+    CHANGE("note", ISMS_FLAG_STRING, "TEXT", "why this version"),
+    ISMS_F_INT("expect-version", NULL, 1, INT64_MAX,
+               "only if the current version is N, else ABORTED"),
+    {0},
+};
+
 static const struct isms_cmd method_cmds[] = {
-    {"method", "show", run_show, "[--version N]",
-     "the risk assessment methodology (current, or version N): likelihood and impact scales, "
-     "how a score is computed, risk levels and the appetite; -o json gives what set --file reads"},
-    {"method", "set", run_set,
-     "[--file F] [--likelihood L1,L2,...] [--impact I1,I2,...] [--computation product|matrix] "
-     "[--matrix \"1,2,3;2,4,6;...\"] [--levels low:1-4,medium:5-9,...] [--appetite N] "
-     "[--note TEXT] [--expect-version N]",
-     "save a new version of the methodology: the current one changed by the JSON file F (keys "
-     "as in method show -o json) and the flags; changing the number of levels resets their "
-     "descriptions; isms_manager only; refused (ABORTED) if another version was saved meanwhile "
-     "or the current one is not N"},
-    {"method", "history", run_history, "", "every version of the methodology, newest first"},
+    {.noun = "method",
+     .verb = "show",
+     .summary = "the risk assessment methodology (current, or version N): likelihood and impact "
+                "scales, how a score is computed, risk levels and the appetite; -o json gives "
+                "what set --file reads",
+     .flags = show_flags,
+     .req = &isms__v1__get_method_request__descriptor,
+     .method = "/isms.v1.Method/Get",
+     .resp = &isms__v1__risk_method__descriptor,
+     .render = render_method},
+    {.noun = "method",
+     .verb = "set",
+     .summary = "save a new version of the methodology: the current one changed by the JSON file "
+                "F (keys as in method show -o json) and the flags; changing the number of levels "
+                "resets their descriptions; isms_manager only; refused (ABORTED) if another "
+                "version was saved meanwhile or the current one is not N",
+     .flags = set_flags,
+     .run = run_set},
+    {.noun = "method",
+     .verb = "history",
+     .summary = "every version of the methodology, newest first",
+     .req = &isms__v1__method_history_request__descriptor,
+     .method = "/isms.v1.Method/History",
+     .resp = &isms__v1__method_history_response__descriptor,
+     .render = render_history},
 };
 
 const struct isms_noun isms_noun_method = {

@@ -9,23 +9,20 @@ static const struct isms_out_col passwd_cols[] = {
     {"password_changed", ISMS_OUT_BOOL},
 };
 
-static enum isms_code run_passwd(struct isms_cli *cli, int argc, char **argv, struct isms_out *out,
+static enum isms_code run_passwd(struct isms_cli *cli, const struct isms_args *a,
+                                 ProtobufCMessage *unused, struct isms_out *out,
                                  struct isms_status *st)
 {
     Isms__V1__ChangePasswordRequest req = ISMS__V1__CHANGE_PASSWORD_REQUEST__INIT;
-    bool from_stdin = false;
-    const struct isms_opt opts[] = {
-        {"password-stdin", NULL, NULL, &from_stdin},
-    };
+    bool from_stdin = isms_args_has(a, "password-stdin");
     char current[ISMS_SECRET_BUF], fresh[ISMS_SECRET_BUF];
     ProtobufCMessage *msg = NULL;
-    const char *pos[1], *token;
-    size_t npos;
+    const char *token;
     struct isms_out_table *t;
     enum isms_code code;
 
-    if (isms_cli_parse(cli, argc, argv, opts, 1, pos, 0, &npos, st) != ISMS_OK ||
-        isms_cli_token(cli, &token, st) != ISMS_OK)
+    (void)unused;
+    if (isms_cli_token(cli, &token, st) != ISMS_OK)
         return st->code;
     if (isms_secret_read(cli, from_stdin, "Current password: ", current, st) != ISMS_OK)
         return st->code;
@@ -48,10 +45,18 @@ static enum isms_code run_passwd(struct isms_cli *cli, int argc, char **argv, st
     return ISMS_OK;
 }
 
+static const struct isms_flag passwd_flags[] = {
+    ISMS_F_BOOL("password-stdin", NULL, "read the current and the new password from stdin"),
+    {0},
+};
+
 static const struct isms_cmd passwd_cmds[] = {
-    {"passwd", "", run_passwd, "[--password-stdin]",
-     "change your password: asks for the current one and the new one twice, or reads two lines "
-     "of stdin (current, new); your other sessions are signed out"},
+    {.noun = "passwd",
+     .verb = "",
+     .summary = "change your password: asks for the current one and the new one twice, or reads "
+                "two lines of stdin (current, new); your other sessions are signed out",
+     .flags = passwd_flags,
+     .run = run_passwd},
 };
 
 const struct isms_noun isms_noun_passwd = {

@@ -389,44 +389,38 @@ static enum isms_code write_row(void *ud, const ProtobufCMessage *item, struct i
     return ISMS_OK;
 }
 
-static enum isms_code run_export(struct isms_cli *cli, int argc, char **argv, struct isms_out *out,
+/* Parses a --version or argument value into *out, or fails as a usage error. */
+static enum isms_code version_arg(struct isms_cli *cli, const char *s, bool allow_current,
+                                  int32_t *out, struct isms_status *st)
+{
+    if (s == NULL || parse_version(s, allow_current, out))
+        return ISMS_OK;
+    return isms_cli_usage(cli, st, "--version needs a published version number, got \"%.40s\"", s);
+}
+
+static enum isms_code run_export(struct isms_cli *cli, const struct isms_args *a,
+                                 ProtobufCMessage *msg, struct isms_out *out,
                                  struct isms_status *st)
 {
-    Isms__V1__SoaExportRequest req = ISMS__V1__SOA_EXPORT_REQUEST__INIT;
-    const char *format = NULL, *file = NULL, *version = NULL;
-    const struct isms_opt opts[] = {
-        {"format", "csv|md|json|html", &format, NULL},
-        {"file", "F", &file, NULL},
-        {"version", "N", &version, NULL},
-    };
+    Isms__V1__SoaExportRequest *req = (Isms__V1__SoaExportRequest *)msg;
+    const char *format = isms_args_get(a, "format"), *file = isms_args_get(a, "file");
     static const char *const names[] = {"csv", "md", "json", "html"};
-    const char *pos[1];
-    size_t npos;
     struct soa_sink sink = {stdout, "stdout", SOA_CSV, 0};
     ProtobufCMessage *vmsg = NULL;
     struct isms_export_file ef;
     struct isms_out_table *t;
     enum isms_code code;
-    bool is_known = false;
 
-    if (isms_cli_parse(cli, argc, argv, opts, NCOLS(opts), pos, 0, &npos, st) != ISMS_OK)
-        return st->code;
     for (size_t i = 0; format != NULL && i < NCOLS(names); i++) {
-        if (strcmp(format, names[i]) == 0 || (i == 1 && strcmp(format, "markdown") == 0)) {
+        if (strcmp(format, names[i]) == 0 || (i == 1 && strcmp(format, "markdown") == 0))
             sink.format = (enum soa_format)i;
-            is_known = true;
-        }
     }
-    if (format != NULL && !is_known)
-        return isms_cli_usage(cli, st, "--format needs csv, md, json or html, got \"%.40s\"",
-                              format);
-    if (version != NULL && !parse_version(version, true, &req.version))
-        return isms_cli_usage(cli, st, "--version needs a published version number, got \"%.40s\"",
-                              version);
-    if (req.version > 0) {
+    if (version_arg(cli, isms_args_get(a, "version"), true, &req->version, st) != ISMS_OK)
+        return st->code;
+    if (req->version > 0) {
         Isms__V1__SoaShowRequest show = ISMS__V1__SOA_SHOW_REQUEST__INIT;
 
-        show.version = req.version;
+        show.version = req->version;
         if (isms_cli_call(cli, "/isms.v1.Soa/Show", &show.base, &isms__v1__soa_version__descriptor,
                           &vmsg, st) != ISMS_OK)
             return st->code;
@@ -439,7 +433,7 @@ static enum isms_code run_export(struct isms_cli *cli, int argc, char **argv, st
     sink.name = ef.name;
     write_head(&sink, (const Isms__V1__SoaVersion *)vmsg);
     protobuf_c_message_free_unpacked(vmsg, NULL);
-    code = isms_cli_stream(cli, "/isms.v1.Soa/Export", &req.base, &isms__v1__soa_row__descriptor,
+    code = isms_cli_stream(cli, "/isms.v1.Soa/Export", msg, &isms__v1__soa_row__descriptor,
                            write_row, &sink, st);
     if (code == ISMS_OK)
         write_tail(&sink);
@@ -455,28 +449,14 @@ static enum isms_code run_export(struct isms_cli *cli, int argc, char **argv, st
 
 /* ---- check, publish ------------------------------------------------------------------------- */
 
-/* Parses a command without arguments. */
-static enum isms_code no_args(struct isms_cli *cli, int argc, char **argv, struct isms_status *st)
+static enum isms_code render_check(struct isms_cli *cli, const struct isms_args *a,
+                                   ProtobufCMessage *msg, struct isms_out *out,
+                                   struct isms_status *st)
 {
-    const char *pos[1];
-    size_t npos;
-
-    return isms_cli_parse(cli, argc, argv, NULL, 0, pos, 0, &npos, st);
-}
-
-static enum isms_code run_check(struct isms_cli *cli, int argc, char **argv, struct isms_out *out,
-                                struct isms_status *st)
-{
-    Isms__V1__SoaCheckRequest req = ISMS__V1__SOA_CHECK_REQUEST__INIT;
-    ProtobufCMessage *msg = NULL;
-    const Isms__V1__SoaCheckResponse *r;
+    const Isms__V1__SoaCheckResponse *r = (const Isms__V1__SoaCheckResponse *)msg;
     struct isms_out_table *t;
 
-    if (no_args(cli, argc, argv, st) != ISMS_OK ||
-        isms_cli_call(cli, "/isms.v1.Soa/Check", &req.base,
-                      &isms__v1__soa_check_response__descriptor, &msg, st) != ISMS_OK)
-        return st->code;
-    r = (const Isms__V1__SoaCheckResponse *)msg;
+    (void)a;
     t = isms_out_list(out, "Inconsistencies", finding_cols, NCOLS(finding_cols));
     for (size_t i = 0; i < r->n_findings; i++) {
         isms_out_row(t);
@@ -492,7 +472,6 @@ static enum isms_code run_check(struct isms_cli *cli, int argc, char **argv, str
                         r->n_findings == 1 ? "y" : "ies", r->controls);
         cli->exit_after_output = ISMS_FAILED_PRECONDITION;
     }
-    protobuf_c_message_free_unpacked(msg, NULL);
     return ISMS_OK;
 }
 
@@ -507,54 +486,37 @@ static void add_version_row(struct isms_out_table *t, const Isms__V1__SoaVersion
     isms_out_i64(t, v->implemented);
 }
 
-static enum isms_code run_publish(struct isms_cli *cli, int argc, char **argv, struct isms_out *out,
-                                  struct isms_status *st)
+static enum isms_code render_published(struct isms_cli *cli, const struct isms_args *a,
+                                       ProtobufCMessage *msg, struct isms_out *out,
+                                       struct isms_status *st)
 {
-    Isms__V1__SoaPublishRequest req = ISMS__V1__SOA_PUBLISH_REQUEST__INIT;
-    const char *approved_by = NULL;
-    const struct isms_opt opts[] = {
-        {"approved-by", "NAME", &approved_by, NULL},
-    };
-    const char *pos[1];
-    size_t npos;
-    ProtobufCMessage *msg = NULL;
-    struct isms_out_table *t;
+    struct isms_out_table *t =
+        isms_out_record(out, "published SoA version", version_cols, NCOLS(version_cols));
 
-    if (isms_cli_parse(cli, argc, argv, opts, NCOLS(opts), pos, 0, &npos, st) != ISMS_OK)
-        return st->code;
-    if (approved_by == NULL)
-        return isms_cli_usage(cli, st, "soa publish needs --approved-by NAME");
-    req.approved_by = (char *)approved_by;
-    if (isms_cli_call(cli, "/isms.v1.Soa/Publish", &req.base, &isms__v1__soa_version__descriptor,
-                      &msg, st) != ISMS_OK)
-        return st->code;
-    t = isms_out_record(out, "published SoA version", version_cols, NCOLS(version_cols));
+    (void)cli;
+    (void)a;
+    (void)st;
     add_version_row(t, (const Isms__V1__SoaVersion *)msg);
-    protobuf_c_message_free_unpacked(msg, NULL);
     return ISMS_OK;
 }
 
 /* ---- versions, show ------------------------------------------------------------------------- */
 
-static enum isms_code run_versions(struct isms_cli *cli, int argc, char **argv,
-                                   struct isms_out *out, struct isms_status *st)
+static enum isms_code render_versions(struct isms_cli *cli, const struct isms_args *a,
+                                      ProtobufCMessage *msg, struct isms_out *out,
+                                      struct isms_status *st)
 {
-    Isms__V1__SoaVersionsRequest req = ISMS__V1__SOA_VERSIONS_REQUEST__INIT;
-    ProtobufCMessage *msg = NULL;
-    const Isms__V1__SoaVersionsResponse *r;
-    struct isms_out_table *t;
+    const Isms__V1__SoaVersionsResponse *r = (const Isms__V1__SoaVersionsResponse *)msg;
+    struct isms_out_table *t =
+        isms_out_list(out, "SoA versions", version_cols, NCOLS(version_cols));
 
-    if (no_args(cli, argc, argv, st) != ISMS_OK ||
-        isms_cli_call(cli, "/isms.v1.Soa/Versions", &req.base,
-                      &isms__v1__soa_versions_response__descriptor, &msg, st) != ISMS_OK)
-        return st->code;
-    r = (const Isms__V1__SoaVersionsResponse *)msg;
-    t = isms_out_list(out, "SoA versions", version_cols, NCOLS(version_cols));
+    (void)cli;
+    (void)a;
+    (void)st;
     for (size_t i = 0; i < r->n_versions; i++) {
         isms_out_row(t);
         add_version_row(t, r->versions[i]);
     }
-    protobuf_c_message_free_unpacked(msg, NULL);
     return ISMS_OK;
 }
 
@@ -576,27 +538,17 @@ static enum isms_code add_version_rows(void *ud, const ProtobufCMessage *item,
     return ISMS_OK;
 }
 
-static enum isms_code run_show(struct isms_cli *cli, int argc, char **argv, struct isms_out *out,
+static enum isms_code run_show(struct isms_cli *cli, const struct isms_args *a,
+                               ProtobufCMessage *unused, struct isms_out *out,
                                struct isms_status *st)
 {
     Isms__V1__SoaShowRequest req = ISMS__V1__SOA_SHOW_REQUEST__INIT;
     Isms__V1__SoaExportRequest ex = ISMS__V1__SOA_EXPORT_REQUEST__INIT;
-    const char *version = NULL;
-    const struct isms_opt opts[] = {
-        {"version", "N", &version, NULL},
-    };
-    const char *pos[1];
-    size_t npos;
     ProtobufCMessage *msg = NULL;
     struct isms_out_table *t, *rows;
 
-    if (isms_cli_parse(cli, argc, argv, opts, NCOLS(opts), pos, 1, &npos, st) != ISMS_OK)
-        return st->code;
-    if (npos == 1 && version != NULL)
-        return isms_cli_usage(cli, st, "give the version once: --version N or N");
-    if (npos == 1)
-        version = pos[0];
-    if (version == NULL || !parse_version(version, false, &req.version))
+    (void)unused;
+    if (!parse_version(isms_args_arg(a, 0), false, &req.version))
         return isms_cli_usage(cli, st, "soa show needs --version N (a published version)");
     if (isms_cli_call(cli, "/isms.v1.Soa/Show", &req.base, &isms__v1__soa_version__descriptor, &msg,
                       st) != ISMS_OK)
@@ -614,28 +566,30 @@ static enum isms_code run_show(struct isms_cli *cli, int argc, char **argv, stru
 
 /* ---- diff, summary -------------------------------------------------------------------------- */
 
-static enum isms_code run_diff(struct isms_cli *cli, int argc, char **argv, struct isms_out *out,
-                               struct isms_status *st)
+static enum isms_code prepare_diff(struct isms_cli *cli, const struct isms_args *a,
+                                   ProtobufCMessage *msg, struct isms_out *out,
+                                   struct isms_status *st)
 {
-    Isms__V1__SoaDiffRequest req = ISMS__V1__SOA_DIFF_REQUEST__INIT;
-    const char *pos[2];
-    size_t npos;
-    ProtobufCMessage *msg = NULL;
-    const Isms__V1__SoaDiffResponse *r;
-    struct isms_out_table *t;
+    Isms__V1__SoaDiffRequest *req = (Isms__V1__SoaDiffRequest *)msg;
 
-    if (isms_cli_parse(cli, argc, argv, NULL, 0, pos, 2, &npos, st) != ISMS_OK)
-        return st->code;
-    if (npos != 2 || !parse_version(pos[0], true, &req.from_version) ||
-        !parse_version(pos[1], true, &req.to_version))
+    (void)out;
+    if (!parse_version(isms_args_arg(a, 0), true, &req->from_version) ||
+        !parse_version(isms_args_arg(a, 1), true, &req->to_version))
         return isms_cli_usage(cli, st,
                               "soa diff needs two versions N M (a published number, or 0 or "
                               "\"current\" for the current state)");
-    if (isms_cli_call(cli, "/isms.v1.Soa/Diff", &req.base, &isms__v1__soa_diff_response__descriptor,
-                      &msg, st) != ISMS_OK)
-        return st->code;
-    r = (const Isms__V1__SoaDiffResponse *)msg;
-    t = isms_out_list(out, "SoA changes", diff_cols, NCOLS(diff_cols));
+    return ISMS_OK;
+}
+
+static enum isms_code render_diff(struct isms_cli *cli, const struct isms_args *a,
+                                  ProtobufCMessage *msg, struct isms_out *out,
+                                  struct isms_status *st)
+{
+    const Isms__V1__SoaDiffResponse *r = (const Isms__V1__SoaDiffResponse *)msg;
+    struct isms_out_table *t = isms_out_list(out, "SoA changes", diff_cols, NCOLS(diff_cols));
+
+    (void)cli;
+    (void)st;
     for (size_t i = 0; i < r->n_changes; i++) {
         const Isms__V1__SoaRowChange *c = r->changes[i];
 
@@ -650,8 +604,8 @@ static enum isms_code run_diff(struct isms_cli *cli, int argc, char **argv, stru
         }
     }
     if (r->n_changes == 0)
-        isms_out_notice(out, "no differences between %s and %s", pos[0], pos[1]);
-    protobuf_c_message_free_unpacked(msg, NULL);
+        isms_out_notice(out, "no differences between %s and %s", isms_args_arg(a, 0),
+                        isms_args_arg(a, 1));
     return ISMS_OK;
 }
 
@@ -671,61 +625,124 @@ static void add_summary_row(struct isms_out_table *t, const Isms__V1__SoaThemeSu
     isms_out_str(t, pct);
 }
 
-static enum isms_code run_summary(struct isms_cli *cli, int argc, char **argv, struct isms_out *out,
-                                  struct isms_status *st)
+static enum isms_code prepare_summary(struct isms_cli *cli, const struct isms_args *a,
+                                      ProtobufCMessage *msg, struct isms_out *out,
+                                      struct isms_status *st)
 {
-    Isms__V1__SoaSummaryRequest req = ISMS__V1__SOA_SUMMARY_REQUEST__INIT;
-    const char *version = NULL;
-    const struct isms_opt opts[] = {
-        {"version", "N", &version, NULL},
-    };
-    const char *pos[1];
-    size_t npos;
-    ProtobufCMessage *msg = NULL;
-    const Isms__V1__SoaSummaryResponse *r;
+    (void)out;
+    return version_arg(cli, isms_args_get(a, "version"), true,
+                       &((Isms__V1__SoaSummaryRequest *)msg)->version, st);
+}
+
+static enum isms_code render_summary(struct isms_cli *cli, const struct isms_args *a,
+                                     ProtobufCMessage *msg, struct isms_out *out,
+                                     struct isms_status *st)
+{
+    const Isms__V1__SoaSummaryResponse *r = (const Isms__V1__SoaSummaryResponse *)msg;
     struct isms_out_table *t;
 
-    if (isms_cli_parse(cli, argc, argv, opts, NCOLS(opts), pos, 0, &npos, st) != ISMS_OK)
-        return st->code;
-    if (version != NULL && !parse_version(version, true, &req.version))
-        return isms_cli_usage(cli, st, "--version needs a published version number, got \"%.40s\"",
-                              version);
-    if (isms_cli_call(cli, "/isms.v1.Soa/Summary", &req.base,
-                      &isms__v1__soa_summary_response__descriptor, &msg, st) != ISMS_OK)
-        return st->code;
-    r = (const Isms__V1__SoaSummaryResponse *)msg;
+    (void)cli;
+    (void)a;
+    (void)st;
     t = isms_out_list(out, "Compliance summary (implemented and planned count applicable controls)",
                       summary_cols, NCOLS(summary_cols));
     for (size_t i = 0; i < r->n_themes; i++)
         add_summary_row(t, r->themes[i]);
     if (r->total != NULL)
         add_summary_row(t, r->total);
-    protobuf_c_message_free_unpacked(msg, NULL);
     return ISMS_OK;
 }
 
+static const struct isms_flag export_flags[] = {
+    {.name = "format",
+     .kind = ISMS_FLAG_ENUM,
+     .choices = "csv|md|markdown|json|html",
+     .help = "default csv"},
+    ISMS_F_FILE("file", "write to F (renamed into place when complete), not stdout"),
+    ISMS_F_STR("version", "N", NULL, "a published version instead of the current state"),
+    {0},
+};
+
+static const struct isms_flag publish_flags[] = {
+    {.name = "approved-by",
+     .kind = ISMS_FLAG_STRING,
+     .metavar = "NAME",
+     .field = "approved_by",
+     .opts = ISMS_OPT_REQUIRED,
+     .help = "who approved this version"},
+    {0},
+};
+
+static const struct isms_arg show_args[] = {{.name = "N", .flag = "version"}, {0}};
+static const struct isms_flag version_flags[] = {
+    ISMS_F_STR("version", "N", NULL, "a published version"),
+    {0},
+};
+static const struct isms_arg diff_args[] = {{.name = "N"}, {.name = "M"}, {0}};
+
 static const struct isms_cmd soa_cmds[] = {
-    {"soa", "export", run_export, "[--format csv|md|json|html] [--file F] [--version N]",
-     "the Statement of Applicability: every Annex A control in catalogue order, then custom "
-     "controls, with applicability, reasons, justification, status, owner, implementation, "
-     "evidence and linked risks; the current state or published version N; CSV (default, RFC "
-     "4180), Markdown table, JSON array or a self-contained HTML page; deterministic, so two "
-     "exports diff cleanly; to stdout or F (renamed into place when complete)"},
-    {"soa", "check", run_check, "",
-     "every inconsistency an auditor would find (undecided, unjustified inclusion or "
-     "exclusion, selected by a risk treatment but not applicable, implemented without "
-     "evidence, status contradicting applicability); exits 6 when there is any"},
-    {"soa", "publish", run_publish, "--approved-by NAME",
-     "freeze the current SoA as the next numbered version with its approval; refused while "
-     "`soa check` finds anything"},
-    {"soa", "versions", run_versions, "", "the published SoA versions, oldest first"},
-    {"soa", "show", run_show, "--version N", "a published version: its approval and its rows"},
-    {"soa", "diff", run_diff, "N M",
-     "rows added, removed and changed (field by field) from version N to M; 0 or current is "
-     "the current state"},
-    {"soa", "summary", run_summary, "[--version N]",
-     "compliance per theme: total, applicable, excluded, undecided, implemented and planned "
-     "(of the applicable), percentage implemented of applicable; last row Total"},
+    {.noun = "soa",
+     .verb = "export",
+     .summary = "the Statement of Applicability: every Annex A control in catalogue order, then "
+                "custom controls, with applicability, reasons, justification, status, owner, "
+                "implementation, evidence and linked risks; the current state or published "
+                "version N; CSV (default, RFC 4180), Markdown table, JSON array or a "
+                "self-contained HTML page; deterministic, so two exports diff cleanly; to stdout "
+                "or F (renamed into place when complete)",
+     .flags = export_flags,
+     .req = &isms__v1__soa_export_request__descriptor,
+     .run = run_export},
+    {.noun = "soa",
+     .verb = "check",
+     .summary = "every inconsistency an auditor would find (undecided, unjustified inclusion or "
+                "exclusion, selected by a risk treatment but not applicable, implemented without "
+                "evidence, status contradicting applicability); exits 6 when there is any",
+     .req = &isms__v1__soa_check_request__descriptor,
+     .method = "/isms.v1.Soa/Check",
+     .resp = &isms__v1__soa_check_response__descriptor,
+     .render = render_check},
+    {.noun = "soa",
+     .verb = "publish",
+     .summary = "freeze the current SoA as the next numbered version with its approval; refused "
+                "while `soa check` finds anything",
+     .flags = publish_flags,
+     .req = &isms__v1__soa_publish_request__descriptor,
+     .method = "/isms.v1.Soa/Publish",
+     .resp = &isms__v1__soa_version__descriptor,
+     .render = render_published},
+    {.noun = "soa",
+     .verb = "versions",
+     .summary = "the published SoA versions, oldest first",
+     .req = &isms__v1__soa_versions_request__descriptor,
+     .method = "/isms.v1.Soa/Versions",
+     .resp = &isms__v1__soa_versions_response__descriptor,
+     .render = render_versions},
+    {.noun = "soa",
+     .verb = "show",
+     .summary = "a published version: its approval and its rows",
+     .args = show_args,
+     .flags = version_flags,
+     .run = run_show},
+    {.noun = "soa",
+     .verb = "diff",
+     .summary = "rows added, removed and changed (field by field) from version N to M; 0 or "
+                "current is the current state",
+     .args = diff_args,
+     .req = &isms__v1__soa_diff_request__descriptor,
+     .method = "/isms.v1.Soa/Diff",
+     .resp = &isms__v1__soa_diff_response__descriptor,
+     .prepare = prepare_diff,
+     .render = render_diff},
+    {.noun = "soa",
+     .verb = "summary",
+     .summary = "compliance per theme: total, applicable, excluded, undecided, implemented and "
+                "planned (of the applicable), percentage implemented of applicable; last row Total",
+     .flags = version_flags,
+     .req = &isms__v1__soa_summary_request__descriptor,
+     .method = "/isms.v1.Soa/Summary",
+     .resp = &isms__v1__soa_summary_response__descriptor,
+     .prepare = prepare_summary,
+     .render = render_summary},
 };
 
 const struct isms_noun isms_noun_soa = {

@@ -18,7 +18,8 @@ static const struct isms_out_col status_cols[] = {
     {"database", ISMS_OUT_STR},
 };
 
-static enum isms_code run_status(struct isms_cli *cli, int argc, char **argv, struct isms_out *out,
+static enum isms_code run_status(struct isms_cli *cli, const struct isms_args *a,
+                                 ProtobufCMessage *req, struct isms_out *out,
                                  struct isms_status *st)
 {
     Isms__V1__HealthRequest hreq = ISMS__V1__HEALTH_REQUEST__INIT;
@@ -27,13 +28,10 @@ static enum isms_code run_status(struct isms_cli *cli, int argc, char **argv, st
     const Isms__V1__HealthResponse *h;
     const Isms__V1__InfoResponse *info;
     struct isms_out_table *t;
-    const char *pos[1];
-    size_t npos;
     enum isms_code code;
 
-    code = isms_cli_parse(cli, argc, argv, NULL, 0, pos, 0, &npos, st);
-    if (code != ISMS_OK)
-        return code;
+    (void)a;
+    (void)req;
     code = isms_cli_call(cli, "/isms.v1.System/Health", &hreq.base,
                          &isms__v1__health_response__descriptor, &hmsg, st);
     if (code != ISMS_OK)
@@ -78,8 +76,10 @@ out:
 }
 
 static const struct isms_cmd status_cmds[] = {
-    {"status", "", run_status, "",
-     "server version, SERVING/NOT_SERVING, database, schema, uptime, connections, pool"},
+    {.noun = "status",
+     .verb = "",
+     .summary = "server version, SERVING/NOT_SERVING, database, schema, uptime, connections, pool",
+     .run = run_status},
 };
 
 const struct isms_noun isms_noun_status = {

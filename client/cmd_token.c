@@ -39,49 +39,26 @@ static void add_token_row(struct isms_out_table *t, const Isms__V1__ApiToken *k)
     isms_out_bool(t, k->revoked);
 }
 
-static enum isms_code run_create(struct isms_cli *cli, int argc, char **argv, struct isms_out *out,
-                                 struct isms_status *st)
+static enum isms_code check_create(struct isms_cli *cli, const struct isms_args *a,
+                                   ProtobufCMessage *msg, struct isms_out *out,
+                                   struct isms_status *st)
 {
-    Isms__V1__CreateTokenRequest req = ISMS__V1__CREATE_TOKEN_REQUEST__INIT;
-    const char *roles = NULL, *days = NULL;
-    const struct isms_opt opts[] = {
-        {"roles", "r1,r2", &roles, NULL},
-        {"expires-days", "N", &days, NULL},
-    };
-    const char *pos[1];
-    size_t npos, nroles = 0;
-    int64_t ndays = 0;
-    char **list = NULL;
-    ProtobufCMessage *msg = NULL;
-    Isms__V1__CreateTokenResponse *r;
+    (void)out;
+    if (isms_args_has(a, "roles") && ((Isms__V1__CreateTokenRequest *)msg)->n_roles == 0)
+        return isms_cli_usage(cli, st, "--roles needs at least one role (r1,r2)");
+    return ISMS_OK;
+}
+
+static enum isms_code render_create(struct isms_cli *cli, const struct isms_args *a,
+                                    ProtobufCMessage *msg, struct isms_out *out,
+                                    struct isms_status *st)
+{
+    Isms__V1__CreateTokenResponse *r = (Isms__V1__CreateTokenResponse *)msg;
     struct isms_out_table *t;
 
-    if (isms_cli_parse(cli, argc, argv, opts, NCOLS(opts), pos, 1, &npos, st) != ISMS_OK)
-        return st->code;
-    if (npos != 1)
-        return isms_cli_usage(cli, st, "token create needs a NAME");
-    if (days != NULL && !isms_cli_parse_i64(days, 1, 730, &ndays))
-        return isms_cli_usage(cli, st, "--expires-days needs a number of days from 1 to 730");
-    if (roles != NULL) {
-        list = isms_cli_split_list(roles, &nroles);
-        if (list == NULL)
-            return isms_status_set(st, ISMS_RESOURCE_EXHAUSTED, "out of memory");
-        if (nroles == 0) {
-            isms_cli_free_list(list);
-            return isms_cli_usage(cli, st, "--roles needs at least one role (r1,r2)");
-        }
-    }
-    req.name = (char *)pos[0];
-    req.roles = list;
-    req.n_roles = nroles;
-    req.expires_in_days = (uint32_t)ndays;
-    if (isms_cli_call(cli, "/isms.v1.Auth/CreateToken", &req.base,
-                      &isms__v1__create_token_response__descriptor, &msg, st) != ISMS_OK) {
-        isms_cli_free_list(list);
-        return st->code;
-    }
-    isms_cli_free_list(list);
-    r = (Isms__V1__CreateTokenResponse *)msg;
+    (void)cli;
+    (void)a;
+    (void)st;
     t = isms_out_record(out, "API token", created_cols, NCOLS(created_cols));
     isms_out_str(t, r->token);
     if (r->info != NULL) {
@@ -96,72 +73,87 @@ static enum isms_code run_create(struct isms_cli *cli, int argc, char **argv, st
                          "ISMS_TOKEN or \"authorization: Bearer <token>\")");
     if (r->token != NULL)
         isms_secret_wipe(r->token, strlen(r->token));
-    protobuf_c_message_free_unpacked(msg, NULL);
     return ISMS_OK;
 }
 
-static enum isms_code run_list(struct isms_cli *cli, int argc, char **argv, struct isms_out *out,
-                               struct isms_status *st)
+static enum isms_code render_list(struct isms_cli *cli, const struct isms_args *a,
+                                  ProtobufCMessage *msg, struct isms_out *out,
+                                  struct isms_status *st)
 {
-    Isms__V1__ListTokensRequest req = ISMS__V1__LIST_TOKENS_REQUEST__INIT;
-    const char *owner = NULL;
-    const struct isms_opt opts[] = {
-        {"owner", "USER", &owner, NULL},
-    };
-    const char *pos[1];
-    size_t npos;
-    ProtobufCMessage *msg = NULL;
-    const Isms__V1__ListTokensResponse *r;
-    struct isms_out_table *t;
+    const Isms__V1__ListTokensResponse *r = (const Isms__V1__ListTokensResponse *)msg;
+    struct isms_out_table *t = isms_out_list(out, "API tokens", token_cols, NCOLS(token_cols));
 
-    if (isms_cli_parse(cli, argc, argv, opts, NCOLS(opts), pos, 0, &npos, st) != ISMS_OK)
-        return st->code;
-    req.owner = (char *)(owner != NULL ? owner : "");
-    if (isms_cli_call(cli, "/isms.v1.Auth/ListTokens", &req.base,
-                      &isms__v1__list_tokens_response__descriptor, &msg, st) != ISMS_OK)
-        return st->code;
-    r = (const Isms__V1__ListTokensResponse *)msg;
-    t = isms_out_list(out, "API tokens", token_cols, NCOLS(token_cols));
+    (void)cli;
+    (void)a;
+    (void)st;
     for (size_t i = 0; i < r->n_tokens; i++) {
         isms_out_row(t);
         add_token_row(t, r->tokens[i]);
     }
-    protobuf_c_message_free_unpacked(msg, NULL);
     return ISMS_OK;
 }
 
-static enum isms_code run_revoke(struct isms_cli *cli, int argc, char **argv, struct isms_out *out,
-                                 struct isms_status *st)
+static enum isms_code render_revoke(struct isms_cli *cli, const struct isms_args *a,
+                                    ProtobufCMessage *msg, struct isms_out *out,
+                                    struct isms_status *st)
 {
-    Isms__V1__RevokeTokenRequest req = ISMS__V1__REVOKE_TOKEN_REQUEST__INIT;
-    const char *pos[1];
-    size_t npos;
-    ProtobufCMessage *msg = NULL;
-    struct isms_out_table *t;
+    struct isms_out_table *t = isms_out_record(out, "revoked", revoked_cols, NCOLS(revoked_cols));
 
-    if (isms_cli_parse(cli, argc, argv, NULL, 0, pos, 1, &npos, st) != ISMS_OK)
-        return st->code;
-    if (npos != 1)
-        return isms_cli_usage(cli, st, "token revoke needs a token id (T-<n>)");
-    req.id = (char *)pos[0];
-    if (isms_cli_call(cli, "/isms.v1.Auth/RevokeToken", &req.base,
-                      &isms__v1__revoke_token_response__descriptor, &msg, st) != ISMS_OK)
-        return st->code;
-    protobuf_c_message_free_unpacked(msg, NULL);
-    t = isms_out_record(out, "revoked", revoked_cols, NCOLS(revoked_cols));
-    isms_out_str(t, pos[0]);
+    (void)cli;
+    (void)msg;
+    (void)st;
+    isms_out_str(t, isms_args_arg(a, 0));
     isms_out_bool(t, true);
-    isms_out_text(out, "revoked token %s", pos[0]);
+    isms_out_text(out, "revoked token %s", isms_args_arg(a, 0));
     return ISMS_OK;
 }
+
+static const struct isms_arg create_args[] = {{.name = "NAME", .field = "name"}, {0}};
+static const struct isms_flag create_flags[] = {
+    {.name = "roles",
+     .kind = ISMS_FLAG_LIST,
+     .metavar = "r1,r2",
+     .field = "roles",
+     .opts = ISMS_OPT_SPLIT,
+     .help = "the token's roles, a subset of yours (default all of them)"},
+    ISMS_F_INT("expires-days", "expires_in_days", 1, 730, "days the token is valid (default 90)"),
+    {0},
+};
+static const struct isms_flag list_flags[] = {
+    ISMS_F_STR("owner", "USER", "owner", "another user's tokens (admin only)"),
+    {0},
+};
+static const struct isms_arg revoke_args[] = {{.name = "T-<n>", .field = "id"}, {0}};
 
 static const struct isms_cmd token_cmds[] = {
-    {"token", "create", run_create, "NAME [--roles r1,r2] [--expires-days N]",
-     "create an API token for automation, limited to the roles given (a subset of yours; "
-     "default all of them), valid N days (1-730, default 90); the token is printed once"},
-    {"token", "list", run_list, "[--owner USER]",
-     "list your API tokens (an admin may list another user's)"},
-    {"token", "revoke", run_revoke, "T-<n>", "revoke an API token by id"},
+    {.noun = "token",
+     .verb = "create",
+     .summary = "create an API token for automation, limited to the roles given (a subset of "
+                "yours; default all of them), valid N days (1-730, default 90); the token is "
+                "printed once",
+     .args = create_args,
+     .flags = create_flags,
+     .req = &isms__v1__create_token_request__descriptor,
+     .method = "/isms.v1.Auth/CreateToken",
+     .resp = &isms__v1__create_token_response__descriptor,
+     .prepare = check_create,
+     .render = render_create},
+    {.noun = "token",
+     .verb = "list",
+     .summary = "list your API tokens (an admin may list another user's)",
+     .flags = list_flags,
+     .req = &isms__v1__list_tokens_request__descriptor,
+     .method = "/isms.v1.Auth/ListTokens",
+     .resp = &isms__v1__list_tokens_response__descriptor,
+     .render = render_list},
+    {.noun = "token",
+     .verb = "revoke",
+     .summary = "revoke an API token by id",
+     .args = revoke_args,
+     .req = &isms__v1__revoke_token_request__descriptor,
+     .method = "/isms.v1.Auth/RevokeToken",
+     .resp = &isms__v1__revoke_token_response__descriptor,
+     .render = render_revoke},
 };
 
 const struct isms_noun isms_noun_token = {

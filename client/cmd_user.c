@@ -36,50 +36,26 @@ static enum isms_code maybe_password(struct isms_cli *cli, bool from_stdin, char
     return isms_secret_read(cli, true, "", out, st);
 }
 
-static enum isms_code run_create(struct isms_cli *cli, int argc, char **argv, struct isms_out *out,
+static enum isms_code run_create(struct isms_cli *cli, const struct isms_args *a,
+                                 ProtobufCMessage *msg_req, struct isms_out *out,
                                  struct isms_status *st)
 {
-    Isms__V1__CreateUserRequest req = ISMS__V1__CREATE_USER_REQUEST__INIT;
-    const char *roles = NULL, *display = NULL, *email = NULL;
-    bool from_stdin = false;
-    const struct isms_opt opts[] = {
-        {"roles", "r1,r2", &roles, NULL},
-        {"display-name", "X", &display, NULL},
-        {"email", "E", &email, NULL},
-        {"password-stdin", NULL, NULL, &from_stdin},
-    };
-    const char *pos[1];
-    size_t npos, nroles = 0;
-    char **list = NULL, password[ISMS_SECRET_BUF], rtext[512];
+    Isms__V1__CreateUserRequest *req = (Isms__V1__CreateUserRequest *)msg_req;
+    const char *name = isms_args_arg(a, 0), *roles = isms_args_get(a, "roles");
+    char password[ISMS_SECRET_BUF], rtext[512];
     ProtobufCMessage *msg = NULL;
     Isms__V1__CreateUserResponse *r;
     const Isms__V1__UserAccount *u;
     struct isms_out_table *t;
     enum isms_code code;
 
-    if (isms_cli_parse(cli, argc, argv, opts, NCOLS(opts), pos, 1, &npos, st) != ISMS_OK)
+    if (maybe_password(cli, isms_args_has(a, "password-stdin"), password, st) != ISMS_OK)
         return st->code;
-    if (npos != 1)
-        return isms_cli_usage(cli, st, "user create needs a NAME");
-    if (roles == NULL)
-        return isms_cli_usage(cli, st, "user create needs --roles r1,r2");
-    list = isms_cli_split_list(roles, &nroles);
-    if (list == NULL)
-        return isms_status_set(st, ISMS_RESOURCE_EXHAUSTED, "out of memory");
-    if (maybe_password(cli, from_stdin, password, st) != ISMS_OK) {
-        isms_cli_free_list(list);
-        return st->code;
-    }
-    req.name = (char *)pos[0];
-    req.display_name = (char *)(display != NULL ? display : "");
-    req.email = (char *)(email != NULL ? email : "");
-    req.roles = list;
-    req.n_roles = nroles;
-    req.password = password;
-    code = isms_cli_call(cli, "/isms.v1.User/Create", &req.base,
+    req->password = password;
+    code = isms_cli_call(cli, "/isms.v1.User/Create", &req->base,
                          &isms__v1__create_user_response__descriptor, &msg, st);
     isms_secret_wipe(password, sizeof(password));
-    isms_cli_free_list(list);
+    req->password = NULL;
     if (code != ISMS_OK)
         return code;
     r = (Isms__V1__CreateUserResponse *)msg;
@@ -95,7 +71,7 @@ static enum isms_code run_create(struct isms_cli *cli, int argc, char **argv, st
         isms_out_i64(t, u->version);
     }
     isms_out_str(t, r->initial_password);
-    isms_out_text(out, "created user %s (roles %s)", u != NULL ? u->name : pos[0],
+    isms_out_text(out, "created user %s (roles %s)", u != NULL ? u->name : name,
                   u != NULL ? isms_account_roles_text(u->roles, u->n_roles, rtext, sizeof(rtext))
                             : roles);
     if (r->initial_password != NULL && r->initial_password[0] != '\0') {
@@ -103,218 +79,118 @@ static enum isms_code run_create(struct isms_cli *cli, int argc, char **argv, st
         isms_out_notice(out,
                         "the one-time password is shown only this once; %s must change it "
                         "at the first login",
-                        pos[0]);
+                        name);
         isms_secret_wipe(r->initial_password, strlen(r->initial_password));
     }
     protobuf_c_message_free_unpacked(msg, NULL);
     return ISMS_OK;
 }
 
-static enum isms_code run_list(struct isms_cli *cli, int argc, char **argv, struct isms_out *out,
-                               struct isms_status *st)
+static enum isms_code run_reset_password(struct isms_cli *cli, const struct isms_args *a,
+                                         ProtobufCMessage *msg_req, struct isms_out *out,
+                                         struct isms_status *st)
 {
-    Isms__V1__ListUsersRequest req = ISMS__V1__LIST_USERS_REQUEST__INIT;
-    const char *pos[1];
-    size_t npos;
-    ProtobufCMessage *msg = NULL;
-    const Isms__V1__ListUsersResponse *r;
-
-    if (isms_cli_parse(cli, argc, argv, NULL, 0, pos, 0, &npos, st) != ISMS_OK ||
-        isms_cli_call(cli, "/isms.v1.User/List", &req.base,
-                      &isms__v1__list_users_response__descriptor, &msg, st) != ISMS_OK)
-        return st->code;
-    r = (const Isms__V1__ListUsersResponse *)msg;
-    isms_account_list(out, r->users, r->n_users);
-    protobuf_c_message_free_unpacked(msg, NULL);
-    return ISMS_OK;
-}
-
-/* Parses exactly one NAME and no options. */
-static enum isms_code one_name(struct isms_cli *cli, int argc, char **argv, const char *what,
-                               const char **name, struct isms_status *st)
-{
-    const char *pos[1];
-    size_t npos;
-
-    if (isms_cli_parse(cli, argc, argv, NULL, 0, pos, 1, &npos, st) != ISMS_OK)
-        return st->code;
-    if (npos != 1)
-        return isms_cli_usage(cli, st, "user %s needs a NAME", what);
-    *name = pos[0];
-    return ISMS_OK;
-}
-
-static enum isms_code run_show(struct isms_cli *cli, int argc, char **argv, struct isms_out *out,
-                               struct isms_status *st)
-{
-    Isms__V1__GetUserRequest req = ISMS__V1__GET_USER_REQUEST__INIT;
-    ProtobufCMessage *msg = NULL;
-    const char *name = NULL;
-
-    if (one_name(cli, argc, argv, "show", &name, st) != ISMS_OK)
-        return st->code;
-    req.name = (char *)name;
-    if (isms_cli_call(cli, "/isms.v1.User/Get", &req.base, &isms__v1__user_account__descriptor,
-                      &msg, st) != ISMS_OK)
-        return st->code;
-    isms_account_record(out, (const Isms__V1__UserAccount *)msg, false);
-    protobuf_c_message_free_unpacked(msg, NULL);
-    return ISMS_OK;
-}
-
-/* Calls User/Update with `req` and shows the account it returns. */
-static enum isms_code update(struct isms_cli *cli, Isms__V1__UpdateUserRequest *req,
-                             struct isms_out *out, struct isms_status *st)
-{
-    ProtobufCMessage *msg = NULL;
-
-    if (isms_cli_call(cli, "/isms.v1.User/Update", &req->base, &isms__v1__user_account__descriptor,
-                      &msg, st) != ISMS_OK)
-        return st->code;
-    isms_account_record(out, (const Isms__V1__UserAccount *)msg, false);
-    protobuf_c_message_free_unpacked(msg, NULL);
-    return ISMS_OK;
-}
-
-static enum isms_code run_update(struct isms_cli *cli, int argc, char **argv, struct isms_out *out,
-                                 struct isms_status *st)
-{
-    Isms__V1__UpdateUserRequest req = ISMS__V1__UPDATE_USER_REQUEST__INIT;
-    const char *display = NULL, *email = NULL, *roles = NULL, *expect = NULL;
-    bool has_display = false, has_email = false, has_roles = false;
-    const struct isms_opt opts[] = {
-        {"display-name", "X", &display, &has_display},
-        {"email", "E", &email, &has_email},
-        {"roles", "r1,r2", &roles, &has_roles},
-        {"expect-version", "N", &expect, NULL},
-    };
-    const char *pos[1];
-    size_t npos, nroles = 0;
-    int64_t version = 0;
-    char **list = NULL;
-    enum isms_code code;
-
-    if (isms_cli_parse(cli, argc, argv, opts, NCOLS(opts), pos, 1, &npos, st) != ISMS_OK)
-        return st->code;
-    if (npos != 1)
-        return isms_cli_usage(cli, st, "user update needs a NAME");
-    if (!has_display && !has_email && !has_roles)
-        return isms_cli_usage(cli, st, "user update needs --display-name, --email and/or --roles");
-    if (expect != NULL && !isms_cli_parse_i64(expect, 0, INT64_MAX, &version))
-        return isms_cli_usage(cli, st,
-                              "--expect-version needs a version number (0 = no check), "
-                              "got \"%.40s\"",
-                              expect);
-    if (has_roles) {
-        list = isms_cli_split_list(roles, &nroles);
-        if (list == NULL)
-            return isms_status_set(st, ISMS_RESOURCE_EXHAUSTED, "out of memory");
-    }
-    req.name = (char *)pos[0];
-    req.expected_version = version;
-    req.set_display_name = has_display;
-    req.display_name = (char *)(has_display ? display : "");
-    req.set_email = has_email;
-    req.email = (char *)(has_email ? email : "");
-    req.set_roles = has_roles;
-    req.roles = list;
-    req.n_roles = nroles;
-    code = update(cli, &req, out, st);
-    isms_cli_free_list(list);
-    return code;
-}
-
-/* `user disable` and `user enable`: Update with set_status. */
-static enum isms_code set_status(struct isms_cli *cli, int argc, char **argv, struct isms_out *out,
-                                 const char *verb, const char *status, struct isms_status *st)
-{
-    Isms__V1__UpdateUserRequest req = ISMS__V1__UPDATE_USER_REQUEST__INIT;
-    const char *name = NULL;
-
-    if (one_name(cli, argc, argv, verb, &name, st) != ISMS_OK)
-        return st->code;
-    req.name = (char *)name;
-    req.set_status = true;
-    req.status = (char *)status;
-    return update(cli, &req, out, st);
-}
-
-static enum isms_code run_disable(struct isms_cli *cli, int argc, char **argv, struct isms_out *out,
-                                  struct isms_status *st)
-{
-    return set_status(cli, argc, argv, out, "disable", "disabled", st);
-}
-
-static enum isms_code run_enable(struct isms_cli *cli, int argc, char **argv, struct isms_out *out,
-                                 struct isms_status *st)
-{
-    return set_status(cli, argc, argv, out, "enable", "active", st);
-}
-
-static enum isms_code run_reset_password(struct isms_cli *cli, int argc, char **argv,
-                                         struct isms_out *out, struct isms_status *st)
-{
-    Isms__V1__ResetPasswordRequest req = ISMS__V1__RESET_PASSWORD_REQUEST__INIT;
-    bool from_stdin = false;
-    const struct isms_opt opts[] = {
-        {"password-stdin", NULL, NULL, &from_stdin},
-    };
-    const char *pos[1];
-    size_t npos;
+    Isms__V1__ResetPasswordRequest *req = (Isms__V1__ResetPasswordRequest *)msg_req;
+    const char *name = isms_args_arg(a, 0);
     char password[ISMS_SECRET_BUF];
     ProtobufCMessage *msg = NULL;
     Isms__V1__ResetPasswordResponse *r;
     struct isms_out_table *t;
     enum isms_code code;
 
-    if (isms_cli_parse(cli, argc, argv, opts, NCOLS(opts), pos, 1, &npos, st) != ISMS_OK)
+    if (maybe_password(cli, isms_args_has(a, "password-stdin"), password, st) != ISMS_OK)
         return st->code;
-    if (npos != 1)
-        return isms_cli_usage(cli, st, "user reset-password needs a NAME");
-    if (maybe_password(cli, from_stdin, password, st) != ISMS_OK)
-        return st->code;
-    req.name = (char *)pos[0];
-    req.password = password;
-    code = isms_cli_call(cli, "/isms.v1.User/ResetPassword", &req.base,
+    req->password = password;
+    code = isms_cli_call(cli, "/isms.v1.User/ResetPassword", &req->base,
                          &isms__v1__reset_password_response__descriptor, &msg, st);
     isms_secret_wipe(password, sizeof(password));
+    req->password = NULL;
     if (code != ISMS_OK)
         return code;
     r = (Isms__V1__ResetPasswordResponse *)msg;
     t = isms_out_record(out, "password reset", reset_cols, NCOLS(reset_cols));
-    isms_out_str(t, pos[0]);
+    isms_out_str(t, name);
     isms_out_str(t, r->password);
     if (r->password != NULL && r->password[0] != '\0') {
-        isms_out_text(out, "password of %s reset; one-time password: %s", pos[0], r->password);
+        isms_out_text(out, "password of %s reset; one-time password: %s", name, r->password);
         isms_out_notice(out,
                         "the one-time password is shown only this once; %s must change it "
                         "at the next login",
-                        pos[0]);
+                        name);
         isms_secret_wipe(r->password, strlen(r->password));
     } else {
-        isms_out_text(out, "password of %s set", pos[0]);
+        isms_out_text(out, "password of %s set", name);
     }
     protobuf_c_message_free_unpacked(msg, NULL);
     return ISMS_OK;
 }
 
-static enum isms_code run_revoke_sessions(struct isms_cli *cli, int argc, char **argv,
-                                          struct isms_out *out, struct isms_status *st)
+static enum isms_code render_list(struct isms_cli *cli, const struct isms_args *a,
+                                  ProtobufCMessage *msg, struct isms_out *out,
+                                  struct isms_status *st)
 {
-    Isms__V1__RevokeSessionsRequest req = ISMS__V1__REVOKE_SESSIONS_REQUEST__INIT;
-    ProtobufCMessage *msg = NULL;
-    const char *name = NULL;
-    struct isms_out_table *t;
-    uint32_t n;
+    const Isms__V1__ListUsersResponse *r = (const Isms__V1__ListUsersResponse *)msg;
 
-    if (one_name(cli, argc, argv, "revoke-sessions", &name, st) != ISMS_OK)
-        return st->code;
-    req.name = (char *)name;
-    if (isms_cli_call(cli, "/isms.v1.User/RevokeSessions", &req.base,
-                      &isms__v1__revoke_sessions_response__descriptor, &msg, st) != ISMS_OK)
-        return st->code;
-    n = ((const Isms__V1__RevokeSessionsResponse *)msg)->revoked;
-    protobuf_c_message_free_unpacked(msg, NULL);
+    (void)cli;
+    (void)a;
+    (void)st;
+    isms_account_list(out, r->users, r->n_users);
+    return ISMS_OK;
+}
+
+/* show, update, disable, enable: the account as it is now. */
+static enum isms_code render_account(struct isms_cli *cli, const struct isms_args *a,
+                                     ProtobufCMessage *msg, struct isms_out *out,
+                                     struct isms_status *st)
+{
+    (void)cli;
+    (void)a;
+    (void)st;
+    isms_account_record(out, (const Isms__V1__UserAccount *)msg, false);
+    return ISMS_OK;
+}
+
+/* `user disable` and `user enable`: Update with the status only. */
+static enum isms_code prepare_disable(struct isms_cli *cli, const struct isms_args *a,
+                                      ProtobufCMessage *msg, struct isms_out *out,
+                                      struct isms_status *st)
+{
+    Isms__V1__UpdateUserRequest *req = (Isms__V1__UpdateUserRequest *)msg;
+
+    (void)cli;
+    (void)a;
+    (void)out;
+    (void)st;
+    req->set_status = true;
+    req->status = (char *)"disabled";
+    return ISMS_OK;
+}
+
+static enum isms_code prepare_enable(struct isms_cli *cli, const struct isms_args *a,
+                                     ProtobufCMessage *msg, struct isms_out *out,
+                                     struct isms_status *st)
+{
+    Isms__V1__UpdateUserRequest *req = (Isms__V1__UpdateUserRequest *)msg;
+
+    (void)cli;
+    (void)a;
+    (void)out;
+    (void)st;
+    req->set_status = true;
+    req->status = (char *)"active";
+    return ISMS_OK;
+}
+
+static enum isms_code render_revoked(struct isms_cli *cli, const struct isms_args *a,
+                                     ProtobufCMessage *msg, struct isms_out *out,
+                                     struct isms_status *st)
+{
+    const char *name = isms_args_arg(a, 0);
+    uint32_t n = ((const Isms__V1__RevokeSessionsResponse *)msg)->revoked;
+    struct isms_out_table *t;
+
+    (void)cli;
+    (void)st;
     t = isms_out_record(out, "sessions revoked", revoked_cols, NCOLS(revoked_cols));
     isms_out_str(t, name);
     isms_out_u64(t, n);
@@ -322,25 +198,122 @@ static enum isms_code run_revoke_sessions(struct isms_cli *cli, int argc, char *
     return ISMS_OK;
 }
 
+#define ROLES "admin|isms_manager|risk_owner|auditor|contributor|viewer"
+
+static const struct isms_arg name_args[] = {{.name = "NAME", .field = "name"}, {0}};
+
+static const struct isms_flag create_flags[] = {
+    {.name = "roles",
+     .kind = ISMS_FLAG_LIST,
+     .metavar = "r1,r2",
+     .field = "roles",
+     .opts = ISMS_OPT_REQUIRED | ISMS_OPT_SPLIT,
+     .help = "the account's roles: " ROLES},
+    ISMS_F_STR("display-name", "X", "display_name", "the person's name as shown"),
+    ISMS_F_STR("email", "E", "email", "e-mail address"),
+    ISMS_F_BOOL("password-stdin", NULL,
+                "read the password from stdin instead of a one-time one from the server"),
+    {0},
+};
+
+static const struct isms_flag update_flags[] = {
+    {.name = "display-name",
+     .kind = ISMS_FLAG_STRING,
+     .metavar = "X",
+     .field = "display_name",
+     .opts = ISMS_OPT_CHANGE,
+     .help = "the person's name as shown"},
+    {.name = "email",
+     .kind = ISMS_FLAG_STRING,
+     .metavar = "E",
+     .field = "email",
+     .opts = ISMS_OPT_CHANGE,
+     .help = "e-mail address"},
+    {.name = "roles",
+     .kind = ISMS_FLAG_LIST,
+     .metavar = "r1,r2",
+     .field = "roles",
+     .opts = ISMS_OPT_CHANGE | ISMS_OPT_SPLIT,
+     .help = "the new set of roles: " ROLES},
+    ISMS_F_EXPECT_VERSION,
+    {0},
+};
+
+static const struct isms_flag reset_flags[] = {
+    ISMS_F_BOOL("password-stdin", NULL,
+                "read the new password from stdin instead of a one-time one from the server"),
+    {0},
+};
+
 static const struct isms_cmd user_cmds[] = {
-    {"user", "create", run_create,
-     "NAME --roles r1,r2 [--display-name X] [--email E] [--password-stdin]",
-     "create an account (roles: admin, isms_manager, risk_owner, auditor, contributor, viewer); "
-     "without --password-stdin the server makes a one-time password, printed once"},
-    {"user", "list", run_list, "", "list the accounts"},
-    {"user", "show", run_show, "NAME", "one account"},
-    {"user", "update", run_update,
-     "NAME [--display-name X] [--email E] [--roles r1,r2] [--expect-version N]",
-     "change an account's display name, e-mail or roles; with --expect-version, only if it is "
-     "still at version N (else ABORTED)"},
-    {"user", "disable", run_disable, "NAME",
-     "disable an account (its sessions and tokens stop working)"},
-    {"user", "enable", run_enable, "NAME", "enable a disabled account"},
-    {"user", "reset-password", run_reset_password, "NAME [--password-stdin]",
-     "set a new password (first line of stdin), or have the server make a one-time password, "
-     "printed once"},
-    {"user", "revoke-sessions", run_revoke_sessions, "NAME",
-     "sign out every session of an account"},
+    {.noun = "user",
+     .verb = "create",
+     .summary = "create an account (roles: admin, isms_manager, risk_owner, auditor, contributor, "
+                "viewer); without --password-stdin the server makes a one-time password, "
+                "printed once",
+     .args = name_args,
+     .flags = create_flags,
+     .req = &isms__v1__create_user_request__descriptor,
+     .run = run_create},
+    {.noun = "user",
+     .verb = "list",
+     .summary = "list the accounts",
+     .req = &isms__v1__list_users_request__descriptor,
+     .method = "/isms.v1.User/List",
+     .resp = &isms__v1__list_users_response__descriptor,
+     .render = render_list},
+    {.noun = "user",
+     .verb = "show",
+     .summary = "one account",
+     .args = name_args,
+     .req = &isms__v1__get_user_request__descriptor,
+     .method = "/isms.v1.User/Get",
+     .resp = &isms__v1__user_account__descriptor,
+     .render = render_account},
+    {.noun = "user",
+     .verb = "update",
+     .summary = "change an account's display name, e-mail or roles; with --expect-version, only if "
+                "it is still at version N (else ABORTED)",
+     .args = name_args,
+     .flags = update_flags,
+     .req = &isms__v1__update_user_request__descriptor,
+     .method = "/isms.v1.User/Update",
+     .resp = &isms__v1__user_account__descriptor,
+     .render = render_account},
+    {.noun = "user",
+     .verb = "disable",
+     .summary = "disable an account (its sessions and tokens stop working)",
+     .args = name_args,
+     .req = &isms__v1__update_user_request__descriptor,
+     .method = "/isms.v1.User/Update",
+     .resp = &isms__v1__user_account__descriptor,
+     .prepare = prepare_disable,
+     .render = render_account},
+    {.noun = "user",
+     .verb = "enable",
+     .summary = "enable a disabled account",
+     .args = name_args,
+     .req = &isms__v1__update_user_request__descriptor,
+     .method = "/isms.v1.User/Update",
+     .resp = &isms__v1__user_account__descriptor,
+     .prepare = prepare_enable,
+     .render = render_account},
+    {.noun = "user",
+     .verb = "reset-password",
+     .summary = "set a new password (first line of stdin), or have the server make a one-time "
+                "password, printed once",
+     .args = name_args,
+     .flags = reset_flags,
+     .req = &isms__v1__reset_password_request__descriptor,
+     .run = run_reset_password},
+    {.noun = "user",
+     .verb = "revoke-sessions",
+     .summary = "sign out every session of an account",
+     .args = name_args,
+     .req = &isms__v1__revoke_sessions_request__descriptor,
+     .method = "/isms.v1.User/RevokeSessions",
+     .resp = &isms__v1__revoke_sessions_response__descriptor,
+     .render = render_revoked},
 };
 
 const struct isms_noun isms_noun_user = {

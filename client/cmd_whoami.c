@@ -5,26 +5,25 @@
 
 #include "isms/v1/auth.pb-c.h"
 
-static enum isms_code run_whoami(struct isms_cli *cli, int argc, char **argv, struct isms_out *out,
-                                 struct isms_status *st)
+static enum isms_code render_whoami(struct isms_cli *cli, const struct isms_args *a,
+                                    ProtobufCMessage *msg, struct isms_out *out,
+                                    struct isms_status *st)
 {
-    Isms__V1__WhoAmIRequest req = ISMS__V1__WHO_AM_IREQUEST__INIT;
-    ProtobufCMessage *msg = NULL;
-    const char *pos[1];
-    size_t npos;
-
-    if (isms_cli_parse(cli, argc, argv, NULL, 0, pos, 0, &npos, st) != ISMS_OK ||
-        isms_cli_call(cli, "/isms.v1.Auth/WhoAmI", &req.base, &isms__v1__user_account__descriptor,
-                      &msg, st) != ISMS_OK)
-        return st->code;
+    (void)cli;
+    (void)a;
+    (void)st;
     isms_account_record(out, (const Isms__V1__UserAccount *)msg, true);
-    protobuf_c_message_free_unpacked(msg, NULL);
     return ISMS_OK;
 }
 
 static const struct isms_cmd whoami_cmds[] = {
-    {"whoami", "", run_whoami, "",
-     "the logged-in account: name, roles, status, and auth_kind (session or token:NAME)"},
+    {.noun = "whoami",
+     .verb = "",
+     .summary = "the logged-in account: name, roles, status, and auth_kind (session or token:NAME)",
+     .req = &isms__v1__who_am_irequest__descriptor,
+     .method = "/isms.v1.Auth/WhoAmI",
+     .resp = &isms__v1__user_account__descriptor,
+     .render = render_whoami},
 };
 
 const struct isms_noun isms_noun_whoami = {

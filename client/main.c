@@ -1,20 +1,22 @@
 /* client/main.c — ismsctl: parses the global flags, finds `<noun> <verb>` in the command table,
- * runs the handler, renders its output, and turns a failure into one stderr line and an exit
- * status. The exit status of every failure class comes from exit_classes[] and nowhere else. */
+ * parses and runs it (cmd.c), renders its output, and turns a failure into one stderr line and an
+ * exit status. The exit status of every failure class comes from exit_classes[] and nowhere else.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "cmd.h"
 #include "output.h"
 
 /* The nouns, in help order. A new noun is one more line here (and a cmd_<noun>.c). */
-static const struct isms_noun *const nouns[] = {
-    &isms_noun_status,  &isms_noun_login, &isms_noun_logout, &isms_noun_whoami, &isms_noun_passwd,
-    &isms_noun_context, &isms_noun_user,  &isms_noun_token,  &isms_noun_audit,  &isms_noun_control,
-    &isms_noun_soa,     &isms_noun_asset, &isms_noun_method, &isms_noun_risk,
+const struct isms_noun *const isms_nouns[] = {
+    &isms_noun_status, &isms_noun_login,   &isms_noun_logout,     &isms_noun_whoami,
+    &isms_noun_passwd, &isms_noun_context, &isms_noun_user,       &isms_noun_token,
+    &isms_noun_audit,  &isms_noun_control, &isms_noun_soa,        &isms_noun_asset,
+    &isms_noun_method, &isms_noun_risk,    &isms_noun_completion, NULL,
 };
-#define NNOUNS (sizeof(nouns) / sizeof(nouns[0]))
 
 enum exit_kind {
     EXIT_SUCCESS_KIND = 0, /* the command did what was asked */
@@ -90,80 +92,11 @@ static int exit_status_for(enum exit_kind kind, int code)
 
 /* --- help -------------------------------------------------------------------------------- */
 
-#define HELP_WIDTH 98
-
-/* Prints `text` word-wrapped at HELP_WIDTH. The cursor is at column `col` for the first line;
- * later lines are indented by `indent`. */
-static void print_wrapped_at(FILE *fp, const char *text, size_t col, size_t indent)
-{
-    const char *p = text;
-
-    while (*p != '\0') {
-        size_t room = HELP_WIDTH - col, n = strlen(p);
-
-        if (n > room) {
-            size_t k = room;
-
-            /* Keep a bracketed option together when it can start the next line. */
-            while (k > room / 2 && !(p[k] == ' ' && p[k + 1] == '['))
-                k--;
-            n = k > room / 2 ? k : room;
-            while (k <= room / 2 && n > 0 && p[n] != ' ')
-                n--;
-            if (n == 0)
-                n = room;
-        }
-        fprintf(fp, "%.*s\n", (int)n, p);
-        p += n;
-        while (*p == ' ')
-            p++;
-        if (*p != '\0')
-            fprintf(fp, "%*s", (int)indent, "");
-        col = indent;
-    }
-}
-
-/* Prints `text` word-wrapped, every line indented by `indent`. */
-static void print_wrapped(FILE *fp, const char *text, size_t indent)
-{
-    fprintf(fp, "%*s", (int)indent, "");
-    print_wrapped_at(fp, text, indent, indent);
-}
-
-static void print_cmd(FILE *fp, const struct isms_cmd *c)
-{
-    fprintf(fp, "  %s%s%s%s%s\n", c->noun, c->verb[0] != '\0' ? " " : "", c->verb,
-            c->args[0] != '\0' ? " " : "", c->args);
-    print_wrapped(fp, c->help, 6);
-}
-
-/* Help for everything (noun NULL), one noun, or one command of it. */
+/* Help for everything (noun NULL), one noun, or one command of it: the commands from their
+ * rows (help.c), then the global options, credentials and the exit status table. */
 static void print_help(FILE *fp, const struct isms_noun *noun, const struct isms_cmd *cmd)
 {
-    fprintf(fp, "ismsctl %s: command-line client of ismsd, the ISO/IEC 27001 ISMS server\n\n",
-            ISMS_VERSION);
-    if (cmd != NULL) {
-        char usage[512];
-
-        snprintf(usage, sizeof(usage), "ismsctl [options] %s%s%s%s%s", cmd->noun,
-                 cmd->verb[0] != '\0' ? " " : "", cmd->verb, cmd->args[0] != '\0' ? " " : "",
-                 cmd->args);
-        fputs("usage: ", fp);
-        print_wrapped_at(fp, usage, 7, 15);
-        print_wrapped(fp, cmd->help, 2);
-    } else {
-        fputs("usage: ismsctl [--server HOST:PORT] [--ca FILE | --plaintext] [-o table|json|csv]\n"
-              "               [--timeout MS] <noun> <verb> [args]\n"
-              "       ismsctl help | <noun> help | <noun> <verb> --help | --version\n\n",
-              fp);
-        fputs("commands:\n", fp);
-        for (size_t i = 0; i < NNOUNS; i++) {
-            if (noun != NULL && nouns[i] != noun)
-                continue;
-            for (size_t k = 0; k < nouns[i]->ncmds; k++)
-                print_cmd(fp, &nouns[i]->cmds[k]);
-        }
-    }
+    isms_help_print(fp, noun, cmd);
     fputs("\nglobal options (before or after the command):\n"
           "  --server HOST:PORT   the ismsd to use ([IPv6]:PORT too); if not given, $ISMS_SERVER,\n"
           "                       then \"server = HOST:PORT\" in ~/.config/ismsctl/config\n"
@@ -183,7 +116,8 @@ static void print_help(FILE *fp, const struct isms_noun *noun, const struct isms
     fprintf(fp,
             "  --timeout MS         deadline of each call in milliseconds, 0 = none (default %u)\n",
             (unsigned)ISMS_CLI_DEFAULT_TIMEOUT_MS);
-    fputs("  -h, --help           help for everything, `<noun> --help` for one noun\n"
+    fputs("  -h, --help           help for everything, `<noun> --help` for one noun,\n"
+          "                       `<noun> <verb> --help` for one command and its flags\n"
           "  --version            print the version\n",
           fp);
     fputs("\ncredentials: every command but status and login sends a token: $ISMS_TOKEN if set,\n"
@@ -208,7 +142,7 @@ static void print_help(FILE *fp, const struct isms_noun *noun, const struct isms
                                     "\"ismsctl: cannot reach ismsd at HOST:PORT: reason\"");
         snprintf(line + len, sizeof(line) - len, "%s%s", len > 0 ? ": " : "", e->meaning);
         fprintf(fp, "  %-3d ", e->status);
-        print_wrapped_at(fp, line, 6, 6);
+        isms_help_wrap(fp, line, 6, 6);
     }
 }
 
@@ -263,9 +197,9 @@ static void print_notices(const struct isms_out *out)
 
 static const struct isms_noun *find_noun(const char *name)
 {
-    for (size_t i = 0; i < NNOUNS; i++) {
-        if (strcmp(nouns[i]->name, name) == 0)
-            return nouns[i];
+    for (size_t i = 0; isms_nouns[i] != NULL; i++) {
+        if (strcmp(isms_nouns[i]->name, name) == 0)
+            return isms_nouns[i];
     }
     return NULL;
 }
@@ -309,6 +243,7 @@ int main(int argc, char **argv)
     struct isms_cli cli;
     struct isms_status st;
     struct isms_out out;
+    struct isms_args args;
     const struct isms_noun *noun;
     const struct isms_cmd *cmd = NULL;
     int i = 1, best = -1, rc = 0;
@@ -388,7 +323,8 @@ int main(int argc, char **argv)
         return 0;
     }
 
-    if (cmd->run(&cli, argc - i, argv + i, &out, &st) != ISMS_OK) {
+    if (isms_args_parse(&cli, cmd, argc - i, argv + i, &args, &st) != ISMS_OK ||
+        isms_cmd_exec(&cli, &args, &out, &st) != ISMS_OK) {
         rc = report(&cli, &st);
     } else if (isms_out_render(&out, cli.format, stdout, &st) != ISMS_OK) {
         rc = report(&cli, &st);
@@ -397,6 +333,7 @@ int main(int argc, char **argv)
         if (cli.exit_after_output != ISMS_OK)
             rc = report(&cli, &st);
     }
+    isms_args_cleanup(&args);
     isms_out_cleanup(&out);
     isms_cli_cleanup(&cli);
     return rc;
