@@ -637,7 +637,7 @@ static int evict_one_unauthenticated(struct isms_net *net)
         return 0;
     for (struct isms_conn *c = net->conns; c != NULL; c = c->next)
         if (!c->is_closing && !c->is_authenticated && c->inflight == 0 &&
-            (old == NULL || c->opened_ms < old->opened_ms))
+            (old == NULL || c->id < old->id))
             old = c;
     if (old == NULL)
         return 0;
