@@ -81,3 +81,13 @@ const struct isms_method *isms_registry_find(const struct isms_registry *reg, co
             return &reg->methods[i];
     return NULL;
 }
+
+size_t isms_registry_count(const struct isms_registry *reg)
+{
+    return reg->n;
+}
+
+const struct isms_method *isms_registry_at(const struct isms_registry *reg, size_t i)
+{
+    return i < reg->n ? &reg->methods[i] : NULL;
+}

@@ -61,4 +61,11 @@ void isms_registry_seal(struct isms_registry *reg);
 /* Returns the method named `name`, or NULL. */
 const struct isms_method *isms_registry_find(const struct isms_registry *reg, const char *name);
 
+/* The number of registered methods. */
+size_t isms_registry_count(const struct isms_registry *reg);
+
+/* The i-th method (i < isms_registry_count), in name order once sealed; valid until the
+ * registry changes. */
+const struct isms_method *isms_registry_at(const struct isms_registry *reg, size_t i);
+
 #endif
