@@ -52,6 +52,23 @@ static void wait_for_waiters(PGconn *monitor, const struct isms_test_db *db, PGc
     }
 }
 
+/* The one ismsd backend of `db` waiting for a lock: its pid, or 0 if none waits. */
+static int lock_waiter_pid(PGconn *monitor, const struct isms_test_db *db, PGconn *holder)
+{
+    char holder_pid[32];
+    const char *params[2] = {db->name, holder_pid};
+
+    snprintf(holder_pid, sizeof(holder_pid), "%d", PQbackendPID(holder));
+    return (int)isms_test_pg_scalar(monitor,
+                                    "SELECT coalesce(min(pid), 0) FROM pg_stat_activity "
+                                    "WHERE datname = $1 AND pid <> $2::int "
+                                    "AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'",
+                                    2, params);
+}
+
+/* The deadline's answer comes first; then the statement itself must stop: the backend that ran
+ * it is still connected (the connection was not simply dropped) but no longer active, while the
+ * lock it waited for is still held. Only a cancel ends a lock wait like that. */
 Test(lifecycle, deadline_exceeded_cancels_the_sql)
 {
     Isms__V1__GetContextRequest get = ISMS__V1__GET_CONTEXT_REQUEST__INIT;
@@ -59,7 +76,10 @@ Test(lifecycle, deadline_exceeded_cancels_the_sql)
     struct isms_test_reply rep;
     PGconn *holder, *monitor;
     Isms__V1__Response *r = NULL;
-    bool saw_waiting = false;
+    char pid_text[32];
+    const char *params[1] = {pid_text};
+    int waiter = 0;
+    int64_t answered_at, deadline;
     int fd;
 
     isms_test_env_start(&env, NULL);
@@ -71,28 +91,49 @@ Test(lifecycle, deadline_exceeded_cancels_the_sql)
 
     holder = lock_context(&env.db);
     monitor = isms_test_pg_connect(env.db.admin_conninfo);
-    isms_test_send_request(fd, 4242, ISMS_M_CTX_GET, 300, &get.base);
-    /* While the call is pending, look for its query blocked on the lock. */
+    isms_test_send_request(fd, 4242, ISMS_M_CTX_GET, 2000, &get.base);
+    /* The statement must be seen blocked before its deadline, or there is nothing to cancel. */
     for (;;) {
         enum isms_test_io io;
 
-        if (!saw_waiting && lock_waiters(monitor, &env.db, holder) > 0)
-            saw_waiting = true;
+        if (waiter == 0)
+            waiter = lock_waiter_pid(monitor, &env.db, holder);
         io = isms_test_try_read_response(fd, 20, &r);
         if (io == ISMS_TEST_IO_OK)
             break;
         cr_assert_eq(io, ISMS_TEST_IO_TIMEOUT, "connection lost waiting for the deadline");
     }
+    answered_at = isms_test_now_ms();
     cr_assert_eq(r->call_id, 4242);
-    cr_assert_eq(r->code, 4, "Context/Get under a lock with timeout_ms=300: %s: %s",
+    cr_assert_eq(r->code, 4, "Context/Get under a lock with timeout_ms=2000: %s: %s",
                  isms_code_name(r->code), r->message);
     cr_assert_neq(strstr(r->message, "deadline"), NULL, "message \"%s\"", r->message);
     isms__v1__response__free_unpacked(r, NULL);
-    if (!saw_waiting)
-        cr_log_warn("never saw the query waiting on the lock before the deadline");
+    cr_assert_neq(waiter, 0, "the statement never waited on the lock within its 2 s deadline");
 
-    /* Its SQL must be cancelled, not left waiting for the lock. */
-    wait_for_waiters(monitor, &env.db, holder, 0, 10000);
+    /* With the lock still held, the backend must stop waiting: cancelled, not disconnected. */
+    snprintf(pid_text, sizeof(pid_text), "%d", waiter);
+    deadline = answered_at + 10000;
+    for (;;) {
+        long long connected = isms_test_pg_scalar(
+            monitor, "SELECT count(*) FROM pg_stat_activity WHERE pid = $1::int", 1, params);
+        long long active = isms_test_pg_scalar(monitor,
+                                               "SELECT count(*) FROM pg_stat_activity WHERE "
+                                               "pid = $1::int AND state = 'active'",
+                                               1, params);
+
+        cr_assert_eq(connected, 1,
+                     "ismsd's backend %d went away instead of having its statement cancelled",
+                     waiter);
+        if (active == 0)
+            break;
+        cr_assert(isms_test_now_ms() < deadline,
+                  "backend %d still runs the statement 10 s after DEADLINE_EXCEEDED: no cancel",
+                  waiter);
+        isms_test_sleep_ms(25);
+    }
+    wait_for_waiters(monitor, &env.db, holder, 0, 1000);
+    cr_assert_eq(PQtransactionStatus(holder), PQTRANS_INTRANS, "the lock holder lost its lock");
 
     isms_test_pg_exec(holder, "COMMIT");
     isms_test_unary(fd, ISMS_M_CTX_GET, &get.base, 0, NULL, &rep);

@@ -107,6 +107,17 @@ void isms_test_pg_exec(PGconn *c, const char *sql);
  * a number (fails the test on error or on no rows). */
 long long isms_test_pg_scalar(PGconn *c, const char *sql, int nparams, const char *const *params);
 
+/* A connection to `db` holding `LOCK TABLE table IN ACCESS EXCLUSIVE MODE` in a transaction
+ * left open: every ismsd statement that touches the table waits until the caller runs COMMIT
+ * on it. `table` is a trusted identifier. */
+PGconn *isms_test_pg_lock_table(const struct isms_test_db *db, const char *table);
+/* How many backends of `db`, other than `holder` and `monitor` itself, wait for a lock now. */
+long long isms_test_pg_lock_waiters(PGconn *monitor, const struct isms_test_db *db,
+                                    PGconn *holder);
+/* Polls isms_test_pg_lock_waiters until it is `want`; fails the test after timeout_ms. */
+void isms_test_pg_wait_lock_waiters(PGconn *monitor, const struct isms_test_db *db,
+                                    PGconn *holder, long long want, int timeout_ms);
+
 /* ---- ismsd --------------------------------------------------------------------------------- */
 
 struct isms_test_server {
