@@ -112,11 +112,10 @@ long long isms_test_pg_scalar(PGconn *c, const char *sql, int nparams, const cha
  * on it. `table` is a trusted identifier. */
 PGconn *isms_test_pg_lock_table(const struct isms_test_db *db, const char *table);
 /* How many backends of `db`, other than `holder` and `monitor` itself, wait for a lock now. */
-long long isms_test_pg_lock_waiters(PGconn *monitor, const struct isms_test_db *db,
-                                    PGconn *holder);
+long long isms_test_pg_lock_waiters(PGconn *monitor, const struct isms_test_db *db, PGconn *holder);
 /* Polls isms_test_pg_lock_waiters until it is `want`; fails the test after timeout_ms. */
-void isms_test_pg_wait_lock_waiters(PGconn *monitor, const struct isms_test_db *db,
-                                    PGconn *holder, long long want, int timeout_ms);
+void isms_test_pg_wait_lock_waiters(PGconn *monitor, const struct isms_test_db *db, PGconn *holder,
+                                    long long want, int timeout_ms);
 
 /* ---- ismsd --------------------------------------------------------------------------------- */
 

@@ -242,8 +242,7 @@ PGconn *isms_test_pg_lock_table(const struct isms_test_db *db, const char *table
     return holder;
 }
 
-long long isms_test_pg_lock_waiters(PGconn *monitor, const struct isms_test_db *db,
-                                    PGconn *holder)
+long long isms_test_pg_lock_waiters(PGconn *monitor, const struct isms_test_db *db, PGconn *holder)
 {
     char holder_pid[32];
     const char *params[2] = {db->name, holder_pid};
@@ -256,8 +255,8 @@ long long isms_test_pg_lock_waiters(PGconn *monitor, const struct isms_test_db *
                                2, params);
 }
 
-void isms_test_pg_wait_lock_waiters(PGconn *monitor, const struct isms_test_db *db,
-                                    PGconn *holder, long long want, int timeout_ms)
+void isms_test_pg_wait_lock_waiters(PGconn *monitor, const struct isms_test_db *db, PGconn *holder,
+                                    long long want, int timeout_ms)
 {
     int64_t deadline = isms_test_now_ms() + timeout_ms;
     long long n;
