@@ -1,7 +1,7 @@
 /* tests/integration/test_limits.c — every connection and queue limit (STYLE §9) against a
  * real ismsd: idle timeout, max_conns, the database queue, the output hard limit and
- * call_arena_bytes. Each
- * limit is set low by flag; the test checks what happens at it and that others are served. */
+ * call_arena_bytes. Each limit is set low by flag; the test checks what happens at it and that
+ * others are served. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
