@@ -164,13 +164,46 @@ static bool entry_problem(const struct srv_entry *e, char *msg, size_t len)
     return entry_problem_want(e, 0, msg, len);
 }
 
+/* The start of the line holding valgrind's first error report ("==PID== Invalid write ..."),
+ * or NULL: the header lines and blank "==PID== " lines are skipped. */
+static const char *valgrind_first_error(const char *log)
+{
+    static const char *const kinds[] = {"Invalid ",  "Conditional ",       "Use of uninit",
+                                        "Syscall ",  "Mismatched ",        "Source and destination",
+                                        "Argument ", "Process terminating"};
+
+    for (const char *p = strstr(log, "=="); p != NULL; p = strstr(p + 2, "==")) {
+        const char *q = p + 2;
+
+        if (p != log && p[-1] != '\n')
+            continue;
+        while (*q >= '0' && *q <= '9')
+            q++;
+        if (q == p + 2 || strncmp(q, "== ", 3) != 0)
+            continue;
+        for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+            if (strncmp(q + 3, kinds[i], strlen(kinds[i])) == 0)
+                return p;
+    }
+    return NULL;
+}
+
 static void fail_with_log(const char *path, const char *what)
 {
-    char *tail = log_tail(path, LOG_TAIL_BYTES);
+    char *all = isms_test_read_file(path);
+    const char *first = all != NULL ? valgrind_first_error(all) : NULL;
     char buf[LOG_TAIL_BYTES + 1024];
 
-    snprintf(buf, sizeof(buf), "%s; log %s ends with:\n%s", what, path, tail);
-    free(tail);
+    if (first != NULL) {
+        snprintf(buf, sizeof(buf), "%s; valgrind's first error in %s:\n%.*s", what, path,
+                 LOG_TAIL_BYTES, first);
+    } else {
+        char *tail = log_tail(path, LOG_TAIL_BYTES);
+
+        snprintf(buf, sizeof(buf), "%s; log %s ends with:\n%s", what, path, tail);
+        free(tail);
+    }
+    free(all);
     cr_assert_fail("%s", buf);
 }
 
@@ -278,7 +311,13 @@ static void start_argv(struct isms_test_server *srv, const char *const *argv)
             kill(pid, SIGKILL);
             reap(e, STOP_TIMEOUT_MS);
             e->is_checked = true;
-            fail_with_log(srv->log_path, "ismsd did not log msg=\"listening\" within 20 s");
+            {
+                char what[96];
+
+                snprintf(what, sizeof(what), "ismsd did not log msg=\"listening\" within %d s",
+                         START_TIMEOUT_MS / 1000);
+                fail_with_log(srv->log_path, what);
+            }
         }
         isms_test_sleep_ms(20);
     }
@@ -453,8 +492,8 @@ void isms_tl_servers_stop_all(bool check)
             if (!reap(e, STOP_TIMEOUT_MS)) {
                 kill(e->pid, SIGKILL);
                 reap(e, STOP_TIMEOUT_MS);
-                snprintf(msg, sizeof(msg), "ismsd (pid %ld) did not exit within 30 s of SIGTERM",
-                         (long)e->pid);
+                snprintf(msg, sizeof(msg), "ismsd (pid %ld) did not exit within %d s of SIGTERM",
+                         (long)e->pid, STOP_TIMEOUT_MS / 1000);
                 if (first_log == NULL) {
                     snprintf(first, sizeof(first), "%s", msg);
                     first_log = e->log_path;
