@@ -455,9 +455,12 @@ void isms_call_from_frame(struct isms_server *srv, struct isms_conn *conn, uint8
     msg = protobuf_c_message_unpack(m->input, isms_arena_pb(&call->arena), req->body.len,
                                     req->body.data);
     if (msg == NULL) {
-        isms_call_fail(call,
-                       call->arena.is_exhausted ? ISMS_RESOURCE_EXHAUSTED : ISMS_INVALID_ARGUMENT,
-                       "request body is not a valid %s message", m->input->name);
+        if (call->arena.is_exhausted)
+            isms_call_fail(call, ISMS_RESOURCE_EXHAUSTED,
+                           "request body does not fit the call's memory limit");
+        else
+            isms_call_fail(call, ISMS_INVALID_ARGUMENT, "request body is not a valid %s message",
+                           m->input->name);
         return;
     }
     {

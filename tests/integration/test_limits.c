@@ -1,6 +1,7 @@
 /* tests/integration/test_limits.c — every connection and queue limit (STYLE §9) against a
- * real ismsd: idle timeout, max_conns, the database queue and the output hard limit. Each
- * limit is set low by flag; the test checks what happens at it and that others are served. */
+ * real ismsd: idle timeout, max_conns, the database queue, the output hard limit and
+ * call_arena_bytes. Each limit is set low by flag; the test checks what happens at it and that
+ * others are served. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -266,6 +267,66 @@ Test(limits, output_hard_limit_drops_a_reader_that_never_reads)
         cr_assert_lt(answered, calls,
                      "all %zu responses delivered: output_hard_bytes=65536 never applied", calls);
     }
+    cr_assert_eq(isms_test_health(env.srv.port, NULL, 0), 0);
+    isms_test_finish();
+}
+
+/* call_arena_bytes caps one call's memory: a request whose envelope, or whose decoded body, does
+ * not fit is RESOURCE_EXHAUSTED with a message naming the limit, nothing is stored, and the same
+ * connection goes on serving calls that fit. */
+Test(limits, call_arena_bytes_refuses_a_request_that_does_not_fit)
+{
+    Isms__V1__GetContextRequest get = ISMS__V1__GET_CONTEXT_REQUEST__INIT;
+    Isms__V1__UpdateContextRequest upd = ISMS__V1__UPDATE_CONTEXT_REQUEST__INIT;
+    const char *args[] = {"--call-arena-bytes", "65536", NULL};
+    struct isms_test_env env;
+    struct isms_test_reply rep;
+    char *scope = malloc(100001);
+    Isms__V1__Response *r;
+    PGconn *pg;
+    int fd;
+
+    cr_assert_not_null(scope);
+    isms_test_env_start(&env, args);
+    pg = isms_test_pg_connect(env.db.conninfo);
+    fd = isms_test_connect(env.srv.port);
+    /* An authenticated call first: it lifts the connection's 64 KiB pre-login frame limit. */
+    isms_test_unary(fd, ISMS_M_CTX_GET, &get.base, 0, NULL, &rep);
+    isms_test_expect(&rep, 0, NULL, "Context/Get");
+    isms_test_reply_cleanup(&rep);
+
+    upd.set_scope = 1;
+    upd.scope = scope;
+    /* 100 kB: the envelope itself does not fit, so its call_id is unknown (answered as 0, like
+     * any envelope that cannot be decoded). */
+    memset(scope, 'x', 100000);
+    scope[100000] = '\0';
+    isms_test_send_request(fd, 71, ISMS_M_CTX_UPDATE, 0, &upd.base);
+    r = isms_test_read_response(fd, ISMS_TEST_REPLY_TIMEOUT_MS, "a 100 kB Context/Update");
+    cr_assert_eq(r->call_id, 0, "call_id %llu", (unsigned long long)r->call_id);
+    cr_assert_eq(r->code, 8, "a 100 kB request: %s: %s", isms_code_name(r->code), r->message);
+    cr_assert_neq(strstr(r->message, "memory limit"), NULL, "message \"%s\"", r->message);
+    isms__v1__response__free_unpacked(r, NULL);
+    /* 40 kB: the envelope fits, the body decoded next to it does not. */
+    scope[40000] = '\0';
+    isms_test_unary(fd, ISMS_M_CTX_UPDATE, &upd.base, 0, NULL, &rep);
+    isms_test_expect(&rep, 8, "memory limit", "a 40 kB Context/Update");
+    isms_test_reply_cleanup(&rep);
+    cr_assert_eq(isms_test_pg_scalar(pg, "SELECT count(*) FROM isms_context WHERE scope LIKE 'xx%'",
+                                     0, NULL),
+                 0, "a refused request was stored");
+
+    /* The same connection still serves, and a call that fits is stored. */
+    memset(scope, 'x', 1000);
+    scope[1000] = '\0';
+    isms_test_unary(fd, ISMS_M_CTX_UPDATE, &upd.base, 0, NULL, &rep);
+    isms_test_expect(&rep, 0, NULL, "Context/Update with a 1 kB scope");
+    isms_test_reply_cleanup(&rep);
+    cr_assert_eq(isms_test_pg_scalar(pg, "SELECT length(scope) FROM isms_context", 0, NULL), 1000);
+    isms_test_unary(fd, ISMS_M_CTX_GET, &get.base, 0, NULL, &rep);
+    isms_test_expect(&rep, 0, NULL, "Context/Get after the refusals");
+    isms_test_reply_cleanup(&rep);
+    free(scope);
     cr_assert_eq(isms_test_health(env.srv.port, NULL, 0), 0);
     isms_test_finish();
 }

@@ -90,14 +90,94 @@ Test(protocol, pipelined_300_calls_past_the_inflight_limit)
     isms_test_finish();
 }
 
+/* With max_inflight_per_conn = 2, a connection never has more than two calls running: while
+ * a lock held here blocks Context/Get, exactly two of a pipelined batch reach PostgreSQL (the
+ * pool has 8 connections, so without the limit up to 8 would), and a Health pipelined behind
+ * them is not even read, so it is not answered, until the lock goes. */
 Test(protocol, pipelined_with_tiny_inflight_limit)
 {
-    const char *args[] = {"--max-inflight", "2", NULL};
+    Isms__V1__GetContextRequest get = ISMS__V1__GET_CONTEXT_REQUEST__INIT;
+    Isms__V1__HealthRequest health = ISMS__V1__HEALTH_REQUEST__INIT;
+    const char *args[] = {"--max-inflight", "2", "--pool-size", "8", NULL};
+    const size_t n = 10;
     struct isms_test_env env;
-    int fd;
+    PGconn *holder, *monitor;
+    unsigned char seen[11] = {0};
+    uint8_t *all = NULL;
+    size_t all_len = 0;
+    long long most = 0;
+    int64_t until;
+    Isms__V1__Response *r;
+    int fd, other;
 
     isms_test_env_start(&env, args);
     fd = isms_test_connect(env.srv.port);
+    holder = isms_test_pg_lock_table(&env.db, "isms_context");
+    monitor = isms_test_pg_connect(env.db.admin_conninfo);
+
+    /* Calls 1, 2 and 4..10 are Context/Get; call 3 is Health, which needs no table. */
+    for (size_t i = 1; i <= n; i++) {
+        size_t len;
+        uint8_t *f = isms_test_frame_request(&len, i, i == 3 ? ISMS_M_HEALTH : ISMS_M_CTX_GET, 0,
+                                             i == 3 ? &health.base : &get.base, NULL, 0);
+        uint8_t *na = realloc(all, all_len + len);
+
+        cr_assert_not_null(na);
+        all = na;
+        memcpy(all + all_len, f, len);
+        all_len += len;
+        free(f);
+    }
+    isms_test_send(fd, all, all_len);
+    free(all);
+
+    until = isms_test_now_ms() + 20000;
+    while ((most = isms_test_pg_lock_waiters(monitor, &env.db, holder)) < 2) {
+        cr_assert(isms_test_now_ms() < until, "%lld calls wait on the lock after 20 s, expected 2",
+                  most);
+        isms_test_sleep_ms(25);
+    }
+    /* Watch for a while: more waiters, or any answer, means a third call was started. */
+    until = isms_test_now_ms() + 1500;
+    while (isms_test_now_ms() < until) {
+        long long w = isms_test_pg_lock_waiters(monitor, &env.db, holder);
+        enum isms_test_io io;
+
+        most = w > most ? w : most;
+        io = isms_test_try_read_response(fd, 25, &r);
+        if (io == ISMS_TEST_IO_OK) {
+            cr_assert_fail("call %llu (%s) answered while calls 1 and 2 were blocked: "
+                           "max_inflight_per_conn=2 not applied",
+                           (unsigned long long)r->call_id, isms_code_name(r->code));
+        }
+        cr_assert_eq(io, ISMS_TEST_IO_TIMEOUT, "connection lost while calls are blocked");
+    }
+    cr_assert_eq(most, 2, "%lld statements of one connection ran at once, max_inflight_per_conn=2",
+                 most);
+
+    /* The limit is per connection: another client is served meanwhile. */
+    other = isms_test_connect(env.srv.port);
+    {
+        struct isms_test_reply rep;
+
+        isms_test_unary(other, ISMS_M_HEALTH, &health.base, 0, NULL, &rep);
+        isms_test_expect(&rep, 0, NULL, "Health on another connection");
+        isms_test_reply_cleanup(&rep);
+    }
+
+    isms_test_pg_exec(holder, "COMMIT");
+    for (size_t i = 0; i < n; i++) {
+        r = isms_test_read_response(fd, ISMS_TEST_REPLY_TIMEOUT_MS, "a call after the lock");
+        cr_assert(r->call_id >= 1 && r->call_id <= n, "unexpected call_id %llu",
+                  (unsigned long long)r->call_id);
+        cr_assert_eq(seen[r->call_id], 0, "call %llu answered twice",
+                     (unsigned long long)r->call_id);
+        seen[r->call_id] = 1;
+        cr_assert_eq(r->code, 0, "call %llu: %s: %s", (unsigned long long)r->call_id,
+                     isms_code_name(r->code), r->message);
+        isms__v1__response__free_unpacked(r, NULL);
+    }
+    /* And a long pipeline still completes through the two slots. */
     pipeline(fd, 50);
     isms_test_finish();
 }

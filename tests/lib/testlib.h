@@ -35,8 +35,9 @@
 #define ISMS_TEST_ADMIN_USER     "admin"
 #define ISMS_TEST_ADMIN_PASSWORD "correct-horse-battery-staple"
 
-/* Default wait for one response; generous because the daemon runs under ASan. */
-#define ISMS_TEST_REPLY_TIMEOUT_MS 20000
+/* Default wait for one response; generous because the daemon runs under ASan (and five times
+ * that under ISMS_TEST_WRAPPER, e.g. valgrind). */
+#define ISMS_TEST_REPLY_TIMEOUT_MS (20000 * isms_test_slowdown())
 
 /* ---- suite plumbing ------------------------------------------------------------------------ */
 
@@ -59,6 +60,15 @@ const char *isms_test_require_env(const char *name, const char *why);
 /* Milliseconds on a monotonic clock. */
 int64_t isms_test_now_ms(void);
 void isms_test_sleep_ms(int ms);
+
+/* ISMS_TEST_WRAPPER: words put in front of every ismsd the tests start as a server (not
+ * --bootstrap-admin), e.g. "valgrind --error-exitcode=99 -q"; NULL when unset or empty. A
+ * wrapper exit status of 99 fails the test, and so does a valgrind "ERROR SUMMARY" with errors
+ * in the server's log. */
+const char *isms_test_wrapper(void);
+/* How much slower the server runs than under ASan: 5 with a wrapper, else 1. Start, stop and
+ * reply timeouts are multiplied by it. */
+int isms_test_slowdown(void);
 
 /* A fresh directory under /tmp (short path: PostgreSQL sockets live there), removed by
  * isms_test_finish() unless ISMS_TEST_KEEP is set; kept when the test fails before finishing.
@@ -97,6 +107,16 @@ void isms_test_pg_exec(PGconn *c, const char *sql);
  * a number (fails the test on error or on no rows). */
 long long isms_test_pg_scalar(PGconn *c, const char *sql, int nparams, const char *const *params);
 
+/* A connection to `db` holding `LOCK TABLE table IN ACCESS EXCLUSIVE MODE` in a transaction
+ * left open: every ismsd statement that touches the table waits until the caller runs COMMIT
+ * on it. `table` is a trusted identifier. */
+PGconn *isms_test_pg_lock_table(const struct isms_test_db *db, const char *table);
+/* How many backends of `db`, other than `holder` and `monitor` itself, wait for a lock now. */
+long long isms_test_pg_lock_waiters(PGconn *monitor, const struct isms_test_db *db, PGconn *holder);
+/* Polls isms_test_pg_lock_waiters until it is `want`; fails the test after timeout_ms. */
+void isms_test_pg_wait_lock_waiters(PGconn *monitor, const struct isms_test_db *db, PGconn *holder,
+                                    long long want, int timeout_ms);
+
 /* ---- ismsd --------------------------------------------------------------------------------- */
 
 struct isms_test_server {
@@ -124,6 +144,9 @@ void isms_test_server_stop(struct isms_test_server *srv);
 /* Waits for an already signalled server to exit (up to timeout_ms) and checks it as stop
  * does. */
 void isms_test_server_wait_exit(struct isms_test_server *srv, int timeout_ms);
+/* Same, but the exit status must be `want` (e.g. 1 after a second signal). On a timeout the
+ * server is killed and the test fails. */
+void isms_test_server_wait_exit_status(struct isms_test_server *srv, int timeout_ms, int want);
 /* True while the process has not exited (reaps it if it has). */
 bool isms_test_server_alive(struct isms_test_server *srv);
 /* Fails the test, with the log tail, unless the process is still running. */

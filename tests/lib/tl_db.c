@@ -230,3 +230,41 @@ void isms_tl_dbs_drop_all(void)
             cr_log_warn("could not drop database %s: %s", dbs[n_dbs].name, err);
     }
 }
+
+PGconn *isms_test_pg_lock_table(const struct isms_test_db *db, const char *table)
+{
+    PGconn *holder = isms_test_pg_connect(db->conninfo);
+    char sql[160];
+
+    snprintf(sql, sizeof(sql), "LOCK TABLE %s IN ACCESS EXCLUSIVE MODE", table);
+    isms_test_pg_exec(holder, "BEGIN");
+    isms_test_pg_exec(holder, sql);
+    return holder;
+}
+
+long long isms_test_pg_lock_waiters(PGconn *monitor, const struct isms_test_db *db, PGconn *holder)
+{
+    char holder_pid[32];
+    const char *params[2] = {db->name, holder_pid};
+
+    snprintf(holder_pid, sizeof(holder_pid), "%d", holder != NULL ? PQbackendPID(holder) : 0);
+    return isms_test_pg_scalar(monitor,
+                               "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 "
+                               "AND pid <> $2::int AND pid <> pg_backend_pid() "
+                               "AND wait_event_type = 'Lock'",
+                               2, params);
+}
+
+void isms_test_pg_wait_lock_waiters(PGconn *monitor, const struct isms_test_db *db, PGconn *holder,
+                                    long long want, int timeout_ms)
+{
+    int64_t deadline = isms_test_now_ms() + timeout_ms;
+    long long n;
+
+    while ((n = isms_test_pg_lock_waiters(monitor, db, holder)) != want) {
+        cr_assert(isms_test_now_ms() < deadline,
+                  "%lld backends wait on the lock, expected %lld (waited %d ms)", n, want,
+                  timeout_ms);
+        isms_test_sleep_ms(25);
+    }
+}

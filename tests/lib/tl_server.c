@@ -1,6 +1,7 @@
 /* tests/lib/tl_server.c — ismsd as a child process: start on 127.0.0.1:0, read the port from
  * its `msg="listening"` log line, stop with SIGTERM, and check its exit status and its log for
- * sanitizer reports. Every started ismsd is registered so none outlives its test. */
+ * sanitizer and valgrind reports. Every started ismsd is registered so none outlives its test.
+ * ISMS_TEST_WRAPPER (e.g. "valgrind --error-exitcode=99") is put in front of the server's argv. */
 #define _GNU_SOURCE /* prctl(PR_SET_PDEATHSIG) */
 #include "testlib.h"
 
@@ -21,9 +22,10 @@
 #include "tl_internal.h"
 
 #define MAX_SERVERS      16
-#define START_TIMEOUT_MS 20000
-#define STOP_TIMEOUT_MS  30000
+#define START_TIMEOUT_MS (20000 * isms_test_slowdown())
+#define STOP_TIMEOUT_MS  (30000 * isms_test_slowdown())
 #define LOG_TAIL_BYTES   4000
+#define MAX_WRAPPER_ARGS 16
 
 struct srv_entry {
     pid_t pid;
@@ -102,7 +104,18 @@ char *isms_test_server_log_tail(const struct isms_test_server *srv, size_t max)
     return log_tail(srv->log_path, max);
 }
 
-/* NULL if the log is clean, else the sanitizer marker found. */
+/* True if `log` holds a valgrind "ERROR SUMMARY: N errors" line with N > 0. */
+static bool has_valgrind_errors(const char *log)
+{
+    static const char mark[] = "ERROR SUMMARY: ";
+
+    for (const char *p = strstr(log, mark); p != NULL; p = strstr(p + 1, mark))
+        if (p[sizeof(mark) - 1] >= '1' && p[sizeof(mark) - 1] <= '9')
+            return true;
+    return false;
+}
+
+/* NULL if the log is clean, else the sanitizer (or valgrind) marker found. */
 static const char *log_sanitizer_mark(const char *path)
 {
     char *all = isms_test_read_file(path);
@@ -116,12 +129,15 @@ static const char *log_sanitizer_mark(const char *path)
             break;
         }
     }
+    if (found == NULL && has_valgrind_errors(all))
+        found = "ERROR SUMMARY: (valgrind errors)";
     free(all);
     return found;
 }
 
-/* Describes an unclean exit or log into msg; false if all is well. */
-static bool entry_problem(const struct srv_entry *e, char *msg, size_t len)
+/* Describes an exit other than with status `want`, or an unclean log, into msg; false if all
+ * is well. */
+static bool entry_problem_want(const struct srv_entry *e, int want, char *msg, size_t len)
 {
     const char *mark = log_sanitizer_mark(e->log_path);
 
@@ -130,9 +146,12 @@ static bool entry_problem(const struct srv_entry *e, char *msg, size_t len)
     else if (WIFSIGNALED(e->status))
         snprintf(msg, len, "ismsd (pid %ld) was killed by signal %d", (long)e->pid,
                  WTERMSIG(e->status));
-    else if (WIFEXITED(e->status) && WEXITSTATUS(e->status) != 0)
-        snprintf(msg, len, "ismsd (pid %ld) exited with status %d", (long)e->pid,
-                 WEXITSTATUS(e->status));
+    else if (WIFEXITED(e->status) && WEXITSTATUS(e->status) == 99 && isms_test_wrapper() != NULL)
+        snprintf(msg, len, "ismsd (pid %ld) exited with status 99: the wrapper (%s) found errors",
+                 (long)e->pid, isms_test_wrapper());
+    else if (WIFEXITED(e->status) && WEXITSTATUS(e->status) != want)
+        snprintf(msg, len, "ismsd (pid %ld) exited with status %d, expected %d", (long)e->pid,
+                 WEXITSTATUS(e->status), want);
     else if (mark != NULL)
         snprintf(msg, len, "ismsd (pid %ld) log contains \"%s\"", (long)e->pid, mark);
     else
@@ -140,13 +159,51 @@ static bool entry_problem(const struct srv_entry *e, char *msg, size_t len)
     return true;
 }
 
+static bool entry_problem(const struct srv_entry *e, char *msg, size_t len)
+{
+    return entry_problem_want(e, 0, msg, len);
+}
+
+/* The start of the line holding valgrind's first error report ("==PID== Invalid write ..."),
+ * or NULL: the header lines and blank "==PID== " lines are skipped. */
+static const char *valgrind_first_error(const char *log)
+{
+    static const char *const kinds[] = {"Invalid ",  "Conditional ",       "Use of uninit",
+                                        "Syscall ",  "Mismatched ",        "Source and destination",
+                                        "Argument ", "Process terminating"};
+
+    for (const char *p = strstr(log, "=="); p != NULL; p = strstr(p + 2, "==")) {
+        const char *q = p + 2;
+
+        if (p != log && p[-1] != '\n')
+            continue;
+        while (*q >= '0' && *q <= '9')
+            q++;
+        if (q == p + 2 || strncmp(q, "== ", 3) != 0)
+            continue;
+        for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+            if (strncmp(q + 3, kinds[i], strlen(kinds[i])) == 0)
+                return p;
+    }
+    return NULL;
+}
+
 static void fail_with_log(const char *path, const char *what)
 {
-    char *tail = log_tail(path, LOG_TAIL_BYTES);
+    char *all = isms_test_read_file(path);
+    const char *first = all != NULL ? valgrind_first_error(all) : NULL;
     char buf[LOG_TAIL_BYTES + 1024];
 
-    snprintf(buf, sizeof(buf), "%s; log %s ends with:\n%s", what, path, tail);
-    free(tail);
+    if (first != NULL) {
+        snprintf(buf, sizeof(buf), "%s; valgrind's first error in %s:\n%.*s", what, path,
+                 LOG_TAIL_BYTES, first);
+    } else {
+        char *tail = log_tail(path, LOG_TAIL_BYTES);
+
+        snprintf(buf, sizeof(buf), "%s; log %s ends with:\n%s", what, path, tail);
+        free(tail);
+    }
+    free(all);
     cr_assert_fail("%s", buf);
 }
 
@@ -157,10 +214,34 @@ static void start_argv(struct isms_test_server *srv, const char *const *argv)
     pid_t pid;
     struct srv_entry *e;
     int64_t deadline;
+    const char *wrapped[MAX_WRAPPER_ARGS + 64];
+    char wrapper[512];
+    size_t nw = 0;
 
     cr_assert(access(argv[0], X_OK) == 0, "ismsd binary %s is missing: %s", argv[0],
               strerror(errno));
     cr_assert(n_servers < MAX_SERVERS, "server table full");
+    if (isms_test_wrapper() != NULL) {
+        /* Words separated by blanks; no quoting. */
+        snprintf(wrapper, sizeof(wrapper), "%s", isms_test_wrapper());
+        for (char *w = wrapper; *w != '\0';) {
+            while (*w == ' ' || *w == '\t')
+                *w++ = '\0';
+            if (*w == '\0')
+                break;
+            cr_assert(nw < MAX_WRAPPER_ARGS, "ISMS_TEST_WRAPPER has more than %d words",
+                      MAX_WRAPPER_ARGS);
+            wrapped[nw++] = w;
+            while (*w != '\0' && *w != ' ' && *w != '\t')
+                w++;
+        }
+        for (size_t i = 0; argv[i] != NULL; i++) {
+            cr_assert(nw < sizeof(wrapped) / sizeof(wrapped[0]) - 1, "too many ismsd arguments");
+            wrapped[nw++] = argv[i];
+        }
+        wrapped[nw] = NULL;
+        argv = wrapped;
+    }
 
     fflush(NULL);
     pid = fork();
@@ -176,7 +257,10 @@ static void start_argv(struct isms_test_server *srv, const char *const *argv)
         dup2(devnull, 0);
         dup2(logfd, 1);
         dup2(logfd, 2);
-        execv(argv[0], (char *const *)argv);
+        if (nw > 0)
+            execvp(argv[0], (char *const *)argv);
+        else
+            execv(argv[0], (char *const *)argv);
         dprintf(2, "could not execute %s: %s\n", argv[0], strerror(errno));
         _exit(127);
     }
@@ -227,7 +311,13 @@ static void start_argv(struct isms_test_server *srv, const char *const *argv)
             kill(pid, SIGKILL);
             reap(e, STOP_TIMEOUT_MS);
             e->is_checked = true;
-            fail_with_log(srv->log_path, "ismsd did not log msg=\"listening\" within 20 s");
+            {
+                char what[96];
+
+                snprintf(what, sizeof(what), "ismsd did not log msg=\"listening\" within %d s",
+                         START_TIMEOUT_MS / 1000);
+                fail_with_log(srv->log_path, what);
+            }
         }
         isms_test_sleep_ms(20);
     }
@@ -349,6 +439,11 @@ void isms_test_server_check_log(const struct isms_test_server *srv)
 
 void isms_test_server_wait_exit(struct isms_test_server *srv, int timeout_ms)
 {
+    isms_test_server_wait_exit_status(srv, timeout_ms, 0);
+}
+
+void isms_test_server_wait_exit_status(struct isms_test_server *srv, int timeout_ms, int want)
+{
     struct srv_entry *e = find_entry(srv->pid);
     char msg[256];
 
@@ -357,6 +452,8 @@ void isms_test_server_wait_exit(struct isms_test_server *srv, int timeout_ms)
         kill(e->pid, SIGKILL);
         reap(e, STOP_TIMEOUT_MS);
         e->is_checked = true;
+        srv->has_exited = true;
+        srv->exit_status = e->status;
         snprintf(msg, sizeof(msg), "ismsd (pid %ld) did not exit within %d ms; killed",
                  (long)e->pid, timeout_ms);
         fail_with_log(e->log_path, msg);
@@ -364,7 +461,7 @@ void isms_test_server_wait_exit(struct isms_test_server *srv, int timeout_ms)
     e->is_checked = true;
     srv->has_exited = true;
     srv->exit_status = e->status;
-    if (entry_problem(e, msg, sizeof(msg)))
+    if (entry_problem_want(e, want, msg, sizeof(msg)))
         fail_with_log(e->log_path, msg);
 }
 
@@ -395,8 +492,8 @@ void isms_tl_servers_stop_all(bool check)
             if (!reap(e, STOP_TIMEOUT_MS)) {
                 kill(e->pid, SIGKILL);
                 reap(e, STOP_TIMEOUT_MS);
-                snprintf(msg, sizeof(msg), "ismsd (pid %ld) did not exit within 30 s of SIGTERM",
-                         (long)e->pid);
+                snprintf(msg, sizeof(msg), "ismsd (pid %ld) did not exit within %d s of SIGTERM",
+                         (long)e->pid, STOP_TIMEOUT_MS / 1000);
                 if (first_log == NULL) {
                     snprintf(first, sizeof(first), "%s", msg);
                     first_log = e->log_path;

@@ -71,6 +71,18 @@ int64_t isms_test_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+const char *isms_test_wrapper(void)
+{
+    const char *w = getenv("ISMS_TEST_WRAPPER");
+
+    return w != NULL && w[0] != '\0' ? w : NULL;
+}
+
+int isms_test_slowdown(void)
+{
+    return isms_test_wrapper() != NULL ? 5 : 1;
+}
+
 void isms_test_sleep_ms(int ms)
 {
     struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
