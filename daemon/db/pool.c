@@ -41,7 +41,7 @@ struct isms_db_job {
     isms_db_result_cb *cb;
     void *arg;
     int is_abandoned;
-    int is_uncapped; /* not counted against db_queue_max (the health probe) */
+    int is_uncapped;  /* not counted against db_queue_max (the health probe) */
     int stmt;         /* index in pool->stmts, -1: sent unnamed */
     int is_preparing; /* waiting for the PREPARE of `stmt` */
 };

@@ -22,7 +22,7 @@ struct isms_server {
     uv_loop_t *loop;
     const struct isms_config *cfg; /* borrowed from main, immutable */
     struct isms_net net;
-    struct isms_db_pool *pool; /* owned; NULL once closed */
+    struct isms_db_pool *pool;  /* owned; NULL once closed */
     struct isms_db_probe probe; /* the database's health as last seen */
     struct isms_registry reg;
     uint64_t started_ns; /* uv_hrtime at start */
