@@ -1,5 +1,5 @@
-/* db/pool.c — non-blocking libpq connections on uv_poll handles, a FIFO job queue, reconnect
- * with backoff and jitter, and PQcancel on the threadpool (libpq 15's cancel blocks).
+/* db/pool.c — non-blocking libpq connections on uv_poll handles, reconnect with backoff and
+ * jitter, and running the FIFO queue's jobs (submitting and cancelling them: pool_job.c).
  * A connection takes its next job only when its previous one is fully drained and no cancel
  * aimed at it is still in flight, so a cancel can never hit the wrong statement. */
 #include "db/pool.h"
@@ -13,95 +13,26 @@
 
 #include "core/log.h"
 #include "db/notice.h"
+#include "db/pool_internal.h"
 #include "db/resolve.h"
 #include "db/rows_pg.h"
 #include "db/sqlstate.h"
 
 #define BACKOFF_MIN_MS 100
-#define MAX_STMTS      512 /* distinct SQL constants prepared per connection */
 #define BACKOFF_MAX_MS 5000
-
-enum conn_state {
-    CONN_DOWN,       /* waiting for the retry timer */
-    CONN_CONNECTING, /* PQconnectPoll in progress */
-    CONN_IDLE,
-    CONN_BUSY, /* a job's statement is running or draining */
-    CONN_CLOSED,
-};
-
-struct dbconn;
-
-struct isms_db_job {
-    struct isms_db_job *next; /* queue link */
-    struct isms_db_pool *pool;
-    struct dbconn *conn; /* while running */
-    const char *sql;     /* static */
-    int nparams;
-    char **params; /* owned, in the same allocation as the job */
-    isms_db_result_cb *cb;
-    void *arg;
-    int is_abandoned;
-    int is_uncapped;  /* not counted against db_queue_max (the health probe) */
-    int stmt;         /* index in pool->stmts, -1: sent unnamed */
-    int is_preparing; /* waiting for the PREPARE of `stmt` */
-};
-
-struct dbconn {
-    struct isms_db_pool *pool;
-    unsigned idx;
-    enum conn_state state;
-    PGconn *pg;
-    uv_poll_t *poll; /* heap: freed in its close callback, so a new fd can get a new handle */
-    int poll_fd;
-    int poll_events;
-    uv_timer_t retry_timer;
-    unsigned backoff_ms;
-    struct isms_db_job *job;
-    PGresult *res; /* last result of the running statement */
-    unsigned cancels_pending;
-    int has_logged_down;
-    uint8_t prepared[MAX_STMTS]; /* statements prepared in this session */
-    int has_stale_plans;
-};
-
-struct isms_db_pool {
-    uv_loop_t *loop;
-    char *conninfo;
-    struct isms_db_target *target; /* parsed conninfo; host names resolved off the loop */
-    uint32_t size;
-    uint32_t queue_max;
-    uint32_t queued;
-    uint32_t queued_uncapped; /* of `queued`, jobs outside the cap */
-    struct isms_db_job *qhead, *qtail;
-    struct dbconn *conns;
-    int is_closing;
-    unsigned pending_closes;      /* timers, polls and cancels not yet released */
-    const char *stmts[MAX_STMTS]; /* static SQL texts seen, by pointer; index = name */
-    unsigned nstmts;
-    isms_db_closed_cb *closed_cb;
-};
-
-struct cancel_work {
-    uv_work_t req;
-    PGcancel *cancel;
-    struct dbconn *conn;
-    int ok;
-    char err[256];
-};
 
 static const char SQL_SESSION_INIT[] =
     "SELECT set_config('jit', 'off', false), set_config('application_name', 'ismsd', false)";
 
-static void conn_connect(struct dbconn *c);
-static void conn_start_job(struct dbconn *c, struct isms_db_job *job);
+static void conn_connect(struct isms_db_conn *c);
+static void conn_start_job(struct isms_db_conn *c, struct isms_db_job *job);
 static struct isms_db_job *init_job(struct isms_db_pool *pool);
-static void conn_fail(struct dbconn *c, const char *why);
-static void dispatch(struct isms_db_pool *pool);
+static void conn_fail(struct isms_db_conn *c, const char *why);
 static void on_poll(uv_poll_t *h, int status, int events);
 
 /* ---- helpers ------------------------------------------------------------------------------ */
 
-static void release_pending(struct isms_db_pool *pool)
+void isms_db_pool_release_pending(struct isms_db_pool *pool)
 {
     pool->pending_closes--;
     if (pool->is_closing && pool->pending_closes == 0 && pool->closed_cb != NULL) {
@@ -121,17 +52,17 @@ static void poll_closed(uv_handle_t *h)
     struct isms_db_pool *pool = h->data;
 
     free(h);
-    release_pending(pool);
+    isms_db_pool_release_pending(pool);
 }
 
 static void timer_closed(uv_handle_t *h)
 {
-    struct dbconn *c = h->data;
+    struct isms_db_conn *c = h->data;
 
-    release_pending(c->pool);
+    isms_db_pool_release_pending(c->pool);
 }
 
-static void poll_stop(struct dbconn *c)
+static void poll_stop(struct isms_db_conn *c)
 {
     if (c->poll != NULL) {
         uv_poll_stop(c->poll);
@@ -146,7 +77,7 @@ static void poll_stop(struct dbconn *c)
 
 /* Watches the connection's current socket for `events`, re-creating the handle if the fd
  * changed (libpq may switch sockets during connect). */
-static int poll_watch(struct dbconn *c, int events)
+static int poll_watch(struct isms_db_conn *c, int events)
 {
     int fd = PQsocket(c->pg);
     int rc;
@@ -185,7 +116,7 @@ static unsigned jitter(unsigned ms)
     return ms - ms / 4 + (unsigned)(uv_hrtime() % span);
 }
 
-static uint32_t count_state(const struct isms_db_pool *pool, enum conn_state s)
+static uint32_t count_state(const struct isms_db_pool *pool, enum isms_db_conn_state s)
 {
     uint32_t n = 0;
 
@@ -195,19 +126,19 @@ static uint32_t count_state(const struct isms_db_pool *pool, enum conn_state s)
     return n;
 }
 
-static int any_usable(const struct isms_db_pool *pool)
+int isms_db_pool_any_usable(const struct isms_db_pool *pool)
 {
     for (uint32_t i = 0; i < pool->size; i++) {
-        enum conn_state s = pool->conns[i].state;
+        enum isms_db_conn_state s = pool->conns[i].state;
 
-        if (s == CONN_IDLE || s == CONN_BUSY ||
-            (s == CONN_CONNECTING && !pool->conns[i].has_logged_down))
+        if (s == ISMS_DB_CONN_IDLE || s == ISMS_DB_CONN_BUSY ||
+            (s == ISMS_DB_CONN_CONNECTING && !pool->conns[i].has_logged_down))
             return 1;
     }
     return 0;
 }
 
-static void job_free(struct isms_db_job *job)
+void isms_db_job_free(struct isms_db_job *job)
 {
     free(job);
 }
@@ -218,7 +149,7 @@ static void job_finish(struct isms_db_job *job, const PGresult *res, const struc
 
     if (!job->is_abandoned)
         job->cb(job->arg, res != NULL ? &rows : NULL, st);
-    job_free(job);
+    isms_db_job_free(job);
 }
 
 static void fail_queue(struct isms_db_pool *pool, const char *msg)
@@ -238,57 +169,6 @@ static void fail_queue(struct isms_db_pool *pool, const char *msg)
     }
 }
 
-/* ---- cancel ------------------------------------------------------------------------------- */
-
-static void cancel_work_run(uv_work_t *req)
-{
-    struct cancel_work *w = req->data;
-
-    w->ok = PQcancel(w->cancel, w->err, (int)sizeof(w->err));
-}
-
-static void cancel_work_done(uv_work_t *req, int status)
-{
-    struct cancel_work *w = req->data;
-    struct dbconn *c = w->conn;
-    struct isms_db_pool *pool = c->pool;
-
-    (void)status;
-    if (!w->ok)
-        isms_log_warn("could not cancel statement", "db_conn=%u", c->idx);
-    PQfreeCancel(w->cancel);
-    free(w);
-    c->cancels_pending--;
-    if (!pool->is_closing)
-        dispatch(pool);
-    /* After this the pool may be gone (it was closing and this was its last user). */
-    release_pending(pool);
-}
-
-static void start_cancel(struct dbconn *c)
-{
-    struct cancel_work *w;
-    PGcancel *pc = c->pg != NULL ? PQgetCancel(c->pg) : NULL;
-
-    if (pc == NULL)
-        return;
-    w = calloc(1, sizeof(*w));
-    if (w == NULL) {
-        PQfreeCancel(pc);
-        return;
-    }
-    w->cancel = pc;
-    w->conn = c;
-    w->req.data = w;
-    if (uv_queue_work(c->pool->loop, &w->req, cancel_work_run, cancel_work_done) != 0) {
-        PQfreeCancel(pc);
-        free(w);
-        return;
-    }
-    c->cancels_pending++;
-    c->pool->pending_closes++;
-}
-
 /* ---- connection lifecycle ----------------------------------------------------------------- */
 
 static void on_retry(uv_timer_t *t)
@@ -296,9 +176,9 @@ static void on_retry(uv_timer_t *t)
     conn_connect(t->data);
 }
 
-static void conn_schedule_retry(struct dbconn *c)
+static void conn_schedule_retry(struct isms_db_conn *c)
 {
-    c->state = CONN_DOWN;
+    c->state = ISMS_DB_CONN_DOWN;
     if (c->pool->is_closing)
         return;
     uv_timer_start(&c->retry_timer, on_retry, jitter(c->backoff_ms), 0);
@@ -307,11 +187,11 @@ static void conn_schedule_retry(struct dbconn *c)
 
 /* Tears down a broken connection: its job fails with UNAVAILABLE, a retry is scheduled, and
  * when no connection is left the queue fails too. */
-static void conn_fail(struct dbconn *c, const char *why)
+static void conn_fail(struct isms_db_conn *c, const char *why)
 {
     struct isms_db_pool *pool = c->pool;
     struct isms_db_job *job = c->job;
-    int was_up = c->state == CONN_IDLE || c->state == CONN_BUSY;
+    int was_up = c->state == ISMS_DB_CONN_IDLE || c->state == ISMS_DB_CONN_BUSY;
 
     if (!c->has_logged_down || was_up) {
         char q[300];
@@ -345,13 +225,13 @@ static void conn_fail(struct dbconn *c, const char *why)
         isms_status_set(&st, ISMS_UNAVAILABLE, "database is unavailable");
         job_finish(job, NULL, &st);
     }
-    if (!any_usable(pool))
+    if (!isms_db_pool_any_usable(pool))
         fail_queue(pool, "database is unavailable");
     else
-        dispatch(pool);
+        isms_db_pool_dispatch(pool);
 }
 
-static void conn_ready(struct dbconn *c)
+static void conn_ready(struct isms_db_conn *c)
 {
     if (PQsetnonblocking(c->pg, 1) != 0) {
         conn_fail(c, "could not set non-blocking mode");
@@ -363,7 +243,7 @@ static void conn_ready(struct dbconn *c)
         isms_log_debug("database connection up", "db_conn=%u", c->idx);
     c->has_logged_down = 0;
     c->backoff_ms = BACKOFF_MIN_MS;
-    c->state = CONN_IDLE;
+    c->state = ISMS_DB_CONN_IDLE;
     if (poll_watch(c, UV_READABLE) != 0) {
         conn_fail(c, "could not watch socket");
         return;
@@ -373,7 +253,7 @@ static void conn_ready(struct dbconn *c)
 
 static void init_done(void *arg, const struct isms_rows *rows, const struct isms_status *st)
 {
-    struct dbconn *c = arg;
+    struct isms_db_conn *c = arg;
 
     (void)rows;
     if (st->code != ISMS_OK)
@@ -395,7 +275,7 @@ static struct isms_db_job *init_job(struct isms_db_pool *pool)
     return job;
 }
 
-static void connect_step(struct dbconn *c)
+static void connect_step(struct isms_db_conn *c)
 {
     switch (PQconnectPoll(c->pg)) {
     case PGRES_POLLING_OK:
@@ -416,7 +296,7 @@ static void connect_step(struct dbconn *c)
 }
 
 /* Starts libpq's non-blocking connect; `hostaddr` as isms_db_target_connect takes it. */
-static void conn_start(struct dbconn *c, const char *hostaddr)
+static void conn_start(struct isms_db_conn *c, const char *hostaddr)
 {
     c->pg = isms_db_target_connect(c->pool->target, hostaddr);
     if (c->pg != NULL)
@@ -434,11 +314,11 @@ static void conn_start(struct dbconn *c, const char *hostaddr)
 
 static void on_resolved(void *arg, const char *hostaddr, const char *err)
 {
-    struct dbconn *c = arg;
+    struct isms_db_conn *c = arg;
     struct isms_db_pool *pool = c->pool;
 
     if (pool->is_closing) {
-        release_pending(pool); /* may free the pool */
+        isms_db_pool_release_pending(pool); /* may free the pool */
         return;
     }
     pool->pending_closes--;
@@ -455,13 +335,13 @@ static void on_resolved(void *arg, const char *hostaddr, const char *err)
     conn_start(c, hostaddr);
 }
 
-static void conn_connect(struct dbconn *c)
+static void conn_connect(struct isms_db_conn *c)
 {
     struct isms_status st;
 
     if (c->pool->is_closing)
         return;
-    c->state = CONN_CONNECTING;
+    c->state = ISMS_DB_CONN_CONNECTING;
     if (!isms_db_target_needs_resolve(c->pool->target)) {
         conn_start(c, NULL);
         return;
@@ -483,7 +363,7 @@ static int stmt_index(struct isms_db_pool *pool, const char *sql)
     for (unsigned i = 0; i < pool->nstmts; i++)
         if (pool->stmts[i] == sql)
             return (int)i;
-    if (pool->nstmts == MAX_STMTS)
+    if (pool->nstmts == ISMS_DB_MAX_STMTS)
         return -1;
     pool->stmts[pool->nstmts] = sql;
     return (int)pool->nstmts++;
@@ -491,7 +371,7 @@ static int stmt_index(struct isms_db_pool *pool, const char *sql)
 
 /* Sends the job's statement: prepared when this session has it, else PREPARE first (named
  * statements skip parsing and planning on every later use), else unnamed. */
-static int send_job(struct dbconn *c, struct isms_db_job *job)
+static int send_job(struct isms_db_conn *c, struct isms_db_job *job)
 {
     char name[16];
 
@@ -508,7 +388,7 @@ static int send_job(struct dbconn *c, struct isms_db_job *job)
     return PQsendPrepare(c->pg, name, job->sql, job->nparams, NULL);
 }
 
-static void flush_and_watch(struct dbconn *c)
+static void flush_and_watch(struct isms_db_conn *c)
 {
     int flush = PQflush(c->pg);
 
@@ -520,7 +400,7 @@ static void flush_and_watch(struct dbconn *c)
         conn_fail(c, "could not watch socket");
 }
 
-static void conn_start_job(struct dbconn *c, struct isms_db_job *job)
+static void conn_start_job(struct isms_db_conn *c, struct isms_db_job *job)
 {
     if (job == NULL) {
         conn_fail(c, "out of memory");
@@ -529,7 +409,7 @@ static void conn_start_job(struct dbconn *c, struct isms_db_job *job)
     if (job->cb == init_done)
         job->arg = c;
 
-    c->state = CONN_BUSY;
+    c->state = ISMS_DB_CONN_BUSY;
     c->job = job;
     job->conn = c;
     job->stmt = stmt_index(c->pool, job->sql);
@@ -540,13 +420,13 @@ static void conn_start_job(struct dbconn *c, struct isms_db_job *job)
     flush_and_watch(c);
 }
 
-static void dispatch(struct isms_db_pool *pool)
+void isms_db_pool_dispatch(struct isms_db_pool *pool)
 {
     for (uint32_t i = 0; i < pool->size && pool->qhead != NULL; i++) {
-        struct dbconn *c = &pool->conns[i];
+        struct isms_db_conn *c = &pool->conns[i];
         struct isms_db_job *job;
 
-        if (c->state != CONN_IDLE || c->cancels_pending > 0)
+        if (c->state != ISMS_DB_CONN_IDLE || c->cancels_pending > 0)
             continue;
         job = pool->qhead;
         pool->qhead = job->next;
@@ -560,7 +440,7 @@ static void dispatch(struct isms_db_pool *pool)
 }
 
 /* The statement has produced its last result: hand it over, then reuse the connection. */
-static void conn_job_done(struct dbconn *c)
+static void conn_job_done(struct isms_db_conn *c)
 {
     struct isms_db_job *job = c->job;
     PGresult *res = c->res;
@@ -569,7 +449,7 @@ static void conn_job_done(struct dbconn *c)
 
     c->job = NULL;
     c->res = NULL;
-    c->state = CONN_IDLE;
+    c->state = ISMS_DB_CONN_IDLE;
     if (es == PGRES_COMMAND_OK || es == PGRES_TUPLES_OK) {
         isms_status_clear(&st);
     } else {
@@ -590,23 +470,23 @@ static void conn_job_done(struct dbconn *c)
     }
     job_finish(job, res, &st);
     PQclear(res);
-    if (c->state == CONN_IDLE && c->has_stale_plans) {
+    if (c->state == ISMS_DB_CONN_IDLE && c->has_stale_plans) {
         c->has_stale_plans = 0;
         conn_fail(c, "prepared statements invalidated by a schema change");
         return;
     }
-    if (c->state == CONN_IDLE && PQstatus(c->pg) == CONNECTION_BAD) {
+    if (c->state == ISMS_DB_CONN_IDLE && PQstatus(c->pg) == CONNECTION_BAD) {
         conn_fail(c, "connection closed by the server");
         return;
     }
-    dispatch(c->pool);
+    isms_db_pool_dispatch(c->pool);
 }
 
 static void on_poll(uv_poll_t *h, int status, int events)
 {
-    struct dbconn *c = h->data;
+    struct isms_db_conn *c = h->data;
 
-    if (c->state == CONN_CONNECTING) {
+    if (c->state == ISMS_DB_CONN_CONNECTING) {
         connect_step(c);
         return;
     }
@@ -632,7 +512,7 @@ static void on_poll(uv_poll_t *h, int status, int events)
         conn_fail(c, PQerrorMessage(c->pg));
         return;
     }
-    if (c->state != CONN_BUSY) {
+    if (c->state != ISMS_DB_CONN_BUSY) {
         /* Idle: readable means a notice or the server closing on us. */
         if (PQstatus(c->pg) == CONNECTION_BAD)
             conn_fail(c, "connection closed by the server");
@@ -702,13 +582,13 @@ enum isms_code isms_db_pool_new(uv_loop_t *loop, const char *conninfo, uint32_t 
         return st->code;
     }
     for (uint32_t i = 0; i < size; i++) {
-        struct dbconn *c = &pool->conns[i];
+        struct isms_db_conn *c = &pool->conns[i];
 
         c->pool = pool;
         c->idx = i;
         c->poll_fd = -1;
         c->backoff_ms = BACKOFF_MIN_MS;
-        c->state = CONN_DOWN;
+        c->state = ISMS_DB_CONN_DOWN;
         uv_timer_init(loop, &c->retry_timer);
         c->retry_timer.data = c;
     }
@@ -721,10 +601,10 @@ enum isms_code isms_db_pool_new(uv_loop_t *loop, const char *conninfo, uint32_t 
 void isms_db_pool_stats(const struct isms_db_pool *pool, struct isms_db_stats *out)
 {
     out->size = pool->size;
-    out->busy = count_state(pool, CONN_BUSY);
-    out->connected = out->busy + count_state(pool, CONN_IDLE);
+    out->busy = count_state(pool, ISMS_DB_CONN_BUSY);
+    out->connected = out->busy + count_state(pool, ISMS_DB_CONN_IDLE);
     out->queued = pool->queued;
-    out->is_usable = any_usable(pool);
+    out->is_usable = isms_db_pool_any_usable(pool);
 }
 
 void isms_db_pool_close(struct isms_db_pool *pool, isms_db_closed_cb *done)
@@ -733,7 +613,7 @@ void isms_db_pool_close(struct isms_db_pool *pool, isms_db_closed_cb *done)
     pool->closed_cb = done;
     fail_queue(pool, "server is shutting down");
     for (uint32_t i = 0; i < pool->size; i++) {
-        struct dbconn *c = &pool->conns[i];
+        struct isms_db_conn *c = &pool->conns[i];
 
         if (c->job != NULL) {
             struct isms_status st;
@@ -751,103 +631,9 @@ void isms_db_pool_close(struct isms_db_pool *pool, isms_db_closed_cb *done)
             PQfinish(c->pg);
             c->pg = NULL;
         }
-        c->state = CONN_CLOSED;
+        c->state = ISMS_DB_CONN_CLOSED;
         uv_timer_stop(&c->retry_timer);
         pool->pending_closes++;
         uv_close((uv_handle_t *)&c->retry_timer, timer_closed);
     }
-}
-
-static enum isms_code exec_job(struct isms_db_pool *pool, const char *sql, int nparams,
-                               const char *const *params, isms_db_result_cb *cb, void *arg,
-                               struct isms_db_job **out, int is_capped, struct isms_status *st)
-{
-    size_t need = sizeof(struct isms_db_job) + (size_t)nparams * sizeof(char *);
-    struct isms_db_job *job;
-    char *p;
-
-    if (pool->is_closing)
-        return isms_status_set(st, ISMS_UNAVAILABLE, "server is shutting down");
-    if (!any_usable(pool))
-        return isms_status_set(st, ISMS_UNAVAILABLE, "database is unavailable");
-    if (is_capped && pool->queued - pool->queued_uncapped >= pool->queue_max)
-        return isms_status_set(st, ISMS_RESOURCE_EXHAUSTED,
-                               "database queue is full (%u statements waiting)", pool->queued);
-    for (int i = 0; i < nparams; i++)
-        if (params[i] != NULL)
-            need += strlen(params[i]) + 1;
-    job = calloc(1, need);
-    if (job == NULL)
-        return isms_status_set(st, ISMS_RESOURCE_EXHAUSTED, "out of memory for a statement");
-    job->pool = pool;
-    job->sql = sql;
-    job->nparams = nparams;
-    job->params = (char **)(job + 1);
-    p = (char *)(job->params + nparams);
-    for (int i = 0; i < nparams; i++) {
-        if (params[i] == NULL) {
-            job->params[i] = NULL;
-            continue;
-        }
-        size_t n = strlen(params[i]) + 1;
-
-        memcpy(p, params[i], n);
-        job->params[i] = p;
-        p += n;
-    }
-    job->cb = cb;
-    job->arg = arg;
-    if (pool->qtail != NULL)
-        pool->qtail->next = job;
-    else
-        pool->qhead = job;
-    pool->qtail = job;
-    pool->queued++;
-    job->is_uncapped = !is_capped;
-    pool->queued_uncapped += (uint32_t)job->is_uncapped;
-    if (out != NULL)
-        *out = job;
-    dispatch(pool);
-    return ISMS_OK;
-}
-
-void isms_db_job_abandon(struct isms_db_job *job)
-{
-    struct isms_db_pool *pool = job->pool;
-
-    if (job->conn == NULL) {
-        /* Still queued: unlink and drop. */
-        struct isms_db_job **pp = &pool->qhead;
-        struct isms_db_job *prev = NULL;
-
-        while (*pp != NULL && *pp != job) {
-            prev = *pp;
-            pp = &(*pp)->next;
-        }
-        if (*pp == job) {
-            *pp = job->next;
-            if (pool->qtail == job)
-                pool->qtail = prev;
-            pool->queued--;
-            pool->queued_uncapped -= (uint32_t)job->is_uncapped;
-            job_free(job);
-        }
-        return;
-    }
-    job->is_abandoned = 1;
-    start_cancel(job->conn);
-}
-
-enum isms_code isms_db_exec(struct isms_db_pool *pool, const char *sql, int nparams,
-                            const char *const *params, isms_db_result_cb *cb, void *arg,
-                            struct isms_db_job **out, struct isms_status *st)
-{
-    return exec_job(pool, sql, nparams, params, cb, arg, out, 1, st);
-}
-
-enum isms_code isms_db_exec_uncapped(struct isms_db_pool *pool, const char *sql, int nparams,
-                                     const char *const *params, isms_db_result_cb *cb, void *arg,
-                                     struct isms_db_job **out, struct isms_status *st)
-{
-    return exec_job(pool, sql, nparams, params, cb, arg, out, 0, st);
 }

@@ -1,8 +1,9 @@
-/* domain/plan/asset.c — isms.v1.Asset: the asset inventory (Annex A 5.9) with classification
- * levels and dependencies. Every mutation is ONE statement whose CTEs change the rows and append
- * the audit record, so a change and its audit entry commit together; input is checked by
- * asset_rules.c first, against the C/I/A scale and levels read just before (the database's
- * constraints stay the backstop for a change racing in between). */
+/* domain/plan/asset.c — isms.v1.Asset: the asset inventory (Annex A 5.9): Create, Get, Update,
+ * Delete and the service's registration (dependencies: asset_deps.c, classification levels:
+ * asset_class.c, List and Import: asset_bulk.c). Every mutation is ONE statement whose CTEs
+ * change the rows and append the audit record, so a change and its audit entry commit together;
+ * input is checked by asset_rules.c first, against the C/I/A scale and levels read just before
+ * (the database's constraints stay the backstop for a change racing in between). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,9 +33,7 @@
 #define JSON_U    ASSET_JSON("u")
 #define JSON_D    ASSET_JSON("d")
 #define MATCH_1_2 ASSET_MATCH("t", "$1", "$2")
-#define MATCH_3_4 ASSET_MATCH("t", "$3", "$4")
 #define REF_NUM_D REF_NUM("d.ref")
-#define DEPS_OF_X DEP_NAMES_JSON("x.num")
 #define DEPS_OF_D DEP_NAMES_JSON("d.num")
 
 static const char SQL_ASSET_LIMITS[] =
@@ -117,72 +116,6 @@ static const char SQL_ASSET_DELETE[] =
 ISMS_STATEMENT(STMT_ASSET_DELETE, SQL_ASSET_DELETE, "num", "name", "expected_version", "actor",
                "source");
 
-/* $1/$2 the dependent asset, $3/$4 the one it depends on, $5 actor, $6 source. Columns: x num,
- * x name, y num, y name, cycle?, rows inserted, audit records. */
-static const char SQL_ASSET_DEPEND[] =
-    "WITH x AS (SELECT t.num, t.name FROM asset t WHERE " MATCH_1_2 "),"
-    " y AS (SELECT t.num, t.name FROM asset t WHERE " MATCH_3_4 "),"
-    " c AS (SELECT asset_dependency_cycle(x.num, y.num) AS cyc FROM x, y),"
-    " old AS (SELECT " DEPS_OF_X " AS names FROM x),"
-    " ins AS (INSERT INTO asset_dependency (asset_num, depends_on_num, created_by)"
-    "  SELECT x.num, y.num, $5 FROM x, y, c WHERE NOT c.cyc ON CONFLICT DO NOTHING"
-    "  RETURNING asset_num),"
-    " u AS (UPDATE asset SET version = version + 1, updated_at = now(), updated_by = $5"
-    "  WHERE num IN (SELECT asset_num FROM ins) RETURNING num),"
-    " a AS (SELECT audit_append($5, $6, '/isms.v1.Asset/AddDependency', 'asset:A-' || x.num,"
-    "  jsonb_build_object('depends_on', jsonb_build_object('before', old.names,"
-    "  'after', old.names || to_jsonb(y.name)))::text, 'OK') AS seq FROM x, y, old, u)"
-    " SELECT (SELECT num FROM x), (SELECT name FROM x), (SELECT num FROM y),"
-    " (SELECT name FROM y), (SELECT cyc FROM c), (SELECT count(*) FROM ins),"
-    " (SELECT count(*) FROM a)";
-ISMS_STATEMENT(STMT_ASSET_DEPEND, SQL_ASSET_DEPEND, "num", "name", "dep_num", "dep_name", "actor",
-               "source");
-
-static const char SQL_ASSET_UNDEPEND[] =
-    "WITH x AS (SELECT t.num, t.name FROM asset t WHERE " MATCH_1_2 "),"
-    " y AS (SELECT t.num, t.name FROM asset t WHERE " MATCH_3_4 "),"
-    " old AS (SELECT " DEPS_OF_X " AS names FROM x),"
-    " d AS (DELETE FROM asset_dependency dd USING x, y WHERE dd.asset_num = x.num"
-    "  AND dd.depends_on_num = y.num RETURNING dd.asset_num),"
-    " u AS (UPDATE asset SET version = version + 1, updated_at = now(), updated_by = $5"
-    "  WHERE num IN (SELECT asset_num FROM d) RETURNING num),"
-    " a AS (SELECT audit_append($5, $6, '/isms.v1.Asset/RemoveDependency', 'asset:A-' || x.num,"
-    "  jsonb_build_object('depends_on', jsonb_build_object('before', old.names, 'after',"
-    "  (SELECT coalesce(jsonb_agg(e), '[]'::jsonb) FROM jsonb_array_elements(old.names) AS e"
-    "  WHERE e <> to_jsonb(y.name))))::text, 'OK') AS seq FROM x, y, old, u)"
-    " SELECT (SELECT num FROM x), (SELECT name FROM x), (SELECT num FROM y),"
-    " (SELECT name FROM y), false, (SELECT count(*) FROM d), (SELECT count(*) FROM a)";
-ISMS_STATEMENT(STMT_ASSET_UNDEPEND, SQL_ASSET_UNDEPEND, "num", "name", "dep_num", "dep_name",
-               "actor", "source");
-
-static const char SQL_CLASS_LIST[] =
-    "SELECT c.level, c.rank, (SELECT count(*) FROM asset a WHERE a.classification = c.level)"
-    " FROM asset_classification c ORDER BY c.rank";
-ISMS_STATEMENT_NO_PARAMS(STMT_CLASS_LIST, SQL_CLASS_LIST);
-
-/* $1 the new levels (lowest first), $2 actor, $3 source. First column: the levels still in use
- * that the new list leaves out (NULL when the change was made). */
-static const char SQL_CLASS_SET[] =
-    "WITH new AS (SELECT l AS level, o::int AS rank"
-    "  FROM unnest($1::text[]) WITH ORDINALITY AS n (l, o)),"
-    " old AS (SELECT coalesce(jsonb_agg(level ORDER BY rank), '[]'::jsonb) AS levels"
-    "  FROM asset_classification),"
-    " used AS (SELECT a.classification AS level, count(*) AS n FROM asset a"
-    "  WHERE a.classification NOT IN (SELECT level FROM new) GROUP BY a.classification),"
-    " del AS (DELETE FROM asset_classification c WHERE c.level NOT IN (SELECT level FROM new)"
-    "  AND NOT EXISTS (SELECT 1 FROM used) RETURNING level),"
-    " up AS (INSERT INTO asset_classification (level, rank) SELECT level, rank FROM new"
-    "  WHERE NOT EXISTS (SELECT 1 FROM used)"
-    "  ON CONFLICT (level) DO UPDATE SET rank = excluded.rank RETURNING level),"
-    " a AS (SELECT audit_append($2, $3, '/isms.v1.Asset/SetClassifications',"
-    "  'asset_classification', audit_diff(jsonb_build_object('levels', old.levels),"
-    "  jsonb_build_object('levels', (SELECT jsonb_agg(level ORDER BY rank) FROM new))), 'OK')"
-    "  AS seq FROM old WHERE NOT EXISTS (SELECT 1 FROM used))"
-    " SELECT (SELECT string_agg(format('\"%s\" (%s assets)', level, n), ', ' ORDER BY level)"
-    "  FROM used), (SELECT count(*) FROM a), (SELECT count(*) FROM del),"
-    " (SELECT count(*) FROM up)";
-ISMS_STATEMENT(STMT_CLASS_SET, SQL_CLASS_SET, "levels", "actor", "source");
-
 /* ---- shared helpers ------------------------------------------------------------------------ */
 
 void isms_asset_fail_oom(struct isms_call *call)
@@ -201,157 +134,6 @@ struct isms_asset_op *isms_asset_op_new(struct isms_call *call, const void *in)
     op->in = in;
     call->ctx = op;
     return op;
-}
-
-/* Splits a reference into (number, name) query parameters: an "A-<n>" id gives the number and
- * the name parameter is unused. */
-static const char *ref_number(const char *ref, char *buf, size_t len)
-{
-    int64_t num;
-
-    if (!isms_asset_parse_id(ref, &num))
-        return NULL;
-    snprintf(buf, len, "%" PRId64, num);
-    return buf;
-}
-
-/* Binds a reference split by ref_number(): its number (NULL for a name) and its text. */
-static void bind_ref(struct isms_bind *b, const char *num_param, const char *num,
-                     const char *name_param, const char *ref)
-{
-    if (num != NULL)
-        isms_bind_text(b, num_param, num);
-    else
-        isms_bind_null(b, num_param);
-    isms_bind_text(b, name_param, ref);
-}
-
-/* Counts the bytes a PostgreSQL text[] literal of items needs (with out == NULL) or writes it. */
-static size_t pg_array_put(char *out, char *const *items, size_t n)
-{
-    size_t len = 0;
-
-#define PUT(c)                                                                                     \
-    do {                                                                                           \
-        if (out != NULL)                                                                           \
-            out[len] = (c);                                                                        \
-        len++;                                                                                     \
-    } while (0)
-    PUT('{');
-    for (size_t i = 0; i < n; i++) {
-        if (i > 0)
-            PUT(',');
-        PUT('"');
-        for (const char *p = items[i]; *p != '\0'; p++) {
-            if (*p == '"' || *p == '\\')
-                PUT('\\');
-            PUT(*p);
-        }
-        PUT('"');
-    }
-    PUT('}');
-    PUT('\0');
-#undef PUT
-    return len;
-}
-
-static char *pg_array(struct isms_arena *a, char *const *items, size_t n)
-{
-    char *s = isms_arena_alloc(a, pg_array_put(NULL, items, n));
-
-    if (s != NULL)
-        pg_array_put(s, items, n);
-    return s;
-}
-
-/* Splits a copy of `s` at `sep` into an arena array; "" gives no items. NULL on no memory. */
-char **isms_asset_split(struct isms_arena *a, const char *s, char sep, size_t *n)
-{
-    size_t cnt = s[0] == '\0' ? 0 : 1;
-    char *copy, **items;
-
-    for (const char *p = s; *p != '\0'; p++)
-        cnt += *p == sep;
-    items = isms_arena_calloc(a, sizeof(*items) * (cnt + 1));
-    copy = isms_arena_strdup(a, s);
-    if (items == NULL || copy == NULL)
-        return NULL;
-    *n = 0;
-    if (cnt == 0)
-        return items;
-    items[(*n)++] = copy;
-    for (char *p = copy; *p != '\0'; p++) {
-        if (*p == sep) {
-            *p = '\0';
-            items[(*n)++] = p + 1;
-        }
-    }
-    return items;
-}
-
-/* "num<US>name<RS>..." into AssetRefs. */
-static Isms__V1__AssetRef **refs_from(struct isms_arena *a, const char *s, size_t *n)
-{
-    char **items = isms_asset_split(a, s, '\x1e', n);
-    Isms__V1__AssetRef **refs;
-
-    if (items == NULL)
-        return NULL;
-    refs = isms_arena_calloc(a, sizeof(*refs) * (*n + 1));
-    if (refs == NULL)
-        return NULL;
-    for (size_t i = 0; i < *n; i++) {
-        char *us = strchr(items[i], '\x1f');
-        Isms__V1__AssetRef *r = isms_arena_calloc(a, sizeof(*r));
-
-        if (r == NULL || us == NULL)
-            return NULL;
-        isms__v1__asset_ref__init(r);
-        *us = '\0';
-        r->id = isms_arena_printf(a, "A-%s", items[i]);
-        r->name = us + 1;
-        if (r->id == NULL)
-            return NULL;
-        refs[i] = r;
-    }
-    return refs;
-}
-
-/* Builds an AssetRecord from the ASSET_COLS at `c0` of row `r`. Text cells are borrowed from
- * `res` (pack the record before the callback returns); arrays live in `a`. NULL: no memory. */
-Isms__V1__AssetRecord *isms_asset_record_from_row(struct isms_arena *a, const struct isms_rows *res,
-                                                  int r, int c0)
-{
-    Isms__V1__AssetRecord *m = isms_arena_calloc(a, sizeof(*m));
-
-#define V(c) ((char *)isms_rows_text(res, r, c0 + (c)))
-    if (m == NULL)
-        return NULL;
-    isms__v1__asset_record__init(m);
-    m->id = isms_arena_printf(a, "A-%s", V(0));
-    m->name = V(1);
-    m->type = V(2);
-    m->description = V(3);
-    m->owner = V(4);
-    m->custodian = V(5);
-    m->location = V(6);
-    m->classification = V(7);
-    m->confidentiality = (int32_t)isms_rows_int64(res, r, c0 + 8);
-    m->integrity = (int32_t)isms_rows_int64(res, r, c0 + 9);
-    m->availability = (int32_t)isms_rows_int64(res, r, c0 + 10);
-    m->tags = isms_asset_split(a, V(11), ',', &m->n_tags);
-    m->status = V(12);
-    m->created_at = V(13);
-    m->created_by = V(14);
-    m->updated_at = V(15);
-    m->updated_by = V(16);
-    m->version = isms_rows_int64(res, r, c0 + 17);
-    m->depends_on = refs_from(a, V(18), &m->n_depends_on);
-    m->required_by = refs_from(a, V(19), &m->n_required_by);
-#undef V
-    if (m->id == NULL || m->tags == NULL || m->depends_on == NULL || m->required_by == NULL)
-        return NULL;
-    return m;
 }
 
 /* Answers with the record at `c0` of row 0. */
@@ -428,7 +210,7 @@ static void get_done(struct isms_call *call, const struct isms_rows *res,
 }
 
 /* Answers with asset number op->readback_num as it is now. */
-static void read_back(struct isms_call *call)
+void isms_asset_read_back(struct isms_call *call)
 {
     struct isms_asset_op *op = call->ctx;
     struct isms_bind b;
@@ -444,22 +226,6 @@ static void read_back(struct isms_call *call)
     isms_call_db_or_fail(call, &b, get_done);
 }
 
-/* Checks a reference and prepares its query parameters in `op`. */
-static enum isms_code take_ref(struct isms_asset_op *op, const char *field, const char *ref,
-                               int second, struct isms_status *st)
-{
-    if (isms_asset_check_ref(field, ref, st) != ISMS_OK)
-        return st->code;
-    if (second) {
-        op->ref2 = ref;
-        op->ref2_num = ref_number(ref, op->num2_buf, sizeof(op->num2_buf));
-    } else {
-        op->ref = ref;
-        op->ref_num = ref_number(ref, op->num_buf, sizeof(op->num_buf));
-    }
-    return ISMS_OK;
-}
-
 static void asset_get(struct isms_call *call, const ProtobufCMessage *msg)
 {
     const Isms__V1__GetAssetRequest *in = (const Isms__V1__GetAssetRequest *)msg;
@@ -469,12 +235,12 @@ static void asset_get(struct isms_call *call, const ProtobufCMessage *msg)
 
     if (op == NULL)
         return;
-    if (take_ref(op, "id", in->id, 0, &st) != ISMS_OK) {
+    if (isms_asset_take_ref(op, "id", in->id, 0, &st) != ISMS_OK) {
         isms_call_fail_status(call, &st);
         return;
     }
     isms_bind_init(&b, &STMT_ASSET_GET);
-    bind_ref(&b, "num", op->ref_num, "name", in->id);
+    isms_asset_bind_ref(&b, "num", op->ref_num, "name", in->id);
     isms_call_db_or_fail(call, &b, get_done);
 }
 
@@ -499,7 +265,7 @@ static void create_done(struct isms_call *call, const struct isms_rows *res,
         return;
     }
     op->readback_num = isms_rows_int64(res, 0, 1);
-    read_back(call);
+    isms_asset_read_back(call);
 }
 
 static void create_run(struct isms_call *call)
@@ -514,8 +280,8 @@ static void create_run(struct isms_call *call)
         isms_call_fail_status(call, &st);
         return;
     }
-    tags = pg_array(&call->arena, in->tags, in->ntags);
-    deps = pg_array(&call->arena, in->depends_on, in->ndepends_on);
+    tags = isms_asset_pg_array(&call->arena, in->tags, in->ntags);
+    deps = isms_asset_pg_array(&call->arena, in->depends_on, in->ndepends_on);
     if (tags == NULL || deps == NULL) {
         isms_asset_fail_oom(call);
         return;
@@ -611,13 +377,13 @@ static void update_run(struct isms_call *call)
         isms_call_fail_status(call, &st);
         return;
     }
-    tags = pg_array(&call->arena, in->tags, in->ntags);
+    tags = isms_asset_pg_array(&call->arena, in->tags, in->ntags);
     if (tags == NULL) {
         isms_asset_fail_oom(call);
         return;
     }
     isms_bind_init(&b, &STMT_ASSET_UPDATE);
-    bind_ref(&b, "num", op->ref_num, "name", op->ref);
+    isms_asset_bind_ref(&b, "num", op->ref_num, "name", op->ref);
     isms_bind_int64(&b, "expected_version", op->expected_version);
     isms_bind_int64(&b, "fields", op->fields);
     isms_bind_text(&b, "new_name", in->name);
@@ -647,7 +413,7 @@ static void asset_update(struct isms_call *call, const ProtobufCMessage *msg)
 
     if (op == NULL)
         return;
-    if (take_ref(op, "id", in->id, 0, &st) != ISMS_OK) {
+    if (isms_asset_take_ref(op, "id", in->id, 0, &st) != ISMS_OK) {
         isms_call_fail_status(call, &st);
         return;
     }
@@ -773,7 +539,7 @@ static void asset_delete(struct isms_call *call, const ProtobufCMessage *msg)
 
     if (op == NULL)
         return;
-    if (take_ref(op, "id", in->id, 0, &st) != ISMS_OK) {
+    if (isms_asset_take_ref(op, "id", in->id, 0, &st) != ISMS_OK) {
         isms_call_fail_status(call, &st);
         return;
     }
@@ -784,202 +550,11 @@ static void asset_delete(struct isms_call *call, const ProtobufCMessage *msg)
     }
     op->expected_version = in->expected_version;
     isms_bind_init(&b, &STMT_ASSET_DELETE);
-    bind_ref(&b, "num", op->ref_num, "name", in->id);
+    isms_asset_bind_ref(&b, "num", op->ref_num, "name", in->id);
     isms_bind_int64(&b, "expected_version", in->expected_version);
     isms_bind_text(&b, "actor", isms_call_actor(call));
     isms_bind_text(&b, "source", isms_call_source(call));
     isms_call_db_or_fail(call, &b, delete_done);
-}
-
-/* ---- AddDependency, RemoveDependency ------------------------------------------------------- */
-
-static void depend_done(struct isms_call *call, const struct isms_rows *res,
-                        const struct isms_status *st, int is_add)
-{
-    struct isms_asset_op *op = call->ctx;
-    const char *xn, *yn, *xname, *yname;
-
-    if (st->code == ISMS_FAILED_PRECONDITION) {
-        isms_call_fail(call, ISMS_FAILED_PRECONDITION,
-                       "asset \"%s\" or \"%s\" was deleted meanwhile; nothing changed", op->ref,
-                       op->ref2);
-        return;
-    }
-    if (st->code != ISMS_OK) {
-        isms_call_fail_status(call, st);
-        return;
-    }
-    if (isms_rows_is_null(res, 0, 0)) {
-        isms_call_fail(call, ISMS_NOT_FOUND, "asset \"%s\" does not exist", op->ref);
-        return;
-    }
-    if (isms_rows_is_null(res, 0, 2)) {
-        isms_call_fail(call, ISMS_NOT_FOUND, "asset \"%s\" (depends_on) does not exist", op->ref2);
-        return;
-    }
-    xn = isms_rows_text(res, 0, 0);
-    xname = isms_rows_text(res, 0, 1);
-    yn = isms_rows_text(res, 0, 2);
-    yname = isms_rows_text(res, 0, 3);
-    if (is_add && strcmp(xn, yn) == 0) {
-        isms_call_fail(call, ISMS_FAILED_PRECONDITION, "asset A-%s \"%s\" cannot depend on itself",
-                       xn, xname);
-        return;
-    }
-    if (is_add && strcmp(isms_rows_text(res, 0, 4), "t") == 0) {
-        isms_call_fail(call, ISMS_FAILED_PRECONDITION,
-                       "A-%s \"%s\" cannot depend on A-%s \"%s\": that would make a dependency "
-                       "cycle, because \"%s\" already depends (directly or through others) on "
-                       "\"%s\"",
-                       xn, xname, yn, yname, yname, xname);
-        return;
-    }
-    if (!is_add && isms_rows_int64(res, 0, 5) == 0) {
-        isms_call_fail(call, ISMS_NOT_FOUND, "asset A-%s \"%s\" does not depend on A-%s \"%s\"", xn,
-                       xname, yn, yname);
-        return;
-    }
-    op->readback_num = isms_rows_int64(res, 0, 0);
-    read_back(call);
-}
-
-static void add_dep_done(struct isms_call *call, const struct isms_rows *res,
-                         const struct isms_status *st)
-{
-    depend_done(call, res, st, 1);
-}
-
-static void remove_dep_done(struct isms_call *call, const struct isms_rows *res,
-                            const struct isms_status *st)
-{
-    depend_done(call, res, st, 0);
-}
-
-static void dependency_call(struct isms_call *call, const ProtobufCMessage *msg, int is_add)
-{
-    const Isms__V1__AssetDependencyRequest *in = (const Isms__V1__AssetDependencyRequest *)msg;
-    struct isms_asset_op *op = isms_asset_op_new(call, in);
-    struct isms_status st;
-    struct isms_bind b;
-
-    if (op == NULL)
-        return;
-    if (take_ref(op, "id", in->id, 0, &st) != ISMS_OK ||
-        take_ref(op, "depends_on", in->depends_on, 1, &st) != ISMS_OK) {
-        isms_call_fail_status(call, &st);
-        return;
-    }
-    isms_bind_init(&b, is_add ? &STMT_ASSET_DEPEND : &STMT_ASSET_UNDEPEND);
-    bind_ref(&b, "num", op->ref_num, "name", in->id);
-    bind_ref(&b, "dep_num", op->ref2_num, "dep_name", in->depends_on);
-    isms_bind_text(&b, "actor", isms_call_actor(call));
-    isms_bind_text(&b, "source", isms_call_source(call));
-    isms_call_db_or_fail(call, &b, is_add ? add_dep_done : remove_dep_done);
-}
-
-static void asset_add_dependency(struct isms_call *call, const ProtobufCMessage *msg)
-{
-    dependency_call(call, msg, 1);
-}
-
-static void asset_remove_dependency(struct isms_call *call, const ProtobufCMessage *msg)
-{
-    dependency_call(call, msg, 0);
-}
-
-/* ---- classification levels ----------------------------------------------------------------- */
-
-static void class_list_done(struct isms_call *call, const struct isms_rows *res,
-                            const struct isms_status *st)
-{
-    Isms__V1__Classifications *c;
-    int n;
-
-    if (st->code != ISMS_OK) {
-        isms_call_fail_status(call, st);
-        return;
-    }
-    n = isms_rows_count(res);
-    c = isms_arena_calloc(&call->arena, sizeof(*c));
-    if (c == NULL)
-        goto oom;
-    isms__v1__classifications__init(c);
-    c->levels = isms_arena_calloc(&call->arena, sizeof(*c->levels) * (size_t)(n + 1));
-    if (c->levels == NULL)
-        goto oom;
-    for (int r = 0; r < n; r++) {
-        Isms__V1__Classification *l = isms_arena_calloc(&call->arena, sizeof(*l));
-
-        if (l == NULL)
-            goto oom;
-        isms__v1__classification__init(l);
-        l->level = (char *)isms_rows_text(res, r, 0);
-        l->rank = (int32_t)isms_rows_int64(res, r, 1);
-        l->asset_count = isms_rows_int64(res, r, 2);
-        c->levels[c->n_levels++] = l;
-    }
-    isms_call_finish(call, &c->base);
-    return;
-oom:
-    isms_asset_fail_oom(call);
-}
-
-static void asset_list_classifications(struct isms_call *call, const ProtobufCMessage *msg)
-{
-    struct isms_bind b;
-
-    (void)msg;
-    isms_bind_init(&b, &STMT_CLASS_LIST);
-    isms_call_db_or_fail(call, &b, class_list_done);
-}
-
-static void class_set_done(struct isms_call *call, const struct isms_rows *res,
-                           const struct isms_status *st)
-{
-    struct isms_bind b;
-
-    if (st->code == ISMS_FAILED_PRECONDITION) {
-        isms_call_fail(call, ISMS_FAILED_PRECONDITION,
-                       "a level being removed was given to an asset meanwhile; nothing changed");
-        return;
-    }
-    if (st->code != ISMS_OK) {
-        isms_call_fail_status(call, st);
-        return;
-    }
-    if (!isms_rows_is_null(res, 0, 0)) {
-        isms_call_fail(call, ISMS_FAILED_PRECONDITION,
-                       "cannot remove classification levels still in use: %s; reclassify those "
-                       "assets first",
-                       isms_rows_text(res, 0, 0));
-        return;
-    }
-    isms_bind_init(&b, &STMT_CLASS_LIST);
-    isms_call_db_or_fail(call, &b, class_list_done);
-}
-
-static void asset_set_classifications(struct isms_call *call, const ProtobufCMessage *msg)
-{
-    const Isms__V1__SetClassificationsRequest *in =
-        (const Isms__V1__SetClassificationsRequest *)msg;
-    struct isms_status st;
-    const char *levels;
-    struct isms_bind b;
-
-    if (isms_asset_check_levels(in->levels, in->n_levels, &st) != ISMS_OK) {
-        isms_call_fail_status(call, &st);
-        return;
-    }
-    levels = pg_array(&call->arena, in->levels, in->n_levels);
-    if (levels == NULL) {
-        isms_asset_fail_oom(call);
-        return;
-    }
-    isms_bind_init(&b, &STMT_CLASS_SET);
-    isms_bind_text(&b, "levels", levels);
-    isms_bind_text(&b, "actor", isms_call_actor(call));
-    isms_bind_text(&b, "source", isms_call_source(call));
-    isms_call_db_or_fail(call, &b, class_set_done);
 }
 
 enum isms_code isms_asset_register(struct isms_server *srv, struct isms_status *st)
@@ -991,11 +566,11 @@ enum isms_code isms_asset_register(struct isms_server *srv, struct isms_status *
         {"Update", asset_update, 0, ISMS_ROLE_MANAGER},
         {"Delete", asset_delete, 0, ISMS_ROLE_MANAGER},
         {"List", isms_asset_list, 0, ISMS_ROLES_READ},
-        {"AddDependency", asset_add_dependency, 0, ISMS_ROLE_MANAGER},
-        {"RemoveDependency", asset_remove_dependency, 0, ISMS_ROLE_MANAGER},
+        {"AddDependency", isms_asset_add_dependency, 0, ISMS_ROLE_MANAGER},
+        {"RemoveDependency", isms_asset_remove_dependency, 0, ISMS_ROLE_MANAGER},
         {"Import", isms_asset_import, 0, ISMS_ROLE_MANAGER},
-        {"ListClassifications", asset_list_classifications, 0, ISMS_ROLES_READ},
-        {"SetClassifications", asset_set_classifications, 0, ISMS_ROLE_MANAGER},
+        {"ListClassifications", isms_asset_list_classifications, 0, ISMS_ROLES_READ},
+        {"SetClassifications", isms_asset_set_classifications, 0, ISMS_ROLE_MANAGER},
     };
 
     return isms_registry_add(&srv->reg, &isms__v1__asset__descriptor, specs,

@@ -1,4 +1,4 @@
-/* domain/plan/asset.h — what the Asset handlers in asset.c and asset_bulk.c share: the SQL
+/* domain/plan/asset.h — what the Asset handlers in asset*.c share: the SQL
  * fragments that read an asset row, the per-call operation state, and the helpers that turn
  * rows into AssetRecords. Internal to domain/plan/asset*.c; isms_asset_register() (domain.h)
  * is the only entry point from outside. */
@@ -15,8 +15,10 @@
 #include "domain/plan/asset_rules.h"
 #include "isms/v1/asset.pb-c.h"
 
+struct isms_bind;
 struct isms_call;
 struct isms_rows;
+struct isms_status;
 
 /* The record columns of asset row `t` (ASSET_NCOLS of them): dependencies as
  * "num<US>name" items separated by <RS> (names never hold control characters), then the two
@@ -109,8 +111,33 @@ void isms_asset_with_limits(struct isms_call *call, void (*next)(struct isms_cal
 void isms_asset_input_from_create(struct isms_asset_input *d,
                                   const Isms__V1__CreateAssetRequest *in);
 
+/* Checks reference `ref` (request field `field`) and keeps it in `op` with its number split
+ * out: as op->ref/ref_num, or op->ref2/ref2_num when `second`. ISMS_INVALID_ARGUMENT (in *st)
+ * for a malformed reference. */
+enum isms_code isms_asset_take_ref(struct isms_asset_op *op, const char *field, const char *ref,
+                                   int second, struct isms_status *st);
+
+/* Binds a reference split by isms_asset_take_ref(): `num` (NULL for a name, bound as NULL) as
+ * `num_param` and the reference text as `name_param`. */
+void isms_asset_bind_ref(struct isms_bind *b, const char *num_param, const char *num,
+                         const char *name_param, const char *ref);
+
+/* The PostgreSQL text[] literal of `items`, in `a`; NULL when out of memory. */
+char *isms_asset_pg_array(struct isms_arena *a, char *const *items, size_t n);
+
+/* Answers the call with asset number op->readback_num as it is now (asset.c). */
+void isms_asset_read_back(struct isms_call *call);
+
 /* The List and Import handlers (asset_bulk.c). */
 void isms_asset_list(struct isms_call *call, const ProtobufCMessage *msg);
 void isms_asset_import(struct isms_call *call, const ProtobufCMessage *msg);
+
+/* The AddDependency and RemoveDependency handlers (asset_deps.c). */
+void isms_asset_add_dependency(struct isms_call *call, const ProtobufCMessage *msg);
+void isms_asset_remove_dependency(struct isms_call *call, const ProtobufCMessage *msg);
+
+/* The ListClassifications and SetClassifications handlers (asset_class.c). */
+void isms_asset_list_classifications(struct isms_call *call, const ProtobufCMessage *msg);
+void isms_asset_set_classifications(struct isms_call *call, const ProtobufCMessage *msg);
 
 #endif

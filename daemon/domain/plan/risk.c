@@ -1,8 +1,9 @@
-/* domain/plan/risk.c — isms.v1.Risk mutations: Create, Update, Assess, Treat, Accept, Close.
- * Each runs LOAD (the current method, the risk, and the users, assets, controls it names, in one
- * read), decides with the pure rules in risk_rules.c, then WRITE: one statement that changes
- * the risk and its children and appends the audit record, guarded by the version LOAD saw, so
- * a concurrent change makes it ABORTED and nothing is written. The answer is read afresh. */
+/* domain/plan/risk.c — how isms.v1.Risk mutations (Create, Update, Assess, Treat, Accept, Close;
+ * their handlers are in risk_rpc.c) run. Each runs LOAD (the current method, the risk, and the
+ * users, assets, controls it names, in one read), decides with the pure rules in risk_rules.c, then
+ * WRITE: one statement that changes the risk and its children and appends the audit record, guarded
+ * by the version LOAD saw, so a concurrent change makes it ABORTED and nothing is written. The
+ * answer is read afresh. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include "domain/plan/method.h"
 #include "domain/plan/method_rules.h"
 #include "domain/plan/risk.h"
+#include "domain/plan/risk_internal.h"
 #include "domain/plan/risk_rules.h"
 #include "rpc/call.h"
 #include "rpc/principal.h"
@@ -173,58 +175,16 @@ ISMS_STATEMENT(STMT_RISK_WRITE, SQL_RISK_WRITE, "num", "version", "title", "desc
                "update_action_nums", "update_action_statuses", "actor", "source", "rpc",
                "method_guard");
 
-enum risk_op {
-    OP_CREATE,
-    OP_UPDATE,
-    OP_ASSESS,
-    OP_TREAT,
-    OP_ACCEPT,
-    OP_CLOSE,
-};
-
-/* One mutation in flight; lives in the call's arena. */
-struct op {
-    enum risk_op kind;
-    const char *rpc; /* "/isms.v1.Risk/Update" */
-    const void *in;  /* the decoded request */
-    int64_t num;     /* 0 for Create */
-    char id[24];
-    int64_t expected; /* 0 = no version check */
-    int set_owner;
-    const char *owner; /* new owner to look up, or "" */
-    int set_assets;
-    size_t n_asset_refs;
-    const char **asset_refs; /* as given, for messages */
-    int64_t *asset_ref_nums;
-    unsigned char *asset_ref_is_name;
-    size_t n_add_controls, n_remove_controls;
-    const char **add_controls, **remove_controls; /* normalised ids */
-    int64_t *update_action_nums;                  /* Treat: action ids, parsed */
-    struct isms_risk_method method;               /* the current method */
-    struct isms_risk_row cur;                     /* as loaded */
-    struct isms_risk_state next;                  /* as decided */
-    int64_t *asset_nums;                          /* resolved, n_asset_refs of them */
-    int64_t method_guard;                         /* rated with this version; 0 = none */
-};
-
-static void fail_oom(struct isms_call *call)
+void isms_risk_fail_oom(struct isms_call *call)
 {
     isms_call_fail(call, ISMS_RESOURCE_EXHAUSTED, "request exceeds the call's memory limit");
 }
 
-static const char *entity(struct isms_call *call, const struct op *o)
+static const char *entity(struct isms_call *call, const struct isms_risk_op *o)
 {
     const char *e = isms_arena_printf(&call->arena, "risk:%s", o->id);
 
     return e != NULL ? e : "risk";
-}
-
-/* "A.5.15" is taken as "5.15": the catalogue stores Annex A ids without the "A.". */
-static const char *control_id(const char *s)
-{
-    if ((s[0] == 'A' || s[0] == 'a') && s[1] == '.' && s[2] >= '0' && s[2] <= '9')
-        return s + 2;
-    return s;
 }
 
 static int same_text(const char *a, const char *b)
@@ -232,75 +192,12 @@ static int same_text(const char *a, const char *b)
     return strcmp(a, b) == 0;
 }
 
-/* ---- request checks (before any SQL) ---------------------------------------------------- */
-
-static enum isms_code check_text_fields(const char *title, int title_set, const char *description,
-                                        const char *threat, const char *vulnerability,
-                                        const char *existing, struct isms_status *st)
-{
-    if ((title_set && isms_text_check("title", title, ISMS_RISK_TITLE_MAX, 1, st) != ISMS_OK) ||
-        isms_text_check("description", description, ISMS_RISK_TEXT_MAX, 0, st) != ISMS_OK ||
-        isms_text_check("threat", threat, ISMS_RISK_TEXT_MAX, 0, st) != ISMS_OK ||
-        isms_text_check("vulnerability", vulnerability, ISMS_RISK_TEXT_MAX, 0, st) != ISMS_OK ||
-        isms_text_check("existing controls", existing, ISMS_RISK_TEXT_MAX, 0, st) != ISMS_OK)
-        return st->code;
-    return ISMS_OK;
-}
-
-static enum isms_code check_owner_name(const char *owner, struct isms_status *st)
-{
-    if (isms_text_check("owner", owner, 64, 1, st) != ISMS_OK)
-        return st->code;
-    return ISMS_OK;
-}
-
-/* Splits asset references into numbers (A-<n>) and names for SQL_RISK_LOAD. */
-static enum isms_code take_asset_refs(struct isms_call *call, struct op *o, char **refs, size_t n,
-                                      struct isms_status *st)
-{
-    if (n > ISMS_RISK_LIST_MAX)
-        return isms_status_set(st, ISMS_INVALID_ARGUMENT, "at most %d assets per risk, got %zu",
-                               ISMS_RISK_LIST_MAX, n);
-    o->n_asset_refs = n;
-    o->asset_refs = isms_arena_calloc(&call->arena, sizeof(char *) * (n + 1));
-    o->asset_ref_nums = isms_arena_calloc(&call->arena, sizeof(int64_t) * (n + 1));
-    o->asset_ref_is_name = isms_arena_calloc(&call->arena, n + 1);
-    if (o->asset_refs == NULL || o->asset_ref_nums == NULL || o->asset_ref_is_name == NULL)
-        return isms_status_set(st, ISMS_RESOURCE_EXHAUSTED, "out of memory");
-    for (size_t k = 0; k < n; k++) {
-        if (isms_text_check("asset", refs[k], ISMS_RISK_REF_MAX, 1, st) != ISMS_OK)
-            return st->code;
-        o->asset_refs[k] = refs[k];
-        o->asset_ref_is_name[k] = !isms_plan_parse_id("A", refs[k], &o->asset_ref_nums[k]);
-    }
-    o->set_assets = 1;
-    return ISMS_OK;
-}
-
-/* Checks and normalises control ids; `what` is "add" or "remove". */
-static enum isms_code take_controls(struct isms_call *call, char **ids, size_t n, const char ***out,
-                                    struct isms_status *st)
-{
-    if (n > ISMS_RISK_LIST_MAX)
-        return isms_status_set(st, ISMS_INVALID_ARGUMENT,
-                               "at most %d controls per request, got %zu", ISMS_RISK_LIST_MAX, n);
-    *out = isms_arena_calloc(&call->arena, sizeof(char *) * (n + 1));
-    if (*out == NULL)
-        return isms_status_set(st, ISMS_RESOURCE_EXHAUSTED, "out of memory");
-    for (size_t k = 0; k < n; k++) {
-        if (isms_text_check("control id", ids[k], ISMS_RISK_REF_MAX, 1, st) != ISMS_OK)
-            return st->code;
-        (*out)[k] = control_id(ids[k]);
-    }
-    return ISMS_OK;
-}
-
 /* ---- WRITE ------------------------------------------------------------------------------- */
 
 static void write_done(struct isms_call *call, const struct isms_rows *res,
                        const struct isms_status *st)
 {
-    struct op *o = call->ctx;
+    struct isms_risk_op *o = call->ctx;
 
     if (st->code == ISMS_FAILED_PRECONDITION) {
         isms_call_fail(call, ISMS_ABORTED,
@@ -313,7 +210,7 @@ static void write_done(struct isms_call *call, const struct isms_rows *res,
         isms_call_fail_status(call, st);
         return;
     }
-    if (o->kind == OP_CREATE) {
+    if (o->kind == ISMS_RISK_OP_CREATE) {
         if (isms_rows_count(res) != 1) {
             isms_call_fail(call, ISMS_ABORTED,
                            "the risk method changed while the risk was being rated; retry");
@@ -339,7 +236,7 @@ static void write_done(struct isms_call *call, const struct isms_rows *res,
     isms_risk_reply(call, o->num);
 }
 
-static void submit_create(struct isms_call *call, struct op *o)
+static void submit_create(struct isms_call *call, struct isms_risk_op *o)
 {
     const Isms__V1__CreateRiskRequest *in = o->in;
     const struct isms_risk_state *n = &o->next;
@@ -347,7 +244,7 @@ static void submit_create(struct isms_call *call, struct op *o)
     struct isms_bind b;
 
     if (assets == NULL) {
-        fail_oom(call);
+        isms_risk_fail_oom(call);
         return;
     }
     isms_bind_init(&b, &STMT_RISK_CREATE);
@@ -377,7 +274,7 @@ struct children {
     const char *upd_nums, *upd_status;
 };
 
-static int treat_children(struct isms_call *call, const struct op *o, struct children *c)
+static int treat_children(struct isms_call *call, const struct isms_risk_op *o, struct children *c)
 {
     const Isms__V1__TreatRiskRequest *in = o->in;
     size_t na = in->n_add_actions, nu = in->n_update_actions;
@@ -415,7 +312,7 @@ static int treat_children(struct isms_call *call, const struct op *o, struct chi
                : -1;
 }
 
-static void submit_write(struct isms_call *call, struct op *o, const char *title,
+static void submit_write(struct isms_call *call, struct isms_risk_op *o, const char *title,
                          const char *description, const char *threat, const char *vulnerability,
                          const char *existing, const char *next_review)
 {
@@ -426,8 +323,8 @@ static void submit_write(struct isms_call *call, struct op *o, const char *title
 
     if (o->set_assets)
         assets = isms_pg_array_int(&call->arena, o->asset_nums, NULL, o->n_asset_refs);
-    if ((o->kind == OP_TREAT && treat_children(call, o, &c) != 0) || assets == NULL) {
-        fail_oom(call);
+    if ((o->kind == ISMS_RISK_OP_TREAT && treat_children(call, o, &c) != 0) || assets == NULL) {
+        isms_risk_fail_oom(call);
         return;
     }
     isms_bind_init(&b, &STMT_RISK_WRITE);
@@ -478,7 +375,7 @@ static void submit_write(struct isms_call *call, struct op *o, const char *title
 /* ---- decisions after LOAD ---------------------------------------------------------------- */
 
 /* Resolves the assets named by the request; NOT_FOUND names the first unknown one. */
-static enum isms_code resolve_assets(struct isms_call *call, struct op *o,
+static enum isms_code resolve_assets(struct isms_call *call, struct isms_risk_op *o,
                                      const struct isms_rows *res, struct isms_status *st)
 {
     char **nums;
@@ -500,7 +397,7 @@ static enum isms_code resolve_assets(struct isms_call *call, struct op *o,
     return ISMS_OK;
 }
 
-static enum isms_code resolve_controls(struct isms_call *call, const struct op *o,
+static enum isms_code resolve_controls(struct isms_call *call, const struct isms_risk_op *o,
                                        const struct isms_rows *res, struct isms_status *st)
 {
     char **ids;
@@ -519,7 +416,7 @@ static enum isms_code resolve_controls(struct isms_call *call, const struct op *
 }
 
 /* The owner named by the request exists and is active. */
-static enum isms_code check_owner_account(const struct op *o, const struct isms_rows *res,
+static enum isms_code check_owner_account(const struct isms_risk_op *o, const struct isms_rows *res,
                                           struct isms_status *st)
 {
     const char *status = isms_rows_text(res, 0, LOAD_USER_COL);
@@ -542,7 +439,7 @@ static int has_control(const struct isms_risk_row *r, const char *id)
 }
 
 /* Treat: checks the children changes against the risk and applies the rules. */
-static enum isms_code decide_treat(struct op *o, struct isms_status *st)
+static enum isms_code decide_treat(struct isms_risk_op *o, struct isms_status *st)
 {
     const Isms__V1__TreatRiskRequest *in = o->in;
     struct isms_risk_treatment t;
@@ -586,7 +483,7 @@ static enum isms_code decide_treat(struct op *o, struct isms_status *st)
 static void load_done(struct isms_call *call, const struct isms_rows *res,
                       const struct isms_status *st)
 {
-    struct op *o = call->ctx;
+    struct isms_risk_op *o = call->ctx;
     struct isms_status err;
     int is_manager = (call->principal.roles & ISMS_ROLE_MANAGER) != 0;
 
@@ -600,7 +497,7 @@ static void load_done(struct isms_call *call, const struct isms_rows *res,
     }
     if (isms_method_from_row(&call->arena, res, 0, 0, &o->method, &err) != ISMS_OK)
         goto fail;
-    if (o->kind != OP_CREATE) {
+    if (o->kind != ISMS_RISK_OP_CREATE) {
         if (isms_rows_is_null(res, 0, LOAD_RISK_COL)) {
             isms_call_fail(call, ISMS_NOT_FOUND, "risk \"%s\" does not exist", o->id);
             return;
@@ -609,12 +506,12 @@ static void load_done(struct isms_call *call, const struct isms_rows *res,
             goto fail;
         o->next = o->cur.s;
         o->next.acceptance = ISMS_ACCEPTANCE_KEEP;
-        if (o->kind == OP_ACCEPT) {
+        if (o->kind == ISMS_RISK_OP_ACCEPT) {
             if (isms_risk_may_accept(call->principal.user, &o->cur.s, &err) != ISMS_OK) {
                 isms_auth_deny(call, &err, entity(call, o));
                 return;
             }
-        } else if (o->kind != OP_CLOSE &&
+        } else if (o->kind != ISMS_RISK_OP_CLOSE &&
                    isms_risk_may_edit(call->principal.user, is_manager, &o->cur.s,
                                       o->set_owner && !same_text(o->owner, o->cur.s.owner),
                                       &err) != ISMS_OK) {
@@ -636,7 +533,7 @@ static void load_done(struct isms_call *call, const struct isms_rows *res,
         goto fail;
 
     switch (o->kind) {
-    case OP_CREATE: {
+    case ISMS_RISK_OP_CREATE: {
         const Isms__V1__CreateRiskRequest *in = o->in;
 
         if (isms_risk_new(&o->method, in->owner, in->likelihood, in->impact, &o->next, &err) !=
@@ -645,7 +542,7 @@ static void load_done(struct isms_call *call, const struct isms_rows *res,
         submit_create(call, o);
         return;
     }
-    case OP_UPDATE: {
+    case ISMS_RISK_OP_UPDATE: {
         const Isms__V1__UpdateRiskRequest *in = o->in;
         const struct isms_risk_row *c = &o->cur;
 
@@ -661,7 +558,7 @@ static void load_done(struct isms_call *call, const struct isms_rows *res,
                      in->set_next_review ? in->next_review : c->next_review);
         return;
     }
-    case OP_ASSESS: {
+    case ISMS_RISK_OP_ASSESS: {
         const Isms__V1__AssessRiskRequest *in = o->in;
         struct isms_risk_assessment a = {in->inherent_likelihood, in->inherent_impact,
                                          in->residual_likelihood, in->residual_impact};
@@ -671,11 +568,11 @@ static void load_done(struct isms_call *call, const struct isms_rows *res,
             goto fail;
         break;
     }
-    case OP_TREAT:
+    case ISMS_RISK_OP_TREAT:
         if (decide_treat(o, &err) != ISMS_OK)
             goto fail;
         break;
-    case OP_ACCEPT: {
+    case ISMS_RISK_OP_ACCEPT: {
         const Isms__V1__AcceptRiskRequest *in = o->in;
 
         if (isms_risk_apply_acceptance(&o->next, call->principal.user, in->justification, &err) !=
@@ -683,7 +580,7 @@ static void load_done(struct isms_call *call, const struct isms_rows *res,
             goto fail;
         break;
     }
-    case OP_CLOSE: {
+    case ISMS_RISK_OP_CLOSE: {
         const Isms__V1__CloseRiskRequest *in = o->in;
 
         if (isms_risk_apply_close(&o->next, in->reason, &err) != ISMS_OK)
@@ -699,14 +596,14 @@ fail:
 }
 
 /* Starts an operation on an existing risk or a new one: LOAD, then load_done decides. */
-static void submit_load(struct isms_call *call, struct op *o)
+void isms_risk_submit_load(struct isms_call *call, struct isms_risk_op *o)
 {
     const char **names = isms_arena_calloc(&call->arena, sizeof(char *) * (o->n_asset_refs + 1));
     const char *nums_lit, *names_lit, *controls_lit;
     struct isms_bind b;
 
     if (names == NULL) {
-        fail_oom(call);
+        isms_risk_fail_oom(call);
         return;
     }
     for (size_t k = 0; k < o->n_asset_refs; k++)
@@ -716,7 +613,7 @@ static void submit_load(struct isms_call *call, struct op *o)
     names_lit = isms_pg_array_text(&call->arena, names, o->n_asset_refs);
     controls_lit = isms_pg_array_text(&call->arena, o->add_controls, o->n_add_controls);
     if (nums_lit == NULL || names_lit == NULL || controls_lit == NULL) {
-        fail_oom(call);
+        isms_risk_fail_oom(call);
         return;
     }
     isms_bind_init(&b, &STMT_RISK_LOAD);
@@ -727,255 +624,4 @@ static void submit_load(struct isms_call *call, struct op *o)
     isms_bind_text(&b, "control_ids", controls_lit);
     call->ctx = o;
     isms_call_db_or_fail(call, &b, load_done);
-}
-
-/* A new op for risk `id` (NULL for Create). Fails the call and returns NULL on bad input. */
-static struct op *op_new(struct isms_call *call, enum risk_op kind, const char *rpc, const void *in,
-                         const char *id, int64_t expected)
-{
-    struct op *o = isms_arena_calloc(&call->arena, sizeof(*o));
-    struct isms_status st;
-
-    if (o == NULL) {
-        fail_oom(call);
-        return NULL;
-    }
-    o->kind = kind;
-    o->rpc = rpc;
-    o->in = in;
-    o->expected = expected;
-    o->owner = "";
-    o->asset_refs = NULL;
-    snprintf(o->id, sizeof(o->id), "%s", "the new risk");
-    if (id != NULL) {
-        if (isms_plan_check_id("R", "risk", id, &o->num, &st) != ISMS_OK) {
-            isms_call_fail_status(call, &st);
-            return NULL;
-        }
-        snprintf(o->id, sizeof(o->id), "R-%" PRId64, o->num);
-    }
-    if (expected < 0) {
-        isms_call_fail(call, ISMS_INVALID_ARGUMENT, "expected_version must not be negative");
-        return NULL;
-    }
-    if (take_asset_refs(call, o, NULL, 0, &st) != ISMS_OK ||
-        take_controls(call, NULL, 0, &o->add_controls, &st) != ISMS_OK ||
-        take_controls(call, NULL, 0, &o->remove_controls, &st) != ISMS_OK) {
-        isms_call_fail_status(call, &st);
-        return NULL;
-    }
-    o->set_assets = 0;
-    return o;
-}
-
-/* ---- handlers ---------------------------------------------------------------------------- */
-
-static void risk_create(struct isms_call *call, const ProtobufCMessage *msg)
-{
-    const Isms__V1__CreateRiskRequest *in = (const Isms__V1__CreateRiskRequest *)msg;
-    struct isms_status st;
-    struct op *o;
-
-    if (check_text_fields(in->title, 1, in->description, in->threat, in->vulnerability,
-                          in->existing_controls, &st) != ISMS_OK ||
-        check_owner_name(in->owner, &st) != ISMS_OK ||
-        isms_risk_check_pair("inherent", in->likelihood, in->impact, &st) != ISMS_OK ||
-        isms_plan_date_check("next review", in->next_review, &st) != ISMS_OK) {
-        isms_call_fail_status(call, &st);
-        return;
-    }
-    o = op_new(call, OP_CREATE, "/isms.v1.Risk/Create", in, NULL, 0);
-    if (o == NULL)
-        return;
-    if (take_asset_refs(call, o, in->assets, in->n_assets, &st) != ISMS_OK) {
-        isms_call_fail_status(call, &st);
-        return;
-    }
-    o->owner = in->owner;
-    o->set_owner = 1;
-    submit_load(call, o);
-}
-
-static void risk_update(struct isms_call *call, const ProtobufCMessage *msg)
-{
-    const Isms__V1__UpdateRiskRequest *in = (const Isms__V1__UpdateRiskRequest *)msg;
-    struct isms_status st;
-    struct op *o =
-        op_new(call, OP_UPDATE, "/isms.v1.Risk/Update", in, in->id, in->expected_version);
-
-    if (o == NULL)
-        return;
-    if (!in->set_title && !in->set_description && !in->set_threat && !in->set_vulnerability &&
-        !in->set_owner && !in->set_existing_controls && !in->set_assets && !in->set_next_review) {
-        isms_call_fail(call, ISMS_INVALID_ARGUMENT,
-                       "nothing to update: set a title, description, threat, vulnerability, "
-                       "owner, existing controls, assets or next review date");
-        return;
-    }
-    if (check_text_fields(in->title, in->set_title, in->description, in->threat, in->vulnerability,
-                          in->existing_controls, &st) != ISMS_OK ||
-        (in->set_owner && check_owner_name(in->owner, &st) != ISMS_OK) ||
-        (in->set_next_review &&
-         isms_plan_date_check("next review", in->next_review, &st) != ISMS_OK) ||
-        (in->set_assets && take_asset_refs(call, o, in->assets, in->n_assets, &st) != ISMS_OK)) {
-        isms_call_fail_status(call, &st);
-        return;
-    }
-    if (in->set_owner) {
-        o->owner = in->owner;
-        o->set_owner = 1;
-    }
-    submit_load(call, o);
-}
-
-static void risk_assess(struct isms_call *call, const ProtobufCMessage *msg)
-{
-    const Isms__V1__AssessRiskRequest *in = (const Isms__V1__AssessRiskRequest *)msg;
-    struct isms_status st;
-    struct op *o;
-
-    if (isms_risk_check_pair("inherent", in->inherent_likelihood, in->inherent_impact, &st) !=
-            ISMS_OK ||
-        isms_risk_check_pair("residual", in->residual_likelihood, in->residual_impact, &st) !=
-            ISMS_OK) {
-        isms_call_fail_status(call, &st);
-        return;
-    }
-    if (in->inherent_likelihood == 0 && in->residual_likelihood == 0) {
-        isms_call_fail(call, ISMS_INVALID_ARGUMENT,
-                       "nothing to assess: give the inherent and/or the residual likelihood and "
-                       "impact");
-        return;
-    }
-    o = op_new(call, OP_ASSESS, "/isms.v1.Risk/Assess", in, in->id, in->expected_version);
-    if (o != NULL)
-        submit_load(call, o);
-}
-
-/* Checks the actions of a Treat request. */
-static enum isms_code check_actions(struct isms_call *call, struct op *o,
-                                    const Isms__V1__TreatRiskRequest *in, struct isms_status *st)
-{
-    if (in->n_add_actions > ISMS_RISK_LIST_MAX || in->n_update_actions > ISMS_RISK_LIST_MAX)
-        return isms_status_set(st, ISMS_INVALID_ARGUMENT, "at most %d actions per request",
-                               ISMS_RISK_LIST_MAX);
-    for (size_t k = 0; k < in->n_add_actions; k++) {
-        const Isms__V1__RiskActionInput *a = in->add_actions[k];
-
-        if (isms_text_check("action description", a->description, ISMS_RISK_ACTION_MAX, 1, st) !=
-                ISMS_OK ||
-            isms_text_check("action owner", a->owner, ISMS_RISK_REF_MAX, 1, st) != ISMS_OK ||
-            isms_plan_date_check("action due date", a->due, st) != ISMS_OK)
-            return st->code;
-    }
-    o->update_action_nums =
-        isms_arena_calloc(&call->arena, sizeof(int64_t) * (in->n_update_actions + 1));
-    if (o->update_action_nums == NULL)
-        return isms_status_set(st, ISMS_RESOURCE_EXHAUSTED, "out of memory");
-    for (size_t k = 0; k < in->n_update_actions; k++) {
-        const Isms__V1__RiskActionUpdate *u = in->update_actions[k];
-        enum isms_action_status s;
-
-        if (isms_plan_check_id("RA", "action", u->id, &o->update_action_nums[k], st) != ISMS_OK ||
-            isms_action_status_parse(u->status, &s, st) != ISMS_OK)
-            return st->code;
-        for (size_t j = 0; j < k; j++)
-            if (o->update_action_nums[j] == o->update_action_nums[k])
-                return isms_status_set(st, ISMS_INVALID_ARGUMENT,
-                                       "action %s is updated twice in one request", u->id);
-    }
-    return ISMS_OK;
-}
-
-static void risk_treat(struct isms_call *call, const ProtobufCMessage *msg)
-{
-    const Isms__V1__TreatRiskRequest *in = (const Isms__V1__TreatRiskRequest *)msg;
-    struct isms_status st;
-    enum isms_risk_option option;
-    struct op *o = op_new(call, OP_TREAT, "/isms.v1.Risk/Treat", in, in->id, in->expected_version);
-
-    if (o == NULL)
-        return;
-    if (isms_risk_option_parse(in->option, &option, &st) != ISMS_OK ||
-        isms_risk_check_pair("residual", in->residual_likelihood, in->residual_impact, &st) !=
-            ISMS_OK ||
-        take_controls(call, in->add_controls, in->n_add_controls, &o->add_controls, &st) !=
-            ISMS_OK ||
-        take_controls(call, in->remove_controls, in->n_remove_controls, &o->remove_controls, &st) !=
-            ISMS_OK ||
-        check_actions(call, o, in, &st) != ISMS_OK) {
-        isms_call_fail_status(call, &st);
-        return;
-    }
-    o->n_add_controls = in->n_add_controls;
-    o->n_remove_controls = in->n_remove_controls;
-    for (size_t k = 0; k < o->n_add_controls; k++)
-        for (size_t j = 0; j < o->n_remove_controls; j++)
-            if (strcmp(o->add_controls[k], o->remove_controls[j]) == 0) {
-                isms_call_fail(call, ISMS_INVALID_ARGUMENT,
-                               "control \"%s\" is both added and removed", o->add_controls[k]);
-                return;
-            }
-    if (option == ISMS_RISK_OPTION_NONE && in->n_add_controls == 0 && in->n_remove_controls == 0 &&
-        in->n_add_actions == 0 && in->n_update_actions == 0 && in->residual_likelihood == 0 &&
-        !in->treated) {
-        isms_call_fail(call, ISMS_INVALID_ARGUMENT,
-                       "nothing to change: give a treatment option, controls, actions, a "
-                       "residual rating or mark the risk treated");
-        return;
-    }
-    submit_load(call, o);
-}
-
-static void risk_accept(struct isms_call *call, const ProtobufCMessage *msg)
-{
-    const Isms__V1__AcceptRiskRequest *in = (const Isms__V1__AcceptRiskRequest *)msg;
-    struct isms_status st;
-    struct op *o;
-
-    if (isms_text_check("justification", in->justification, ISMS_RISK_TEXT_MAX, 1, &st) !=
-        ISMS_OK) {
-        isms_call_fail_status(call, &st);
-        return;
-    }
-    o = op_new(call, OP_ACCEPT, "/isms.v1.Risk/Accept", in, in->id, in->expected_version);
-    if (o != NULL)
-        submit_load(call, o);
-}
-
-static void risk_close(struct isms_call *call, const ProtobufCMessage *msg)
-{
-    const Isms__V1__CloseRiskRequest *in = (const Isms__V1__CloseRiskRequest *)msg;
-    struct isms_status st;
-    struct op *o;
-
-    if (isms_text_check("reason", in->reason, ISMS_RISK_TEXT_MAX, 1, &st) != ISMS_OK) {
-        isms_call_fail_status(call, &st);
-        return;
-    }
-    o = op_new(call, OP_CLOSE, "/isms.v1.Risk/Close", in, in->id, in->expected_version);
-    if (o != NULL)
-        submit_load(call, o);
-}
-
-enum isms_code isms_risk_register(struct isms_server *srv, struct isms_status *st)
-{
-    const unsigned editors = ISMS_ROLE_MANAGER | ISMS_ROLE_RISK_OWNER;
-    /* Order follows the service declaration in proto/isms/v1/risk.proto. Update, Assess, Treat
-     * and Accept check the risk's owner in the handler (object-level). */
-    const struct isms_method_spec specs[] = {
-        {"Create", risk_create, 0, ISMS_ROLE_MANAGER},
-        {"Get", isms_risk_get, 0, ISMS_ROLES_READ},
-        {"Update", risk_update, 0, editors},
-        {"Assess", risk_assess, 0, editors},
-        {"Treat", risk_treat, 0, editors},
-        {"Accept", risk_accept, 0, editors},
-        {"Close", risk_close, 0, ISMS_ROLE_MANAGER},
-        {"List", isms_risk_list, 0, ISMS_ROLES_READ},
-        {"Matrix", isms_risk_matrix, 0, ISMS_ROLES_READ},
-        {"PlanExport", isms_risk_plan_export, 0, ISMS_ROLES_READ},
-    };
-
-    return isms_registry_add(&srv->reg, &isms__v1__risk__descriptor, specs,
-                             sizeof(specs) / sizeof(specs[0]), st);
 }

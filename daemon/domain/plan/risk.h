@@ -1,5 +1,5 @@
-/* domain/plan/risk.h — what the Risk service's two halves share: risk.c (mutations) and
- * risk_read.c (Get, List, Matrix, PlanExport). A risk is read as one row of ISMS_RISK_NCOLS
+/* domain/plan/risk.h — what the Risk service's two halves share: risk.c and risk_rpc.c (mutations)
+ * and risk_read.c (Get, List, Matrix, PlanExport). A risk is read as one row of ISMS_RISK_NCOLS
  * columns (its children as arrays) and parsed into struct isms_risk_row in the call's arena. */
 #ifndef ISMS_DOMAIN_PLAN_RISK_H
 #define ISMS_DOMAIN_PLAN_RISK_H
@@ -79,7 +79,7 @@ Isms__V1__RiskRecord *isms_risk_row_to_pb(struct isms_arena *a, const struct ism
 /* Reads risk `num` as it is now and answers the call with it. */
 void isms_risk_reply(struct isms_call *call, int64_t num);
 
-/* Read handlers (risk_read.c), registered by isms_risk_register in risk.c. */
+/* Read handlers (risk_read.c), registered by isms_risk_register in risk_rpc.c. */
 void isms_risk_get(struct isms_call *call, const ProtobufCMessage *msg);
 void isms_risk_list(struct isms_call *call, const ProtobufCMessage *msg);
 void isms_risk_matrix(struct isms_call *call, const ProtobufCMessage *msg);

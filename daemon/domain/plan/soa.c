@@ -1,6 +1,6 @@
 /* domain/plan/soa.c — isms.v1.Soa: the Statement of Applicability (6.1.3 d). Export streams the
- * rows in catalogue order in keyset pages; Publish runs the same pure check as Check and freezes
- * exactly the rows it checked (a fingerprint per row guards against changes in between). */
+ * rows in catalogue order in keyset pages; Versions, Show, Diff and Summary read published
+ * versions; Check and Publish are in soa_publish.c. This file registers the service. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,6 +11,7 @@
 #include "db/rows.h"
 #include "domain/domain.h"
 #include "domain/plan/control_rules.h"
+#include "domain/plan/soa.h"
 #include "domain/plan/soa_rules.h"
 #include "isms/v1/control.pb-c.h"
 #include "rpc/call.h"
@@ -22,7 +23,6 @@
 #define PAGE_ROWS_N      500
 #define STREAM_OUT_BELOW (1u << 20)
 #define ROW_ARENA_BYTES  (4u << 20)
-#define APPROVER_MAX     200
 #define VERSION_MAX      1000000000
 
 #define SEP ISMS_CONTROL_SEP_SQL
@@ -62,47 +62,6 @@ static const char SQL_SOA_VERSION_GET[] =
     "SELECT " SQL_VERSION_COLS " FROM soa_version v WHERE v.num = $1::int";
 ISMS_STATEMENT(STMT_SOA_VERSION_GET, SQL_SOA_VERSION_GET, "version");
 
-/* What the rules need, plus the fingerprint Publish compares: the record version (every Set
- * bumps it) and the linked risks (which change in the risk register). */
-static const char SQL_SOA_CHECK_ROWS[] =
-    "SELECT c.id, c.applicable, array_to_string(c.reasons, " SEP "), c.justification, c.status,"
-    " cardinality(c.evidence), array_to_string(l.risks, ', '),"
-    " c.version::text || '/' || array_to_string(l.risks, ',')"
-    " FROM control c, LATERAL (SELECT control_linked_risks(c.id) AS risks) l ORDER BY c.ord";
-ISMS_STATEMENT_NO_PARAMS(STMT_SOA_CHECK_ROWS, SQL_SOA_CHECK_ROWS);
-
-/* $1 ids and $2 fingerprints of the checked rows, $3 approver, $4 actor, $5 source. Inserts
- * nothing unless the current rows are exactly the checked ones. */
-static const char SQL_SOA_PUBLISH[] =
-    "WITH cur AS (SELECT s.*, s.control_version::text || '/' ||"
-    "  array_to_string(s.linked_risks, ',') AS fp FROM soa_rows_at(0) s),"
-    " k AS (SELECT string_to_array($1, " SEP ") AS ids, string_to_array($2, " SEP ") AS fps),"
-    " chk AS (SELECT (SELECT count(*) FROM cur) = cardinality(k.ids) AND NOT EXISTS ("
-    "  SELECT 1 FROM cur LEFT JOIN unnest(k.ids, k.fps) AS u(id, fp) ON u.id = cur.control_id"
-    "  WHERE u.fp IS DISTINCT FROM cur.fp) AS same FROM k),"
-    " v AS (INSERT INTO soa_version (num, approved_by, published_by, row_count)"
-    "  SELECT coalesce((SELECT max(num) FROM soa_version), 0) + 1, $3, $4,"
-    "  (SELECT count(*) FROM cur) FROM chk WHERE chk.same RETURNING *),"
-    " r AS (INSERT INTO soa_version_row (version_num, pos, control_id, ord, theme, title,"
-    "  is_custom, source, applicable, reasons, justification, status, owner, implementation,"
-    "  evidence, linked_risks, control_version)"
-    "  SELECT v.num, cur.pos, cur.control_id, cur.ord, cur.theme, cur.title, cur.is_custom,"
-    "  cur.source, cur.applicable, cur.reasons, cur.justification, cur.status, cur.owner,"
-    "  cur.implementation, cur.evidence, cur.linked_risks, cur.control_version FROM v, cur"
-    "  RETURNING 1),"
-    " a AS (SELECT audit_append($4, $5, '/isms.v1.Soa/Publish', 'soa:v' || v.num,"
-    "  audit_diff(NULL, jsonb_build_object('number', v.num, 'approved_by', v.approved_by,"
-    "  'controls', v.row_count)), 'OK') AS seq FROM v)"
-    " SELECT v.num, v.approved_by, " ISMS_SQL_TS(
-        "v.approved_at") ", v.published_by, v.row_count,"
-                         " (SELECT count(*) FROM cur WHERE applicable = 'yes'),"
-                         " (SELECT count(*) FROM cur WHERE applicable = 'yes'"
-                         " AND status = 'implemented'),"
-                         " (SELECT count(*) FROM r), (SELECT chk.same FROM chk)"
-                         " FROM (SELECT 1) one LEFT JOIN (v CROSS JOIN a) ON true";
-ISMS_STATEMENT(STMT_SOA_PUBLISH, SQL_SOA_PUBLISH, "ids", "fingerprints", "approved_by", "actor",
-               "source");
-
 static const char SQL_SOA_VERSIONS_EXIST[] =
     "SELECT $1::int = 0 OR EXISTS (SELECT 1 FROM soa_version WHERE num = $1::int),"
     " $2::int = 0 OR EXISTS (SELECT 1 FROM soa_version WHERE num = $2::int)";
@@ -137,7 +96,7 @@ static const char SQL_SOA_SUMMARY[] =
     " s.planned FROM ok LEFT JOIN s ON true ORDER BY s.o";
 ISMS_STATEMENT(STMT_SOA_SUMMARY, SQL_SOA_SUMMARY, "version");
 
-static void fail_oom(struct isms_call *call)
+void isms_soa_fail_oom(struct isms_call *call)
 {
     isms_call_fail(call, ISMS_RESOURCE_EXHAUSTED, "response exceeds the call's memory limit");
 }
@@ -263,7 +222,7 @@ static void soa_export(struct isms_call *call, const ProtobufCMessage *msg)
         return;
     w = isms_arena_calloc(&call->arena, sizeof(*w));
     if (w == NULL) {
-        fail_oom(call);
+        isms_soa_fail_oom(call);
         return;
     }
     w->version = in->version;
@@ -277,120 +236,9 @@ static void soa_export(struct isms_call *call, const ProtobufCMessage *msg)
     isms_call_db_or_fail(call, &b, export_version_checked);
 }
 
-/* ---- Check, Publish ----------------------------------------------------------------------- */
-
-struct check_run {
-    struct isms_soa_check_row *rows;
-    size_t n;
-    Isms__V1__SoaCheckResponse *resp; /* Check: findings collected here */
-    struct isms_call *call;
-    int is_oom;
-    const char *approved_by;             /* Publish */
-    char first[ISMS_STATUS_MSG_MAX / 2]; /* Publish: the first finding */
-};
-
-/* Reads SQL_SOA_CHECK_ROWS into rule rows (strings borrowed from `res`). 0 when out of memory. */
-static int load_check_rows(struct isms_call *call, const struct isms_rows *res, struct check_run *x)
-{
-    int n = isms_rows_count(res);
-
-    x->rows = isms_arena_calloc(&call->arena, sizeof(*x->rows) * (size_t)(n + 1));
-    if (x->rows == NULL)
-        return 0;
-    for (int r = 0; r < n; r++) {
-        struct isms_soa_check_row *row = &x->rows[r];
-        char **reasons;
-        size_t nreasons;
-        unsigned mask = 0;
-        struct isms_status ignore;
-
-        row->id = isms_rows_text(res, r, 0);
-        if (!isms_applicable_parse(isms_rows_text(res, r, 1), &row->applicable))
-            row->applicable = ISMS_APPLICABLE_UNDECIDED;
-        if (!isms_control_split(&call->arena, isms_rows_text(res, r, 2), &reasons, &nreasons))
-            return 0;
-        if (isms_reasons_parse(reasons, nreasons, &mask, &ignore) != ISMS_OK)
-            mask = 0;
-        row->reasons = mask;
-        row->justification = isms_rows_text(res, r, 3);
-        if (!isms_impl_status_parse(isms_rows_text(res, r, 4), &row->status))
-            row->status = ISMS_IMPL_NOT_STARTED;
-        row->n_evidence = (size_t)isms_rows_int64(res, r, 5);
-        row->linked_risks = isms_rows_text(res, r, 6);
-    }
-    x->n = (size_t)n;
-    return 1;
-}
-
-static int collect_finding(void *ud, const struct isms_soa_finding *f)
-{
-    struct check_run *x = ud;
-    Isms__V1__SoaFinding *m = isms_arena_calloc(&x->call->arena, sizeof(*m));
-
-    if (m == NULL) {
-        x->is_oom = 1;
-        return 0;
-    }
-    isms__v1__soa_finding__init(m);
-    m->control_id = (char *)x->rows[f->row].id;
-    m->rule = (char *)isms_soa_rule_name(f->rule);
-    m->message = isms_arena_strdup(&x->call->arena, f->message);
-    if (m->message == NULL) {
-        x->is_oom = 1;
-        return 0;
-    }
-    x->resp->findings[x->resp->n_findings++] = m;
-    return 1;
-}
-
-static void check_done(struct isms_call *call, const struct isms_rows *res,
-                       const struct isms_status *st)
-{
-    struct check_run x;
-    Isms__V1__SoaCheckResponse *r;
-    size_t total;
-
-    if (st->code != ISMS_OK) {
-        isms_call_fail_status(call, st);
-        return;
-    }
-    memset(&x, 0, sizeof(x));
-    x.call = call;
-    r = isms_arena_calloc(&call->arena, sizeof(*r));
-    if (r == NULL || !load_check_rows(call, res, &x)) {
-        fail_oom(call);
-        return;
-    }
-    isms__v1__soa_check_response__init(r);
-    total = isms_soa_check(x.rows, x.n, NULL, NULL);
-    r->findings = isms_arena_calloc(&call->arena, sizeof(*r->findings) * (total + 1));
-    if (r->findings == NULL) {
-        fail_oom(call);
-        return;
-    }
-    x.resp = r;
-    isms_soa_check(x.rows, x.n, collect_finding, &x);
-    if (x.is_oom) {
-        fail_oom(call);
-        return;
-    }
-    r->ok = total == 0;
-    r->controls = (int32_t)x.n;
-    isms_call_finish(call, &r->base);
-}
-
-static void soa_check(struct isms_call *call, const ProtobufCMessage *msg)
-{
-    struct isms_bind b;
-
-    (void)msg;
-    isms_bind_init(&b, &STMT_SOA_CHECK_ROWS);
-    isms_call_db_or_fail(call, &b, check_done);
-}
-
 /* Fills a SoaVersion from columns c0.. of SQL_VERSION_COLS (or the Publish result). */
-static Isms__V1__SoaVersion *version_from_row(struct isms_arena *a, const struct isms_rows *res,
-                                              int r)
+Isms__V1__SoaVersion *isms_soa_version_from_row(struct isms_arena *a, const struct isms_rows *res,
+                                                int r)
 {
     Isms__V1__SoaVersion *v = isms_arena_calloc(a, sizeof(*v));
 
@@ -408,121 +256,11 @@ static Isms__V1__SoaVersion *version_from_row(struct isms_arena *a, const struct
 }
 
 /* Copies a SoaVersion's strings into the arena (the rows die with the callback). */
-static int version_own(struct isms_arena *a, Isms__V1__SoaVersion *v)
+int isms_soa_version_own(struct isms_arena *a, Isms__V1__SoaVersion *v)
 {
     return (v->approved_by = isms_arena_strdup(a, v->approved_by)) != NULL &&
            (v->approved_at = isms_arena_strdup(a, v->approved_at)) != NULL &&
            (v->published_by = isms_arena_strdup(a, v->published_by)) != NULL;
-}
-
-static void publish_done(struct isms_call *call, const struct isms_rows *res,
-                         const struct isms_status *st)
-{
-    Isms__V1__SoaVersion *v;
-
-    if (st->code == ISMS_ALREADY_EXISTS) {
-        isms_call_fail(call, ISMS_ABORTED,
-                       "another SoA version was published at the same time; retry");
-        return;
-    }
-    if (st->code != ISMS_OK) {
-        isms_call_fail_status(call, st);
-        return;
-    }
-    if (isms_rows_count(res) != 1 || isms_rows_is_null(res, 0, 0)) {
-        isms_call_fail(call, ISMS_ABORTED,
-                       "controls changed while the SoA was being published; run the check again "
-                       "and retry");
-        return;
-    }
-    v = version_from_row(&call->arena, res, 0);
-    if (v == NULL || !version_own(&call->arena, v)) {
-        fail_oom(call);
-        return;
-    }
-    isms_call_finish(call, &v->base);
-}
-
-static int first_finding(void *ud, const struct isms_soa_finding *f)
-{
-    struct check_run *x = ud;
-
-    snprintf(x->first, sizeof(x->first), "%.120s", f->message);
-    return 0;
-}
-
-static void publish_checked(struct isms_call *call, const struct isms_rows *res,
-                            const struct isms_status *st)
-{
-    struct check_run *x = call->ctx;
-    size_t total;
-    char **ids, **fps;
-    char *idj, *fpj;
-    struct isms_bind b;
-
-    if (st->code != ISMS_OK) {
-        isms_call_fail_status(call, st);
-        return;
-    }
-    if (!load_check_rows(call, res, x)) {
-        fail_oom(call);
-        return;
-    }
-    total = isms_soa_check(x->rows, x->n, NULL, NULL);
-    if (total > 0) {
-        isms_soa_check(x->rows, x->n, first_finding, x);
-        isms_call_fail(call, ISMS_FAILED_PRECONDITION,
-                       "the SoA has %zu inconsistenc%s (first: %s); run `soa check` and fix them "
-                       "before publishing",
-                       total, total == 1 ? "y" : "ies", x->first);
-        return;
-    }
-    ids = isms_arena_calloc(&call->arena, sizeof(*ids) * (x->n + 1));
-    fps = isms_arena_calloc(&call->arena, sizeof(*fps) * (x->n + 1));
-    if (ids == NULL || fps == NULL) {
-        fail_oom(call);
-        return;
-    }
-    for (size_t i = 0; i < x->n; i++) {
-        ids[i] = (char *)isms_rows_text(res, (int)i, 0);
-        fps[i] = (char *)isms_rows_text(res, (int)i, 7);
-    }
-    idj = isms_control_join(&call->arena, ids, x->n);
-    fpj = isms_control_join(&call->arena, fps, x->n);
-    if (idj == NULL || fpj == NULL) {
-        fail_oom(call);
-        return;
-    }
-    isms_bind_init(&b, &STMT_SOA_PUBLISH);
-    isms_bind_text(&b, "ids", idj);
-    isms_bind_text(&b, "fingerprints", fpj);
-    isms_bind_text(&b, "approved_by", x->approved_by);
-    isms_bind_text(&b, "actor", isms_call_actor(call));
-    isms_bind_text(&b, "source", isms_call_source(call));
-    isms_call_db_or_fail(call, &b, publish_done);
-}
-
-static void soa_publish(struct isms_call *call, const ProtobufCMessage *msg)
-{
-    const Isms__V1__SoaPublishRequest *in = (const Isms__V1__SoaPublishRequest *)msg;
-    struct check_run *x;
-    struct isms_status st;
-    struct isms_bind b;
-
-    if (isms_text_check("approved_by", in->approved_by, APPROVER_MAX, 1, &st) != ISMS_OK) {
-        isms_call_fail_status(call, &st);
-        return;
-    }
-    x = isms_arena_calloc(&call->arena, sizeof(*x));
-    if (x == NULL) {
-        fail_oom(call);
-        return;
-    }
-    x->call = call;
-    x->approved_by = in->approved_by;
-    call->ctx = x;
-    isms_bind_init(&b, &STMT_SOA_CHECK_ROWS);
-    isms_call_db_or_fail(call, &b, publish_checked);
 }
 
 /* ---- Versions, Show ----------------------------------------------------------------------- */
@@ -546,15 +284,15 @@ static void versions_done(struct isms_call *call, const struct isms_rows *res,
     if (r->versions == NULL)
         goto oom;
     for (int i = 0; i < n; i++) {
-        r->versions[i] = version_from_row(&call->arena, res, i);
-        if (r->versions[i] == NULL || !version_own(&call->arena, r->versions[i]))
+        r->versions[i] = isms_soa_version_from_row(&call->arena, res, i);
+        if (r->versions[i] == NULL || !isms_soa_version_own(&call->arena, r->versions[i]))
             goto oom;
     }
     r->n_versions = (size_t)n;
     isms_call_finish(call, &r->base);
     return;
 oom:
-    fail_oom(call);
+    isms_soa_fail_oom(call);
 }
 
 static void soa_versions(struct isms_call *call, const ProtobufCMessage *msg)
@@ -580,9 +318,9 @@ static void show_done(struct isms_call *call, const struct isms_rows *res,
         isms_call_fail(call, ISMS_NOT_FOUND, "SoA version %" PRId32 " does not exist", in->version);
         return;
     }
-    v = version_from_row(&call->arena, res, 0);
-    if (v == NULL || !version_own(&call->arena, v)) {
-        fail_oom(call);
+    v = isms_soa_version_from_row(&call->arena, res, 0);
+    if (v == NULL || !isms_soa_version_own(&call->arena, v)) {
+        isms_soa_fail_oom(call);
         return;
     }
     isms_call_finish(call, &v->base);
@@ -695,7 +433,7 @@ static void diff_done(struct isms_call *call, const struct isms_rows *res,
     isms_call_finish(call, &r->base);
     return;
 oom:
-    fail_oom(call);
+    isms_soa_fail_oom(call);
 }
 
 static void diff_checked(struct isms_call *call, const struct isms_rows *res,
@@ -798,7 +536,7 @@ static void summary_done(struct isms_call *call, const struct isms_rows *res,
     isms_call_finish(call, &r->base);
     return;
 oom:
-    fail_oom(call);
+    isms_soa_fail_oom(call);
 }
 
 static void soa_summary(struct isms_call *call, const ProtobufCMessage *msg)
@@ -819,8 +557,8 @@ enum isms_code isms_soa_register(struct isms_server *srv, struct isms_status *st
     /* Order follows the service declaration in proto/isms/v1/control.proto. */
     static const struct isms_method_spec specs[] = {
         {"Export", soa_export, 0, ISMS_ROLES_READ},
-        {"Check", soa_check, 0, ISMS_ROLES_READ},
-        {"Publish", soa_publish, 0, ISMS_ROLE_MANAGER},
+        {"Check", isms_soa_check_handler, 0, ISMS_ROLES_READ},
+        {"Publish", isms_soa_publish_handler, 0, ISMS_ROLE_MANAGER},
         {"Versions", soa_versions, 0, ISMS_ROLES_READ},
         {"Show", soa_show, 0, ISMS_ROLES_READ},
         {"Diff", soa_diff, 0, ISMS_ROLES_READ},

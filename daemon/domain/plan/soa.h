@@ -1,0 +1,31 @@
+/* domain/plan/soa.h — what the Soa handlers in soa.c and soa_publish.c share: the memory
+ * failure answer, the SoaVersion built from a row, and the Check and Publish handlers that
+ * isms_soa_register() (soa.c) lists. Internal to domain/plan/soa*.c. */
+#ifndef ISMS_DOMAIN_PLAN_SOA_H
+#define ISMS_DOMAIN_PLAN_SOA_H
+
+#include <protobuf-c/protobuf-c.h>
+
+#include "core/arena.h"
+#include "isms/v1/control.pb-c.h"
+
+struct isms_call;
+struct isms_rows;
+
+/* Answers RESOURCE_EXHAUSTED: the call's memory ran out. */
+void isms_soa_fail_oom(struct isms_call *call);
+
+/* A SoaVersion from the version columns of row `r` (SQL_VERSION_COLS, or the Publish result);
+ * its strings are borrowed from `res`. NULL when out of memory. */
+Isms__V1__SoaVersion *isms_soa_version_from_row(struct isms_arena *a, const struct isms_rows *res,
+                                                int r);
+
+/* Copies a SoaVersion's strings into `a` (the rows die with the callback); 0 when out of
+ * memory. */
+int isms_soa_version_own(struct isms_arena *a, Isms__V1__SoaVersion *v);
+
+/* The Check and Publish handlers (soa_publish.c). */
+void isms_soa_check_handler(struct isms_call *call, const ProtobufCMessage *msg);
+void isms_soa_publish_handler(struct isms_call *call, const ProtobufCMessage *msg);
+
+#endif
