@@ -342,7 +342,10 @@ static void conn_fail(struct dbconn *c, const char *why)
     if (job != NULL) {
         struct isms_status st;
 
-        isms_status_set(&st, ISMS_UNAVAILABLE, "database is unavailable");
+        /* It was sent: it may have committed before the connection went. */
+        isms_status_set(&st, ISMS_UNAVAILABLE,
+                        "database connection lost while the statement ran; its outcome is "
+                        "unknown");
         job_finish(job, NULL, &st);
     }
     if (!any_usable(pool))
@@ -836,6 +839,16 @@ void isms_db_job_abandon(struct isms_db_job *job)
     }
     job->is_abandoned = 1;
     start_cancel(job->conn);
+}
+
+int isms_db_job_interrupt(struct isms_db_job *job)
+{
+    if (job->conn == NULL) {
+        isms_db_job_abandon(job); /* never sent: it cannot have run */
+        return 0;
+    }
+    start_cancel(job->conn);
+    return 1;
 }
 
 enum isms_code isms_db_exec(struct isms_db_pool *pool, const char *sql, int nparams,
