@@ -222,7 +222,10 @@ static void conn_fail(struct isms_db_conn *c, const char *why)
     if (job != NULL) {
         struct isms_status st;
 
-        isms_status_set(&st, ISMS_UNAVAILABLE, "database is unavailable");
+        /* It was sent: it may have committed before the connection went. */
+        isms_status_set(&st, ISMS_UNAVAILABLE,
+                        "database connection lost while the statement ran; its outcome is "
+                        "unknown");
         job_finish(job, NULL, &st);
     }
     if (!isms_db_pool_any_usable(pool))

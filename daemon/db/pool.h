@@ -68,4 +68,10 @@ ISMS_MUSTCHECK enum isms_code isms_db_exec_uncapped(struct isms_db_pool *pool, c
  * connection is reused. */
 void isms_db_job_abandon(struct isms_db_job *job);
 
+/* Interrupts a job whose outcome the caller must learn (a write past its deadline). A job still
+ * queued is dropped: its callback never runs and this returns 0 (the statement never ran). A
+ * running one gets a cancel request and returns 1: its callback still runs, with the result if
+ * the statement finished first, or DEADLINE_EXCEEDED (SQLSTATE 57014) if it was cancelled. */
+int isms_db_job_interrupt(struct isms_db_job *job);
+
 #endif

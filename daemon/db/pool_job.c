@@ -153,6 +153,16 @@ void isms_db_job_abandon(struct isms_db_job *job)
     start_cancel(job->conn);
 }
 
+int isms_db_job_interrupt(struct isms_db_job *job)
+{
+    if (job->conn == NULL) {
+        isms_db_job_abandon(job); /* never sent: it cannot have run */
+        return 0;
+    }
+    start_cancel(job->conn);
+    return 1;
+}
+
 enum isms_code isms_db_exec(struct isms_db_pool *pool, const char *sql, int nparams,
                             const char *const *params, isms_db_result_cb *cb, void *arg,
                             struct isms_db_job **out, struct isms_status *st)

@@ -345,10 +345,31 @@ void isms_call_fail(struct isms_call *call, enum isms_code code, const char *fmt
     isms_call_fail_status(call, &st);
 }
 
+/* How long a write past its deadline may take to report whether the cancel beat it. */
+#define WRITE_OUTCOME_GRACE_MS 5000
+
 static void on_deadline(uv_timer_t *t)
 {
     struct isms_call *call = t->data;
 
+    if (call->state != ISMS_CALL_RUNNING)
+        return;
+    if (call->is_past_deadline) {
+        isms_call_fail(call, ISMS_DEADLINE_EXCEEDED,
+                       "deadline of %u ms exceeded; the change was still running and its outcome "
+                       "is unknown",
+                       call->timeout_ms);
+        return;
+    }
+    if (call->job != NULL && call->is_job_write) {
+        /* Never answer "failed" for a change that may commit: learn what the cancel did. */
+        if (isms_db_job_interrupt(call->job)) {
+            call->is_past_deadline = 1;
+            uv_timer_start(&call->deadline, on_deadline, WRITE_OUTCOME_GRACE_MS, 0);
+            return;
+        }
+        call->job = NULL; /* dropped before it was sent */
+    }
     isms_call_fail(call, ISMS_DEADLINE_EXCEEDED, "deadline of %u ms exceeded", call->timeout_ms);
 }
 
@@ -361,6 +382,15 @@ static void on_db_result(void *arg, const struct isms_rows *rows, const struct i
     call->db_cb = NULL;
     if (call->state != ISMS_CALL_RUNNING)
         return;
+    if (call->is_past_deadline && st->code == ISMS_DEADLINE_EXCEEDED) {
+        isms_call_fail(call, ISMS_DEADLINE_EXCEEDED,
+                       "deadline of %u ms exceeded; the change was cancelled and not made",
+                       call->timeout_ms);
+        return;
+    }
+    /* Otherwise the statement's own outcome stands, late or not: it committed, or failed. */
+    if (call->is_past_deadline)
+        uv_timer_stop(&call->deadline);
     cb(call, rows, st);
 }
 
@@ -374,6 +404,8 @@ enum isms_code isms_call_db(struct isms_call *call, const struct isms_bind *b, i
     if (call->srv->pool == NULL)
         return isms_status_set(st, ISMS_UNAVAILABLE, "server is shutting down");
     call->db_cb = cb;
+    /* Every change writes its audit record in the same statement: that is what marks a write. */
+    call->is_job_write = strstr(b->sql->text, "audit_append(") != NULL;
     return isms_db_exec(call->srv->pool, b->sql->text, b->sql->nparams, values, on_db_result, call,
                         &call->job, st);
 }
@@ -492,7 +524,10 @@ void isms_server_cancel_calls(struct isms_server *srv, enum isms_code code, cons
      * when answering one call releases others. */
     for (; call != NULL; call = next) {
         next = call->next;
-        if (call->state == ISMS_CALL_RUNNING)
+        if (call->state == ISMS_CALL_RUNNING && call->job != NULL && call->is_job_write)
+            isms_call_fail(call, code, "%s; the change was running and its outcome is unknown",
+                           msg);
+        else if (call->state == ISMS_CALL_RUNNING)
             isms_call_fail(call, code, "%s", msg);
         else if (call->work != NULL)
             isms_workers_cancel(srv->workers, call->work);
