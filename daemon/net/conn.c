@@ -1,4 +1,5 @@
-/* net/conn.c — listener, connections, reads into the frame reader, writes, limits.
+/* net/conn.c — connections: reads into the frame reader, writes, deadlines, drain waiters,
+ * TLS over memory BIOs (the listener and admission are in net/listener.c).
  * A conn is freed only when both its handles are closed and every frame handed up has been
  * balanced by isms_conn_frame_done(); calls may outlive the socket, never the struct. */
 #include "net/conn.h"
@@ -12,38 +13,8 @@
 #include <openssl/ssl.h>
 
 #include "core/log.h"
+#include "net/conn_internal.h"
 #include "net/tls.h"
-
-#define READ_BUF_INITIAL 65536
-#define TLS_IN_BYTES     (17 * 1024) /* one TLS record and its overhead */
-
-struct isms_conn {
-    struct isms_conn *prev, *next; /* net->conns */
-    struct isms_net *net;
-    uint64_t id;
-    uv_tcp_t tcp;
-    uv_timer_t idle_timer; /* one timer for the idle, login and frame deadlines */
-    struct isms_frame_reader rd;
-    uint32_t inflight;      /* frames handed up and not yet done */
-    uint32_t refs;          /* 1 for the handles + 1 per in-flight frame */
-    int pending_closes;     /* handles still closing */
-    int is_closing;         /* handles closing or closed */
-    int is_close_requested; /* close once queued output is written */
-    int is_reading;
-    int is_eof; /* peer finished sending */
-    int in_process;
-    size_t out_bytes; /* bytes in uv_write requests not yet completed */
-    int is_authenticated;
-    uint64_t last_activity_ms;
-    uint64_t opened_ms;
-    uint64_t partial_since_ms; /* when the incomplete frame at the head began; 0 = none */
-    char peer[64];
-    char ip[48];
-    SSL *ssl;        /* NULL for plaintext; owned */
-    uint8_t *tls_in; /* ciphertext read buffer; owned */
-    int is_handshaken;
-    struct isms_conn_waiter *waiters; /* waiting for output to drain */
-};
 
 struct write_req {
     uv_write_t req;
@@ -53,11 +24,9 @@ struct write_req {
 };
 
 static void process(struct isms_conn *c);
-static void do_close(struct isms_conn *c);
 static void raw_send(struct isms_conn *c, uint8_t *buf, size_t len);
-static void arm_timer(struct isms_conn *c);
 
-static void net_maybe_done(struct isms_net *net)
+void isms_net_maybe_done(struct isms_net *net)
 {
     if (net->is_closing && net->nconns == 0 && !net->listener_open && net->on_all_closed) {
         void (*done)(struct isms_net *) = net->on_all_closed;
@@ -148,10 +117,10 @@ static void on_handle_closed(uv_handle_t *h)
     wake_waiters(c);
     c->refs--;
     conn_unref(c);
-    net_maybe_done(net);
+    isms_net_maybe_done(net);
 }
 
-static void do_close(struct isms_conn *c)
+void isms_conn_do_close(struct isms_conn *c)
 {
     if (c->is_closing)
         return;
@@ -174,7 +143,7 @@ void isms_conn_close(struct isms_conn *c, int flush)
         uv_read_stop((uv_stream_t *)&c->tcp);
         return;
     }
-    do_close(c);
+    isms_conn_do_close(c);
 }
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -209,12 +178,12 @@ static void tls_flush(struct isms_conn *c)
         return;
     out = malloc(n);
     if (out == NULL) {
-        do_close(c);
+        isms_conn_do_close(c);
         return;
     }
     if (BIO_read(wbio, out, (int)n) != (int)n) {
         free(out);
-        do_close(c);
+        isms_conn_do_close(c);
         return;
     }
     raw_send(c, out, n);
@@ -267,7 +236,7 @@ static int tls_pull(struct isms_conn *c)
 static void tls_input(struct isms_conn *c, const uint8_t *data, size_t n)
 {
     if (BIO_write(SSL_get_rbio(c->ssl), data, (int)n) != (int)n) {
-        do_close(c);
+        isms_conn_do_close(c);
         return;
     }
     if (!c->is_handshaken) {
@@ -315,7 +284,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
         return;
     if (nread == UV_ENOBUFS) {
         isms_log_warn("out of memory for read buffer", "conn=%llu", (unsigned long long)c->id);
-        do_close(c);
+        isms_conn_do_close(c);
         return;
     }
     /* EOF or reset: calls in flight may still answer if the peer only half-closed. */
@@ -323,16 +292,16 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     c->is_reading = 0;
     uv_read_stop(s);
     if (nread != UV_EOF || c->inflight == 0)
-        do_close(c);
+        isms_conn_do_close(c);
 }
 
-static void set_reading(struct isms_conn *c, int on)
+void isms_conn_set_reading(struct isms_conn *c, int on)
 {
     if (on == c->is_reading || c->is_closing || c->is_close_requested || c->is_eof)
         return;
     if (on) {
         if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) != 0) {
-            do_close(c);
+            isms_conn_do_close(c);
             return;
         }
     } else {
@@ -365,7 +334,7 @@ static void process(struct isms_conn *c)
 
             isms_log_warn("protocol error", "conn=%llu peer=%s error=%s", (unsigned long long)c->id,
                           c->peer, isms_log_quote(q, sizeof(q), st.msg));
-            set_reading(c, 0);
+            isms_conn_set_reading(c, 0);
             net->on_error(c, &st);
             isms_conn_close(c, 1);
             break;
@@ -382,9 +351,9 @@ static void process(struct isms_conn *c)
             c->partial_since_ms = 0;
         } else if (c->partial_since_ms == 0 && c->inflight < net->limits.max_inflight) {
             c->partial_since_ms = uv_now(net->loop);
-            arm_timer(c);
+            isms_conn_arm_timer(c);
         }
-        set_reading(c, c->inflight < net->limits.max_inflight);
+        isms_conn_set_reading(c, c->inflight < net->limits.max_inflight);
     }
     conn_unref(c);
 }
@@ -411,11 +380,11 @@ static void on_write(uv_write_t *req, int status)
     free(w->buf);
     free(w);
     if (status < 0 && !c->is_closing) {
-        do_close(c);
+        isms_conn_do_close(c);
         return;
     }
     if (c->is_close_requested && c->out_bytes == 0) {
-        do_close(c);
+        isms_conn_do_close(c);
         return;
     }
     if (c->waiters != NULL && !c->is_closing)
@@ -465,7 +434,7 @@ static void raw_send(struct isms_conn *c, uint8_t *buf, size_t len)
             off = (size_t)n;
         else if (n < 0 && n != UV_EAGAIN) {
             free(buf);
-            do_close(c);
+            isms_conn_do_close(c);
             return;
         }
         if (off == len) {
@@ -477,13 +446,13 @@ static void raw_send(struct isms_conn *c, uint8_t *buf, size_t len)
         isms_log_warn("output limit reached, closing", "conn=%llu peer=%s pending_bytes=%zu",
                       (unsigned long long)c->id, c->peer, c->out_bytes + len - off);
         free(buf);
-        do_close(c);
+        isms_conn_do_close(c);
         return;
     }
     w = malloc(sizeof(*w));
     if (w == NULL) {
         free(buf);
-        do_close(c);
+        isms_conn_do_close(c);
         return;
     }
     w->conn = c;
@@ -494,7 +463,7 @@ static void raw_send(struct isms_conn *c, uint8_t *buf, size_t len)
     if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, on_write) != 0) {
         free(buf);
         free(w);
-        do_close(c);
+        isms_conn_do_close(c);
         return;
     }
     c->out_bytes += w->len;
@@ -521,7 +490,7 @@ static uint64_t next_deadline(const struct isms_conn *c, uint64_t now)
 
 static void on_timer(uv_timer_t *t);
 
-static void arm_timer(struct isms_conn *c)
+void isms_conn_arm_timer(struct isms_conn *c)
 {
     uint64_t now = uv_now(c->net->loop);
     uint64_t d = next_deadline(c, now);
@@ -557,10 +526,10 @@ static void on_timer(uv_timer_t *t)
         else if (isms_log_limit_allow(&c->net->log_rejects, now, &held))
             isms_log_info("closing connection", "conn=%llu peer=%s reason=\"%s\" suppressed=%u",
                           (unsigned long long)c->id, c->peer, why, held);
-        do_close(c);
+        isms_conn_do_close(c);
         return;
     }
-    arm_timer(c);
+    isms_conn_arm_timer(c);
 }
 
 void isms_conn_set_authenticated(struct isms_conn *c)
@@ -569,239 +538,6 @@ void isms_conn_set_authenticated(struct isms_conn *c)
         return;
     c->is_authenticated = 1;
     isms_frame_reader_set_max(&c->rd, c->net->limits.max_frame_bytes);
-}
-
-static void peer_name(uv_tcp_t *tcp, char *out, size_t n, char *ipout, size_t ipn)
-{
-    struct sockaddr_storage ss;
-    int len = sizeof(ss);
-    char ip[64] = "?";
-    int port = 0;
-
-    if (uv_tcp_getpeername(tcp, (struct sockaddr *)&ss, &len) == 0) {
-        if (ss.ss_family == AF_INET) {
-            uv_ip4_name((struct sockaddr_in *)&ss, ip, sizeof(ip));
-            port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
-        } else if (ss.ss_family == AF_INET6) {
-            uv_ip6_name((struct sockaddr_in6 *)&ss, ip, sizeof(ip));
-            port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-        }
-    }
-    snprintf(out, n, "%s:%d", ip, port);
-    snprintf(ipout, ipn, "%s", ip);
-}
-
-/* Until a connection authenticates, frames are held to the smaller pre-login limit. */
-static size_t initial_max_frame(const struct isms_net *net)
-{
-    const struct isms_net_limits *l = &net->limits;
-
-    if (l->login_timeout_s == 0 || l->preauth_max_frame_bytes >= l->max_frame_bytes)
-        return l->max_frame_bytes;
-    return l->preauth_max_frame_bytes;
-}
-
-static uint32_t conns_from(const struct isms_net *net, const char *ip)
-{
-    uint32_t n = 0;
-
-    for (const struct isms_conn *c = net->conns; c != NULL; c = c->next)
-        if (!c->is_closing && strcmp(c->ip, ip) == 0)
-            n++;
-    return n;
-}
-
-static void on_reject_closed(uv_handle_t *h)
-{
-    free(h);
-}
-
-/* One rate-limited warning about a refused or evicted connection. */
-static void log_reject(struct isms_net *net, const char *msg, const char *peer)
-{
-    unsigned held;
-
-    if (!isms_log_limit_allow(&net->log_rejects, uv_now(net->loop), &held))
-        return;
-    isms_log_warn(msg, "peer=%s conns=%u max_conns=%u max_conns_per_addr=%u suppressed=%u", peer,
-                  net->nconns, net->limits.max_conns, net->limits.max_conns_per_addr, held);
-}
-
-/* When the table is full, the oldest connection that has not logged in makes room: idle
- * unauthenticated sockets must not keep every real client out until their login timeout. */
-static int evict_one_unauthenticated(struct isms_net *net)
-{
-    struct isms_conn *old = NULL;
-
-    if (net->limits.login_timeout_s == 0)
-        return 0;
-    for (struct isms_conn *c = net->conns; c != NULL; c = c->next)
-        if (!c->is_closing && !c->is_authenticated && c->inflight == 0 &&
-            (old == NULL || c->id < old->id))
-            old = c;
-    if (old == NULL)
-        return 0;
-    log_reject(net, "connection table full; closing the oldest unauthenticated connection",
-               old->peer);
-    net->evicted_total++;
-    do_close(old);
-    return 1;
-}
-
-/* Connections not already closing (closing ones still count in nconns until their callback). */
-static uint32_t open_conns(const struct isms_net *net)
-{
-    uint32_t n = 0;
-
-    for (const struct isms_conn *c = net->conns; c != NULL; c = c->next)
-        if (!c->is_closing)
-            n++;
-    return n;
-}
-
-static void on_connection(uv_stream_t *server, int status)
-{
-    struct isms_net *net = server->data;
-    struct isms_conn *c;
-    struct isms_status st;
-
-    if (status < 0 || net->is_closing)
-        return;
-    if (net->nconns >= net->limits.max_conns &&
-        (open_conns(net) >= net->limits.max_conns && !evict_one_unauthenticated(net))) {
-        uv_tcp_t *t = malloc(sizeof(*t));
-
-        if (t == NULL)
-            return;
-        uv_tcp_init(net->loop, t);
-        if (uv_accept(server, (uv_stream_t *)t) == 0)
-            log_reject(net, "connection limit reached, closing new connection", "\"\"");
-        uv_close((uv_handle_t *)t, on_reject_closed);
-        return;
-    }
-    c = calloc(1, sizeof(*c));
-    if (c == NULL)
-        return;
-    if (isms_frame_reader_init(&c->rd, READ_BUF_INITIAL, initial_max_frame(net), &st) != ISMS_OK) {
-        free(c);
-        return;
-    }
-    c->net = net;
-    c->id = ++net->next_id;
-    c->refs = 1;
-    uv_tcp_init(net->loop, &c->tcp);
-    uv_timer_init(net->loop, &c->idle_timer);
-    c->tcp.data = c;
-    c->idle_timer.data = c;
-    c->next = net->conns;
-    if (net->conns != NULL)
-        net->conns->prev = c;
-    net->conns = c;
-    net->nconns++;
-    if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0) {
-        do_close(c);
-        return;
-    }
-    uv_tcp_nodelay(&c->tcp, 1);
-    if (net->tls != NULL) {
-        c->ssl = isms_tls_conn_new(net->tls);
-        c->tls_in = malloc(TLS_IN_BYTES);
-        if (c->ssl == NULL || c->tls_in == NULL) {
-            do_close(c);
-            return;
-        }
-    }
-    peer_name(&c->tcp, c->peer, sizeof(c->peer), c->ip, sizeof(c->ip));
-    if (net->limits.max_conns_per_addr > 0 &&
-        conns_from(net, c->ip) > net->limits.max_conns_per_addr) {
-        log_reject(net, "per-address connection limit reached, closing new connection", c->peer);
-        do_close(c);
-        return;
-    }
-    c->last_activity_ms = uv_now(net->loop);
-    c->opened_ms = c->last_activity_ms;
-    arm_timer(c);
-    isms_log_debug("connection opened", "conn=%llu peer=%s", (unsigned long long)c->id, c->peer);
-    set_reading(c, 1);
-}
-
-void isms_net_init(struct isms_net *net, uv_loop_t *loop, const struct isms_net_limits *limits,
-                   isms_net_frame_cb *on_frame, isms_net_error_cb *on_error, void *ud)
-{
-    memset(net, 0, sizeof(*net));
-    net->loop = loop;
-    net->limits = *limits;
-    net->on_frame = on_frame;
-    net->on_error = on_error;
-    net->ud = ud;
-}
-
-enum isms_code isms_net_listen(struct isms_net *net, const char *host, int port, char *bound,
-                               size_t boundlen, struct isms_status *st)
-{
-    struct sockaddr_storage ss;
-    int len = sizeof(ss);
-    int rc;
-
-    if (uv_ip4_addr(host, port, (struct sockaddr_in *)&ss) != 0 &&
-        uv_ip6_addr(host, port, (struct sockaddr_in6 *)&ss) != 0)
-        return isms_status_set(st, ISMS_INVALID_ARGUMENT,
-                               "listen address \"%s\" is not a numeric IPv4 or IPv6 address", host);
-    uv_tcp_init(net->loop, &net->listener);
-    net->listener.data = net;
-    net->listener_open = 1;
-    rc = uv_tcp_bind(&net->listener, (const struct sockaddr *)&ss, 0);
-    if (rc == 0)
-        rc = uv_listen((uv_stream_t *)&net->listener, 511, on_connection);
-    if (rc != 0)
-        return isms_status_set(st, ISMS_UNAVAILABLE, "could not listen on %s:%d: %s", host, port,
-                               uv_strerror(rc));
-    net->is_listening = 1;
-    if (uv_tcp_getsockname(&net->listener, (struct sockaddr *)&ss, &len) == 0) {
-        char ip[64] = "?";
-
-        if (ss.ss_family == AF_INET6) {
-            uv_ip6_name((struct sockaddr_in6 *)&ss, ip, sizeof(ip));
-            snprintf(bound, boundlen, "[%s]:%d", ip,
-                     ntohs(((struct sockaddr_in6 *)&ss)->sin6_port));
-        } else {
-            uv_ip4_name((struct sockaddr_in *)&ss, ip, sizeof(ip));
-            snprintf(bound, boundlen, "%s:%d", ip, ntohs(((struct sockaddr_in *)&ss)->sin_port));
-        }
-    }
-    return ISMS_OK;
-}
-
-static void on_listener_closed(uv_handle_t *h)
-{
-    struct isms_net *net = h->data;
-
-    net->listener_open = 0;
-    net_maybe_done(net);
-}
-
-void isms_net_stop_listening(struct isms_net *net)
-{
-    if (net->listener_open && !uv_is_closing((uv_handle_t *)&net->listener)) {
-        net->is_listening = 0;
-        uv_close((uv_handle_t *)&net->listener, on_listener_closed);
-    }
-}
-
-void isms_net_close(struct isms_net *net, void (*done)(struct isms_net *net))
-{
-    net->is_closing = 1;
-    net->on_all_closed = done;
-    isms_net_stop_listening(net);
-    for (struct isms_conn *c = net->conns; c != NULL; c = c->next)
-        isms_conn_close(c, 1);
-    net_maybe_done(net);
-}
-
-void isms_net_abort(struct isms_net *net)
-{
-    for (struct isms_conn *c = net->conns; c != NULL; c = c->next)
-        do_close(c);
 }
 
 size_t isms_conn_pending_output(const struct isms_conn *c)
