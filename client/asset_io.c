@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "csv.h"
+
 /* The columns a file may hold, in export order. */
 const struct isms_asset_field isms_asset_fields[] = {
     {"id", ISMS_ASSET_K_IGNORE, 0, 0},
@@ -426,10 +428,12 @@ static enum isms_code parse_csv(const char *data, size_t len, struct isms_asset_
             return isms_asset_oom(st);
         }
         for (size_t i = 0; i < n; i++) {
-            if (code == ISMS_OK)
+            if (code == ISMS_OK) {
+                isms_csv_unguard(cells[i]);
                 code = set_cell(r, &isms_asset_fields[map[i]], cells[i], row, st);
-            else
+            } else {
                 free(cells[i]);
+            }
         }
         free(cells);
         if (code != ISMS_OK)
@@ -456,9 +460,12 @@ static void csv_cell(FILE *fp, const char *s, bool is_last)
 {
     size_t n = strlen(s);
     bool quote = strpbrk(s, ",\"\r\n") != NULL || (n > 0 && (s[0] == ' ' || s[n - 1] == ' '));
+    bool guard = isms_csv_needs_guard(s);
 
     if (quote) {
         fputc('"', fp);
+        if (guard)
+            fputc('\'', fp);
         for (; *s != '\0'; s++) {
             if (*s == '"')
                 fputc('"', fp);
@@ -466,6 +473,8 @@ static void csv_cell(FILE *fp, const char *s, bool is_last)
         }
         fputc('"', fp);
     } else {
+        if (guard)
+            fputc('\'', fp);
         fputs(s, fp);
     }
     fputs(is_last ? "\r\n" : ",", fp);

@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "csv.h"
 #include "export_file.h"
 #include "json_text.h"
 
@@ -175,6 +176,8 @@ static void put_csv(FILE *fp, const char *s)
 
     if (is_quoted)
         fputc('"', fp);
+    if (isms_csv_needs_guard(s))
+        fputc('\'', fp);
     for (; *s != '\0'; s++) {
         if (*s == '"')
             fputc('"', fp);

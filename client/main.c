@@ -2,6 +2,7 @@
  * parses and runs it (cmd.c), renders its output, and turns a failure into one stderr line and an
  * exit status. The exit status of every failure class comes from exit_classes[] and nowhere else.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -248,6 +249,8 @@ int main(int argc, char **argv)
     const struct isms_cmd *cmd = NULL;
     int i = 1, best = -1, rc = 0;
 
+    /* A server that closes first must give an error, not kill us (OpenSSL writes with write()). */
+    signal(SIGPIPE, SIG_IGN);
     isms_cli_init(&cli);
     isms_out_init(&out);
     isms_status_clear(&st);

@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+#include "csv.h"
 #include "json_text.h"
 #include "output_internal.h"
 
@@ -448,8 +449,8 @@ static const char *cell_text(const struct isms_out_col *col, const struct isms_o
 
 /* --- CSV --------------------------------------------------------------------------------- */
 
-/* One RFC 4180 field: quoted when it holds a comma, quote, CR or LF; quotes doubled. Invalid
- * UTF-8 becomes U+FFFD so the file stays valid UTF-8. */
+/* One RFC 4180 field: quoted when it holds a comma, quote, CR or LF; quotes doubled; a formula
+ * guarded (csv.h). Invalid UTF-8 becomes U+FFFD so the file stays valid UTF-8. */
 static void csv_field(FILE *fp, const char *s)
 {
     const unsigned char *p = (const unsigned char *)s;
@@ -458,6 +459,8 @@ static void csv_field(FILE *fp, const char *s)
 
     if (is_quoted)
         fputc('"', fp);
+    if (isms_csv_needs_guard(s))
+        fputc('\'', fp);
     while (i < len) {
         uint32_t cp;
         bool is_valid;

@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "csv.h"
 #include "json_text.h"
 
 #define NCOLS(a)   (sizeof(a) / sizeof((a)[0]))
@@ -152,6 +153,8 @@ static void put_csv(FILE *fp, const char *s)
 
     if (quoted)
         fputc('"', fp);
+    if (isms_csv_needs_guard(s))
+        fputc('\'', fp);
     for (; *s != '\0'; s++) {
         if (*s == '"')
             fputc('"', fp);
