@@ -396,8 +396,8 @@ static const struct isms_cmd user_cmds[] = {
      .render = render_revoked},
     {.noun = "user",
      .verb = "lockouts",
-     .summary = "failed-password counters that lock logins now: per user and address, per user "
-                "(10 failures an hour), per address (50); --all: also those still counting",
+     .summary = "failed-password counters locked now: per user and address (from 5 failures "
+                "within an hour), per user (10), per address (50); --all: also those counting",
      .flags = lockouts_flags,
      .req = &isms__v1__list_lockouts_request__descriptor,
      .method = "/isms.v1.User/ListLockouts",
