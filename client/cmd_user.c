@@ -198,6 +198,73 @@ static enum isms_code render_revoked(struct isms_cli *cli, const struct isms_arg
     return ISMS_OK;
 }
 
+static const struct isms_out_col lockout_cols[] = {
+    {"user", ISMS_OUT_STR},         {"address", ISMS_OUT_STR},
+    {"failures", ISMS_OUT_U64},     {"last_failure_at", ISMS_OUT_STR},
+    {"locked_until", ISMS_OUT_STR},
+};
+
+static const struct isms_out_col unlock_cols[] = {
+    {"user", ISMS_OUT_STR},
+    {"address", ISMS_OUT_STR},
+    {"cleared", ISMS_OUT_U64},
+};
+
+static enum isms_code render_lockouts(struct isms_cli *cli, const struct isms_args *a,
+                                      ProtobufCMessage *msg, struct isms_out *out,
+                                      struct isms_status *st)
+{
+    const Isms__V1__ListLockoutsResponse *r = (const Isms__V1__ListLockoutsResponse *)msg;
+    struct isms_out_table *t =
+        isms_out_list(out, "failed-password counters", lockout_cols, NCOLS(lockout_cols));
+
+    (void)cli;
+    (void)a;
+    (void)st;
+    for (size_t i = 0; i < r->n_lockouts; i++) {
+        const Isms__V1__Lockout *l = r->lockouts[i];
+
+        isms_out_row(t);
+        isms_out_str(t, l->user);
+        isms_out_str(t, l->address);
+        isms_out_u64(t, l->failures);
+        isms_out_str(t, l->last_failure_at);
+        isms_out_str(t, l->locked_until);
+    }
+    return ISMS_OK;
+}
+
+static enum isms_code check_unlock(struct isms_cli *cli, const struct isms_args *a,
+                                   ProtobufCMessage *msg, struct isms_out *out,
+                                   struct isms_status *st)
+{
+    (void)msg;
+    (void)out;
+    if (isms_args_arg(a, 0) == NULL && !isms_args_has(a, "address"))
+        return isms_cli_usage(cli, st, "give a user NAME, --address IP, or both");
+    return ISMS_OK;
+}
+
+static enum isms_code render_unlock(struct isms_cli *cli, const struct isms_args *a,
+                                    ProtobufCMessage *msg, struct isms_out *out,
+                                    struct isms_status *st)
+{
+    const char *name = isms_args_arg(a, 0), *addr = isms_args_get(a, "address");
+    uint32_t n = ((const Isms__V1__UnlockResponse *)msg)->cleared;
+    struct isms_out_table *t;
+
+    (void)cli;
+    (void)st;
+    t = isms_out_record(out, "unlocked", unlock_cols, NCOLS(unlock_cols));
+    isms_out_str(t, name);
+    isms_out_str(t, addr);
+    isms_out_u64(t, n);
+    isms_out_text(out, "cleared %u failed-password counter%s of %s%s%s", (unsigned)n,
+                  n == 1 ? "" : "s", name != NULL ? name : "",
+                  name != NULL && addr != NULL ? " and " : "", addr != NULL ? addr : "");
+    return ISMS_OK;
+}
+
 #define ROLES "admin|isms_manager|risk_owner|auditor|contributor|viewer"
 
 static const struct isms_arg name_args[] = {{.name = "NAME", .field = "name"}, {0}};
@@ -242,6 +309,19 @@ static const struct isms_flag update_flags[] = {
 static const struct isms_flag reset_flags[] = {
     ISMS_F_BOOL("password-stdin", NULL,
                 "read the new password from stdin instead of a one-time one from the server"),
+    {0},
+};
+
+static const struct isms_flag lockouts_flags[] = {
+    ISMS_F_BOOL("all", "include_unlocked",
+                "also counters that are not locked now (failures of the last hour)"),
+    {0},
+};
+
+static const struct isms_arg unlock_args[] = {
+    {.name = "NAME", .field = "user", .opts = ISMS_OPT_OPTIONAL}, {0}};
+static const struct isms_flag unlock_flags[] = {
+    ISMS_F_STR("address", "IP", "address", "clear the counters of this client address"),
     {0},
 };
 
@@ -314,6 +394,26 @@ static const struct isms_cmd user_cmds[] = {
      .method = "/isms.v1.User/RevokeSessions",
      .resp = &isms__v1__revoke_sessions_response__descriptor,
      .render = render_revoked},
+    {.noun = "user",
+     .verb = "lockouts",
+     .summary = "failed-password counters locked now: per user and address (from 5 failures "
+                "within an hour), per user (10), per address (50); --all: also those counting",
+     .flags = lockouts_flags,
+     .req = &isms__v1__list_lockouts_request__descriptor,
+     .method = "/isms.v1.User/ListLockouts",
+     .resp = &isms__v1__list_lockouts_response__descriptor,
+     .render = render_lockouts},
+    {.noun = "user",
+     .verb = "unlock",
+     .summary = "clear the failed-password counters of an account (NAME), of a client address "
+                "(--address), or both, lifting their locks (audited)",
+     .args = unlock_args,
+     .flags = unlock_flags,
+     .req = &isms__v1__unlock_request__descriptor,
+     .method = "/isms.v1.User/Unlock",
+     .resp = &isms__v1__unlock_response__descriptor,
+     .prepare = check_unlock,
+     .render = render_unlock},
 };
 
 const struct isms_noun isms_noun_user = {

@@ -84,3 +84,13 @@ unsigned isms_roles_from_pg_array(const char *s)
     }
     return m;
 }
+
+unsigned isms_roles_grantable(unsigned user_roles)
+{
+    return user_roles != 0 ? user_roles | ISMS_ROLE_VIEWER : 0;
+}
+
+unsigned isms_roles_effective(unsigned user_roles, unsigned token_roles)
+{
+    return isms_roles_grantable(user_roles) & token_roles;
+}

@@ -36,4 +36,12 @@ void isms_roles_pg_array(unsigned mask, char *out, size_t n);
 /* Parses a PostgreSQL text[] literal of role names (unknown names are ignored). */
 unsigned isms_roles_from_pg_array(const char *s);
 
+/* The roles a user may hand to an API token: their own, and viewer for anyone holding a role
+ * (every role may read). */
+unsigned isms_roles_grantable(unsigned user_roles);
+
+/* The effective roles of a call made with an API token: what the token carries, within what its
+ * owner may grant now (so a role the owner loses leaves the token too). */
+unsigned isms_roles_effective(unsigned user_roles, unsigned token_roles);
+
 #endif

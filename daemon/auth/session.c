@@ -156,7 +156,9 @@ static void lookup_done(struct isms_call *call, const struct isms_rows *res,
     token_roles = isms_rows_text(res, 0, 6);
     call->principal.token_num = isms_rows_int64(res, 0, 1);
     if (call->principal.token_num != 0) {
-        roles &= isms_roles_from_pg_array(token_roles);
+        /* Every role may read, so a token may carry viewer whatever its owner's roles are
+         * (Auth/CreateToken allows it); the owner's roles narrowed by the token's. */
+        roles = isms_roles_effective(roles, isms_roles_from_pg_array(token_roles));
         snprintf(call->principal.token_name, sizeof(call->principal.token_name), "%s",
                  isms_rows_text(res, 0, 7));
     }

@@ -255,6 +255,7 @@ Test(tokens, token_cannot_carry_roles_its_owner_lacks)
     struct isms_test_env env;
     struct isms_test_reply rep;
     char bob[256], tok[256];
+    PGconn *pg;
     int fd;
 
     isms_test_env_start(&env, NULL);
@@ -267,6 +268,10 @@ Test(tokens, token_cannot_carry_roles_its_owner_lacks)
     isms_test_expect(&rep, 7, "may only carry roles you hold",
                      "viewer's CreateToken --roles admin");
     isms_test_reply_cleanup(&rep);
+    /* The escalation attempt is in the audit trail, like every other refusal. */
+    pg = isms_test_pg_connect(env.db.conninfo);
+    cr_assert_eq(count_denials(pg, "bob", M_CREATE_TOKEN), 1,
+                 "bob's CreateToken --roles admin is not in the audit trail");
     create_token(fd, "mine", bogus, 1, NULL, 0, NULL, 0, &rep);
     isms_test_expect(&rep, 3, "unknown role", "CreateToken with an unknown role");
     isms_test_reply_cleanup(&rep);
@@ -277,6 +282,62 @@ Test(tokens, token_cannot_carry_roles_its_owner_lacks)
     isms_test_expect(&rep, 6, "already have a token named", "a second token named mine");
     isms_test_reply_cleanup(&rep);
     expect_get(env.srv.port, tok, 0, NULL, "Context/Get with bob's token");
+    still_serving(env.srv.port);
+    isms_test_finish();
+}
+
+/* Every role may read, so CreateToken lets anyone make a viewer token; such a token must read
+ * for an owner who does not hold the viewer role itself. */
+Test(tokens, viewer_token_from_every_role_reads)
+{
+    static const char *const roles[] = {"admin",   "isms_manager", "risk_owner",
+                                        "auditor", "contributor",  "viewer"};
+    const char *viewer[] = {"viewer"};
+    Isms__V1__WhoAmIRequest who = ISMS__V1__WHO_AM_IREQUEST__INIT;
+    struct isms_test_env env;
+    struct isms_test_reply rep;
+    char admin[256], session[256], tok[256];
+    int fd;
+
+    isms_test_env_start(&env, NULL);
+    snprintf(admin, sizeof(admin), "%s", isms_test_token());
+    for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
+        const Isms__V1__UserAccount *me;
+        char user[32], what[96];
+
+        snprintf(user, sizeof(user), "u-%s", roles[i]);
+        isms_test_set_token(admin);
+        fd = isms_test_connect(env.srv.port);
+        isms_test_user_create(fd, user, roles[i], PW_ALICE);
+        login_ok(env.srv.port, user, PW_ALICE, session, sizeof(session));
+        isms_test_set_token(session);
+        snprintf(what, sizeof(what), "%s's CreateToken --roles viewer", roles[i]);
+        create_token(fd, "read-only", viewer, 1, tok, sizeof(tok), NULL, 0, &rep);
+        isms_test_expect(&rep, 0, NULL, what);
+        isms_test_reply_cleanup(&rep);
+
+        isms_test_set_token(tok);
+        isms_test_unary(fd, ISMS_M_AUTH_WHOAMI, &who.base, 0, &isms__v1__user_account__descriptor,
+                        &rep);
+        snprintf(what, sizeof(what), "WhoAmI with %s's viewer token", roles[i]);
+        isms_test_expect(&rep, 0, NULL, what);
+        me = (const Isms__V1__UserAccount *)rep.body;
+        cr_assert_eq(me->n_roles, 1, "%s: %s's viewer token carries %zu roles", what, roles[i],
+                     me->n_roles);
+        cr_assert_str_eq(me->roles[0], "viewer", "%s", what);
+        isms_test_reply_cleanup(&rep);
+        isms_test_close(fd);
+        snprintf(what, sizeof(what), "Context/Get with %s's viewer token", roles[i]);
+        expect_get(env.srv.port, tok, 0, NULL, what);
+        /* Read-only: a write is refused even for an owner who may write. */
+        fd = isms_test_connect(env.srv.port);
+        isms_test_set_token(tok);
+        ctx_set_org(fd, "Read Only Ltd", &rep);
+        snprintf(what, sizeof(what), "Context/Update with %s's viewer token", roles[i]);
+        isms_test_expect(&rep, 7, "may not call", what);
+        isms_test_reply_cleanup(&rep);
+        isms_test_close(fd);
+    }
     still_serving(env.srv.port);
     isms_test_finish();
 }

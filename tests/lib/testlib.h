@@ -205,6 +205,9 @@ enum isms_test_io {
 int isms_test_connect(int port);
 /* Same, but returns -1 with errno set instead of failing. */
 int isms_test_try_connect(int port);
+/* Connects to 127.0.0.1:port from the loopback address `src_ip` (any of 127.0.0.0/8), so one
+ * test can act as several client addresses; fails the test on error. */
+int isms_test_connect_from(int port, const char *src_ip);
 void isms_test_close(int fd);
 
 /* Writes all of `p` (no SIGPIPE). isms_test_send fails the test on error; try_send returns

@@ -98,6 +98,36 @@ int isms_test_try_connect(int port)
     return fd;
 }
 
+int isms_test_connect_from(int port, const char *src_ip)
+{
+    struct sockaddr_in sa, src;
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int one = 1;
+
+    cr_assert(fd >= 0, "socket: %s", strerror(errno));
+    memset(&src, 0, sizeof(src));
+    src.sin_family = AF_INET;
+    cr_assert_eq(inet_pton(AF_INET, src_ip, &src.sin_addr), 1, "bad source address %s", src_ip);
+    cr_assert_eq(bind(fd, (struct sockaddr *)&src, sizeof(src)), 0, "bind to %s: %s", src_ip,
+                 strerror(errno));
+    memset(&sa, 0, sizeof(sa));
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons((uint16_t)port);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    while (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+        int saved = errno;
+
+        if (saved == EINTR)
+            continue;
+        close(fd);
+        cr_assert_fail("could not connect to 127.0.0.1:%d from %s: %s", port, src_ip,
+                       strerror(saved));
+    }
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    isms_tl_fd_register(fd);
+    return fd;
+}
+
 int isms_test_connect(int port)
 {
     int fd = isms_test_try_connect(port);

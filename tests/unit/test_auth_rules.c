@@ -112,3 +112,24 @@ Test(roles, pg_array_round_trip)
     cr_assert_eq(isms_roles_from_pg_array("{\"auditor\",bogus,viewer}"),
                  ISMS_ROLE_AUDITOR | ISMS_ROLE_VIEWER);
 }
+
+Test(roles, any_role_may_grant_viewer_to_a_token)
+{
+    static const unsigned each[] = {ISMS_ROLE_ADMIN,   ISMS_ROLE_MANAGER,     ISMS_ROLE_RISK_OWNER,
+                                    ISMS_ROLE_AUDITOR, ISMS_ROLE_CONTRIBUTOR, ISMS_ROLE_VIEWER};
+
+    for (size_t i = 0; i < sizeof(each) / sizeof(each[0]); i++) {
+        cr_assert_eq(isms_roles_grantable(each[i]), each[i] | ISMS_ROLE_VIEWER);
+        /* A viewer token of any owner reads: its effective roles are exactly viewer. */
+        cr_assert_eq(isms_roles_effective(each[i], ISMS_ROLE_VIEWER), ISMS_ROLE_VIEWER, "owner %s",
+                     isms_role_name(each[i]));
+        /* A token never carries more than its owner holds now (plus viewer). */
+        cr_assert_eq(isms_roles_effective(each[i], ISMS_ROLES_ALL), each[i] | ISMS_ROLE_VIEWER);
+    }
+    /* An owner with no role left grants nothing, not even viewer. */
+    cr_assert_eq(isms_roles_grantable(0), 0);
+    cr_assert_eq(isms_roles_effective(0, ISMS_ROLE_VIEWER), 0);
+    /* A role the owner lost leaves the token too. */
+    cr_assert_eq(isms_roles_effective(ISMS_ROLE_AUDITOR, ISMS_ROLE_MANAGER | ISMS_ROLE_VIEWER),
+                 ISMS_ROLE_VIEWER);
+}

@@ -1,6 +1,7 @@
 /* domain/users/auth_rpc.c — isms.v1.Auth: login with throttling, logout, whoami, password
- * change, API tokens. Wrong user, wrong password, disabled and locked-out accounts all get
- * the same answer, so the answer never tells which users exist. */
+ * change (throttled like login), API tokens. Wrong user, wrong password, disabled and
+ * locked-out accounts all get the same answer, so the answer never tells which users exist;
+ * a locked key is refused before any argon2id runs (domain/users/throttle.c). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "core/text.h"
 #include "db/bind.h"
 #include "db/rows.h"
+#include "domain/users/throttle.h"
 #include "domain/users/users.h"
 #include "rpc/call.h"
 #include "rpc/principal.h"
@@ -21,46 +23,26 @@
 #include "rpc/server.h"
 
 #define LOGIN_FAILED "invalid user name or password"
+#define PW_WRONG     "current password is wrong"
 
-static const char SQL_LOGIN_PREP[] =
-    "SELECT coalesce((SELECT max(locked_until) > now() FROM login_throttle"
-    "  WHERE key IN ('user:' || $1, 'addr:' || $2)), false), u.password_hash, u.status"
-    " FROM (SELECT 1) x LEFT JOIN app_user u ON u.name = $1";
+static const char SQL_LOGIN_PREP[] = "SELECT " ISMS_THROTTLE_SQL_LOCKED(
+    "$1", "$2") ", u.password_hash, u.status"
+                " FROM (SELECT 1) x LEFT JOIN app_user u ON u.name = $1";
 ISMS_STATEMENT(STMT_LOGIN_PREP, SQL_LOGIN_PREP, "user", "source");
 
 static const char SQL_LOGIN_OK[] =
     "WITH s AS (INSERT INTO auth_session (token_hash, user_name, expires_at, source)"
     "  VALUES ($1::bytea, $2, now() + make_interval(secs => $3::int), $4) RETURNING expires_at),"
     " u AS (UPDATE app_user SET last_login_at = now() WHERE name = $2 RETURNING *),"
-    /* Only the user's count resets: a valid login must not wipe its address's failures. */
-    " t AS (DELETE FROM login_throttle WHERE key = 'user:' || $2),"
-    " a AS (SELECT audit_append($2, $4, '/isms.v1.Auth/Login', 'user:' || $2, '{}', 'OK'))"
-    " SELECT " ISMS_USER_COLS ", " ISMS_SQL_TS("s.expires_at") ", u.must_change_password"
-                                                               " FROM s, u, a";
+    /* Only the user's counts reset: a valid login must not wipe its address's failures. */
+    " t AS (" ISMS_THROTTLE_SQL_CLEAR(
+        "$2", "$4") "),"
+                    " a AS (SELECT audit_append($2, $4, '/isms.v1.Auth/Login', 'user:' || $2, "
+                    "'{}', 'OK'))"
+                    " SELECT " ISMS_USER_COLS
+                    ", " ISMS_SQL_TS("s.expires_at") ", u.must_change_password"
+                                                     " FROM s, u, a";
 ISMS_STATEMENT(STMT_LOGIN_OK, SQL_LOGIN_OK, "token_hash", "user", "ttl_s", "source");
-
-/* Each failure counts per user and per address; from the 5th, a lock of 2^(n-5) s, at most
- * 15 min. Failures older than an hour start counting again. */
-static const char SQL_LOGIN_FAIL[] =
-    "WITH f AS (INSERT INTO login_throttle AS t (key, failures, last_failure)"
-    "  VALUES ('user:' || $1, 1, now()), ('addr:' || $2, 1, now())"
-    "  ON CONFLICT (key) DO UPDATE SET"
-    "  failures = CASE WHEN t.last_failure < now() - interval '1 hour' THEN 1"
-    "   ELSE t.failures + 1 END,"
-    "  last_failure = now(),"
-    "  locked_until = CASE WHEN t.last_failure >= now() - interval '1 hour'"
-    "   AND t.failures + 1 >= 5"
-    "   THEN now() + make_interval(secs => least(900, power(2, t.failures + 1 - 5)))"
-    "   ELSE t.locked_until END RETURNING 1),"
-    /* Counters idle for a day are forgotten, so guessed user names cannot grow the table
-     * without bound. */
-    " p AS (DELETE FROM login_throttle WHERE last_failure < now() - interval '1 day'"
-    "  AND (locked_until IS NULL OR locked_until < now())"
-    "  AND key NOT IN ('user:' || $1, 'addr:' || $2)),"
-    " a AS (SELECT audit_append($1, $2, '/isms.v1.Auth/Login', 'user:' || $1, '{}',"
-    "  'UNAUTHENTICATED'))"
-    " SELECT (SELECT count(*) FROM f), (SELECT count(*) FROM a)";
-ISMS_STATEMENT(STMT_LOGIN_FAIL, SQL_LOGIN_FAIL, "user", "source");
 
 static const char SQL_LOGOUT[] =
     "WITH s AS (UPDATE auth_session SET revoked_at = now() WHERE token_hash = $1::bytea"
@@ -74,17 +56,21 @@ ISMS_STATEMENT(STMT_LOGOUT, SQL_LOGOUT, "token_hash", "actor", "source");
 static const char SQL_WHOAMI[] = "SELECT " ISMS_USER_COLS " FROM app_user u WHERE u.name = $1";
 ISMS_STATEMENT(STMT_WHOAMI, SQL_WHOAMI, "user");
 
-static const char SQL_PW_CURRENT[] = "SELECT password_hash FROM app_user WHERE name = $1";
-ISMS_STATEMENT(STMT_PW_CURRENT, SQL_PW_CURRENT, "user");
+static const char SQL_PW_CURRENT[] =
+    "SELECT " ISMS_THROTTLE_SQL_LOCKED("$1", "$2") ", password_hash FROM app_user WHERE name = $1";
+ISMS_STATEMENT(STMT_PW_CURRENT, SQL_PW_CURRENT, "user", "source");
 
 static const char SQL_PW_SET[] =
     "WITH u AS (UPDATE app_user SET password_hash = $2, must_change_password = false,"
     "  version = version + 1, updated_at = now() WHERE name = $1 RETURNING name),"
     " s AS (UPDATE auth_session SET revoked_at = now() WHERE user_name = $1"
     "  AND token_num IS NULL AND token_hash <> $4::bytea AND revoked_at IS NULL),"
-    " a AS (SELECT audit_append($1, $3, '/isms.v1.Auth/ChangePassword', 'user:' || $1,"
-    "  '{\"password\":\"changed\"}', 'OK'))"
-    " SELECT count(*) FROM u, a";
+    " t AS (" ISMS_THROTTLE_SQL_CLEAR(
+        "$1",
+        "$3") "),"
+              " a AS (SELECT audit_append($1, $3, '/isms.v1.Auth/ChangePassword', 'user:' || $1,"
+              "  '{\"password\":\"changed\"}', 'OK'))"
+              " SELECT count(*) FROM u, a";
 ISMS_STATEMENT(STMT_PW_SET, SQL_PW_SET, "user", "password_hash", "source", "token_hash");
 
 /* clang-format off */
@@ -132,31 +118,9 @@ ISMS_STATEMENT(STMT_TOKEN_REVOKE, SQL_TOKEN_REVOKE, "num", "user", "is_admin", "
 
 struct login_ctx {
     const Isms__V1__LoginRequest *in;
-    int is_locked;
     char token[ISMS_TOKEN_TEXT_BYTES + 1];
     char hash_lit[68];
 };
-
-static void login_fail_done(struct isms_call *call, const struct isms_rows *res,
-                            const struct isms_status *st)
-{
-    (void)res;
-    if (st->code != ISMS_OK)
-        isms_call_fail_status(call, st);
-    else
-        isms_call_fail(call, ISMS_UNAUTHENTICATED, LOGIN_FAILED);
-}
-
-static void login_fail(struct isms_call *call)
-{
-    struct login_ctx *x = call->ctx;
-    struct isms_bind b;
-
-    isms_bind_init(&b, &STMT_LOGIN_FAIL);
-    isms_bind_text(&b, "user", x->in->user);
-    isms_bind_text(&b, "source", isms_call_source(call));
-    isms_call_db_or_fail(call, &b, login_fail_done);
-}
 
 static void login_ok_done(struct isms_call *call, const struct isms_rows *res,
                           const struct isms_status *st)
@@ -196,8 +160,8 @@ static void login_verified(struct isms_call *call, int ok, const char *hash)
     struct isms_bind b;
 
     (void)hash;
-    if (!ok || x->is_locked) {
-        login_fail(call);
+    if (!ok) {
+        isms_throttle_refuse(call, x->in->user, 0, ISMS_UNAUTHENTICATED, LOGIN_FAILED);
         return;
     }
     isms_token_new(x->token, x->hash_lit);
@@ -220,7 +184,11 @@ static void login_prep_done(struct isms_call *call, const struct isms_rows *res,
         isms_call_fail_status(call, st);
         return;
     }
-    x->is_locked = strcmp(isms_rows_text(res, 0, 0), "t") == 0;
+    /* A locked key answers at once: no argon2id, so a flood on it costs a statement each. */
+    if (strcmp(isms_rows_text(res, 0, 0), "t") == 0) {
+        isms_throttle_refuse(call, x->in->user, 1, ISMS_UNAUTHENTICATED, LOGIN_FAILED);
+        return;
+    }
     hash = isms_rows_text(res, 0, 1);
     /* Disabled and unknown users verify against the dummy hash: same cost, same answer. */
     if (strcmp(isms_rows_text(res, 0, 2), "active") != 0)
@@ -377,7 +345,7 @@ static void pw_verified(struct isms_call *call, int ok, const char *hash)
 
     (void)hash;
     if (!ok) {
-        isms_call_fail(call, ISMS_PERMISSION_DENIED, "current password is wrong");
+        isms_throttle_refuse(call, call->principal.user, 0, ISMS_PERMISSION_DENIED, PW_WRONG);
         return;
     }
     if (isms_password_hash(call, in->new_password, pw_hashed, &st) != ISMS_OK)
@@ -394,7 +362,16 @@ static void pw_current_done(struct isms_call *call, const struct isms_rows *res,
         isms_call_fail_status(call, st);
         return;
     }
-    if (isms_password_verify(call, in->current_password, isms_rows_text(res, 0, 0), pw_verified,
+    if (isms_rows_count(res) != 1) {
+        isms_call_fail(call, ISMS_NOT_FOUND, "user \"%s\" does not exist", call->principal.user);
+        return;
+    }
+    /* Locked (by logins or earlier guesses here): the same answer as a wrong password. */
+    if (strcmp(isms_rows_text(res, 0, 0), "t") == 0) {
+        isms_throttle_refuse(call, call->principal.user, 1, ISMS_PERMISSION_DENIED, PW_WRONG);
+        return;
+    }
+    if (isms_password_verify(call, in->current_password, isms_rows_text(res, 0, 1), pw_verified,
                              &err) != ISMS_OK)
         isms_call_fail_status(call, &err);
 }
@@ -422,6 +399,7 @@ static void auth_change_password(struct isms_call *call, const ProtobufCMessage 
     }
     isms_bind_init(&b, &STMT_PW_CURRENT);
     isms_bind_text(&b, "user", call->principal.user);
+    isms_bind_text(&b, "source", isms_call_source(call));
     call->ctx = (void *)in;
     isms_call_db_or_fail(call, &b, pw_current_done);
 }
@@ -505,11 +483,15 @@ static void auth_create_token(struct isms_call *call, const ProtobufCMessage *ms
             return;
         }
         /* Every role may read, so any user may hand out a read-only (viewer) token. */
-        unsigned allowed = call->principal.roles | (call->principal.roles ? ISMS_ROLE_VIEWER : 0);
+        unsigned allowed = isms_roles_grantable(call->principal.roles);
 
         if ((roles & ~allowed) != 0) {
-            isms_call_fail(call, ISMS_PERMISSION_DENIED,
-                           "a token may only carry roles you hold yourself");
+            char want[96];
+
+            isms_roles_pg_array(roles & ~allowed, want, sizeof(want));
+            isms_status_set(&st, ISMS_PERMISSION_DENIED,
+                            "a token may only carry roles you hold yourself (not %s)", want);
+            isms_auth_deny(call, &st, "");
             return;
         }
     }

@@ -12,6 +12,7 @@
 #include "core/text.h"
 #include "db/bind.h"
 #include "db/rows.h"
+#include "domain/users/throttle.h"
 #include "domain/users/users.h"
 #include "rpc/call.h"
 #include "rpc/principal.h"
@@ -506,6 +507,8 @@ enum isms_code isms_user_register(struct isms_server *srv, struct isms_status *s
         {"Update", user_update, 0, ISMS_ROLE_ADMIN},
         {"ResetPassword", user_reset_password, ISMS_METHOD_SECRET, ISMS_ROLE_ADMIN},
         {"RevokeSessions", user_revoke_sessions, ISMS_METHOD_ANY_ROLE, 0},
+        {"ListLockouts", isms_user_list_lockouts, 0, ISMS_ROLE_ADMIN},
+        {"Unlock", isms_user_unlock, 0, ISMS_ROLE_ADMIN},
     };
 
     return isms_registry_add(&srv->reg, &isms__v1__user__descriptor, specs,
