@@ -24,7 +24,7 @@
 #define PAGE_ROWS_N      1000
 #define LOG_LIMIT_MAX    100000
 #define STREAM_OUT_BELOW (1u << 20)
-#define ROW_ARENA_BYTES  4096u /* records point into the result; nothing is allocated */
+#define ROW_ARENA_BYTES  (64u * 1024) /* records point into the result; a checkpoint is small */
 
 static const char SQL_AUDIT_PAGE[] =
     "SELECT a.seq, audit_ts(a.at), a.actor, a.source, a.method, a.entity, a.changes, a.result,"
