@@ -16,8 +16,8 @@
 
 #define PINS_NAME "audit-pins"
 #define PINS_HEAD                                                                                  \
-    "# ismsctl audit-pins: server, audit public key, last verified head (seq, hash).\n"           \
-    "# Written by `ismsctl audit verify`; delete a line only if the server's trail was\n"        \
+    "# ismsctl audit-pins: server, audit public key, last verified head (seq, hash).\n"            \
+    "# Written by `ismsctl audit verify`; delete a line only if the server's trail was\n"          \
     "# legitimately replaced.\n"
 
 static enum isms_code pins_path(char *dir, size_t dlen, char *path, size_t plen,
@@ -180,8 +180,7 @@ enum isms_code isms_pin_store(const char *server, const struct isms_audit_pin *p
     int fd;
 
     if (strchr(server, ' ') != NULL || strchr(server, '\n') != NULL)
-        return isms_status_set(st, ISMS_INVALID_ARGUMENT, "server \"%s\" cannot be pinned",
-                               server);
+        return isms_status_set(st, ISMS_INVALID_ARGUMENT, "server \"%s\" cannot be pinned", server);
     if (pins_path(dir, sizeof(dir), path, sizeof(path), st) != ISMS_OK ||
         read_all(path, &text, st) != ISMS_OK)
         return st->code;
@@ -202,8 +201,8 @@ enum isms_code isms_pin_store(const char *server, const struct isms_audit_pin *p
     snprintf(tmp, sizeof(tmp), "%s/.audit-pins.XXXXXX", dir);
     fd = mkstemp(tmp);
     if (fd < 0 || fchmod(fd, 0600) != 0 || (c.out = fdopen(fd, "w")) == NULL) {
-        code = isms_status_set(st, ISMS_INVALID_ARGUMENT, "could not create a file in %s: %s",
-                               dir, strerror(errno));
+        code = isms_status_set(st, ISMS_INVALID_ARGUMENT, "could not create a file in %s: %s", dir,
+                               strerror(errno));
         if (fd >= 0)
             close(fd);
         if (fd >= 0)

@@ -30,10 +30,14 @@ static const struct isms_out_col log_cols[] = {
 };
 
 static const struct isms_out_col verify_cols[] = {
-    {"ok", ISMS_OUT_BOOL},           {"records", ISMS_OUT_I64},
-    {"first_bad_seq", ISMS_OUT_I64}, {"problem", ISMS_OUT_STR},
-    {"head_hash", ISMS_OUT_STR},     {"checkpoints", ISMS_OUT_I64},
-    {"checkpoint_seq", ISMS_OUT_I64}, {"unchecked_records", ISMS_OUT_I64},
+    {"ok", ISMS_OUT_BOOL},
+    {"records", ISMS_OUT_I64},
+    {"first_bad_seq", ISMS_OUT_I64},
+    {"problem", ISMS_OUT_STR},
+    {"head_hash", ISMS_OUT_STR},
+    {"checkpoints", ISMS_OUT_I64},
+    {"checkpoint_seq", ISMS_OUT_I64},
+    {"unchecked_records", ISMS_OUT_I64},
     {"public_key", ISMS_OUT_STR},
 };
 
@@ -109,13 +113,14 @@ static void fill_verify(struct isms_cli *cli, struct isms_out *out, bool ok, int
                           records);
         if (tr->checkpoint_seq > 0)
             isms_out_text(out,
-                          "%" PRId64 " signed checkpoints; the newest vouches for records 1-%" PRId64
+                          "%" PRId64
+                          " signed checkpoints; the newest vouches for records 1-%" PRId64
                           " (signed %s); %" PRId64 " records after it are not yet checkpointed",
                           tr->checkpoints, tr->checkpoint_seq,
                           tr->checkpoint_at != NULL ? tr->checkpoint_at : "", tr->unchecked);
         else
-            isms_out_text(out, "no signed checkpoint yet: %" PRId64
-                               " records are not yet checkpointed",
+            isms_out_text(out,
+                          "no signed checkpoint yet: %" PRId64 " records are not yet checkpointed",
                           tr->unchecked);
         if (tr->key_hex[0] != '\0')
             isms_out_text(out, "audit key %s (%s)", tr->key_hex, tr->key_source);
@@ -202,7 +207,8 @@ struct file_walk {
     char server[256];
 };
 
-static void take_header(struct isms_cli *cli, struct file_walk *fw, const struct isms_jsonl_record *jr)
+static void take_header(struct isms_cli *cli, struct file_walk *fw,
+                        const struct isms_jsonl_record *jr)
 {
     struct isms_status pst;
     bool found = false;
@@ -218,7 +224,8 @@ static void take_header(struct isms_cli *cli, struct file_walk *fw, const struct
         fw->key_source = "pinned for the export's server";
     }
     if (fw->want_key != NULL && strcmp(fw->want_key, fw->key_hex) != 0) {
-        broken_at(&fw->v, 1, "the export is signed by key %.16s..., not by the expected key %.16s... (%s)",
+        broken_at(&fw->v, 1,
+                  "the export is signed by key %.16s..., not by the expected key %.16s... (%s)",
                   fw->key_hex, fw->want_key, fw->key_source);
         return;
     }
@@ -240,8 +247,9 @@ static void finish_file(struct file_walk *fw)
         return;
     if (!fw->has_header) {
         if (fw->want_key != NULL)
-            broken_at(&fw->v, 1, "the export has no signed header (made before checkpoints, or "
-                                 "stripped) but --key was given");
+            broken_at(&fw->v, 1,
+                      "the export has no signed header (made before checkpoints, or "
+                      "stripped) but --key was given");
         return;
     }
     if (!fw->has_head) {
@@ -251,7 +259,9 @@ static void finish_file(struct file_walk *fw)
     }
     if (strcmp(fw->head.key_id, fw->v.key_id) != 0 ||
         !isms_audit_checkpoint_signature_ok(fw->v.key, &fw->head)) {
-        broken_at(&fw->v, fw->head.seq, "the export's head (record %" PRId64 ") has no valid signature by the audit key", fw->head.seq);
+        broken_at(&fw->v, fw->head.seq,
+                  "the export's head (record %" PRId64 ") has no valid signature by the audit key",
+                  fw->head.seq);
         return;
     }
     if (fw->v.last_seq < fw->head.seq) {
@@ -319,8 +329,8 @@ static enum isms_code verify_file(struct isms_cli *cli, const char *path, const 
             if (lineno != 1) {
                 isms_jsonl_record_cleanup(&jr);
                 code = isms_status_set(st, ISMS_FAILED_PRECONDITION,
-                                       "%.200s:%lu: the export header must be the first line",
-                                       path, lineno);
+                                       "%.200s:%lu: the export header must be the first line", path,
+                                       lineno);
                 break;
             }
             take_header(cli, &fw, &jr);
@@ -330,9 +340,9 @@ static enum isms_code verify_file(struct isms_cli *cli, const char *path, const 
             continue;
         }
         if (jr.kind == ISMS_JSONL_CHECKPOINT) {
-            int ok = fw.has_header ? isms_audit_verifier_checkpoint(&fw.v, &jr.cp)
-                                   : broken_at(&fw.v, jr.cp.seq,
-                                               "checkpoint without the export header");
+            int ok = fw.has_header
+                         ? isms_audit_verifier_checkpoint(&fw.v, &jr.cp)
+                         : broken_at(&fw.v, jr.cp.seq, "checkpoint without the export header");
 
             isms_jsonl_record_cleanup(&jr);
             if (!ok)
@@ -421,9 +431,8 @@ static enum isms_code hash_at(struct isms_cli *cli, int64_t seq, char *out, size
 /* The server's answer against what this client verified before (and --key): the key must be
  * the pinned one, the chain no shorter than the pinned head and the same at it. Returns 1
  * when it holds (then the pin moves to the new head), else 0 with `why`. */
-static int check_pins(struct isms_cli *cli, const Isms__V1__AuditVerifyResponse *r,
-                      const char *key, char *why, size_t wlen, const char **key_source,
-                      struct isms_status *st)
+static int check_pins(struct isms_cli *cli, const Isms__V1__AuditVerifyResponse *r, const char *key,
+                      char *why, size_t wlen, const char **key_source, struct isms_status *st)
 {
     struct isms_audit_pin pin, now;
     char hash[2 * ISMS_AUDIT_HASH_BYTES + 1];

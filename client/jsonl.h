@@ -3,9 +3,10 @@
  * integer and the rest strings. Since checkpoints, the first line is a header
  * {"export":{"version":2,"server":S,"public_key":HEX,"head":CP}} and each signed checkpoint
  * is a line {"checkpoint":CP} after the record it signs (or after the last record, when it is
- * beyond it), CP being {"seq":N,"hash":HEX,"signed_at":T,"key_id":HEX,"signature":HEX}. Both directions use jansson; the reader is strict (valid UTF-8,
- * no duplicate keys, no other members, no other types, bounded length) and strings come back
- * byte for byte, so hashes over them still match. Pure. */
+ * beyond it), CP being {"seq":N,"hash":HEX,"signed_at":T,"key_id":HEX,"signature":HEX}. Both
+ * directions use jansson; the reader is strict (valid UTF-8, no duplicate keys, no other members,
+ * no other types, bounded length) and strings come back byte for byte, so hashes over them still
+ * match. Pure. */
 #ifndef ISMS_CLIENT_JSONL_H
 #define ISMS_CLIENT_JSONL_H
 
@@ -49,12 +50,12 @@ struct isms_jsonl_record {
 /*
  * Parses one line (without its '\n'; line[0..len) need not be NUL-terminated) into `out`: a
  * header or checkpoint line (their members checked strictly: hex lengths, key id, no others),
- * or a record line. A record line must be one JSON object with exactly the members of isms_jsonl_record_keys, "seq" an
- * integer and the others strings; anything after the object, a carriage return, duplicate keys,
- * invalid UTF-8, \u0000 and lines over ISMS_JSONL_LINE_MAX are refused. Hashes that are not 64
- * hex digits are not an error: is_hash_ok is false (the chain breaks there). On success `out`
- * must be cleaned up; on failure it needs nothing. Errors: INVALID_ARGUMENT "column N: what" or
- * naming the member; RESOURCE_EXHAUSTED.
+ * or a record line. A record line must be one JSON object with exactly the members of
+ * isms_jsonl_record_keys, "seq" an integer and the others strings; anything after the object, a
+ * carriage return, duplicate keys, invalid UTF-8, \u0000 and lines over ISMS_JSONL_LINE_MAX are
+ * refused. Hashes that are not 64 hex digits are not an error: is_hash_ok is false (the chain
+ * breaks there). On success `out` must be cleaned up; on failure it needs nothing. Errors:
+ * INVALID_ARGUMENT "column N: what" or naming the member; RESOURCE_EXHAUSTED.
  */
 ISMS_MUSTCHECK enum isms_code isms_jsonl_read(const char *line, size_t len,
                                               struct isms_jsonl_record *out,
@@ -77,8 +78,7 @@ ISMS_MUSTCHECK enum isms_code isms_jsonl_write_header(FILE *fp, const char *publ
                                                       struct isms_status *st);
 
 /* Writes one checkpoint line. Errors as isms_jsonl_write. */
-ISMS_MUSTCHECK enum isms_code isms_jsonl_write_checkpoint(FILE *fp,
-                                                          const Isms__V1__AuditCheckpoint *cp,
-                                                          struct isms_status *st);
+ISMS_MUSTCHECK enum isms_code
+isms_jsonl_write_checkpoint(FILE *fp, const Isms__V1__AuditCheckpoint *cp, struct isms_status *st);
 
 #endif

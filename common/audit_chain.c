@@ -176,8 +176,9 @@ int isms_audit_verifier_checkpoint(struct isms_audit_verifier *v,
         return broken(v, v->last_seq + 1, msg);
     }
     if (cp->seq < v->last_seq) {
-        snprintf(msg, sizeof(msg), "checkpoint %" PRId64 " is out of place (after record %" PRId64
-                 ")", cp->seq, v->last_seq);
+        snprintf(msg, sizeof(msg),
+                 "checkpoint %" PRId64 " is out of place (after record %" PRId64 ")", cp->seq,
+                 v->last_seq);
         return broken(v, cp->seq, msg);
     }
     if (memcmp(cp->hash, v->last_hash, ISMS_AUDIT_HASH_BYTES) != 0) {

@@ -32,7 +32,7 @@
 
 extern char **environ;
 
-#define FORCE_CLOSE_MS      2000
+#define FORCE_CLOSE_MS       2000
 #define AUDIT_FINAL_GRACE_MS 3000
 
 struct daemon_state {
@@ -316,8 +316,7 @@ static int run(void)
     }
     if (D.bootstrap_admin == NULL && setup_tls(host) != 0)
         return 1;
-    if (isms_migrate(D.cfg.owner_db[0] != '\0' ? D.cfg.owner_db : D.cfg.db, &mig, &st) !=
-        ISMS_OK) {
+    if (isms_migrate(D.cfg.owner_db[0] != '\0' ? D.cfg.owner_db : D.cfg.db, &mig, &st) != ISMS_OK) {
         isms_log_error("could not prepare the database", "error=%s",
                        isms_log_quote(q, sizeof(q), st.msg));
         return 1;

@@ -34,7 +34,7 @@ struct isms_server {
     struct isms_call *justfree; /* released, freed from `reaper` (check phase) */
     uv_check_t reaper;
     int has_reaper;
-    struct isms_workers *workers; /* owned; CPU-heavy jobs (argon2id) */
+    struct isms_workers *workers;    /* owned; CPU-heavy jobs (argon2id) */
     struct isms_audit_signer *audit; /* main's; the audit key and its checkpoint timer */
     int is_draining;
     int schema_version;

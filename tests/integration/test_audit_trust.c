@@ -93,8 +93,8 @@ static void trust_start(struct trust_env *t)
         ISMS_TEST_ADMIN_PASSWORD "\n");
     cr_assert_eq(p.exit_code, 0, "ismsctl login: %s", p.err);
     isms_test_proc_cleanup(&p);
-    cr_assert_eq(isms_test_login(t->srv.port, ISMS_TEST_ADMIN_USER, ISMS_TEST_ADMIN_PASSWORD,
-                                 token, sizeof(token)),
+    cr_assert_eq(isms_test_login(t->srv.port, ISMS_TEST_ADMIN_USER, ISMS_TEST_ADMIN_PASSWORD, token,
+                                 sizeof(token)),
                  0);
     isms_test_set_token(token);
     fd = isms_test_connect(t->srv.port);

@@ -99,8 +99,8 @@ enum isms_code isms_audit_key_load(const char *path, struct isms_audit_key *k, i
     if (n != (ssize_t)KEY_LINE_LEN || memcmp(line, KEY_TAG, KEY_TAG_LEN) != 0 ||
         line[KEY_LINE_LEN - 1] != '\n') {
         code = isms_status_set(st, ISMS_FAILED_PRECONDITION,
-                               "audit key file \"%s\" is not one line \"%s<64 hex digits>\"",
-                               path, KEY_TAG);
+                               "audit key file \"%s\" is not one line \"%s<64 hex digits>\"", path,
+                               KEY_TAG);
     } else {
         line[KEY_LINE_LEN - 1] = '\0';
         if (!isms_hex_decode(line + KEY_TAG_LEN, seed, sizeof(seed)))

@@ -43,8 +43,7 @@ enum isms_code isms_audit_roles_prepare(const char *owner_conninfo, const char *
 
     memset(&w, 0, sizeof(w));
     *is_protected = 0;
-    if (isms_db_oneshot(runtime_conninfo, STMT_AUDIT_WHO.text, 0, NULL, on_who, &w, st) !=
-        ISMS_OK)
+    if (isms_db_oneshot(runtime_conninfo, STMT_AUDIT_WHO.text, 0, NULL, on_who, &w, st) != ISMS_OK)
         return st->code;
     if (!w.has_row)
         return isms_status_set(st, ISMS_INTERNAL, "could not read the runtime role's name");
@@ -60,15 +59,14 @@ enum isms_code isms_audit_roles_prepare(const char *owner_conninfo, const char *
             struct isms_status why = *st;
 
             return isms_status_set(st, ISMS_FAILED_PRECONDITION,
-                                   "could not grant the runtime role \"%s\" its rights: %s",
-                                   w.role, why.msg);
+                                   "could not grant the runtime role \"%s\" its rights: %s", w.role,
+                                   why.msg);
         }
         return st->code;
     }
     /* The schema may still belong to the runtime role (set up before owner_db existed). */
     memset(&w, 0, sizeof(w));
-    if (isms_db_oneshot(runtime_conninfo, STMT_AUDIT_WHO.text, 0, NULL, on_who, &w, st) !=
-        ISMS_OK)
+    if (isms_db_oneshot(runtime_conninfo, STMT_AUDIT_WHO.text, 0, NULL, on_who, &w, st) != ISMS_OK)
         return st->code;
     if (w.owns_audit)
         return isms_status_set(st, ISMS_FAILED_PRECONDITION,

@@ -77,8 +77,7 @@ static int row_checkpoint(const struct isms_rows *res, int r, int col,
     snprintf(out->signed_at, sizeof(out->signed_at), "%s", isms_rows_text(res, r, col + 2));
     snprintf(out->key_id, sizeof(out->key_id), "%s", isms_rows_text(res, r, col + 3));
     if (!isms_hex_decode(isms_rows_text(res, r, col + 1), out->hash, ISMS_AUDIT_HASH_BYTES) ||
-        !isms_hex_decode(isms_rows_text(res, r, col + 4), out->signature,
-                         ISMS_AUDIT_SIG_BYTES)) {
+        !isms_hex_decode(isms_rows_text(res, r, col + 4), out->signature, ISMS_AUDIT_SIG_BYTES)) {
         *bad = 1;
         return 0;
     }
@@ -158,7 +157,6 @@ static void verify_row(struct walk *w, const Isms__V1__AuditRecord *m)
 
 static void on_tail(struct isms_call *call, const struct isms_rows *res,
                     const struct isms_status *st);
-
 
 static void finish_verify(struct isms_call *call, struct walk *w)
 {

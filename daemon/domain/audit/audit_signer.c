@@ -13,11 +13,10 @@
 #include "db/pool.h"
 #include "db/rows.h"
 
-static const char SQL_CP_HEAD[] =
-    "SELECT a.seq, encode(a.hash, 'hex'),"
-    " audit_ts(date_trunc('microseconds', clock_timestamp())),"
-    " coalesce((SELECT max(c.seq) FROM audit_checkpoint c), 0)"
-    " FROM audit_log a ORDER BY a.seq DESC LIMIT 1";
+static const char SQL_CP_HEAD[] = "SELECT a.seq, encode(a.hash, 'hex'),"
+                                  " audit_ts(date_trunc('microseconds', clock_timestamp())),"
+                                  " coalesce((SELECT max(c.seq) FROM audit_checkpoint c), 0)"
+                                  " FROM audit_log a ORDER BY a.seq DESC LIMIT 1";
 ISMS_STATEMENT_NO_PARAMS(STMT_CP_HEAD, SQL_CP_HEAD);
 static const char SQL_CP_ADD[] = "SELECT audit_checkpoint_add($1::bigint, decode($2, 'hex'),"
                                  " $3::timestamptz, $4, decode($5, 'hex'))::text";
