@@ -157,6 +157,13 @@ static void exec_ismsd(int err_w, const char *path, const char *conninfo, char *
     if (dup2(err_w, STDERR_FILENO) < 0 || argv == NULL)
         _exit(127);
     close(err_w);
+    /* ismsd signs audit checkpoints with a key file; the default path needs its state dir. */
+    if (getenv("ISMSD_AUDIT_KEY") == NULL) {
+        char key[64];
+
+        snprintf(key, sizeof(key), "/tmp/ismsbench-%ld-audit.key", (long)getuid());
+        setenv("ISMSD_AUDIT_KEY", key, 1);
+    }
     argv[n++] = (char *)path;
     argv[n++] = (char *)"--listen";
     argv[n++] = (char *)"127.0.0.1:0";

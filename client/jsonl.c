@@ -69,6 +69,58 @@ static enum isms_code take_members(json_t *doc, struct isms_jsonl_record *r, str
     return ISMS_OK;
 }
 
+/* CP object -> out->cp. */
+static enum isms_code take_checkpoint(json_t *o, struct isms_audit_checkpoint *cp,
+                                      struct isms_status *st)
+{
+    json_t *seq = json_object_get(o, "seq"), *hash = json_object_get(o, "hash");
+    json_t *at = json_object_get(o, "signed_at"), *kid = json_object_get(o, "key_id");
+    json_t *sig = json_object_get(o, "signature");
+
+    if (!json_is_object(o) || json_object_size(o) != 5 || !json_is_integer(seq) ||
+        !json_is_string(hash) || !json_is_string(at) || !json_is_string(kid) ||
+        !json_is_string(sig))
+        return isms_status_set(st, ISMS_INVALID_ARGUMENT,
+                               "a checkpoint must have exactly seq (integer), hash, signed_at, "
+                               "key_id and signature (strings)");
+    memset(cp, 0, sizeof(*cp));
+    cp->seq = (int64_t)json_integer_value(seq);
+    if (json_string_length(at) >= sizeof(cp->signed_at) ||
+        json_string_length(kid) != ISMS_AUDIT_KEY_ID_HEX ||
+        !isms_hex_decode(json_string_value(hash), cp->hash, ISMS_AUDIT_HASH_BYTES) ||
+        !isms_hex_decode(json_string_value(sig), cp->signature, ISMS_AUDIT_SIG_BYTES))
+        return isms_status_set(st, ISMS_INVALID_ARGUMENT,
+                               "checkpoint %" PRId64 ": malformed hash, time, key_id or signature",
+                               cp->seq);
+    memcpy(cp->signed_at, json_string_value(at), json_string_length(at) + 1);
+    memcpy(cp->key_id, json_string_value(kid), ISMS_AUDIT_KEY_ID_HEX + 1);
+    return ISMS_OK;
+}
+
+static enum isms_code take_header(json_t *h, struct isms_jsonl_record *r, struct isms_status *st)
+{
+    json_t *ver = json_object_get(h, "version"), *pk = json_object_get(h, "public_key");
+    json_t *srv = json_object_get(h, "server"), *head = json_object_get(h, "head");
+    size_t want = 3 + (head != NULL);
+
+    if (!json_is_object(h) || json_object_size(h) != want || !json_is_integer(ver) ||
+        json_integer_value(ver) != 2 || !json_is_string(pk) || !json_is_string(srv))
+        return isms_status_set(st, ISMS_INVALID_ARGUMENT,
+                               "the export header must have version 2, server, public_key and "
+                               "optionally head");
+    if (!isms_hex_decode(json_string_value(pk), r->public_key, ISMS_AUDIT_KEY_BYTES))
+        return isms_status_set(st, ISMS_INVALID_ARGUMENT,
+                               "the export header's public_key is not 64 hex digits");
+    r->server = json_string_value(srv);
+    r->kind = ISMS_JSONL_HEADER;
+    if (head != NULL) {
+        if (take_checkpoint(head, &r->cp, st) != ISMS_OK)
+            return st->code;
+        r->has_cp = true;
+    }
+    return ISMS_OK;
+}
+
 enum isms_code isms_jsonl_read(const char *line, size_t len, struct isms_jsonl_record *out,
                                struct isms_status *st)
 {
@@ -99,6 +151,22 @@ enum isms_code isms_jsonl_read(const char *line, size_t len, struct isms_jsonl_r
         return isms_status_set(st, ISMS_INVALID_ARGUMENT, "column 1: expected an object");
     }
     out->doc = doc;
+    if (json_object_size(doc) == 1 && json_object_get(doc, "checkpoint") != NULL) {
+        out->kind = ISMS_JSONL_CHECKPOINT;
+        out->has_cp = true;
+        if (take_checkpoint(json_object_get(doc, "checkpoint"), &out->cp, st) != ISMS_OK) {
+            isms_jsonl_record_cleanup(out);
+            return st->code;
+        }
+        return ISMS_OK;
+    }
+    if (json_object_size(doc) == 1 && json_object_get(doc, "export") != NULL) {
+        if (take_header(json_object_get(doc, "export"), out, st) != ISMS_OK) {
+            isms_jsonl_record_cleanup(out);
+            return st->code;
+        }
+        return ISMS_OK;
+    }
     if (take_members(doc, out, st) != ISMS_OK) {
         isms_jsonl_record_cleanup(out);
         return st->code;
@@ -137,4 +205,60 @@ enum isms_code isms_jsonl_write(FILE *fp, const Isms__V1__AuditRecord *r, struct
 out:
     json_decref(obj);
     return code;
+}
+
+static json_t *checkpoint_obj(const Isms__V1__AuditCheckpoint *cp)
+{
+    json_t *o = json_object();
+
+    if (o == NULL || json_object_set_new(o, "seq", json_integer(cp->seq)) != 0 ||
+        json_object_set_new(o, "hash", json_string(cp->hash)) != 0 ||
+        json_object_set_new(o, "signed_at", json_string(cp->signed_at)) != 0 ||
+        json_object_set_new(o, "key_id", json_string(cp->key_id)) != 0 ||
+        json_object_set_new(o, "signature", json_string(cp->signature)) != 0) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* Writes {name: inner} as one line; takes `inner`. */
+static enum isms_code write_wrapped(FILE *fp, const char *name, json_t *inner,
+                                    struct isms_status *st)
+{
+    json_t *obj = inner != NULL ? json_object() : NULL;
+    enum isms_code code = ISMS_OK;
+
+    if (obj == NULL || json_object_set_new(obj, name, inner) != 0) {
+        if (obj == NULL)
+            json_decref(inner);
+        json_decref(obj);
+        return isms_status_set(st, ISMS_RESOURCE_EXHAUSTED, "out of memory writing a %s", name);
+    }
+    if (json_dumpf(obj, fp, JSON_COMPACT) != 0 || fputc('\n', fp) == EOF || ferror(fp))
+        code = isms_status_set(st, ISMS_INTERNAL, "%s", strerror(errno != 0 ? errno : EIO));
+    json_decref(obj);
+    return code;
+}
+
+enum isms_code isms_jsonl_write_checkpoint(FILE *fp, const Isms__V1__AuditCheckpoint *cp,
+                                           struct isms_status *st)
+{
+    return write_wrapped(fp, "checkpoint", checkpoint_obj(cp), st);
+}
+
+enum isms_code isms_jsonl_write_header(FILE *fp, const char *public_key, const char *server,
+                                       const Isms__V1__AuditCheckpoint *head,
+                                       struct isms_status *st)
+{
+    json_t *h = json_object();
+
+    if (h == NULL || json_object_set_new(h, "version", json_integer(2)) != 0 ||
+        json_object_set_new(h, "server", json_string(server)) != 0 ||
+        json_object_set_new(h, "public_key", json_string(public_key)) != 0 ||
+        (head != NULL && json_object_set_new(h, "head", checkpoint_obj(head)) != 0)) {
+        json_decref(h);
+        return isms_status_set(st, ISMS_RESOURCE_EXHAUSTED, "out of memory writing the header");
+    }
+    return write_wrapped(fp, "export", h, st);
 }

@@ -22,6 +22,8 @@
 #include "db/pool.h"
 #include "auth/password.h"
 #include "auth/session.h"
+#include "domain/audit/audit_roles.h"
+#include "domain/audit/audit_signer.h"
 #include "domain/domain.h"
 #include "domain/users/bootstrap.h"
 #include "net/conn.h"
@@ -30,7 +32,8 @@
 
 extern char **environ;
 
-#define FORCE_CLOSE_MS 2000
+#define FORCE_CLOSE_MS       2000
+#define AUDIT_FINAL_GRACE_MS 3000
 
 struct daemon_state {
     struct isms_server srv;
@@ -42,6 +45,7 @@ struct daemon_state {
     int signals_seen;
     const char *bootstrap_admin; /* --bootstrap-admin NAME: create the user and exit */
     struct isms_tls *tls;        /* NULL when plaintext */
+    struct isms_audit_signer audit;
 };
 
 static struct daemon_state D;
@@ -65,6 +69,14 @@ static void on_pool_closed(struct isms_db_pool *pool)
     uv_close((uv_handle_t *)&D.sigint, NULL);
 }
 
+/* The shutdown checkpoint is signed (or given up on): the pool may go. */
+static void on_audit_signed(struct isms_audit_signer *s)
+{
+    (void)s;
+    if (D.srv.pool != NULL)
+        isms_db_pool_close(D.srv.pool, on_pool_closed);
+}
+
 static void on_net_closed(struct isms_net *net)
 {
     (void)net;
@@ -72,7 +84,9 @@ static void on_net_closed(struct isms_net *net)
     if (!uv_is_closing((uv_handle_t *)&D.drain_timer))
         uv_close((uv_handle_t *)&D.drain_timer, NULL);
     isms_db_probe_stop(&D.srv.probe);
-    if (D.srv.pool != NULL)
+    if (D.audit.is_started)
+        isms_audit_signer_finish(&D.audit, AUDIT_FINAL_GRACE_MS, on_audit_signed);
+    else if (D.srv.pool != NULL)
         isms_db_pool_close(D.srv.pool, on_pool_closed);
 }
 
@@ -246,6 +260,44 @@ static int bootstrap(void)
     return 0;
 }
 
+/* The runtime role gets its rights from the owner (owner_db), or is warned about. */
+static int prepare_audit_roles(void)
+{
+    struct isms_status st;
+    char role[128], q[300];
+    int is_protected;
+
+    if (isms_audit_roles_prepare(D.cfg.owner_db, D.cfg.db, role, sizeof(role), &is_protected,
+                                 &st) != ISMS_OK) {
+        isms_log_error("could not set up the database roles", "error=%s",
+                       isms_log_quote(q, sizeof(q), st.msg));
+        return -1;
+    }
+    if (!is_protected)
+        isms_log_warn("ismsd's database role owns the audit trail and could rewrite it; "
+                      "set owner_db to a separate owner role",
+                      "role=%s", isms_log_quote(q, sizeof(q), role));
+    return 0;
+}
+
+static int load_audit_key(void)
+{
+    struct isms_status st;
+    char q[300];
+    int created;
+
+    if (isms_audit_key_load(D.cfg.audit_key, &D.audit.key, &created, &st) != ISMS_OK) {
+        isms_log_error("could not load the audit key", "error=%s",
+                       isms_log_quote(q, sizeof(q), st.msg));
+        return -1;
+    }
+    isms_log_info(created ? "audit key created" : "audit key loaded",
+                  "file=%s key_id=%s public_key=%s", isms_log_quote(q, sizeof(q), D.cfg.audit_key),
+                  D.audit.key.key_id, D.audit.key.pk_hex);
+    D.srv.audit = &D.audit;
+    return 0;
+}
+
 static int run(void)
 {
     struct isms_server *srv = &D.srv;
@@ -264,13 +316,15 @@ static int run(void)
     }
     if (D.bootstrap_admin == NULL && setup_tls(host) != 0)
         return 1;
-    if (isms_migrate(D.cfg.db, &mig, &st) != ISMS_OK) {
+    if (isms_migrate(D.cfg.owner_db[0] != '\0' ? D.cfg.owner_db : D.cfg.db, &mig, &st) != ISMS_OK) {
         isms_log_error("could not prepare the database", "error=%s",
                        isms_log_quote(q, sizeof(q), st.msg));
         return 1;
     }
     isms_log_info("database ready", "schema_version=%d applied=%d database=%s", mig.schema_version,
                   mig.applied, isms_log_quote(q, sizeof(q), mig.db_desc));
+    if (prepare_audit_roles() != 0)
+        return 1;
     if (isms_password_init(&st) != ISMS_OK) {
         isms_log_error("could not initialise cryptography", "error=%s",
                        isms_log_quote(q, sizeof(q), st.msg));
@@ -278,6 +332,8 @@ static int run(void)
     }
     if (D.bootstrap_admin != NULL)
         return bootstrap();
+    if (load_audit_key() != 0)
+        return 1;
 
     srv->loop = loop;
     srv->cfg = &D.cfg;
@@ -328,6 +384,7 @@ static int run(void)
     }
     isms_db_probe_start(&srv->probe, loop, srv->pool, D.cfg.health_probe_ms,
                         (uint64_t)D.cfg.health_stall_ms);
+    isms_audit_signer_start(&D.audit, loop, srv->pool, (uint64_t)D.cfg.audit_checkpoint_s * 1000);
     if (isms_net_listen(&srv->net, host, port, srv->listen_addr, sizeof(srv->listen_addr), &st) !=
         ISMS_OK) {
         isms_log_error("could not listen", "error=%s", isms_log_quote(q, sizeof(q), st.msg));
@@ -351,6 +408,7 @@ static int run(void)
 
     isms_registry_cleanup(&srv->reg);
     isms_tls_free(D.tls);
+    isms_audit_key_cleanup(&D.audit.key);
     rc = uv_loop_close(loop);
     if (rc != 0) {
         isms_log_error("event loop still had handles at exit", "error=%s", uv_strerror(rc));

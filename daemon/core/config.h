@@ -13,7 +13,10 @@
 
 struct isms_config {
     char listen[256];                 /* HOST:PORT */
-    char db[1024];                    /* libpq conninfo */
+    char db[1024];                    /* libpq conninfo (the runtime role) */
+    char owner_db[1024];              /* conninfo for migrations as the owner role ("" = db) */
+    char audit_key[1024];             /* Ed25519 key file signing audit checkpoints */
+    uint32_t audit_checkpoint_s;      /* sign the audit chain head this often */
     int log_level;                    /* enum isms_log_level */
     uint32_t pool_size;               /* database connections */
     uint32_t db_queue_max;            /* statements waiting for a connection */

@@ -17,6 +17,7 @@
 #include "rpc/workers.h"
 
 struct isms_call;
+struct isms_audit_signer;
 
 struct isms_server {
     uv_loop_t *loop;
@@ -33,7 +34,8 @@ struct isms_server {
     struct isms_call *justfree; /* released, freed from `reaper` (check phase) */
     uv_check_t reaper;
     int has_reaper;
-    struct isms_workers *workers; /* owned; CPU-heavy jobs (argon2id) */
+    struct isms_workers *workers;    /* owned; CPU-heavy jobs (argon2id) */
+    struct isms_audit_signer *audit; /* main's; the audit key and its checkpoint timer */
     int is_draining;
     int schema_version;
     char instance_id[128];                       /* host:pid */

@@ -330,7 +330,9 @@ Test(audit_tamper, edited_export_fails_offline_verify)
                                  "SELECT min(seq) FROM audit_log WHERE actor = 'bob' AND result "
                                  "= 'PERMISSION_DENIED'",
                                  0, NULL);
-    write_variant(bad, text, 0, k, "\"actor\":\"bob\"", "\"actor\":\"admin\"");
+    /* Line 1 is the export header; record k is on line k + 1 (no checkpoint is signed within
+     * the default 60 s). */
+    write_variant(bad, text, 0, k + 1, "\"actor\":\"bob\"", "\"actor\":\"admin\"");
     isms_test_ismsctl_expect(&p, port, 6, NULL, NULL,
                              (const char *const[]){"audit", "verify", "--file", bad, NULL});
     snprintf(needle, sizeof(needle), "record %d", k);
@@ -341,7 +343,7 @@ Test(audit_tamper, edited_export_fails_offline_verify)
 
     /* A line left out. */
     k = 3;
-    write_variant(bad, text, k, 0, NULL, NULL);
+    write_variant(bad, text, k + 1, 0, NULL, NULL);
     isms_test_ismsctl_expect(&p, port, 6, NULL, NULL,
                              (const char *const[]){"audit", "verify", "--file", bad, NULL});
     snprintf(needle, sizeof(needle), "record %d", k);

@@ -209,6 +209,24 @@ static void fail_with_log(const char *path, const char *what)
 
 /* Starts argv (argv[0] the ismsd binary) with its output in srv's log and waits for its
  * "listening" line; shared by isms_test_server_start and isms_test_server_start_raw. */
+/* Every ismsd a test starts signs audit checkpoints with one key kept for the whole test
+ * (ISMSD_AUDIT_KEY; ismsd creates it on first start), so restarted servers keep the key. A
+ * test that sets ISMSD_AUDIT_KEY itself keeps its own. */
+static void ensure_audit_key_env(void)
+{
+    static char path[320];
+
+    if (path[0] == '\0') {
+        char dir[256];
+
+        if (getenv("ISMSD_AUDIT_KEY") != NULL)
+            return;
+        isms_test_tmpdir(dir, sizeof(dir));
+        snprintf(path, sizeof(path), "%s/audit.key", dir);
+        cr_assert(setenv("ISMSD_AUDIT_KEY", path, 1) == 0);
+    }
+}
+
 static void start_argv(struct isms_test_server *srv, const char *const *argv)
 {
     pid_t pid;
@@ -220,6 +238,7 @@ static void start_argv(struct isms_test_server *srv, const char *const *argv)
 
     cr_assert(access(argv[0], X_OK) == 0, "ismsd binary %s is missing: %s", argv[0],
               strerror(errno));
+    ensure_audit_key_env();
     cr_assert(n_servers < MAX_SERVERS, "server table full");
     if (isms_test_wrapper() != NULL) {
         /* Words separated by blanks; no quoting. */

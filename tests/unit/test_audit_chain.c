@@ -1,10 +1,13 @@
 /* tests/unit/test_audit_chain.c — the audit trail's hash chain (common/audit_chain.h): known
  * answers computed independently (Python hashlib over the documented canonical form), a chain
- * that verifies, and every kind of tampering found at the right record. */
+ * that verifies, every kind of tampering found at the right record, and signed checkpoints
+ * (RFC 8032 key; message, signature, tail cut, rewrite, other key). */
+#include <stdio.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
+#include <openssl/evp.h>
 
 #include "common/audit_chain.h"
 
@@ -183,4 +186,127 @@ Test(audit_chain, hex_round_trip_and_rejects)
     cr_assert_eq(isms_hex_decode("00ab7fff00", out, 4), 0, "too long accepted");
     cr_assert_eq(isms_hex_decode("00ab7fgf", out, 4), 0, "non-hex accepted");
     cr_assert_eq(isms_hex_decode("", out, 4), 0);
+}
+
+/* --- checkpoints --------------------------------------------------------------------------- */
+
+/* RFC 8032 test vector 1: the secret seed and its public key. */
+static const char RFC8032_SEED[] =
+    "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60";
+static const char RFC8032_PK[] = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a";
+
+/* Signs `cp` with the RFC 8032 key through OpenSSL (ismsd signs with libsodium). */
+static void sign_cp(struct isms_audit_checkpoint *cp)
+{
+    uint8_t seed[32], pk[32];
+    char msg[ISMS_AUDIT_CP_MSG_MAX];
+    size_t len = isms_audit_checkpoint_message(cp, msg), siglen = ISMS_AUDIT_SIG_BYTES;
+    EVP_PKEY *key;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+
+    cr_assert(len > 0);
+    cr_assert(isms_hex_decode(RFC8032_SEED, seed, 32) && isms_hex_decode(RFC8032_PK, pk, 32));
+    key = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed, 32);
+    cr_assert_not_null(key);
+    cr_assert_eq(EVP_DigestSignInit(ctx, NULL, NULL, NULL, key), 1);
+    cr_assert_eq(EVP_DigestSign(ctx, cp->signature, &siglen, (const uint8_t *)msg, len), 1);
+    cr_assert(isms_audit_key_id(pk, cp->key_id));
+    EVP_MD_CTX_free(ctx);
+    EVP_PKEY_free(key);
+}
+
+static void checkpoint_of(const struct isms_audit_record *r, struct isms_audit_checkpoint *cp)
+{
+    memset(cp, 0, sizeof(*cp));
+    cp->seq = r->seq;
+    memcpy(cp->hash, r->hash, ISMS_AUDIT_HASH_BYTES);
+    snprintf(cp->signed_at, sizeof(cp->signed_at), "2026-11-25T14:40:35.738792Z");
+    sign_cp(cp);
+}
+
+static void verifier_with_key(struct isms_audit_verifier *v)
+{
+    uint8_t pk[32];
+
+    isms_audit_verifier_init(v);
+    cr_assert(isms_hex_decode(RFC8032_PK, pk, 32));
+    cr_assert(isms_audit_verifier_set_key(v, pk));
+}
+
+Test(audit_chain, checkpoint_message_is_exact)
+{
+    struct isms_audit_checkpoint cp;
+    char msg[ISMS_AUDIT_CP_MSG_MAX];
+
+    memset(&cp, 0, sizeof(cp));
+    cp.seq = 42;
+    memset(cp.hash, 0xab, sizeof(cp.hash));
+    snprintf(cp.signed_at, sizeof(cp.signed_at), "2026-11-25T14:40:35.738792Z");
+    cr_assert_eq(isms_audit_checkpoint_message(&cp, msg), strlen(msg));
+    cr_assert_str_eq(msg, "isms-audit-checkpoint/1\n42\n"
+                          "abababababababababababababababababababababababababababababababab\n"
+                          "2026-11-25T14:40:35.738792Z\n");
+}
+
+Test(audit_chain, signed_checkpoints_verify_and_tampering_fails)
+{
+    struct isms_audit_record r[NREC];
+    struct isms_audit_checkpoint cp, other;
+    struct isms_audit_verifier v;
+    uint8_t pk[32];
+
+    make_chain(r);
+    cr_assert(isms_hex_decode(RFC8032_PK, pk, 32));
+    checkpoint_of(&r[1], &cp);
+    cr_assert(isms_audit_checkpoint_signature_ok(pk, &cp));
+    other = cp;
+    other.seq++;
+    cr_assert_not(isms_audit_checkpoint_signature_ok(pk, &other), "seq is not signed");
+    other = cp;
+    other.signed_at[5] = '9';
+    cr_assert_not(isms_audit_checkpoint_signature_ok(pk, &other), "time is not signed");
+
+    /* Intact: records, checkpoint at 2, then record 3 (not yet checkpointed). */
+    verifier_with_key(&v);
+    cr_assert(isms_audit_verifier_add(&v, &r[0]) && isms_audit_verifier_add(&v, &r[1]));
+    cr_assert(isms_audit_verifier_checkpoint(&v, &cp));
+    cr_assert(isms_audit_verifier_add(&v, &r[2]));
+    cr_assert_eq(v.checkpoints, 1);
+    cr_assert_eq(v.checkpoint_seq, 2);
+
+    /* The tail cut: the checkpoint at 3 is beyond the chain's last record 2. */
+    checkpoint_of(&r[2], &other);
+    verifier_with_key(&v);
+    cr_assert(isms_audit_verifier_add(&v, &r[0]) && isms_audit_verifier_add(&v, &r[1]));
+    cr_assert_not(isms_audit_verifier_checkpoint(&v, &other));
+    cr_assert_eq(v.first_bad_seq, 3);
+    cr_assert_neq(strstr(v.problem, "deleted from the end"), NULL, "%s", v.problem);
+
+    /* A rewritten record 2 (rehashed) is not the one the checkpoint vouches for. */
+    other = cp;
+    other.hash[0] ^= 1;
+    sign_cp(&other);
+    verifier_with_key(&v);
+    cr_assert(isms_audit_verifier_add(&v, &r[0]) && isms_audit_verifier_add(&v, &r[1]));
+    cr_assert_not(isms_audit_verifier_checkpoint(&v, &other));
+    cr_assert_neq(strstr(v.problem, "chain rewritten"), NULL, "%s", v.problem);
+
+    /* A forged signature, and another key's id. */
+    other = cp;
+    other.signature[10] ^= 1;
+    verifier_with_key(&v);
+    cr_assert(isms_audit_verifier_add(&v, &r[0]) && isms_audit_verifier_add(&v, &r[1]));
+    cr_assert_not(isms_audit_verifier_checkpoint(&v, &other));
+    cr_assert_neq(strstr(v.problem, "no valid signature"), NULL, "%s", v.problem);
+    other = cp;
+    memcpy(other.key_id, "0123456789abcdef", 17);
+    verifier_with_key(&v);
+    cr_assert(isms_audit_verifier_add(&v, &r[0]) && isms_audit_verifier_add(&v, &r[1]));
+    cr_assert_not(isms_audit_verifier_checkpoint(&v, &other));
+    cr_assert_neq(strstr(v.problem, "not by the audit key"), NULL, "%s", v.problem);
+
+    /* Without a key every checkpoint is refused. */
+    isms_audit_verifier_init(&v);
+    cr_assert(isms_audit_verifier_add(&v, &r[0]) && isms_audit_verifier_add(&v, &r[1]));
+    cr_assert_not(isms_audit_verifier_checkpoint(&v, &cp));
 }

@@ -294,3 +294,61 @@ Test(client_jsonl, the_largest_seq_stays_exact)
     cr_assert(jr.is_hash_ok);
     isms_jsonl_record_cleanup(&jr);
 }
+
+Test(client_jsonl, header_and_checkpoint_lines_round_trip)
+{
+    static const char PK[] = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a";
+    char hash[65], sig[129], *buf = NULL;
+    size_t len = 0;
+    Isms__V1__AuditCheckpoint cp = ISMS__V1__AUDIT_CHECKPOINT__INIT;
+    struct isms_jsonl_record jr;
+    struct isms_status st;
+    FILE *fp = open_memstream(&buf, &len);
+    char *nl;
+
+    memset(hash, 'a', 64);
+    hash[64] = '\0';
+    memset(sig, 'b', 128);
+    sig[128] = '\0';
+    cp.seq = 7;
+    cp.hash = hash;
+    cp.signed_at = "2026-11-25T14:40:35.738792Z";
+    cp.key_id = "0123456789abcdef";
+    cp.signature = sig;
+    cr_assert_not_null(fp);
+    cr_assert_eq(isms_jsonl_write_header(fp, PK, "127.0.0.1:7370", &cp, &st), ISMS_OK);
+    cr_assert_eq(isms_jsonl_write_checkpoint(fp, &cp, &st), ISMS_OK);
+    cr_assert_eq(fclose(fp), 0);
+
+    nl = strchr(buf, '\n');
+    cr_assert_not_null(nl);
+    cr_assert_eq(isms_jsonl_read(buf, (size_t)(nl - buf), &jr, &st), ISMS_OK, "%s", st.msg);
+    cr_assert_eq(jr.kind, ISMS_JSONL_HEADER);
+    cr_assert_str_eq(jr.server, "127.0.0.1:7370");
+    cr_assert(jr.has_cp);
+    cr_assert_eq(jr.cp.seq, 7);
+    cr_assert_str_eq(jr.cp.key_id, "0123456789abcdef");
+    cr_assert_eq(jr.public_key[0], 0xd7);
+    isms_jsonl_record_cleanup(&jr);
+    cr_assert_eq(isms_jsonl_read(nl + 1, strlen(nl + 1) - 1, &jr, &st), ISMS_OK, "%s", st.msg);
+    cr_assert_eq(jr.kind, ISMS_JSONL_CHECKPOINT);
+    cr_assert_eq(jr.cp.seq, 7);
+    cr_assert_eq(jr.cp.signature[0], 0xbb);
+    cr_assert_str_eq(jr.cp.signed_at, "2026-11-25T14:40:35.738792Z");
+    isms_jsonl_record_cleanup(&jr);
+    free(buf);
+
+    /* A checkpoint with a short signature, an extra member, or a header of another version. */
+    {
+        static const char *const bad[] = {
+            "{\"checkpoint\":{\"seq\":1,\"hash\":\"aa\",\"signed_at\":\"t\",\"key_id\":"
+            "\"0123456789abcdef\",\"signature\":\"bb\"}}",
+            "{\"checkpoint\":{\"seq\":1,\"x\":1}}",
+            "{\"export\":{\"version\":3,\"server\":\"s\",\"public_key\":\"aa\"}}",
+        };
+
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+            cr_assert_eq(isms_jsonl_read(bad[i], strlen(bad[i]), &jr, &st), ISMS_INVALID_ARGUMENT,
+                         "line %zu accepted", i);
+    }
+}
