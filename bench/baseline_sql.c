@@ -10,6 +10,7 @@
 
 #include <sodium.h>
 
+#include "db/bind.h"
 #include "domain/domain.h"
 #include "domain/plan/asset.h"
 #include "domain/plan/control_rules.h"
@@ -72,7 +73,7 @@ static const char SQL_CONTEXT_UPDATE[] =
     " WHERE $5::bigint = 0 OR version = $5::bigint RETURNING *),"
     " a AS (SELECT audit_append($6, $7, '/isms.v1.Context/Update', 'context',"
     " audit_diff(to_jsonb(old), jsonb_build_object('organization', u.organization,"
-    " 'scope', u.scope)), 'OK') AS seq FROM u, old) " SQL_CONTEXT_ROWS("u CROSS JOIN a");
+    " 'scope', u.scope)), 'OK') AS seq FROM u, old)" ISMS_SQL_IDEM("$8", "a") " " SQL_CONTEXT_ROWS("u CROSS JOIN a");
 
 /* ---- copied from daemon/domain/plan/asset.c ---- */
 
@@ -108,7 +109,7 @@ static const char SQL_ASSET_UPDATE[] =
     "  FROM old WHERE x.num = old.num AND ($3::bigint = 0 OR x.version = $3::bigint)"
     "  RETURNING x.*),"
     " a AS (SELECT audit_append($17, $18, '/isms.v1.Asset/Update', 'asset:A-' || u.num,"
-    "  audit_diff(" JSON_OLD ", " JSON_U "), 'OK') AS seq FROM u, old)"
+    "  audit_diff(" JSON_OLD ", " JSON_U "), 'OK') AS seq FROM u, old)" ISMS_SQL_IDEM("$19", "a") ""
     " SELECT (SELECT count(*) FROM old), (SELECT version FROM old), " COLS_U
     " FROM (SELECT 1) one LEFT JOIN (u CROSS JOIN a) ON true";
 
@@ -220,7 +221,7 @@ static const char SQL_RISK_WRITE[] =
                                                      " x.num::text, " ACTION_JSON(
                                                          "x") "), '{}'::jsonb) FROM ix x))),"
                                                               " 'OK') AS seq"
-                                                              " FROM u, old, oa, oc, ox)"
+                                                              " FROM u, old, oa, oc, ox)" ISMS_SQL_IDEM("$39", "a") ""
                                                               " SELECT (SELECT version FROM u),"
                                                               " (SELECT count(*) FROM a),"
                                                               " (SELECT version FROM risk"
@@ -275,15 +276,15 @@ static const struct {
     [ISMS_BENCH_Q_AUTH_LOOKUP] = {SQL_AUTH_LOOKUP, 1},
     [ISMS_BENCH_Q_HEALTH] = {SQL_PROBE, 0},
     [ISMS_BENCH_Q_CONTEXT_GET] = {SQL_CONTEXT_GET, 0},
-    [ISMS_BENCH_Q_CONTEXT_UPDATE] = {SQL_CONTEXT_UPDATE, 7},
+    [ISMS_BENCH_Q_CONTEXT_UPDATE] = {SQL_CONTEXT_UPDATE, 8},
     [ISMS_BENCH_Q_ASSET_GET] = {SQL_ASSET_GET, 2},
-    [ISMS_BENCH_Q_ASSET_UPDATE] = {SQL_ASSET_UPDATE, 18},
+    [ISMS_BENCH_Q_ASSET_UPDATE] = {SQL_ASSET_UPDATE, 19},
     [ISMS_BENCH_Q_ASSET_LIST_FIRST] = {SQL_LIST_ID_ASC_FIRST, 7},
     [ISMS_BENCH_Q_ASSET_LIST] = {SQL_LIST_ID_ASC, 8},
     [ISMS_BENCH_Q_RISK_GET] = {SQL_RISK_GET, 1},
     [ISMS_BENCH_Q_RISK_PAGE] = {SQL_RISK_PAGE, 9},
     [ISMS_BENCH_Q_RISK_LOAD] = {SQL_RISK_LOAD, 5},
-    [ISMS_BENCH_Q_RISK_WRITE] = {SQL_RISK_WRITE, 38},
+    [ISMS_BENCH_Q_RISK_WRITE] = {SQL_RISK_WRITE, 39},
     [ISMS_BENCH_Q_SOA_PAGE] = {SQL_SOA_CURRENT_PAGE, 2},
 };
 

@@ -20,7 +20,7 @@
 /* Risk/Update steps. */
 enum { STEP_LOAD = 0, STEP_WRITE = 1, STEP_REPLY = 2, STEP_END = 3 };
 
-#define RISK_WRITE_PARAMS 38
+#define RISK_WRITE_PARAMS 39
 
 static const char *value(const PGresult *r, int col)
 {
@@ -60,7 +60,7 @@ int isms_bench_pq_plan_start(struct isms_bench_pq_slot *s)
     struct isms_bench_op *op = &s->op;
     const char *lookup[1] = {s->token_hash};
     char num[24], id[32], ver[24], desc[64];
-    const char *a[18];
+    const char *a[19];
 
     isms_bench_plan_next(p, op);
     if (isms_bench_pq_send(s, ISMS_BENCH_Q_AUTH_LOOKUP, lookup) != 0)
@@ -115,6 +115,7 @@ int isms_bench_pq_plan_start(struct isms_bench_pq_slot *s)
         a[15] = "";
         a[16] = s->cfg->user;
         a[17] = s->cfg->source;
+        a[18] = NULL; /* no idempotency key */
         return isms_bench_pq_send(s, ISMS_BENCH_Q_ASSET_UPDATE, a);
     case ISMS_BENCH_RISK_UPDATE:
         /* risk.c submit_load(): the risk, no owner to look up, no assets, no controls. */
@@ -182,6 +183,7 @@ static int keep_write_params(struct isms_bench_pq_slot *s, const PGresult *r)
     v[35] = s->cfg->source;
     v[36] = "/isms.v1.Risk/Update";
     v[37] = NULL; /* no method guard: an Update does not rate */
+    v[38] = NULL; /* no idempotency key */
     for (k = 0; k < RISK_WRITE_PARAMS; k++)
         need += v[k] != NULL ? strlen(v[k]) + 1 : 0;
     need += RISK_WRITE_PARAMS * sizeof(char *) + sizeof(char *);

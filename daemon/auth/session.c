@@ -37,8 +37,11 @@ static const char SQL_AUTH_LOOKUP[] =
     " token_name, must_change_password, (SELECT count(*) FROM touch) FROM s";
 ISMS_STATEMENT(STMT_AUTH_LOOKUP, SQL_AUTH_LOOKUP, "token_hash");
 
-static const char SQL_AUDIT_DENY[] = "SELECT audit_append($1, $2, $3, $4, '{}', $5)";
-ISMS_STATEMENT(STMT_AUDIT_DENY, SQL_AUDIT_DENY, "actor", "source", "method", "entity", "result");
+static const char SQL_AUDIT_DENY[] =
+    "WITH a AS (SELECT audit_append($1, $2, $3, $4, '{}', $5) AS seq)" ISMS_SQL_IDEM(
+        "$6", "a") " SELECT seq FROM a";
+ISMS_STATEMENT(STMT_AUDIT_DENY, SQL_AUDIT_DENY, "actor", "source", "method", "entity", "result",
+               ISMS_SQL_IDEM_PARAM);
 
 void isms_token_hash_lit(const char *token, char *hash_lit)
 {
@@ -182,7 +185,7 @@ static void lookup_done(struct isms_call *call, const struct isms_rows *res,
         return;
     }
     call->ctx = NULL;
-    m->handler(call, msg);
+    isms_call_dispatch(call, msg);
 }
 
 static void authorize(struct isms_call *call, const ProtobufCMessage *msg)

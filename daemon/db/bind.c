@@ -196,7 +196,21 @@ enum isms_code isms_sql_check(const struct isms_sql *sql, struct isms_status *st
                                    "%s: parameter \"%s\" ($%d) is declared but the text never "
                                    "uses $%d",
                                    sql->name, sql->params[k], k + 1, k + 1);
+    if (strstr(s, "audit_append(") != NULL && (!isms_sql_has_param(sql, ISMS_SQL_IDEM_PARAM) ||
+                                               strstr(s, "INSERT INTO idempotency_key") == NULL))
+        return isms_status_set(st, ISMS_INTERNAL,
+                               "%s: a write statement (it calls audit_append) must declare "
+                               "\"" ISMS_SQL_IDEM_PARAM "\" and use ISMS_SQL_IDEM",
+                               sql->name);
     return ISMS_OK;
+}
+
+int isms_sql_has_param(const struct isms_sql *sql, const char *name)
+{
+    for (int k = 0; k < sql->nparams; k++)
+        if (strcmp(sql->params[k], name) == 0)
+            return 1;
+    return 0;
 }
 
 const struct isms_sql *const *isms_sql_registered(size_t *n)

@@ -36,6 +36,24 @@ struct isms_sql {
     static const struct isms_sql id = {#text, text, NULL, 0};                                      \
     static const struct isms_sql *const id##_entry_ __attribute__((used, section("isms_sql"))) = &id
 
+/* The idempotency key of a write. Every statement that appends an audit record (a write)
+ * declares a parameter named ISMS_SQL_IDEM_PARAM and ends its WITH list with
+ * ISMS_SQL_IDEM("$n", "a"), where $n is that parameter and `a` the CTE that calls
+ * audit_append(): when the parameter is not NULL and the statement appended a record, the key
+ * row (a text[] of user, key, method, hex SHA-256 of the request body) is inserted in the same
+ * statement, so it commits or rolls back with the write; a key already stored makes the whole
+ * statement fail (unique_violation on idempotency_key_pkey: see db/sqlstate.h). rpc/call.c
+ * binds the parameter itself (NULL without a key); isms_sql_check() refuses a write statement
+ * that does not take part. */
+#define ISMS_SQL_IDEM_PARAM "idem"
+/* The message (code ABORTED) of a write refused because its key was stored meanwhile. */
+#define ISMS_SQL_IDEM_TAKEN "idempotency-key was stored by another request meanwhile"
+#define ISMS_SQL_IDEM(p, a)                                                                        \
+    ", idem AS (INSERT INTO idempotency_key (user_name, key, method, body_hash)"                   \
+    " SELECT (" p "::text[])[1], (" p "::text[])[2], (" p "::text[])[3],"                          \
+    " decode((" p "::text[])[4], 'hex') WHERE " p "::text[] IS NOT NULL"                           \
+    " AND (SELECT count(*) FROM " a ") > 0 RETURNING 1)"
+
 /* Values for one run of a statement, on the caller's stack. Text values are borrowed and must
  * stay valid until the statement is submitted (the pool copies them then); numbers are
  * formatted into the binder itself. Fields are private; use the functions. */
@@ -66,9 +84,13 @@ void isms_bind_null(struct isms_bind *b, const char *name);
 ISMS_MUSTCHECK enum isms_code isms_bind_finish(const struct isms_bind *b,
                                                const char *const **values, struct isms_status *st);
 
-/* Checks a declaration against its SQL text: names are unique lower-case identifiers, and
- * the text uses exactly $1..$nparams, each at least once (so binding every name exactly once
- * binds every $n exactly once). Errors: INTERNAL, naming the statement and the problem. */
+/* Whether `sql` declares a parameter named `name`. */
+int isms_sql_has_param(const struct isms_sql *sql, const char *name);
+
+/* Checks a declaration against its SQL text: names are unique lower-case identifiers, the
+ * text uses exactly $1..$nparams, each at least once (so binding every name exactly once
+ * binds every $n exactly once), and a write (the text calls audit_append()) takes part in
+ * idempotency keys (ISMS_SQL_IDEM). Errors: INTERNAL, naming the statement and the problem. */
 ISMS_MUSTCHECK enum isms_code isms_sql_check(const struct isms_sql *sql, struct isms_status *st);
 
 /* Every statement declared in the objects linked into this program; `*n` gets the count. */

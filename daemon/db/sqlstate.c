@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include "db/bind.h"
+
 enum isms_code isms_sqlstate_code(const char *s)
 {
     if (s == NULL || s[0] == '\0')
@@ -32,6 +34,12 @@ enum isms_code isms_sqlstate_status(const PGresult *res, struct isms_status *st)
 {
     const char *s = res == NULL ? NULL : PQresultErrorField(res, PG_DIAG_SQLSTATE);
     enum isms_code code = isms_sqlstate_code(s);
+    const char *constraint = res == NULL ? NULL : PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME);
+
+    /* Not "already exists": the write is refused only because its key is taken. */
+    if (code == ISMS_ALREADY_EXISTS && constraint != NULL &&
+        strcmp(constraint, "idempotency_key_pkey") == 0)
+        return isms_status_set(st, ISMS_ABORTED, "%s", ISMS_SQL_IDEM_TAKEN);
 
     switch (code) {
     case ISMS_UNAVAILABLE:

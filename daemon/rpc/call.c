@@ -16,6 +16,7 @@
 #include "db/rows.h"
 #include "isms/v1/envelope.pb-c.h"
 #include "net/conn.h"
+#include "rpc/idempotency.h"
 #include "rpc/registry.h"
 #include "rpc/server.h"
 #include "rpc/wirecheck.h"
@@ -130,6 +131,16 @@ static void release(struct isms_call *call)
     }
 }
 
+/* The answer of a keyed write has been recorded (or given up on): send it now. */
+static void answer_recorded(struct isms_call *call, enum isms_code code, const char *msg,
+                            const uint8_t *body, size_t body_len)
+{
+    send_response(call->conn, call->id, code, msg, body, body_len);
+    log_call(call, code);
+    if (--call->pending_async == 0 && call->state == ISMS_CALL_RESPONDED)
+        release(call);
+}
+
 /* The single place a call is answered. */
 static void respond(struct isms_call *call, enum isms_code code, const char *msg,
                     const uint8_t *body, size_t body_len)
@@ -139,8 +150,12 @@ static void respond(struct isms_call *call, enum isms_code code, const char *msg
     call->state = ISMS_CALL_RESPONDED;
     if (call->has_deadline)
         uv_timer_stop(&call->deadline);
-    send_response(call->conn, call->id, code, msg, body, body_len);
-    log_call(call, code);
+    /* A keyed write's answer is stored before it is sent, so a repeat finds it. */
+    if (call->idem_state != ISMS_IDEM_COMMITTED ||
+        !isms_idem_record(call, code, msg, body, body_len, answer_recorded)) {
+        send_response(call->conn, call->id, code, msg, body, body_len);
+        log_call(call, code);
+    }
     if (call->job != NULL) {
         /* Answered before its statement finished (deadline, shutdown): cancel it. */
         isms_db_job_abandon(call->job);
@@ -316,6 +331,12 @@ void isms_call_finish(struct isms_call *call, const ProtobufCMessage *resp)
     respond(call, ISMS_OK, "", body, n);
 }
 
+void isms_call_answer_stored(struct isms_call *call, enum isms_code code, const char *msg,
+                             const uint8_t *body, size_t body_len)
+{
+    respond(call, code, msg, body, body_len);
+}
+
 void isms_call_fail_status(struct isms_call *call, const struct isms_status *st)
 {
     if (call->state != ISMS_CALL_RUNNING)
@@ -391,6 +412,9 @@ static void on_db_result(void *arg, const struct isms_rows *rows, const struct i
     /* Otherwise the statement's own outcome stands, late or not: it committed, or failed. */
     if (call->is_past_deadline)
         uv_timer_stop(&call->deadline);
+    if (call->is_job_write && call->idem_state == ISMS_IDEM_ACTIVE &&
+        isms_idem_after_write(call, st))
+        return;
     cb(call, rows, st);
 }
 
@@ -398,7 +422,17 @@ enum isms_code isms_call_db(struct isms_call *call, const struct isms_bind *b, i
                             struct isms_status *st)
 {
     const char *const *values;
+    struct isms_bind keyed;
 
+    /* Writes carry the call's idempotency key (NULL without one); handlers never bind it. */
+    if (isms_sql_has_param(b->sql, ISMS_SQL_IDEM_PARAM)) {
+        keyed = *b;
+        if (call->idem_param != NULL && call->idem_state == ISMS_IDEM_ACTIVE)
+            isms_bind_text(&keyed, ISMS_SQL_IDEM_PARAM, call->idem_param);
+        else
+            isms_bind_null(&keyed, ISMS_SQL_IDEM_PARAM);
+        b = &keyed;
+    }
     if (isms_bind_finish(b, &values, st) != ISMS_OK)
         return st->code;
     if (call->srv->pool == NULL)
@@ -510,10 +544,18 @@ void isms_call_from_frame(struct isms_server *srv, struct isms_conn *conn, uint8
         call->timeout_ms = req->timeout_ms;
         uv_timer_start(&call->deadline, on_deadline, req->timeout_ms, 0);
     }
+    {
+        struct isms_status bad;
+
+        if (isms_idem_take(call, req->body.data, req->body.len, &bad) != ISMS_OK) {
+            isms_call_fail_status(call, &bad);
+            return;
+        }
+    }
     if (!(m->flags & ISMS_METHOD_PUBLIC) && srv->authorize != NULL)
         srv->authorize(call, msg);
     else
-        m->handler(call, msg);
+        isms_call_dispatch(call, msg);
 }
 
 void isms_server_cancel_calls(struct isms_server *srv, enum isms_code code, const char *msg)
@@ -529,6 +571,8 @@ void isms_server_cancel_calls(struct isms_server *srv, enum isms_code code, cons
                            msg);
         else if (call->state == ISMS_CALL_RUNNING)
             isms_call_fail(call, code, "%s", msg);
+        else if (call->idem_job != NULL)
+            isms_idem_abandon(call); /* send the answer unrecorded */
         else if (call->work != NULL)
             isms_workers_cancel(srv->workers, call->work);
     }

@@ -39,6 +39,15 @@ struct isms_principal {
     int is_authenticated;
 };
 
+/* Where a call stands with its idempotency key (rpc/idempotency.c). */
+enum isms_idem_state {
+    ISMS_IDEM_NONE = 0,      /* no key, or not looked up yet */
+    ISMS_IDEM_LOOKUP = 1,    /* the stored response is being looked up */
+    ISMS_IDEM_ACTIVE = 2,    /* none stored: the handler runs, its writes carry the key */
+    ISMS_IDEM_COMMITTED = 3, /* a write with the key committed: the answer is to be recorded */
+    ISMS_IDEM_RECORDING = 4, /* answered; the answer is being recorded, then sent */
+};
+
 /* RUNNING -> RESPONDED (answered; waiting for outstanding work) -> RELEASED (on the free
  * list; freed from the loop's check phase). */
 enum isms_call_state {
@@ -71,6 +80,15 @@ struct isms_call {
     void (*pace_cb)(struct isms_call *call);
     struct isms_call *free_next; /* srv->justfree once released */
     struct isms_principal principal;
+    /* idempotency-key (rpc/idempotency.c) */
+    const char *idem_key;             /* the request's key, in the arena; NULL: none */
+    uint8_t idem_hash[32];            /* SHA-256 of the request body */
+    const char *idem_param;           /* bound as ISMS_SQL_IDEM_PARAM by writes; NULL: none */
+    enum isms_idem_state idem_state;  /* see above */
+    int is_idem_retaken;              /* a write found the key taken and looked it up again */
+    const ProtobufCMessage *idem_msg; /* the request, while its key is looked up */
+    struct isms_db_job *idem_job;     /* recording the answer */
+    void *idem_record;                /* the answer being recorded (idempotency.c) */
 };
 
 /* Turns one frame into a call and dispatches it (or answers it at once when it cannot be
@@ -84,6 +102,16 @@ void isms_call_from_frame(struct isms_server *srv, struct isms_conn *conn, uint8
 void isms_call_finish(struct isms_call *call, const ProtobufCMessage *resp);
 void isms_call_fail(struct isms_call *call, enum isms_code code, const char *fmt, ...)
     ISMS_PRINTF(3, 4);
+/* Answers with a response recorded earlier (an idempotent repeat): `code`, `msg` and the
+ * packed body `body` (in the call's arena, may be NULL). */
+void isms_call_answer_stored(struct isms_call *call, enum isms_code code, const char *msg,
+                             const uint8_t *body, size_t body_len);
+
+/* Runs the method's handler for a call that may proceed (authorised, or a public method).
+ * With an idempotency key (rpc/idempotency.c) it first looks the key up: a repeat is answered
+ * with the stored response and the handler never runs. */
+void isms_call_dispatch(struct isms_call *call, const ProtobufCMessage *msg);
+
 /* Answers with a status already filled in (INTERNAL messages are logged and hidden). */
 void isms_call_fail_status(struct isms_call *call, const struct isms_status *st);
 

@@ -42,18 +42,21 @@ static const char SQL_CONTEXT_UPDATE[] =
     " WHERE $5::bigint = 0 OR version = $5::bigint RETURNING *),"
     " a AS (SELECT audit_append($6, $7, '/isms.v1.Context/Update', 'context',"
     " audit_diff(to_jsonb(old), jsonb_build_object('organization', u.organization,"
-    " 'scope', u.scope)), 'OK') AS seq FROM u, old) " SQL_CONTEXT_ROWS("u CROSS JOIN a");
+    " 'scope', u.scope)), 'OK') AS seq FROM u, old)" ISMS_SQL_IDEM("$8", "a") " " SQL_CONTEXT_ROWS(
+        "u CROSS JOIN a");
 ISMS_STATEMENT(STMT_CONTEXT_UPDATE, SQL_CONTEXT_UPDATE, "set_organization", "organization",
-               "set_scope", "scope", "expected_version", "actor", "source");
+               "set_scope", "scope", "expected_version", "actor", "source", ISMS_SQL_IDEM_PARAM);
 
 static const char SQL_PARTY_ADD[] =
     "WITH p AS (INSERT INTO interested_party (name, kind, requirements, created_by)"
     " VALUES ($1, $2, $3, $4) RETURNING *),"
     " a AS (SELECT audit_append($4, $5, '/isms.v1.Context/AddParty', 'party:P-' || p.num,"
     " audit_diff(NULL, jsonb_build_object('name', p.name, 'kind', p.kind,"
-    " 'requirements', p.requirements)), 'OK') AS seq FROM p)"
-    " SELECT num, name, kind, requirements, " ISMS_SQL_TS("created_at") " FROM p, a";
-ISMS_STATEMENT(STMT_PARTY_ADD, SQL_PARTY_ADD, "name", "kind", "requirements", "actor", "source");
+    " 'requirements', p.requirements)), 'OK') AS seq FROM p)" ISMS_SQL_IDEM(
+        "$6", "a") ""
+                   " SELECT num, name, kind, requirements, " ISMS_SQL_TS("created_at") " FROM p, a";
+ISMS_STATEMENT(STMT_PARTY_ADD, SQL_PARTY_ADD, "name", "kind", "requirements", "actor", "source",
+               ISMS_SQL_IDEM_PARAM);
 
 static const char SQL_PARTY_REMOVE[] =
     "WITH d AS (DELETE FROM interested_party"
@@ -61,26 +64,30 @@ static const char SQL_PARTY_REMOVE[] =
     " END RETURNING *),"
     " a AS (SELECT audit_append($3, $4, '/isms.v1.Context/RemoveParty', 'party:P-' || d.num,"
     " audit_diff(jsonb_build_object('name', d.name, 'kind', d.kind,"
-    " 'requirements', d.requirements), NULL), 'OK') AS seq FROM d)"
-    " SELECT num FROM d, a";
-ISMS_STATEMENT(STMT_PARTY_REMOVE, SQL_PARTY_REMOVE, "num", "name", "actor", "source");
+    " 'requirements', d.requirements), NULL), 'OK') AS seq FROM d)" ISMS_SQL_IDEM(
+        "$5", "a") ""
+                   " SELECT num FROM d, a";
+ISMS_STATEMENT(STMT_PARTY_REMOVE, SQL_PARTY_REMOVE, "num", "name", "actor", "source",
+               ISMS_SQL_IDEM_PARAM);
 
 static const char SQL_ISSUE_ADD[] =
     "WITH i AS (INSERT INTO context_issue (kind, description, created_by) VALUES ($1, $2, $3)"
     " RETURNING *),"
     " a AS (SELECT audit_append($3, $4, '/isms.v1.Context/AddIssue', 'issue:I-' || i.num,"
     " audit_diff(NULL, jsonb_build_object('kind', i.kind, 'description', i.description)),"
-    " 'OK') AS seq FROM i)"
-    " SELECT num, kind, description, " ISMS_SQL_TS("created_at") " FROM i, a";
-ISMS_STATEMENT(STMT_ISSUE_ADD, SQL_ISSUE_ADD, "kind", "description", "actor", "source");
+    " 'OK') AS seq FROM i)" ISMS_SQL_IDEM("$5", "a") ""
+                                                     " SELECT num, kind, description, " ISMS_SQL_TS(
+                                                         "created_at") " FROM i, a";
+ISMS_STATEMENT(STMT_ISSUE_ADD, SQL_ISSUE_ADD, "kind", "description", "actor", "source",
+               ISMS_SQL_IDEM_PARAM);
 
 static const char SQL_ISSUE_REMOVE[] =
     "WITH d AS (DELETE FROM context_issue WHERE num = $1::bigint RETURNING *),"
     " a AS (SELECT audit_append($2, $3, '/isms.v1.Context/RemoveIssue', 'issue:I-' || d.num,"
     " audit_diff(jsonb_build_object('kind', d.kind, 'description', d.description), NULL),"
-    " 'OK') AS seq FROM d)"
-    " SELECT num FROM d, a";
-ISMS_STATEMENT(STMT_ISSUE_REMOVE, SQL_ISSUE_REMOVE, "num", "actor", "source");
+    " 'OK') AS seq FROM d)" ISMS_SQL_IDEM("$4", "a") ""
+                                                     " SELECT num FROM d, a";
+ISMS_STATEMENT(STMT_ISSUE_REMOVE, SQL_ISSUE_REMOVE, "num", "actor", "source", ISMS_SQL_IDEM_PARAM);
 
 /* Copies a result cell into the call's arena; NULL only when memory ran out. */
 static char *cell(struct isms_call *call, const struct isms_rows *res, int row, int col)

@@ -35,6 +35,13 @@
 #define MATCH_1_2 ASSET_MATCH("t", "$1", "$2")
 #define REF_NUM_D REF_NUM("d.ref")
 #define DEPS_OF_D DEP_NAMES_JSON("d.num")
+/* A new asset depends on what `want` names and nothing depends on it yet. */
+#define COLS_INS                                                                                   \
+    ASSET_COLS_WITH("ins",                                                                         \
+                    "(SELECT coalesce(string_agg(y.num || E'\\x1f' || y.name, E'\\x1e'"            \
+                    "  ORDER BY lower(y.name)), '') FROM asset y"                                  \
+                    "  WHERE y.num IN (SELECT num FROM want))",                                    \
+                    "''")
 
 static const char SQL_ASSET_LIMITS[] =
     "SELECT asset_cia_scale(),"
@@ -44,7 +51,9 @@ ISMS_STATEMENT_NO_PARAMS(STMT_ASSET_LIMITS, SQL_ASSET_LIMITS);
 static const char SQL_ASSET_GET[] = "SELECT " COLS_T " FROM asset t WHERE " MATCH_1_2;
 
 /* $1..$7 fields, $8..$10 C/I/A, $11 tags, $12 depends_on refs, $13 status, $14 actor,
- * $15 source. Nothing is inserted when a dependency names no asset. */
+ * $15 source. Nothing is inserted when a dependency names no asset. Columns: the first
+ * reference that names no asset, audit records, dependencies inserted, then the new record
+ * (built from the inserted row: the answer is part of the write, never read after it). */
 static const char SQL_ASSET_CREATE[] =
     "WITH want AS (SELECT d.ord, d.ref, " REF_NUM_D " AS num"
     "  FROM unnest($12::text[]) WITH ORDINALITY AS d (ref, ord)),"
@@ -58,12 +67,15 @@ static const char SQL_ASSET_CREATE[] =
     " a AS (SELECT audit_append($14, $15, '/isms.v1.Asset/Create', 'asset:A-' || ins.num,"
     "  audit_diff(NULL, " JSON_INS " || jsonb_build_object('depends_on',"
     "  (SELECT coalesce(jsonb_agg(DISTINCT y.name), '[]'::jsonb) FROM want"
-    "  JOIN asset y ON y.num = want.num))), 'OK') AS seq FROM ins)"
-    " SELECT (SELECT ref FROM missing), (SELECT num FROM ins), (SELECT count(*) FROM a),"
-    " (SELECT count(*) FROM deps)";
+    "  JOIN asset y ON y.num = want.num))), 'OK') AS seq FROM ins)" ISMS_SQL_IDEM(
+        "$16", "a") ""
+                    " SELECT (SELECT ref FROM missing), (SELECT count(*) FROM a), (SELECT count(*) "
+                    "FROM deps),"
+                    " " COLS_INS " FROM (SELECT 1) one LEFT JOIN ins ON true";
 ISMS_STATEMENT(STMT_ASSET_CREATE, SQL_ASSET_CREATE, "name", "type", "description", "owner",
                "custodian", "location", "classification", "confidentiality", "integrity",
-               "availability", "tags", "depends_on", "status", "actor", "source");
+               "availability", "tags", "depends_on", "status", "actor", "source",
+               ISMS_SQL_IDEM_PARAM);
 ISMS_STATEMENT(STMT_ASSET_GET, SQL_ASSET_GET, "num", "name");
 
 /* $1/$2 the asset, $3 expected version, $4 mask of ISMS_ASSET_F_* bits, $5..$16 values,
@@ -89,13 +101,14 @@ static const char SQL_ASSET_UPDATE[] =
     "  FROM old WHERE x.num = old.num AND ($3::bigint = 0 OR x.version = $3::bigint)"
     "  RETURNING x.*),"
     " a AS (SELECT audit_append($17, $18, '/isms.v1.Asset/Update', 'asset:A-' || u.num,"
-    "  audit_diff(" JSON_OLD ", " JSON_U "), 'OK') AS seq FROM u, old)"
-    " SELECT (SELECT count(*) FROM old), (SELECT version FROM old), " COLS_U
-    " FROM (SELECT 1) one LEFT JOIN (u CROSS JOIN a) ON true";
+    "  audit_diff(" JSON_OLD ", " JSON_U "), 'OK') AS seq FROM u, old)" ISMS_SQL_IDEM(
+        "$19", "a") ""
+                    " SELECT (SELECT count(*) FROM old), (SELECT version FROM old), " COLS_U
+                    " FROM (SELECT 1) one LEFT JOIN (u CROSS JOIN a) ON true";
 ISMS_STATEMENT(STMT_ASSET_UPDATE, SQL_ASSET_UPDATE, "num", "name", "expected_version", "fields",
                "new_name", "type", "description", "owner", "custodian", "location",
                "classification", "confidentiality", "integrity", "availability", "tags", "status",
-               "actor", "source");
+               "actor", "source", ISMS_SQL_IDEM_PARAM);
 
 /* $1/$2 the asset, $3 expected version, $4 actor, $5 source. Refused (nothing deleted) while
  * another asset depends on it or a risk names it. */
@@ -109,12 +122,14 @@ static const char SQL_ASSET_DELETE[] =
     "  AND risks.refs = '' AND ($3::bigint = 0 OR x.version = $3::bigint) RETURNING x.*),"
     " a AS (SELECT audit_append($4, $5, '/isms.v1.Asset/Delete', 'asset:A-' || d.num,"
     "  audit_diff(" JSON_D " || jsonb_build_object('depends_on', " DEPS_OF_D "), NULL), 'OK')"
-    "  AS seq FROM d)"
-    " SELECT t.num, t.name, t.version, (SELECT n FROM users), (SELECT names FROM users),"
-    " (SELECT refs FROM risks), (SELECT count(*) FROM d), (SELECT count(*) FROM a)"
-    " FROM (SELECT 1) one LEFT JOIN t ON true";
+    "  AS seq FROM d)" ISMS_SQL_IDEM(
+        "$6",
+        "a") ""
+             " SELECT t.num, t.name, t.version, (SELECT n FROM users), (SELECT names FROM users),"
+             " (SELECT refs FROM risks), (SELECT count(*) FROM d), (SELECT count(*) FROM a)"
+             " FROM (SELECT 1) one LEFT JOIN t ON true";
 ISMS_STATEMENT(STMT_ASSET_DELETE, SQL_ASSET_DELETE, "num", "name", "expected_version", "actor",
-               "source");
+               "source", ISMS_SQL_IDEM_PARAM);
 
 /* ---- shared helpers ------------------------------------------------------------------------ */
 
@@ -137,7 +152,7 @@ struct isms_asset_op *isms_asset_op_new(struct isms_call *call, const void *in)
 }
 
 /* Answers with the record at `c0` of row 0. */
-static void finish_record(struct isms_call *call, const struct isms_rows *res, int c0)
+void isms_asset_finish_record(struct isms_call *call, const struct isms_rows *res, int c0)
 {
     Isms__V1__AssetRecord *m = isms_asset_record_from_row(&call->arena, res, 0, c0);
 
@@ -191,7 +206,7 @@ static const struct isms_asset_limits shape_limits = {ISMS_ASSET_CIA_LIMIT, NULL
     (ISMS_ASSET_F_CLASSIFICATION | ISMS_ASSET_F_CONFIDENTIALITY | ISMS_ASSET_F_INTEGRITY |         \
      ISMS_ASSET_F_AVAILABILITY)
 
-/* ---- Get and read-back --------------------------------------------------------------------- */
+/* ---- Get --------------------------------------------------------------------------------- */
 
 static void get_done(struct isms_call *call, const struct isms_rows *res,
                      const struct isms_status *st)
@@ -206,24 +221,7 @@ static void get_done(struct isms_call *call, const struct isms_rows *res,
         isms_call_fail(call, ISMS_NOT_FOUND, "asset \"%s\" does not exist", op->ref);
         return;
     }
-    finish_record(call, res, 0);
-}
-
-/* Answers with asset number op->readback_num as it is now. */
-void isms_asset_read_back(struct isms_call *call)
-{
-    struct isms_asset_op *op = call->ctx;
-    struct isms_bind b;
-
-    op->ref = isms_arena_printf(&call->arena, "A-%" PRId64, op->readback_num);
-    if (op->ref == NULL) {
-        isms_asset_fail_oom(call);
-        return;
-    }
-    isms_bind_init(&b, &STMT_ASSET_GET);
-    isms_bind_int64(&b, "num", op->readback_num);
-    isms_bind_null(&b, "name");
-    isms_call_db_or_fail(call, &b, get_done);
+    isms_asset_finish_record(call, res, 0);
 }
 
 static void asset_get(struct isms_call *call, const ProtobufCMessage *msg)
@@ -264,8 +262,7 @@ static void create_done(struct isms_call *call, const struct isms_rows *res,
                        isms_rows_text(res, 0, 0));
         return;
     }
-    op->readback_num = isms_rows_int64(res, 0, 1);
-    isms_asset_read_back(call);
+    isms_asset_finish_record(call, res, 3);
 }
 
 static void create_run(struct isms_call *call)
@@ -362,7 +359,7 @@ static void update_done(struct isms_call *call, const struct isms_rows *res,
                        op->ref, op->expected_version, isms_rows_int64(res, 0, 1));
         return;
     }
-    finish_record(call, res, 2);
+    isms_asset_finish_record(call, res, 2);
 }
 
 static void update_run(struct isms_call *call)

@@ -20,25 +20,32 @@ struct isms_call;
 struct isms_rows;
 struct isms_status;
 
-/* The record columns of asset row `t` (ASSET_NCOLS of them): dependencies as
- * "num<US>name" items separated by <RS> (names never hold control characters), then the two
- * sort keys a page token is made from. */
-#define ASSET_COLS(t)                                                                              \
+/* The dependencies of asset row `t` as "num<US>name" items separated by <RS>, ordered by name
+ * (names never hold control characters): what it depends on, and what depends on it. */
+#define ASSET_DEPS_OF(t)                                                                           \
+    "(SELECT coalesce(string_agg(x.num || E'\\x1f' || x.name, E'\\x1e'"                            \
+    "  ORDER BY lower(x.name)), '') FROM asset_dependency d"                                       \
+    "  JOIN asset x ON x.num = d.depends_on_num WHERE d.asset_num = " t ".num)"
+#define ASSET_REQUIRED_BY_OF(t)                                                                    \
+    "(SELECT coalesce(string_agg(x.num || E'\\x1f' || x.name, E'\\x1e'"                            \
+    "  ORDER BY lower(x.name)), '') FROM asset_dependency d"                                       \
+    "  JOIN asset x ON x.num = d.asset_num WHERE d.depends_on_num = " t ".num)"
+
+/* The record columns of asset row `t` (ASSET_NCOLS of them) with the two dependency lists
+ * given as SQL expressions (a statement that changes dependencies computes them from its own
+ * CTEs: its other parts see the rows as they were before it), then the two sort keys a page
+ * token is made from. */
+#define ASSET_COLS_WITH(t, deps, required_by)                                                      \
     t ".num, " t ".name, " t ".type, " t ".description, " t ".owner, " t ".custodian, " t          \
       ".location, " t ".classification, " t ".confidentiality, " t ".integrity, " t                \
       ".availability, array_to_string(" t ".tags, ','), " t                                        \
       ".status, " ISMS_SQL_TS(t ".created_at") ", " t ".created_by, " ISMS_SQL_TS(                 \
-          t ".updated_at") ", " t ".updated_by, " t ".version,"                                    \
-                           " (SELECT coalesce(string_agg(x.num || E'\\x1f' || x.name, E'\\x1e'"    \
-                           "  ORDER BY lower(x.name)), '') FROM asset_dependency d"                \
-                           "  JOIN asset x ON x.num = d.depends_on_num WHERE d.asset_num = " t     \
-                           ".num),"                                                                \
-                           " (SELECT coalesce(string_agg(x.num || E'\\x1f' || x.name, E'\\x1e'"    \
-                           "  ORDER BY lower(x.name)), '') FROM asset_dependency d"                \
-                           "  JOIN asset x ON x.num = d.asset_num WHERE d.depends_on_num = " t     \
-                           ".num),"                                                                \
+          t ".updated_at") ", " t ".updated_by, " t ".version, " deps ", " required_by ","         \
                            " lower(" t ".name), (extract(epoch FROM " t                            \
                            ".updated_at) * 1000000)::bigint"
+
+/* The record columns of asset row `t` as stored. */
+#define ASSET_COLS(t) ASSET_COLS_WITH(t, ASSET_DEPS_OF(t), ASSET_REQUIRED_BY_OF(t))
 #define ASSET_NCOLS   22
 #define COL_SORT_NAME 20
 #define COL_SORT_TIME 21
@@ -81,7 +88,6 @@ struct isms_asset_op {
     char num2_buf[24];
     const char *ref2_num;
     int64_t expected_version;
-    int64_t readback_num; /* asset to answer with after a change */
     struct isms_asset_input *rows;
     size_t nrows;
 };
@@ -96,6 +102,9 @@ struct isms_asset_op *isms_asset_op_new(struct isms_call *call, const void *in);
 /* Splits a copy of `s` at `sep` into an arena array (count in *n); "" gives no items. NULL
  * when out of memory. */
 char **isms_asset_split(struct isms_arena *a, const char *s, char sep, size_t *n);
+
+/* Answers the call with the AssetRecord at column `c0` of row 0 (asset.c). */
+void isms_asset_finish_record(struct isms_call *call, const struct isms_rows *res, int c0);
 
 /* Builds an AssetRecord from the ASSET_COLS at column `c0` of row `r`. Text cells are borrowed
  * from `res` (pack the record before the callback returns); arrays live in `a`. NULL when out
@@ -124,9 +133,6 @@ void isms_asset_bind_ref(struct isms_bind *b, const char *num_param, const char 
 
 /* The PostgreSQL text[] literal of `items`, in `a`; NULL when out of memory. */
 char *isms_asset_pg_array(struct isms_arena *a, char *const *items, size_t n);
-
-/* Answers the call with asset number op->readback_num as it is now (asset.c). */
-void isms_asset_read_back(struct isms_call *call);
 
 /* The List and Import handlers (asset_bulk.c). */
 void isms_asset_list(struct isms_call *call, const ProtobufCMessage *msg);

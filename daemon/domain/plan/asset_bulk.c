@@ -61,13 +61,16 @@ static const char SQL_ASSET_IMPORT[] =
     "  " JSON_S " || jsonb_build_object('depends_on', to_jsonb(s.deps)) AS j"
     "  FROM insn i JOIN (SELECT rn, name, type, description, owner, custodian, location,"
     "  classification, c AS confidentiality, i AS integrity, a AS availability, tags, status,"
-    "  deps FROM src) s ON s.rn = i.rn ORDER BY i.rn) q)"
-    " SELECT (SELECT go FROM ok), (SELECT rn FROM dup_batch), (SELECT first FROM dup_batch),"
-    " (SELECT rn FROM dup_db), (SELECT num FROM dup_db), (SELECT rn FROM missing),"
-    " (SELECT ref FROM missing), (SELECT rn FROM cyc), (SELECT count(*) FROM au),"
-    " (SELECT count(*) FROM deps),"
-    " (SELECT coalesce(string_agg('A-' || num, ',' ORDER BY rn), '') FROM insn)";
-ISMS_STATEMENT(STMT_ASSET_IMPORT, SQL_ASSET_IMPORT, "batch", "actor", "source");
+    "  deps FROM src) s ON s.rn = i.rn ORDER BY i.rn) q)" ISMS_SQL_IDEM(
+        "$4", "au") ""
+                    " SELECT (SELECT go FROM ok), (SELECT rn FROM dup_batch), (SELECT first FROM "
+                    "dup_batch),"
+                    " (SELECT rn FROM dup_db), (SELECT num FROM dup_db), (SELECT rn FROM missing),"
+                    " (SELECT ref FROM missing), (SELECT rn FROM cyc), (SELECT count(*) FROM au),"
+                    " (SELECT count(*) FROM deps),"
+                    " (SELECT coalesce(string_agg('A-' || num, ',' ORDER BY rn), '') FROM insn)";
+ISMS_STATEMENT(STMT_ASSET_IMPORT, SQL_ASSET_IMPORT, "batch", "actor", "source",
+               ISMS_SQL_IDEM_PARAM);
 
 /* List: $1 type, $2 owner, $3 classification, $4 tag, $5 text, $6 status, $7 rows, then the
  * cursor (pages after the first): $8 num (id sort), $8 lower-case name (name sort), or $8

@@ -20,7 +20,9 @@ static const char SQL_CLASS_LIST[] =
 ISMS_STATEMENT_NO_PARAMS(STMT_CLASS_LIST, SQL_CLASS_LIST);
 
 /* $1 the new levels (lowest first), $2 actor, $3 source. First column: the levels still in use
- * that the new list leaves out (NULL when the change was made). */
+ * that the new list leaves out (NULL when the change was made); then audit records, levels
+ * deleted, levels written, and the new list's level, rank and asset count, one row per level
+ * (one row with NULL there when nothing changed): the answer comes from the write itself. */
 static const char SQL_CLASS_SET[] =
     "WITH new AS (SELECT l AS level, o::int AS rank"
     "  FROM unnest($1::text[]) WITH ORDINALITY AS n (l, o)),"
@@ -36,25 +38,25 @@ static const char SQL_CLASS_SET[] =
     " a AS (SELECT audit_append($2, $3, '/isms.v1.Asset/SetClassifications',"
     "  'asset_classification', audit_diff(jsonb_build_object('levels', old.levels),"
     "  jsonb_build_object('levels', (SELECT jsonb_agg(level ORDER BY rank) FROM new))), 'OK')"
-    "  AS seq FROM old WHERE NOT EXISTS (SELECT 1 FROM used))"
-    " SELECT (SELECT string_agg(format('\"%s\" (%s assets)', level, n), ', ' ORDER BY level)"
-    "  FROM used), (SELECT count(*) FROM a), (SELECT count(*) FROM del),"
-    " (SELECT count(*) FROM up)";
-ISMS_STATEMENT(STMT_CLASS_SET, SQL_CLASS_SET, "levels", "actor", "source");
+    "  AS seq FROM old WHERE NOT EXISTS (SELECT 1 FROM used))" ISMS_SQL_IDEM(
+        "$4", "a") ""
+                   " SELECT (SELECT string_agg(format('\"%s\" (%s assets)', level, n), ', ' ORDER "
+                   "BY level)"
+                   "  FROM used), (SELECT count(*) FROM a), (SELECT count(*) FROM del),"
+                   " (SELECT count(*) FROM up), n.level, n.rank,"
+                   " (SELECT count(*) FROM asset x WHERE x.classification = n.level)"
+                   " FROM (SELECT 1) one LEFT JOIN new n ON NOT EXISTS (SELECT 1 FROM used) ORDER "
+                   "BY n.rank";
+ISMS_STATEMENT(STMT_CLASS_SET, SQL_CLASS_SET, "levels", "actor", "source", ISMS_SQL_IDEM_PARAM);
 
 /* ---- classification levels ----------------------------------------------------------------- */
 
-static void class_list_done(struct isms_call *call, const struct isms_rows *res,
-                            const struct isms_status *st)
+/* Answers with the levels in columns c0 (level), c0 + 1 (rank), c0 + 2 (asset count). */
+static void finish_levels(struct isms_call *call, const struct isms_rows *res, int c0)
 {
     Isms__V1__Classifications *c;
-    int n;
+    int n = isms_rows_count(res);
 
-    if (st->code != ISMS_OK) {
-        isms_call_fail_status(call, st);
-        return;
-    }
-    n = isms_rows_count(res);
     c = isms_arena_calloc(&call->arena, sizeof(*c));
     if (c == NULL)
         goto oom;
@@ -68,15 +70,25 @@ static void class_list_done(struct isms_call *call, const struct isms_rows *res,
         if (l == NULL)
             goto oom;
         isms__v1__classification__init(l);
-        l->level = (char *)isms_rows_text(res, r, 0);
-        l->rank = (int32_t)isms_rows_int64(res, r, 1);
-        l->asset_count = isms_rows_int64(res, r, 2);
+        l->level = (char *)isms_rows_text(res, r, c0);
+        l->rank = (int32_t)isms_rows_int64(res, r, c0 + 1);
+        l->asset_count = isms_rows_int64(res, r, c0 + 2);
         c->levels[c->n_levels++] = l;
     }
     isms_call_finish(call, &c->base);
     return;
 oom:
     isms_asset_fail_oom(call);
+}
+
+static void class_list_done(struct isms_call *call, const struct isms_rows *res,
+                            const struct isms_status *st)
+{
+    if (st->code != ISMS_OK) {
+        isms_call_fail_status(call, st);
+        return;
+    }
+    finish_levels(call, res, 0);
 }
 
 void isms_asset_list_classifications(struct isms_call *call, const ProtobufCMessage *msg)
@@ -91,8 +103,6 @@ void isms_asset_list_classifications(struct isms_call *call, const ProtobufCMess
 static void class_set_done(struct isms_call *call, const struct isms_rows *res,
                            const struct isms_status *st)
 {
-    struct isms_bind b;
-
     if (st->code == ISMS_FAILED_PRECONDITION) {
         isms_call_fail(call, ISMS_FAILED_PRECONDITION,
                        "a level being removed was given to an asset meanwhile; nothing changed");
@@ -109,8 +119,7 @@ static void class_set_done(struct isms_call *call, const struct isms_rows *res,
                        isms_rows_text(res, 0, 0));
         return;
     }
-    isms_bind_init(&b, &STMT_CLASS_LIST);
-    isms_call_db_or_fail(call, &b, class_list_done);
+    finish_levels(call, res, 4);
 }
 
 void isms_asset_set_classifications(struct isms_call *call, const ProtobufCMessage *msg)

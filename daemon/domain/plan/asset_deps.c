@@ -1,6 +1,7 @@
 /* domain/plan/asset_deps.c — Asset/AddDependency and Asset/RemoveDependency: one statement
- * each that changes asset_dependency, bumps the dependent asset's version and appends the audit
- * record; a dependency that would close a cycle is refused (asset_dependency_cycle()). */
+ * each that changes asset_dependency, bumps the dependent asset's version, appends the audit
+ * record and returns the record the call answers with; a dependency that would close a cycle
+ * is refused (asset_dependency_cycle()). */
 #include <string.h>
 
 #include "db/bind.h"
@@ -16,9 +17,26 @@
 #define MATCH_1_2 ASSET_MATCH("t", "$1", "$2")
 #define MATCH_3_4 ASSET_MATCH("t", "$3", "$4")
 #define DEPS_OF_X DEP_NAMES_JSON("x.num")
+/* The dependent asset as the statement leaves it: what it depends on after the change (the
+ * statement's own insert or delete is not visible to its other parts). */
+#define DEPS_AFTER(change)                                                                         \
+    "(SELECT coalesce(string_agg(z.num || E'\\x1f' || z.name, E'\\x1e'"                            \
+    "  ORDER BY lower(z.name)), '') FROM asset z WHERE z.num IN (SELECT dd.depends_on_num"         \
+    "  FROM asset_dependency dd WHERE dd.asset_num = cur.num) " change ")"
+#define COLS_ADDED                                                                                 \
+    ASSET_COLS_WITH("cur", DEPS_AFTER("OR z.num IN (SELECT y.num FROM y, ins)"),                   \
+                    ASSET_REQUIRED_BY_OF("cur"))
+#define COLS_REMOVED                                                                               \
+    ASSET_COLS_WITH("cur", DEPS_AFTER("AND z.num NOT IN (SELECT y.num FROM y, d)"),                \
+                    ASSET_REQUIRED_BY_OF("cur"))
+/* The dependent asset's row after the change: bumped by `u`, or unchanged. */
+#define CUR_ROW                                                                                    \
+    " cur AS (SELECT * FROM u UNION ALL SELECT t.* FROM asset t, x WHERE t.num = x.num"            \
+    "  AND NOT EXISTS (SELECT 1 FROM u)),"
 
 /* $1/$2 the dependent asset, $3/$4 the one it depends on, $5 actor, $6 source. Columns: x num,
- * x name, y num, y name, cycle?, rows inserted, audit records. */
+ * x name, y num, y name, cycle?, rows inserted, audit records, then the dependent asset's
+ * record as the statement leaves it (the answer is part of the write, never read after it). */
 static const char SQL_ASSET_DEPEND[] =
     "WITH x AS (SELECT t.num, t.name FROM asset t WHERE " MATCH_1_2 "),"
     " y AS (SELECT t.num, t.name FROM asset t WHERE " MATCH_3_4 "),"
@@ -28,15 +46,18 @@ static const char SQL_ASSET_DEPEND[] =
     "  SELECT x.num, y.num, $5 FROM x, y, c WHERE NOT c.cyc ON CONFLICT DO NOTHING"
     "  RETURNING asset_num),"
     " u AS (UPDATE asset SET version = version + 1, updated_at = now(), updated_by = $5"
-    "  WHERE num IN (SELECT asset_num FROM ins) RETURNING num),"
+    "  WHERE num IN (SELECT asset_num FROM ins) RETURNING *)," CUR_ROW
     " a AS (SELECT audit_append($5, $6, '/isms.v1.Asset/AddDependency', 'asset:A-' || x.num,"
     "  jsonb_build_object('depends_on', jsonb_build_object('before', old.names,"
-    "  'after', old.names || to_jsonb(y.name)))::text, 'OK') AS seq FROM x, y, old, u)"
-    " SELECT (SELECT num FROM x), (SELECT name FROM x), (SELECT num FROM y),"
-    " (SELECT name FROM y), (SELECT cyc FROM c), (SELECT count(*) FROM ins),"
-    " (SELECT count(*) FROM a)";
+    "  'after', old.names || to_jsonb(y.name)))::text, 'OK') AS seq FROM x, y, old, "
+    "u)" ISMS_SQL_IDEM(
+        "$7", "a") ""
+                   " SELECT (SELECT num FROM x), (SELECT name FROM x), (SELECT num FROM y),"
+                   " (SELECT name FROM y), (SELECT cyc FROM c), (SELECT count(*) FROM ins),"
+                   " (SELECT count(*) FROM a), " COLS_ADDED
+                   " FROM (SELECT 1) one LEFT JOIN cur ON true";
 ISMS_STATEMENT(STMT_ASSET_DEPEND, SQL_ASSET_DEPEND, "num", "name", "dep_num", "dep_name", "actor",
-               "source");
+               "source", ISMS_SQL_IDEM_PARAM);
 
 static const char SQL_ASSET_UNDEPEND[] =
     "WITH x AS (SELECT t.num, t.name FROM asset t WHERE " MATCH_1_2 "),"
@@ -45,15 +66,17 @@ static const char SQL_ASSET_UNDEPEND[] =
     " d AS (DELETE FROM asset_dependency dd USING x, y WHERE dd.asset_num = x.num"
     "  AND dd.depends_on_num = y.num RETURNING dd.asset_num),"
     " u AS (UPDATE asset SET version = version + 1, updated_at = now(), updated_by = $5"
-    "  WHERE num IN (SELECT asset_num FROM d) RETURNING num),"
+    "  WHERE num IN (SELECT asset_num FROM d) RETURNING *)," CUR_ROW
     " a AS (SELECT audit_append($5, $6, '/isms.v1.Asset/RemoveDependency', 'asset:A-' || x.num,"
     "  jsonb_build_object('depends_on', jsonb_build_object('before', old.names, 'after',"
     "  (SELECT coalesce(jsonb_agg(e), '[]'::jsonb) FROM jsonb_array_elements(old.names) AS e"
-    "  WHERE e <> to_jsonb(y.name))))::text, 'OK') AS seq FROM x, y, old, u)"
-    " SELECT (SELECT num FROM x), (SELECT name FROM x), (SELECT num FROM y),"
-    " (SELECT name FROM y), false, (SELECT count(*) FROM d), (SELECT count(*) FROM a)";
+    "  WHERE e <> to_jsonb(y.name))))::text, 'OK') AS seq FROM x, y, old, u)" ISMS_SQL_IDEM(
+        "$7", "a") ""
+                   " SELECT (SELECT num FROM x), (SELECT name FROM x), (SELECT num FROM y),"
+                   " (SELECT name FROM y), false, (SELECT count(*) FROM d), (SELECT count(*) FROM "
+                   "a), " COLS_REMOVED " FROM (SELECT 1) one LEFT JOIN cur ON true";
 ISMS_STATEMENT(STMT_ASSET_UNDEPEND, SQL_ASSET_UNDEPEND, "num", "name", "dep_num", "dep_name",
-               "actor", "source");
+               "actor", "source", ISMS_SQL_IDEM_PARAM);
 
 /* ---- AddDependency, RemoveDependency ------------------------------------------------------- */
 
@@ -103,8 +126,7 @@ static void depend_done(struct isms_call *call, const struct isms_rows *res,
                        xname, yn, yname);
         return;
     }
-    op->readback_num = isms_rows_int64(res, 0, 0);
-    isms_asset_read_back(call);
+    isms_asset_finish_record(call, res, 7);
 }
 
 static void add_dep_done(struct isms_call *call, const struct isms_rows *res,

@@ -91,26 +91,33 @@ static const char SQL_CONTROL_SET[] =
     "  RETURNING c.*),"
     " a AS (SELECT audit_append($25, $26, '/isms.v1.Control/Set', 'control:' || u.id,"
     "  audit_diff(" RECORD_JSON("old") ", " RECORD_JSON(
-        "u") "), 'OK') AS seq FROM u, old)"
-             " SELECT " CONTROL_COLS("u") ", (SELECT count(*) FROM old),"
-                                          " (SELECT old.version FROM old)"
-                                          " FROM (SELECT 1) one LEFT JOIN (u CROSS JOIN a) ON true";
+        "u") "), 'OK') AS seq FROM u, old)" ISMS_SQL_IDEM("$27",
+                                                          "a") ""
+                                                               " SELECT " CONTROL_COLS(
+                                                                   "u") ", (SELECT count(*) FROM "
+                                                                        "old),"
+                                                                        " (SELECT old.version FROM "
+                                                                        "old)"
+                                                                        " FROM (SELECT 1) one LEFT "
+                                                                        "JOIN (u CROSS JOIN a) ON "
+                                                                        "true";
 ISMS_STATEMENT(STMT_CONTROL_SET, SQL_CONTROL_SET, "id", "expected_version", "set_applicable",
                "applicable", "set_reasons", "reasons", "set_justification", "justification",
                "set_status", "status", "set_owner", "owner", "set_implementation", "implementation",
                "set_evidence", "evidence", "add_evidence", "remove_evidence", "set_title", "title",
                "set_control_source", "control_source", "set_description", "description", "actor",
-               "source");
+               "source", ISMS_SQL_IDEM_PARAM);
 
 static const char SQL_CONTROL_CREATE[] =
     "WITH c AS (INSERT INTO control (id, is_custom, theme, title, source, description,"
     "  created_by, updated_by) VALUES ($1, true, 'Custom', $2, $3, $4, $5, $5) RETURNING *),"
     " a AS (SELECT audit_append($5, $6, '/isms.v1.Control/CreateCustom', 'control:' || c.id,"
     "  audit_diff(NULL, jsonb_build_object('title', c.title, 'source', c.source,"
-    "  'description', c.description)), 'OK') AS seq FROM c)"
-    " SELECT " CONTROL_COLS("c") " FROM c, a";
+    "  'description', c.description)), 'OK') AS seq FROM c)" ISMS_SQL_IDEM(
+        "$7", "a") ""
+                   " SELECT " CONTROL_COLS("c") " FROM c, a";
 ISMS_STATEMENT(STMT_CONTROL_CREATE, SQL_CONTROL_CREATE, "id", "title", "control_source",
-               "description", "actor", "source");
+               "description", "actor", "source", ISMS_SQL_IDEM_PARAM);
 
 /* Refused (nothing deleted) for a catalogue row, a stale version, or a control that a risk's
  * treatment still selects; the result says which. */
@@ -121,11 +128,13 @@ static const char SQL_CONTROL_DELETE[] =
     "  AND ($2::bigint = 0 OR c.version = $2::bigint) RETURNING c.*),"
     " a AS (SELECT audit_append($3, $4, '/isms.v1.Control/DeleteCustom', 'control:' || d.id,"
     "  audit_diff(jsonb_build_object('title', d.title, 'source', d.source,"
-    "  'description', d.description), NULL), 'OK') AS seq FROM d)"
-    " SELECT (SELECT count(*) FROM t), (SELECT t.id FROM t), (SELECT t.is_custom FROM t),"
-    " (SELECT t.version FROM t), (SELECT r.risks FROM r), (SELECT count(*) FROM a)";
-ISMS_STATEMENT(STMT_CONTROL_DELETE, SQL_CONTROL_DELETE, "id", "expected_version", "actor",
-               "source");
+    "  'description', d.description), NULL), 'OK') AS seq FROM d)" ISMS_SQL_IDEM(
+        "$5",
+        "a") ""
+             " SELECT (SELECT count(*) FROM t), (SELECT t.id FROM t), (SELECT t.is_custom FROM t),"
+             " (SELECT t.version FROM t), (SELECT r.risks FROM r), (SELECT count(*) FROM a)";
+ISMS_STATEMENT(STMT_CONTROL_DELETE, SQL_CONTROL_DELETE, "id", "expected_version", "actor", "source",
+               ISMS_SQL_IDEM_PARAM);
 
 static void fail_oom(struct isms_call *call)
 {

@@ -40,13 +40,14 @@ static const char SQL_METHOD_SET[] =
     "  FROM cur WHERE $1::bigint = 0 OR cur.version = $1::bigint RETURNING *),"
     " a AS (SELECT audit_append($13, $14, '/isms.v1.Method/Set', 'method:v' || ins.version,"
     "  audit_diff(risk_method_json(cur::risk_method), risk_method_json(ins::risk_method)), 'OK')"
-    "  AS seq FROM ins, cur)"
-    " SELECT (SELECT version FROM cur), " ISMS_METHOD_COLS
-    " FROM (SELECT 1) one LEFT JOIN (ins m CROSS JOIN a) ON true";
+    "  AS seq FROM ins, cur)" ISMS_SQL_IDEM(
+        "$15", "a") ""
+                    " SELECT (SELECT version FROM cur), " ISMS_METHOD_COLS
+                    " FROM (SELECT 1) one LEFT JOIN (ins m CROSS JOIN a) ON true";
 ISMS_STATEMENT(STMT_METHOD_SET, SQL_METHOD_SET, "expected_version", "likelihood_labels",
                "likelihood_descriptions", "impact_labels", "impact_descriptions", "computation",
                "matrix", "level_names", "level_min", "level_max", "appetite", "note", "actor",
-               "source");
+               "source", ISMS_SQL_IDEM_PARAM);
 
 static void fail_oom(struct isms_call *call)
 {

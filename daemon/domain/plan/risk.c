@@ -82,12 +82,13 @@ static const char SQL_RISK_CREATE[] =
     "  SELECT DISTINCT r.num, x FROM r, unnest($15::bigint[]) AS x),"
     " a AS (SELECT audit_append($14, $16, '/isms.v1.Risk/Create', 'risk:R-' || r.num::text,"
     "  audit_diff(NULL, " RISK_JSON("r") " || jsonb_build_object('assets', " ASSETS_JSON(
-        "$15") ")), 'OK') AS seq FROM r)"
-               " SELECT r.num, (SELECT count(*) FROM a) FROM r";
+        "$15") ")), 'OK') AS seq FROM r)" ISMS_SQL_IDEM("$17", "a") ""
+                                                                    " SELECT r.num, (SELECT "
+                                                                    "count(*) FROM a) FROM r";
 ISMS_STATEMENT(STMT_RISK_CREATE, SQL_RISK_CREATE, "title", "description", "threat", "vulnerability",
                "owner", "existing_controls", "method_version", "inherent_likelihood",
                "inherent_impact", "inherent_score", "inherent_level", "status", "next_review",
-               "actor", "asset_nums", "source");
+               "actor", "asset_nums", "source", ISMS_SQL_IDEM_PARAM);
 
 /* Writes the whole decided state of risk $1 if it is still at version $2 (and, when $38 is not
  * NULL, method $38 is still current), with its assets, controls and actions, and the audit
@@ -157,7 +158,7 @@ static const char SQL_RISK_WRITE[] =
     ACTION_JSON("x")
     "), '{}'::jsonb) FROM ix x))),"
     " 'OK') AS seq"
-    " FROM u, old, oa, oc, ox)"
+    " FROM u, old, oa, oc, ox)" ISMS_SQL_IDEM("$39", "a") ""
     " SELECT (SELECT version FROM u),"
     " (SELECT count(*) FROM a),"
     " (SELECT version FROM risk"
@@ -173,7 +174,7 @@ ISMS_STATEMENT(STMT_RISK_WRITE, SQL_RISK_WRITE, "num", "version", "title", "desc
                "accepted_score", "close_reason", "set_assets", "asset_nums", "add_controls",
                "remove_controls", "action_descriptions", "action_owners", "action_dues",
                "update_action_nums", "update_action_statuses", "actor", "source", "rpc",
-               "method_guard");
+               "method_guard", ISMS_SQL_IDEM_PARAM);
 
 void isms_risk_fail_oom(struct isms_call *call)
 {

@@ -50,16 +50,17 @@ static const char SQL_SOA_PUBLISH[] =
     "  RETURNING 1),"
     " a AS (SELECT audit_append($4, $5, '/isms.v1.Soa/Publish', 'soa:v' || v.num,"
     "  audit_diff(NULL, jsonb_build_object('number', v.num, 'approved_by', v.approved_by,"
-    "  'controls', v.row_count)), 'OK') AS seq FROM v)"
-    " SELECT v.num, v.approved_by, " ISMS_SQL_TS(
-        "v.approved_at") ", v.published_by, v.row_count,"
-                         " (SELECT count(*) FROM cur WHERE applicable = 'yes'),"
-                         " (SELECT count(*) FROM cur WHERE applicable = 'yes'"
-                         " AND status = 'implemented'),"
-                         " (SELECT count(*) FROM r), (SELECT chk.same FROM chk)"
-                         " FROM (SELECT 1) one LEFT JOIN (v CROSS JOIN a) ON true";
+    "  'controls', v.row_count)), 'OK') AS seq FROM v)" ISMS_SQL_IDEM(
+        "$6", "a") ""
+                   " SELECT v.num, v.approved_by, " ISMS_SQL_TS(
+                       "v.approved_at") ", v.published_by, v.row_count,"
+                                        " (SELECT count(*) FROM cur WHERE applicable = 'yes'),"
+                                        " (SELECT count(*) FROM cur WHERE applicable = 'yes'"
+                                        " AND status = 'implemented'),"
+                                        " (SELECT count(*) FROM r), (SELECT chk.same FROM chk)"
+                                        " FROM (SELECT 1) one LEFT JOIN (v CROSS JOIN a) ON true";
 ISMS_STATEMENT(STMT_SOA_PUBLISH, SQL_SOA_PUBLISH, "ids", "fingerprints", "approved_by", "actor",
-               "source");
+               "source", ISMS_SQL_IDEM_PARAM);
 
 /* ---- Check, Publish ----------------------------------------------------------------------- */
 

@@ -38,20 +38,23 @@ static const char SQL_LOGIN_OK[] =
     " t AS (" ISMS_THROTTLE_SQL_CLEAR(
         "$2", "$4") "),"
                     " a AS (SELECT audit_append($2, $4, '/isms.v1.Auth/Login', 'user:' || $2, "
-                    "'{}', 'OK'))"
-                    " SELECT " ISMS_USER_COLS
-                    ", " ISMS_SQL_TS("s.expires_at") ", u.must_change_password"
-                                                     " FROM s, u, a";
-ISMS_STATEMENT(STMT_LOGIN_OK, SQL_LOGIN_OK, "token_hash", "user", "ttl_s", "source");
+                    "'{}', 'OK'))" ISMS_SQL_IDEM(
+                        "$5", "a") ""
+                                   " SELECT " ISMS_USER_COLS
+                                   ", " ISMS_SQL_TS("s.expires_at") ", u.must_change_password"
+                                                                    " FROM s, u, a";
+ISMS_STATEMENT(STMT_LOGIN_OK, SQL_LOGIN_OK, "token_hash", "user", "ttl_s", "source",
+               ISMS_SQL_IDEM_PARAM);
 
 static const char SQL_LOGOUT[] =
     "WITH s AS (UPDATE auth_session SET revoked_at = now() WHERE token_hash = $1::bytea"
     "  AND revoked_at IS NULL RETURNING token_num),"
     " t AS (UPDATE api_token SET revoked_at = now() WHERE num IN (SELECT token_num FROM s)"
     "  AND revoked_at IS NULL),"
-    " a AS (SELECT audit_append($2, $3, '/isms.v1.Auth/Logout', 'user:' || $2, '{}', 'OK'))"
-    " SELECT count(*) FROM s, a";
-ISMS_STATEMENT(STMT_LOGOUT, SQL_LOGOUT, "token_hash", "actor", "source");
+    " a AS (SELECT audit_append($2, $3, '/isms.v1.Auth/Logout', 'user:' || $2, '{}', "
+    "'OK'))" ISMS_SQL_IDEM("$4", "a") ""
+                                      " SELECT count(*) FROM s, a";
+ISMS_STATEMENT(STMT_LOGOUT, SQL_LOGOUT, "token_hash", "actor", "source", ISMS_SQL_IDEM_PARAM);
 
 static const char SQL_WHOAMI[] = "SELECT " ISMS_USER_COLS " FROM app_user u WHERE u.name = $1";
 ISMS_STATEMENT(STMT_WHOAMI, SQL_WHOAMI, "user");
@@ -69,9 +72,11 @@ static const char SQL_PW_SET[] =
         "$1",
         "$3") "),"
               " a AS (SELECT audit_append($1, $3, '/isms.v1.Auth/ChangePassword', 'user:' || $1,"
-              "  '{\"password\":\"changed\"}', 'OK'))"
-              " SELECT count(*) FROM u, a";
-ISMS_STATEMENT(STMT_PW_SET, SQL_PW_SET, "user", "password_hash", "source", "token_hash");
+              "  '{\"password\":\"changed\"}', 'OK'))" ISMS_SQL_IDEM(
+                  "$5", "a") ""
+                             " SELECT count(*) FROM u, a";
+ISMS_STATEMENT(STMT_PW_SET, SQL_PW_SET, "user", "password_hash", "source", "token_hash",
+               ISMS_SQL_IDEM_PARAM);
 
 /* clang-format off */
 #define TOKEN_COLS                                \
@@ -93,10 +98,11 @@ static const char SQL_TOKEN_CREATE[] =
     "  last_used_at) SELECT $5::bytea, $1, t.num, t.expires_at, $6, '-infinity' FROM t),"
     " a AS (SELECT audit_append($1, $6, '/isms.v1.Auth/CreateToken', 'token:T-' || t.num,"
     "  jsonb_build_object('name', jsonb_build_object('after', t.name),"
-    "   'roles', jsonb_build_object('after', t.roles))::text, 'OK') FROM t)"
-    " SELECT " TOKEN_COLS " FROM t, a";
+    "   'roles', jsonb_build_object('after', t.roles))::text, 'OK') FROM t)" ISMS_SQL_IDEM(
+        "$7", "a") ""
+                   " SELECT " TOKEN_COLS " FROM t, a";
 ISMS_STATEMENT(STMT_TOKEN_CREATE, SQL_TOKEN_CREATE, "owner", "name", "roles", "days", "token_hash",
-               "source");
+               "source", ISMS_SQL_IDEM_PARAM);
 
 static const char SQL_TOKEN_LIST[] =
     "SELECT " TOKEN_COLS " FROM api_token t WHERE t.owner = $1 ORDER BY t.num";
@@ -110,9 +116,12 @@ static const char SQL_TOKEN_REVOKE[] =
     " s AS (UPDATE auth_session SET revoked_at = coalesce(revoked_at, now())"
     "  WHERE token_num IN (SELECT num FROM r)),"
     " a AS (SELECT audit_append($2, $4, '/isms.v1.Auth/RevokeToken', 'token:T-' || r.num,"
-    "  '{\"revoked\":{\"after\":true}}', 'OK') FROM r)"
-    " SELECT (SELECT count(*) FROM t), (SELECT count(*) FROM r), (SELECT count(*) FROM a)";
-ISMS_STATEMENT(STMT_TOKEN_REVOKE, SQL_TOKEN_REVOKE, "num", "user", "is_admin", "source");
+    "  '{\"revoked\":{\"after\":true}}', 'OK') FROM r)" ISMS_SQL_IDEM(
+        "$5",
+        "a") ""
+             " SELECT (SELECT count(*) FROM t), (SELECT count(*) FROM r), (SELECT count(*) FROM a)";
+ISMS_STATEMENT(STMT_TOKEN_REVOKE, SQL_TOKEN_REVOKE, "num", "user", "is_admin", "source",
+               ISMS_SQL_IDEM_PARAM);
 
 /* ---- Login -------------------------------------------------------------------------------- */
 

@@ -20,9 +20,11 @@ static const char SQL_BOOTSTRAP[] =
     "  must_change_password) VALUES ($1, $1, '{admin,isms_manager}', $2, $3::boolean)"
     "  ON CONFLICT (name) DO NOTHING RETURNING name),"
     " a AS (SELECT audit_append('ismsd', 'local', 'bootstrap-admin', 'user:' || name,"
-    "  '{\"roles\":{\"after\":[\"admin\",\"isms_manager\"]}}', 'OK') FROM u)"
-    " SELECT (SELECT count(*) FROM u), (SELECT count(*) FROM a)";
-ISMS_STATEMENT(STMT_BOOTSTRAP, SQL_BOOTSTRAP, "name", "password_hash", "must_change_password");
+    "  '{\"roles\":{\"after\":[\"admin\",\"isms_manager\"]}}', 'OK') FROM u)" ISMS_SQL_IDEM(
+        "$4", "a") ""
+                   " SELECT (SELECT count(*) FROM u), (SELECT count(*) FROM a)";
+ISMS_STATEMENT(STMT_BOOTSTRAP, SQL_BOOTSTRAP, "name", "password_hash", "must_change_password",
+               ISMS_SQL_IDEM_PARAM);
 
 /* Reads the statement's "users inserted" count. */
 static void read_inserted(void *arg, const struct isms_rows *rows)
@@ -63,6 +65,7 @@ enum isms_code isms_users_bootstrap(const char *conninfo, const char *name, FILE
     isms_bind_text(&b, "name", name);
     isms_bind_text(&b, "password_hash", hash);
     isms_bind_bool(&b, "must_change_password", made);
+    isms_bind_null(&b, ISMS_SQL_IDEM_PARAM);
     if (isms_bind_finish(&b, &p, st) != ISMS_OK) {
         sodium_memzero(hash, sizeof(hash));
         return st->code;

@@ -82,9 +82,10 @@ static const char SQL_UNLOCK[] =
     " a AS (SELECT audit_append($3, $4, '/isms.v1.User/Unlock',"
     "  CASE WHEN $1::text <> '' THEN 'user:' || $1::text ELSE 'addr:' || $2::text END,"
     "  jsonb_build_object('user', $1::text, 'address', $2::text,"
-    "   'cleared', (SELECT count(*) FROM d))::text, 'OK'))"
-    " SELECT (SELECT count(*) FROM d), (SELECT count(*) FROM a)";
-ISMS_STATEMENT(STMT_UNLOCK, SQL_UNLOCK, "user", "address", "actor", "source");
+    "   'cleared', (SELECT count(*) FROM d))::text, 'OK'))" ISMS_SQL_IDEM(
+        "$5", "a") ""
+                   " SELECT (SELECT count(*) FROM d), (SELECT count(*) FROM a)";
+ISMS_STATEMENT(STMT_UNLOCK, SQL_UNLOCK, "user", "address", "actor", "source", ISMS_SQL_IDEM_PARAM);
 
 /* ---- refusals ----------------------------------------------------------------------------- */
 

@@ -27,10 +27,11 @@ static const char SQL_USER_CREATE[] =
     "WITH u AS (INSERT INTO app_user (name, display_name, email, roles, password_hash,"
     "  must_change_password) VALUES ($1, $2, $3, $4::text[], $5, $6::boolean) RETURNING *),"
     " a AS (SELECT audit_append($7, $8, '/isms.v1.User/Create', 'user:' || u.name,"
-    "  audit_diff(NULL, " USER_JSON("u") "), 'OK') FROM u)"
-                                         " SELECT " ISMS_USER_COLS " FROM u, a";
+    "  audit_diff(NULL, " USER_JSON("u") "), 'OK') FROM u)" ISMS_SQL_IDEM(
+        "$9", "a") ""
+                   " SELECT " ISMS_USER_COLS " FROM u, a";
 ISMS_STATEMENT(STMT_USER_CREATE, SQL_USER_CREATE, "name", "display_name", "email", "roles",
-               "password_hash", "must_change_password", "actor", "source");
+               "password_hash", "must_change_password", "actor", "source", ISMS_SQL_IDEM_PARAM);
 
 static const char SQL_USER_LIST[] = "SELECT " ISMS_USER_COLS " FROM app_user u ORDER BY u.name";
 ISMS_STATEMENT_NO_PARAMS(STMT_USER_LIST, SQL_USER_LIST);
@@ -62,13 +63,13 @@ static const char SQL_USER_UPDATE[] =
     " t AS (UPDATE api_token SET revoked_at = now() WHERE owner IN"
     "  (SELECT name FROM u WHERE status = 'disabled') AND revoked_at IS NULL),"
     " a AS (SELECT audit_append($11, $12, '/isms.v1.User/Update', 'user:' || u.name,"
-    "  audit_diff(" USER_JSON("old") ", " USER_JSON(
-        "u") "), 'OK') FROM u, old)"
-             " SELECT " ISMS_USER_COLS ", (SELECT count(*) FROM old), (SELECT ok FROM keeps)"
-             " FROM (SELECT 1) one LEFT JOIN (u CROSS JOIN a) ON true";
+    "  audit_diff(" USER_JSON("old") ", " USER_JSON("u") "), 'OK') FROM u, old)" ISMS_SQL_IDEM(
+        "$13", "a") ""
+                    " SELECT " ISMS_USER_COLS ", (SELECT count(*) FROM old), (SELECT ok FROM keeps)"
+                    " FROM (SELECT 1) one LEFT JOIN (u CROSS JOIN a) ON true";
 ISMS_STATEMENT(STMT_USER_UPDATE, SQL_USER_UPDATE, "name", "expected_version", "set_display_name",
                "display_name", "set_email", "email", "set_roles", "roles", "set_status", "status",
-               "actor", "source");
+               "actor", "source", ISMS_SQL_IDEM_PARAM);
 
 static const char SQL_USER_RESET[] =
     "WITH u AS (UPDATE app_user SET password_hash = $2, must_change_password = $3::boolean,"
@@ -76,19 +77,21 @@ static const char SQL_USER_RESET[] =
     " s AS (UPDATE auth_session SET revoked_at = now() WHERE user_name IN (SELECT name FROM u)"
     "  AND token_num IS NULL AND revoked_at IS NULL),"
     " a AS (SELECT audit_append($4, $5, '/isms.v1.User/ResetPassword', 'user:' || u.name,"
-    "  '{\"password\":\"reset\"}', 'OK') FROM u)"
-    " SELECT count(*) FROM u, a";
+    "  '{\"password\":\"reset\"}', 'OK') FROM u)" ISMS_SQL_IDEM("$6",
+                                                                "a") ""
+                                                                     " SELECT count(*) FROM u, a";
 ISMS_STATEMENT(STMT_USER_RESET, SQL_USER_RESET, "name", "password_hash", "must_change_password",
-               "actor", "source");
+               "actor", "source", ISMS_SQL_IDEM_PARAM);
 
 static const char SQL_USER_REVOKE[] =
     "WITH s AS (UPDATE auth_session SET revoked_at = now() WHERE user_name = $1"
     "  AND token_num IS NULL AND revoked_at IS NULL RETURNING 1),"
     " a AS (SELECT audit_append($2, $3, '/isms.v1.User/RevokeSessions', 'user:' || $1,"
-    "  jsonb_build_object('sessions_revoked', (SELECT count(*) FROM s))::text, 'OK'))"
-    " SELECT (SELECT count(*) FROM s), (SELECT count(*) FROM a),"
-    " EXISTS (SELECT 1 FROM app_user WHERE name = $1)";
-ISMS_STATEMENT(STMT_USER_REVOKE, SQL_USER_REVOKE, "name", "actor", "source");
+    "  jsonb_build_object('sessions_revoked', (SELECT count(*) FROM s))::text, "
+    "'OK'))" ISMS_SQL_IDEM("$4", "a") ""
+                                      " SELECT (SELECT count(*) FROM s), (SELECT count(*) FROM a),"
+                                      " EXISTS (SELECT 1 FROM app_user WHERE name = $1)";
+ISMS_STATEMENT(STMT_USER_REVOKE, SQL_USER_REVOKE, "name", "actor", "source", ISMS_SQL_IDEM_PARAM);
 
 static void fail_oom(struct isms_call *call)
 {
