@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/rand.h>
+
 #include "config.h"
 #include "credentials.h"
 #include "secret.h"
@@ -245,6 +247,36 @@ static enum isms_code token_for(struct isms_cli *cli, const char *method, const 
     return isms_cli_token(cli, token, st);
 }
 
+/* 32 random hex digits. */
+static void new_key(char *out)
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char r[16];
+
+    if (RAND_bytes(r, sizeof(r)) != 1)
+        memset(r, 0, sizeof(r));
+    for (size_t i = 0; i < sizeof(r); i++) {
+        out[2 * i] = hex[r[i] >> 4];
+        out[2 * i + 1] = hex[r[i] & 15];
+    }
+    out[32] = '\0';
+}
+
+/* Whether a call may be sent again after UNAVAILABLE. The server does not keep answers of the
+ * calls that carry passwords or new tokens, so those are never repeated. */
+static bool may_retry(const char *method)
+{
+    static const char *const never[] = {
+        "/isms.v1.Auth/Login",  "/isms.v1.Auth/ChangePassword", "/isms.v1.Auth/CreateToken",
+        "/isms.v1.User/Create", "/isms.v1.User/ResetPassword",
+    };
+
+    for (size_t i = 0; i < sizeof(never) / sizeof(never[0]); i++)
+        if (strcmp(method, never[i]) == 0)
+            return false;
+    return true;
+}
+
 enum isms_code isms_cli_call(struct isms_cli *cli, const char *method, const ProtobufCMessage *req,
                              const ProtobufCMessageDescriptor *resp_desc, ProtobufCMessage **resp,
                              struct isms_status *st)
@@ -252,10 +284,27 @@ enum isms_code isms_cli_call(struct isms_cli *cli, const char *method, const Pro
     const char *token;
     enum isms_code code;
 
+    char key[33];
+
     *resp = NULL;
     if (token_for(cli, method, &token, st) != ISMS_OK || ensure_connected(cli, st) != ISMS_OK)
         return st->code;
+    /* Every call carries a fresh key: a write repeated with it is never made twice (the server
+     * answers a repeat from what it stored), and a read ignores it. */
+    new_key(key);
+    cli->wire.idempotency_key = token != NULL ? key : NULL;
     code = isms_wire_call(&cli->wire, method, token, req, resp_desc, cli->timeout_ms, resp, st);
+    if (code == ISMS_UNAVAILABLE && token != NULL && may_retry(method)) {
+        /* Once, with the same key: the first try may have been made, or not. */
+        protobuf_c_message_free_unpacked(*resp, NULL);
+        *resp = NULL;
+        if (cli->wire.fd < 0)
+            cli->is_connected = false; /* the transport failed: connect again */
+        if (ensure_connected(cli, st) == ISMS_OK)
+            code = isms_wire_call(&cli->wire, method, token, req, resp_desc, cli->timeout_ms, resp,
+                                  st);
+    }
+    cli->wire.idempotency_key = NULL;
     cli->is_unreachable = cli->wire.is_unreachable;
     return code;
 }

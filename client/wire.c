@@ -503,7 +503,8 @@ static enum isms_code send_request(struct isms_wire *w, const char *method, cons
 {
     Isms__V1__Request env = ISMS__V1__REQUEST__INIT;
     Isms__V1__Request__MetadataEntry auth = ISMS__V1__REQUEST__METADATA_ENTRY__INIT;
-    Isms__V1__Request__MetadataEntry *meta[1] = {&auth};
+    Isms__V1__Request__MetadataEntry idem = ISMS__V1__REQUEST__METADATA_ENTRY__INIT;
+    Isms__V1__Request__MetadataEntry *meta[2] = {&auth, &idem};
     uint8_t *body = NULL, *frame = NULL;
     char *bearer = NULL;
     size_t body_len, env_len = 0, bearer_len = 0;
@@ -531,6 +532,11 @@ static enum isms_code send_request(struct isms_wire *w, const char *method, cons
         auth.value = bearer;
         env.n_metadata = 1;
         env.metadata = meta;
+        if (w->idempotency_key != NULL) {
+            idem.key = "idempotency-key";
+            idem.value = (char *)w->idempotency_key;
+            env.n_metadata = 2;
+        }
     }
     *call_id = w->next_call_id++;
     env.call_id = *call_id;

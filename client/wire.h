@@ -29,8 +29,9 @@ struct isms_wire {
     uint64_t next_call_id;
     struct isms_frame_reader reader;
     bool has_reader;
-    bool has_received;   /* a byte arrived on this connection */
-    bool is_unreachable; /* the last failure was the transport, not the server */
+    bool has_received;           /* a byte arrived on this connection */
+    bool is_unreachable;         /* the last failure was the transport, not the server */
+    const char *idempotency_key; /* sent with the next calls when not NULL (borrowed) */
 };
 
 /* Prepares `w` (not connected, plaintext). Never fails. */

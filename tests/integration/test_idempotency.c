@@ -118,3 +118,37 @@ Test(idempotency, malformed_keys_are_invalid_argument)
     isms_test_pg_close(c);
     isms_test_finish();
 }
+
+/* ismsctl sends a fresh key with every call: a change it makes is recorded with its key. */
+Test(idempotency, ismsctl_sends_a_key_with_each_change)
+{
+    struct isms_test_env env;
+    struct isms_test_proc p;
+    PGconn *c;
+
+    isms_test_env_start(&env, NULL);
+    isms_test_ismsctl_input(
+        &p, env.srv.port,
+        (const char *const[]){"login", "--password-stdin", ISMS_TEST_ADMIN_USER, NULL},
+        ISMS_TEST_ADMIN_PASSWORD "\n");
+    cr_assert_eq(p.exit_code, 0, "login: %s", p.err);
+    isms_test_proc_cleanup(&p);
+    for (int i = 0; i < 2; i++) {
+        isms_test_ismsctl_expect(&p, env.srv.port, 0, NULL, NULL,
+                                 (const char *const[]){"context", "issue", "add", "--kind",
+                                                       "internal", "--description",
+                                                       "the same words twice", NULL});
+        isms_test_proc_cleanup(&p);
+    }
+    c = isms_test_pg_connect(env.db.conninfo);
+    cr_expect_eq(
+        isms_test_pg_scalar(c,
+                            "SELECT count(DISTINCT key) FROM idempotency_key WHERE"
+                            " method = '/isms.v1.Context/AddIssue' AND user_name = 'admin'",
+                            0, NULL),
+        2, "two commands, two keys");
+    cr_expect_eq(issues_with(c, "the same words twice"), 2,
+                 "two commands are two changes: keys are per call, not per body");
+    isms_test_pg_close(c);
+    isms_test_finish();
+}
