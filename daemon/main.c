@@ -32,9 +32,6 @@
 extern char **environ;
 
 #define FORCE_CLOSE_MS 2000
-/* Statements one connection runs at once (its turns, net/conn.h): as many as the default pool
- * has connections, and a bound on the pages a connection's streams produce before pausing. */
-#define TURNS_PER_CONN 4
 
 struct daemon_state {
     struct isms_server srv;
@@ -341,7 +338,7 @@ static int run(void)
     limits.stream_output_bytes = D.cfg.stream_output_bytes < D.cfg.output_hard_bytes / 2
                                      ? D.cfg.stream_output_bytes
                                      : D.cfg.output_hard_bytes / 2;
-    limits.turns_per_conn = TURNS_PER_CONN;
+    limits.turns_per_conn = D.cfg.statements_per_conn;
     limits.calls_memory_bytes = D.cfg.calls_memory_bytes;
     if (isms_workers_new(loop, D.cfg.hash_threads, D.cfg.hash_queue_max, &srv->workers, &st) !=
         ISMS_OK) {

@@ -71,6 +71,8 @@ static const struct opt opts[] = {
      "close a connection whose pending output makes no progress for this many seconds"},
     {"calls_memory_bytes", T_SIZE, OFF(calls_memory_bytes), 0, 1u << 20, 1ull << 40, "67108864",
      "memory of calls in flight and pending output, server-wide, before connections pause"},
+    {"statements_per_conn", T_U32, OFF(statements_per_conn), 0, 1, 256, "1",
+     "statements one connection's calls run at once; more wait for their turn"},
     {"shutdown_grace_s", T_U32, OFF(shutdown_grace_s), 0, 1, 600, "5",
      "seconds after the drain to wait for connections and the database pool before exiting"},
     {"health_probe_ms", T_U32, OFF(health_probe_ms), 0, 100, 60000, "1000",

@@ -23,6 +23,10 @@ struct write_req {
     size_t len;
 };
 
+/* What a queued write costs beyond its bytes (the request, two allocations' headers): streams
+ * send a frame per row, so the budget counts it. */
+#define WRITE_OVERHEAD (sizeof(struct write_req) + 32)
+
 static void process(struct isms_conn *c);
 static void raw_send(struct isms_conn *c, uint8_t *buf, size_t len);
 
@@ -91,8 +95,9 @@ static void wake_waiters(struct isms_conn *c)
         struct isms_conn_waiter *next = w->next;
         int is_due = c->is_closing;
 
-        if (w->is_turn && (is_due || turn_ok(c))) {
-            c->turns++; /* a closing connection grants every turn: nothing paces it now */
+        if (w->is_turn && !is_due && turn_ok(c)) {
+            c->turns++;
+            w->is_granted = 1;
             is_due = 1;
         } else if (!is_due && !w->is_turn && c->out_bytes <= w->below) {
             is_due = 1;
@@ -155,6 +160,7 @@ int isms_conn_turn_take(struct isms_conn *c, struct isms_conn_waiter *w,
     w->below = 0;
     w->cb = cb;
     w->is_turn = 1;
+    w->is_granted = 0;
     enqueue_waiter(c, w);
     return 0;
 }
@@ -489,7 +495,7 @@ static void on_write(uv_write_t *req, int status)
     struct isms_conn *c = w->conn;
 
     c->out_bytes -= w->len;
-    c->net->out_total -= w->len;
+    c->net->out_total -= w->len + WRITE_OVERHEAD;
     c->write_progress_ms = uv_now(c->net->loop);
     free(w->buf);
     free(w);
@@ -590,7 +596,7 @@ static void raw_send(struct isms_conn *c, uint8_t *buf, size_t len)
     } else {
         c->out_bytes += w->len;
     }
-    c->net->out_total += w->len;
+    c->net->out_total += w->len + WRITE_OVERHEAD;
     c->write_queue_seen = uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp);
 }
 

@@ -104,7 +104,8 @@ struct isms_conn_waiter {
     size_t below;
     void (*cb)(struct isms_conn_waiter *w);
     int is_waiting;
-    int is_turn; /* waits for a turn, not only for output to drain */
+    int is_turn;    /* waits for a turn, not only for output to drain */
+    int is_granted; /* the turn was granted (not: the connection closed) */
 };
 
 /* Runs `cb(w)` once, from a write completion, when the connection's pending output is at most
@@ -118,8 +119,9 @@ void isms_conn_wait_drain(struct isms_conn *conn, struct isms_conn_waiter *w, si
  * pending output is at most stream_output_bytes and the server is within calls_memory_bytes
  * (over it, only a connection with no pending output gets one). Returns 1 when the turn is
  * taken now (always, for a closing connection); otherwise queues `w` (first come, first
- * served) and returns 0: `cb(w)` runs later holding the turn (from a write or turn
- * completion, a budget release, or the close callback). Every turn taken ends with
+ * served) and returns 0: `cb(w)` runs later, from a write or turn completion or a budget
+ * release, holding the turn (`w->is_granted`), or from the close callback without one: a
+ * connection that is gone gets no more work started for it. Every turn taken ends with
  * isms_conn_turn_end(). */
 int isms_conn_turn_take(struct isms_conn *conn, struct isms_conn_waiter *w,
                         void (*cb)(struct isms_conn_waiter *w));

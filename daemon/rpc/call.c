@@ -437,11 +437,15 @@ static void on_turn(struct isms_conn_waiter *w)
     struct call_held_stmt *h = call->held;
     struct isms_status st;
 
-    /* Also when the connection closed: a client that hung up does not undo its change. */
     call->held = NULL;
-    call->has_turn = 1;
+    call->has_turn = w->is_granted;
     if (call->state != ISMS_CALL_RUNNING) {
         end_turn(call);
+        return;
+    }
+    if (!call->has_turn) {
+        /* The connection closed first: nothing was started, nobody is left to answer. */
+        isms_call_fail(call, ISMS_UNAVAILABLE, "connection closed");
         return;
     }
     if (submit(call, h->sql, h->values, &st) != ISMS_OK) {
