@@ -145,7 +145,8 @@ ISMS_MUSTCHECK enum isms_code isms_call_work(struct isms_call *call, isms_work_r
 
 /* Runs one statement for the call with the values bound in `b` (copied); `cb` gets the
  * result. The statement runs in one of the connection's turns (net/conn.h): when none is free
- * (output not drained, memory budget) it waits, copied into the arena, and runs later. On
+ * (output not drained, memory budget) it waits, copied into the arena, and runs later (or, if
+ * the connection closes first, never: the call is answered UNAVAILABLE). On
  * error the call is NOT answered: the caller decides (normally
  * isms_call_fail_status). Errors: INTERNAL (a binding mistake, see db/bind.h), and those of
  * isms_db_exec. */
