@@ -1,6 +1,7 @@
 /* main.c — startup order, signals, shutdown order; nothing else.
  * Startup: config, log, migrations (blocking, before the loop), pool, listener, READY=1.
- * Shutdown: stop accepting, drain calls (bounded), close connections, close the pool, exit 0. */
+ * Shutdown: stop accepting, drain calls (bounded), close connections, close the pool, exit 0;
+ * shutdown_grace_s after the drain, exit 0 without waiting for cancels a frozen database blocks. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -40,6 +41,7 @@ struct daemon_state {
     struct isms_config cfg;
     uv_signal_t sigterm, sigint, sighup;
     uv_timer_t drain_timer;
+    uv_timer_t grace_timer; /* bounds the wait for connections and the pool after the drain */
     uv_timer_t watchdog;
     int has_watchdog;
     int signals_seen;
@@ -62,6 +64,8 @@ static void notify(const char *state)
 static void on_pool_closed(struct isms_db_pool *pool)
 {
     (void)pool;
+    uv_timer_stop(&D.grace_timer);
+    uv_close((uv_handle_t *)&D.grace_timer, NULL);
     D.srv.pool = NULL;
     isms_log_info("database pool closed", "%s", "");
     isms_server_calls_stop(&D.srv);
@@ -97,10 +101,31 @@ static void on_force_close(uv_timer_t *t)
     isms_net_abort(&D.srv.net);
 }
 
+/* The pool did not close within shutdown_grace_s of the drain: a PQcancel to a frozen
+ * PostgreSQL blocks a threadpool thread without limit. Every call has been answered and every
+ * connection closed or abandoned, so this is still a clean stop: exit 0 at once (exit() would
+ * join libuv's threadpool and wait for the blocked cancels). */
+static void on_grace_over(uv_timer_t *t)
+{
+    struct isms_db_stats ds = {0};
+
+    (void)t;
+    if (D.srv.pool != NULL)
+        isms_db_pool_stats(D.srv.pool, &ds);
+    isms_log_warn("shutdown grace is over; exiting without waiting for the database",
+                  "shutdown_grace_s=%u cancels_blocked=%u conns_open=%u", D.cfg.shutdown_grace_s,
+                  ds.cancels, D.srv.net.nconns);
+    isms_log_info("stopped", "calls_total=%llu", (unsigned long long)D.srv.calls_total);
+    fflush(stdout);
+    fflush(stderr);
+    _exit(0);
+}
+
 /* Every call has answered: close connections (after their output), then the pool. */
 static void on_drained(struct isms_server *srv)
 {
     isms_log_info("calls drained; closing connections", "%s", "");
+    uv_timer_start(&D.grace_timer, on_grace_over, (uint64_t)D.cfg.shutdown_grace_s * 1000, 0);
     uv_timer_stop(&D.drain_timer);
     uv_timer_start(&D.drain_timer, on_force_close, FORCE_CLOSE_MS, 0);
     if (D.has_watchdog) {
@@ -364,6 +389,13 @@ static int run(void)
     limits.max_frame_bytes = D.cfg.max_frame_bytes;
     limits.preauth_max_frame_bytes = D.cfg.preauth_max_frame_bytes;
     limits.output_hard_bytes = D.cfg.output_hard_bytes;
+    limits.write_timeout_s = D.cfg.write_timeout_s;
+    /* Streams pause well before the hard limit, so a slow reader is paced, not dropped. */
+    limits.stream_output_bytes = D.cfg.stream_output_bytes < D.cfg.output_hard_bytes / 2
+                                     ? D.cfg.stream_output_bytes
+                                     : D.cfg.output_hard_bytes / 2;
+    limits.turns_per_conn = D.cfg.statements_per_conn;
+    limits.calls_memory_bytes = D.cfg.calls_memory_bytes;
     if (isms_workers_new(loop, D.cfg.hash_threads, D.cfg.hash_queue_max, &srv->workers, &st) !=
         ISMS_OK) {
         isms_log_error("could not start the password workers", "error=%s",
@@ -398,6 +430,7 @@ static int run(void)
     uv_signal_start(&D.sigint, on_stop_signal, SIGINT);
     uv_signal_start(&D.sighup, on_sighup, SIGHUP);
     uv_timer_init(loop, &D.drain_timer);
+    uv_timer_init(loop, &D.grace_timer);
     start_watchdog(loop);
 
     isms_log_info("listening", "addr=%s tls=%s version=%s pool_size=%u pid=%ld", srv->listen_addr,
@@ -430,7 +463,7 @@ int main(int argc, char **argv)
         return 2;
     }
     if (action == ISMS_CONFIG_HELP) {
-        char buf[4096];
+        char buf[8192];
 
         isms_config_usage(buf, sizeof(buf));
         fputs(buf, stdout);

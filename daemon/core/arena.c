@@ -37,6 +37,7 @@ void isms_arena_init(struct isms_arena *a, size_t cap_bytes)
     a->cap = cap_bytes;
     a->is_exhausted = 0;
     a->is_sensitive = 0;
+    a->meter = NULL;
     a->pb.alloc = pb_alloc;
     a->pb.free = pb_free;
     a->pb.allocator_data = a;
@@ -54,10 +55,21 @@ void isms_arena_cleanup(struct isms_arena *a)
         free(b);
         b = next;
     }
+    if (a->meter != NULL)
+        *a->meter -= a->used;
     a->head = NULL;
     a->used = 0;
     a->is_exhausted = 0;
     a->is_sensitive = 0;
+}
+
+void isms_arena_set_meter(struct isms_arena *a, size_t *meter)
+{
+    if (a->meter != NULL)
+        *a->meter -= a->used;
+    a->meter = meter;
+    if (meter != NULL)
+        *meter += a->used;
 }
 
 void isms_arena_set_sensitive(struct isms_arena *a)
@@ -91,6 +103,8 @@ void *isms_arena_alloc(struct isms_arena *a, size_t n)
         b->size = size;
         b->off = 0;
         a->used += total;
+        if (a->meter != NULL)
+            *a->meter += total;
         /* A dedicated big block goes behind the current one so the latter keeps filling. */
         if (size > BLOCK_BYTES && a->head != NULL) {
             b->next = a->head->next;

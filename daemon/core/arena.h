@@ -17,6 +17,7 @@ struct isms_arena {
     size_t cap;                    /* maximum total bytes */
     int is_exhausted;              /* an allocation failed for the cap */
     int is_sensitive;              /* holds secrets: wiped at cleanup */
+    size_t *meter;                 /* NULL, or a counter of many arenas' bytes (not owned) */
     ProtobufCAllocator pb;         /* protobuf-c allocator over this arena */
 };
 
@@ -25,6 +26,9 @@ void isms_arena_init(struct isms_arena *a, size_t cap_bytes);
 /* Frees every block (wiping it first when the arena is sensitive); the arena is empty and
  * usable again, and no longer sensitive. */
 void isms_arena_cleanup(struct isms_arena *a);
+/* Makes the arena add each block it allocates to `*meter` and take its bytes off again at
+ * cleanup (the server's memory budget of calls); `meter` must outlive the arena's blocks. */
+void isms_arena_set_meter(struct isms_arena *a, size_t *meter);
 /* Marks the arena as holding secrets (passwords, new tokens): cleanup zeroes what was used. */
 void isms_arena_set_sensitive(struct isms_arena *a);
 

@@ -31,6 +31,11 @@ struct isms_config {
     uint32_t drain_timeout_s;         /* how long SIGTERM lets calls finish */
     uint64_t max_frame_bytes;         /* largest frame body accepted */
     uint64_t output_hard_bytes;       /* pending output that gets a connection closed */
+    uint64_t stream_output_bytes;     /* pending output above which a connection's streams wait */
+    uint32_t write_timeout_s;         /* pending output with no write progress this long: close */
+    uint64_t calls_memory_bytes;      /* calls' arenas plus pending output, server-wide */
+    uint32_t statements_per_conn;     /* statements one connection's calls run at once */
+    uint32_t shutdown_grace_s;        /* after the drain: wait this long for the pool, then exit */
     uint64_t call_arena_bytes;        /* memory cap of one call */
     uint32_t health_probe_ms;         /* database check interval for Health */
     uint32_t health_stall_ms;         /* an unanswered check this old means "stalled" */

@@ -608,6 +608,9 @@ void isms_db_pool_stats(const struct isms_db_pool *pool, struct isms_db_stats *o
     out->connected = out->busy + count_state(pool, ISMS_DB_CONN_IDLE);
     out->queued = pool->queued;
     out->is_usable = isms_db_pool_any_usable(pool);
+    out->cancels = 0;
+    for (uint32_t i = 0; i < pool->size; i++)
+        out->cancels += pool->conns[i].cancels_pending;
 }
 
 void isms_db_pool_close(struct isms_db_pool *pool, isms_db_closed_cb *done)

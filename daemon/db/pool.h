@@ -31,6 +31,7 @@ struct isms_db_stats {
     uint32_t busy;      /* running a statement */
     uint32_t queued;    /* statements waiting */
     int is_usable;      /* a connection is up, or a first attempt is under way */
+    uint32_t cancels;   /* PQcancel requests still running on the threadpool */
 };
 
 /* Creates a pool of `size` connections to `conninfo` (copied) and starts connecting them.

@@ -23,6 +23,10 @@ struct write_req {
     size_t len;
 };
 
+/* What a queued write costs beyond its bytes (the request, two allocations' headers): streams
+ * send a frame per row, so the budget counts it. */
+#define WRITE_OVERHEAD (sizeof(struct write_req) + 32)
+
 static void process(struct isms_conn *c);
 static void raw_send(struct isms_conn *c, uint8_t *buf, size_t len);
 
@@ -36,19 +40,75 @@ void isms_net_maybe_done(struct isms_net *net)
     }
 }
 
-/* Runs the waiters whose threshold is met (all of them when the connection is closing). A
- * callback may send more output or wait again, so the due ones are detached first. */
+int isms_net_is_over_budget(const struct isms_net *net)
+{
+    return net->out_total + net->calls_bytes > net->limits.calls_memory_bytes;
+}
+
+/* Over the budget until memory is back under 7/8 of it (so that a server at the edge does not
+ * resume every connection after each write); remembers the state so that going under resumes
+ * work. */
+static int over_budget(struct isms_net *net)
+{
+    if (net->is_over_budget)
+        return 1;
+    if (!isms_net_is_over_budget(net))
+        return 0;
+    {
+        unsigned held;
+
+        net->is_over_budget = 1;
+        if (isms_log_limit_allow(&net->log_rejects, uv_now(net->loop), &held))
+            isms_log_warn("memory budget of calls reached; pausing connections that hold output "
+                          "or calls",
+                          "calls_bytes=%zu output_bytes=%zu calls_memory_bytes=%zu suppressed=%u",
+                          net->calls_bytes, net->out_total, net->limits.calls_memory_bytes, held);
+    }
+    return 1;
+}
+
+/* Over the budget a connection gets more work only when it holds no output (it reads what it
+ * is sent), so memory stays near the budget and clients that read are still served. */
+static int turn_ok(struct isms_conn *c)
+{
+    const struct isms_net_limits *l = &c->net->limits;
+
+    return c->turns < l->turns_per_conn && c->out_bytes <= l->stream_output_bytes &&
+           (c->out_bytes == 0 || !over_budget(c->net));
+}
+
+int isms_conn_may_take_frame(struct isms_conn *c)
+{
+    if (c->inflight >= c->net->limits.max_inflight)
+        return 0;
+    return (c->inflight == 0 && c->out_bytes == 0) || !over_budget(c->net);
+}
+
+/* Runs the waiters whose condition is met, oldest first (all of them when the connection is
+ * closing, without turns). A callback may send more output or wait again, so the due ones are
+ * detached first; turns are counted as they are granted. */
 static void wake_waiters(struct isms_conn *c)
 {
-    struct isms_conn_waiter *due = NULL, *w = c->waiters;
+    struct isms_conn_waiter *due = NULL, *due_tail = NULL, *w = c->waiters;
 
     while (w != NULL) {
         struct isms_conn_waiter *next = w->next;
+        int is_due = c->is_closing;
 
-        if (c->is_closing || c->out_bytes <= w->below) {
+        if (w->is_turn && !is_due && turn_ok(c)) {
+            c->turns++;
+            w->is_granted = 1;
+            is_due = 1;
+        } else if (!is_due && !w->is_turn && c->out_bytes <= w->below) {
+            is_due = 1;
+        }
+        if (is_due) {
             isms_conn_unwait(c, w);
-            w->next = due;
-            due = w;
+            if (due_tail != NULL)
+                due_tail->next = w;
+            else
+                due = w;
+            due_tail = w;
         }
         w = next;
     }
@@ -60,6 +120,18 @@ static void wake_waiters(struct isms_conn *c)
     }
 }
 
+static void enqueue_waiter(struct isms_conn *c, struct isms_conn_waiter *w)
+{
+    w->is_waiting = 1;
+    w->next = NULL;
+    w->prev = c->waiters_tail;
+    if (c->waiters_tail != NULL)
+        c->waiters_tail->next = w;
+    else
+        c->waiters = w;
+    c->waiters_tail = w;
+}
+
 void isms_conn_wait_drain(struct isms_conn *c, struct isms_conn_waiter *w, size_t below,
                           void (*cb)(struct isms_conn_waiter *w))
 {
@@ -67,12 +139,54 @@ void isms_conn_wait_drain(struct isms_conn *c, struct isms_conn_waiter *w, size_
         isms_conn_unwait(c, w);
     w->below = below;
     w->cb = cb;
-    w->is_waiting = 1;
-    w->prev = NULL;
-    w->next = c->waiters;
-    if (c->waiters != NULL)
-        c->waiters->prev = w;
-    c->waiters = w;
+    w->is_turn = 0;
+    enqueue_waiter(c, w);
+}
+
+int isms_conn_turn_take(struct isms_conn *c, struct isms_conn_waiter *w,
+                        void (*cb)(struct isms_conn_waiter *w))
+{
+    int is_queue_empty = 1;
+
+    if (w->is_waiting)
+        isms_conn_unwait(c, w);
+    for (const struct isms_conn_waiter *o = c->waiters; o != NULL; o = o->next)
+        if (o->is_turn)
+            is_queue_empty = 0;
+    if (c->is_closing || c->is_close_requested || (is_queue_empty && turn_ok(c))) {
+        c->turns++;
+        return 1;
+    }
+    w->below = 0;
+    w->cb = cb;
+    w->is_turn = 1;
+    w->is_granted = 0;
+    enqueue_waiter(c, w);
+    return 0;
+}
+
+void isms_conn_turn_end(struct isms_conn *c)
+{
+    if (c->turns > 0)
+        c->turns--;
+    if (c->waiters != NULL && !c->is_closing)
+        wake_waiters(c);
+}
+
+void isms_net_budget_changed(struct isms_net *net)
+{
+    size_t budget = net->limits.calls_memory_bytes;
+
+    if (!net->is_over_budget || net->out_total + net->calls_bytes > budget - budget / 8)
+        return;
+    net->is_over_budget = 0;
+    for (struct isms_conn *c = net->conns; c != NULL; c = c->next) {
+        /* A conn is freed only from its close callback, never under this loop. */
+        if (!c->is_closing && c->waiters != NULL)
+            wake_waiters(c);
+        if (!c->is_closing && !c->in_process && isms_conn_may_take_frame(c))
+            process(c);
+    }
 }
 
 void isms_conn_unwait(struct isms_conn *c, struct isms_conn_waiter *w)
@@ -85,6 +199,8 @@ void isms_conn_unwait(struct isms_conn *c, struct isms_conn_waiter *w)
         c->waiters = w->next;
     if (w->next != NULL)
         w->next->prev = w->prev;
+    else
+        c->waiters_tail = w->prev;
     w->prev = w->next = NULL;
     w->is_waiting = 0;
 }
@@ -129,7 +245,9 @@ void isms_conn_do_close(struct isms_conn *c)
     uv_read_stop((uv_stream_t *)&c->tcp);
     uv_timer_stop(&c->idle_timer);
     c->pending_closes = 2;
-    uv_close((uv_handle_t *)&c->tcp, on_handle_closed);
+    /* A reset drops what the peer never read at once, in the kernel too. */
+    if (!c->is_reset || uv_tcp_close_reset(&c->tcp, on_handle_closed) != 0)
+        uv_close((uv_handle_t *)&c->tcp, on_handle_closed);
     uv_close((uv_handle_t *)&c->idle_timer, on_handle_closed);
 }
 
@@ -319,7 +437,7 @@ static void process(struct isms_conn *c)
         return;
     c->in_process = 1;
     c->refs++; /* the callbacks below may close the conn */
-    while (!c->is_closing && !c->is_close_requested && c->inflight < net->limits.max_inflight) {
+    while (!c->is_closing && !c->is_close_requested && isms_conn_may_take_frame(c)) {
         struct isms_frame f;
         struct isms_status st;
         enum isms_frame_result r = isms_frame_reader_next(&c->rd, &f, &st);
@@ -349,11 +467,11 @@ static void process(struct isms_conn *c)
         /* A frame left incomplete starts the frame clock (slowloris defence). */
         if (isms_frame_reader_pending(&c->rd) == 0) {
             c->partial_since_ms = 0;
-        } else if (c->partial_since_ms == 0 && c->inflight < net->limits.max_inflight) {
+        } else if (c->partial_since_ms == 0 && isms_conn_may_take_frame(c)) {
             c->partial_since_ms = uv_now(net->loop);
             isms_conn_arm_timer(c);
         }
-        isms_conn_set_reading(c, c->inflight < net->limits.max_inflight);
+        isms_conn_set_reading(c, isms_conn_may_take_frame(c));
     }
     conn_unref(c);
 }
@@ -377,8 +495,12 @@ static void on_write(uv_write_t *req, int status)
     struct isms_conn *c = w->conn;
 
     c->out_bytes -= w->len;
+    c->net->out_total -= w->len + WRITE_OVERHEAD;
+    c->write_progress_ms = uv_now(c->net->loop);
     free(w->buf);
     free(w);
+    if (c->net->is_over_budget)
+        isms_net_budget_changed(c->net);
     if (status < 0 && !c->is_closing) {
         isms_conn_do_close(c);
         return;
@@ -466,10 +588,19 @@ static void raw_send(struct isms_conn *c, uint8_t *buf, size_t len)
         isms_conn_do_close(c);
         return;
     }
-    c->out_bytes += w->len;
+    if (c->out_bytes == 0) {
+        /* The write-progress clock starts with the first byte the socket did not take. */
+        c->write_progress_ms = uv_now(c->net->loop);
+        c->out_bytes = w->len;
+        isms_conn_arm_timer(c);
+    } else {
+        c->out_bytes += w->len;
+    }
+    c->net->out_total += w->len + WRITE_OVERHEAD;
+    c->write_queue_seen = uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp);
 }
 
-/* The earliest of the connection's deadlines (idle, login, frame), in loop time. */
+/* The earliest of the connection's deadlines (idle, login, frame, write), in loop time. */
 static uint64_t next_deadline(const struct isms_conn *c, uint64_t now)
 {
     const struct isms_net_limits *l = &c->net->limits;
@@ -485,6 +616,8 @@ static uint64_t next_deadline(const struct isms_conn *c, uint64_t now)
         d = c->opened_ms + (uint64_t)l->login_timeout_s * 1000;
     if (c->partial_since_ms != 0 && c->partial_since_ms + (uint64_t)l->frame_timeout_s * 1000 < d)
         d = c->partial_since_ms + (uint64_t)l->frame_timeout_s * 1000;
+    if (c->out_bytes > 0 && c->write_progress_ms + (uint64_t)l->write_timeout_s * 1000 < d)
+        d = c->write_progress_ms + (uint64_t)l->write_timeout_s * 1000;
     return d;
 }
 
@@ -506,6 +639,28 @@ static void on_timer(uv_timer_t *t)
     uint64_t now = uv_now(c->net->loop);
     const char *why = NULL;
 
+    if (c->out_bytes > 0) {
+        /* A big buffer completes only when all of it is written: smaller unwritten bytes in
+         * libuv's queue are progress too. */
+        size_t q = uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp);
+
+        if (q < c->write_queue_seen)
+            c->write_progress_ms = now;
+        c->write_queue_seen = q;
+    }
+    if (c->out_bytes > 0 && now - c->write_progress_ms >= (uint64_t)l->write_timeout_s * 1000) {
+        unsigned held;
+
+        c->net->write_timeouts_total++;
+        if (isms_log_limit_allow(&c->net->log_rejects, now, &held))
+            isms_log_info("closing connection",
+                          "conn=%llu peer=%s reason=\"output not drained within write_timeout_s\" "
+                          "pending_bytes=%zu calls_in_flight=%u suppressed=%u",
+                          (unsigned long long)c->id, c->peer, c->out_bytes, c->inflight, held);
+        c->is_reset = 1;
+        isms_conn_do_close(c);
+        return;
+    }
     if (!c->is_authenticated && l->login_timeout_s > 0 &&
         now - c->opened_ms >= (uint64_t)l->login_timeout_s * 1000)
         why = "not logged in within login_timeout_s";

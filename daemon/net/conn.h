@@ -1,5 +1,6 @@
 /* net/conn.h — the TCP listener and client connections: bounded reads turned into frames,
- * backpressure by in-flight count, queued writes with a hard output bound, idle timeout.
+ * backpressure by in-flight count and the server's memory budget, queued writes with a hard
+ * output bound and a write-progress timeout, turns that pace the work producing output.
  * net/ knows frames, not protobuf: it hands each frame up through callbacks set at startup. */
 #ifndef ISMS_NET_CONN_H
 #define ISMS_NET_CONN_H
@@ -34,6 +35,10 @@ struct isms_net_limits {
     size_t max_frame_bytes;
     size_t preauth_max_frame_bytes;
     size_t output_hard_bytes;
+    uint32_t write_timeout_s;   /* pending output that makes no progress this long: close */
+    size_t stream_output_bytes; /* a turn is granted only with at most this much pending */
+    uint32_t turns_per_conn;    /* turns (statements) a connection runs at once */
+    size_t calls_memory_bytes;  /* budget: calls' arenas plus every connection's output */
 };
 
 struct isms_net {
@@ -53,6 +58,10 @@ struct isms_net {
     struct isms_tls *tls;              /* NULL: plaintext (loopback only); borrowed from main */
     struct isms_log_limit log_rejects; /* lines about refused and evicted connections */
     uint64_t evicted_total;            /* unauthenticated connections closed to make room */
+    size_t out_total;                  /* pending output of every connection */
+    size_t calls_bytes; /* arenas of calls in flight: the arena meter rpc/ points at it */
+    int is_over_budget; /* seen over calls_memory_bytes; cleared (and work resumed) below it */
+    uint64_t write_timeouts_total; /* connections closed for output that did not drain */
 };
 
 /* Prepares `net`; nothing is attached to the loop yet. */
@@ -88,13 +97,15 @@ void isms_conn_close(struct isms_conn *conn, int flush);
  * login timer. */
 void isms_conn_set_authenticated(struct isms_conn *conn);
 
-/* A party waiting for a connection's output to drain (a paused server stream), embedded in
- * the waiter's own struct. Fields are private; use the functions. */
+/* A party waiting for a connection's output to drain (a paused server stream) or for a turn,
+ * embedded in the waiter's own struct. Fields are private; use the functions. */
 struct isms_conn_waiter {
     struct isms_conn_waiter *prev, *next;
     size_t below;
     void (*cb)(struct isms_conn_waiter *w);
     int is_waiting;
+    int is_turn;    /* waits for a turn, not only for output to drain */
+    int is_granted; /* the turn was granted (not: the connection closed) */
 };
 
 /* Runs `cb(w)` once, from a write completion, when the connection's pending output is at most
@@ -103,6 +114,26 @@ struct isms_conn_waiter {
  * `cb` ran or isms_conn_unwait() removed it. */
 void isms_conn_wait_drain(struct isms_conn *conn, struct isms_conn_waiter *w, size_t below,
                           void (*cb)(struct isms_conn_waiter *w));
+/* Turns pace the work that produces a connection's output (rpc/ takes one per database
+ * statement): a connection runs at most turns_per_conn at once, and grants one only while its
+ * pending output is at most stream_output_bytes and the server is within calls_memory_bytes
+ * (over it, only a connection with no pending output gets one). Returns 1 when the turn is
+ * taken now (always, for a closing connection); otherwise queues `w` (first come, first
+ * served) and returns 0: `cb(w)` runs later, from a write or turn completion or a budget
+ * release, holding the turn (`w->is_granted`), or from the close callback without one: a
+ * connection that is gone gets no more work started for it. Every turn taken ends with
+ * isms_conn_turn_end(). */
+int isms_conn_turn_take(struct isms_conn *conn, struct isms_conn_waiter *w,
+                        void (*cb)(struct isms_conn_waiter *w));
+/* Ends a turn; may run waiters' callbacks (other calls' turns) before it returns. */
+void isms_conn_turn_end(struct isms_conn *conn);
+
+/* Memory of calls in flight changed (rpc/ freed arenas): when the server is back within its
+ * budget, paused reading and waiting turns resume on every connection. */
+void isms_net_budget_changed(struct isms_net *net);
+/* Whether calls' arenas and pending output together are over calls_memory_bytes. */
+int isms_net_is_over_budget(const struct isms_net *net);
+
 /* Withdraws a waiter (nothing if it is not waiting). */
 void isms_conn_unwait(struct isms_conn *conn, struct isms_conn_waiter *w);
 

@@ -27,6 +27,7 @@ struct isms_conn {
     int pending_closes;     /* handles still closing */
     int is_closing;         /* handles closing or closed */
     int is_close_requested; /* close once queued output is written */
+    int is_reset;           /* close with a TCP reset (output that would never drain) */
     int is_reading;
     int is_eof; /* peer finished sending */
     int in_process;
@@ -40,7 +41,11 @@ struct isms_conn {
     SSL *ssl;        /* NULL for plaintext; owned */
     uint8_t *tls_in; /* ciphertext read buffer; owned */
     int is_handshaken;
-    struct isms_conn_waiter *waiters; /* waiting for output to drain */
+    struct isms_conn_waiter *waiters; /* waiting for output to drain or a turn, oldest first */
+    struct isms_conn_waiter *waiters_tail;
+    uint32_t turns;             /* turns held (statements running for this conn's calls) */
+    uint64_t write_progress_ms; /* last time pending output moved (or began) */
+    size_t write_queue_seen;    /* libuv's unwritten bytes then, to see partial progress */
 };
 
 /* Closes both handles now (queued output is dropped); the conn is freed from their callbacks. */
@@ -49,6 +54,8 @@ void isms_conn_do_close(struct isms_conn *c);
 void isms_conn_arm_timer(struct isms_conn *c);
 /* Starts or stops reading (never while closing, after EOF or with a close requested). */
 void isms_conn_set_reading(struct isms_conn *c, int on);
+/* Whether the conn may hand up another frame now (in-flight bound, memory budget). */
+int isms_conn_may_take_frame(struct isms_conn *c);
 /* Runs net->on_all_closed once the listener and every connection are closed. */
 void isms_net_maybe_done(struct isms_net *net);
 

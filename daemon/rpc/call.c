@@ -83,6 +83,7 @@ static void on_reap(uv_check_t *h)
         isms_arena_cleanup(&call->arena);
         free(call);
     }
+    isms_net_budget_changed(&srv->net); /* arenas freed: paused connections may go on */
 }
 
 static void defer_free(struct isms_call *call)
@@ -141,6 +142,15 @@ static void answer_recorded(struct isms_call *call, enum isms_code code, const c
         release(call);
 }
 
+/* Gives the call's turn back (its statement is done or abandoned); may start other calls'. */
+static void end_turn(struct isms_call *call)
+{
+    if (call->has_turn) {
+        call->has_turn = 0;
+        isms_conn_turn_end(call->conn);
+    }
+}
+
 /* The single place a call is answered. */
 static void respond(struct isms_call *call, enum isms_code code, const char *msg,
                     const uint8_t *body, size_t body_len)
@@ -163,6 +173,7 @@ static void respond(struct isms_call *call, enum isms_code code, const char *msg
     }
     if (call->work != NULL)
         isms_workers_cancel(call->srv->workers, call->work); /* if not started yet */
+    end_turn(call);
     if (call->pending_async == 0)
         release(call);
 }
@@ -263,6 +274,10 @@ static void on_output_drained(struct isms_conn_waiter *w)
 
 void isms_call_after_drain(struct isms_call *call, size_t below, isms_call_resume_cb *cb)
 {
+    /* Every stream of a connection together stays within stream_output_bytes. */
+    if (below > call->srv->net.limits.stream_output_bytes)
+        below = call->srv->net.limits.stream_output_bytes;
+    end_turn(call); /* the next page queues behind the connection's other calls */
     if (isms_conn_is_closing(call->conn)) {
         isms_call_fail(call, ISMS_UNAVAILABLE, "connection closed");
         return;
@@ -401,8 +416,10 @@ static void on_db_result(void *arg, const struct isms_rows *rows, const struct i
 
     call->job = NULL;
     call->db_cb = NULL;
-    if (call->state != ISMS_CALL_RUNNING)
+    if (call->state != ISMS_CALL_RUNNING) {
+        end_turn(call);
         return;
+    }
     if (call->is_past_deadline && st->code == ISMS_DEADLINE_EXCEEDED) {
         isms_call_fail(call, ISMS_DEADLINE_EXCEEDED,
                        "deadline of %u ms exceeded; the change was cancelled and not made",
@@ -416,6 +433,49 @@ static void on_db_result(void *arg, const struct isms_rows *rows, const struct i
         isms_idem_after_write(call, st))
         return;
     cb(call, rows, st);
+    /* The page or answer is queued now; a statement the callback chained keeps the turn. */
+    if (call->job == NULL)
+        end_turn(call);
+}
+
+/* A statement waiting for its connection's turn: its values copied into the arena. */
+struct call_held_stmt {
+    const struct isms_sql *sql;
+    const char **values;
+};
+
+static enum isms_code submit(struct isms_call *call, const struct isms_sql *sql,
+                             const char *const *values, struct isms_status *st)
+{
+    if (call->srv->pool == NULL)
+        return isms_status_set(st, ISMS_UNAVAILABLE, "server is shutting down");
+    /* Every change writes its audit record in the same statement: that is what marks a write. */
+    call->is_job_write = strstr(sql->text, "audit_append(") != NULL;
+    return isms_db_exec(call->srv->pool, sql->text, sql->nparams, values, on_db_result, call,
+                        &call->job, st);
+}
+
+static void on_turn(struct isms_conn_waiter *w)
+{
+    struct isms_call *call = (struct isms_call *)((char *)w - offsetof(struct isms_call, drain));
+    struct call_held_stmt *h = call->held;
+    struct isms_status st;
+
+    call->held = NULL;
+    call->has_turn = w->is_granted;
+    if (call->state != ISMS_CALL_RUNNING) {
+        end_turn(call);
+        return;
+    }
+    if (!call->has_turn) {
+        /* The connection closed first: nothing was started, nobody is left to answer. */
+        isms_call_fail(call, ISMS_UNAVAILABLE, "connection closed");
+        return;
+    }
+    if (submit(call, h->sql, h->values, &st) != ISMS_OK) {
+        end_turn(call);
+        isms_call_fail_status(call, &st);
+    }
 }
 
 enum isms_code isms_call_db(struct isms_call *call, const struct isms_bind *b, isms_call_db_cb *cb,
@@ -423,6 +483,7 @@ enum isms_code isms_call_db(struct isms_call *call, const struct isms_bind *b, i
 {
     const char *const *values;
     struct isms_bind keyed;
+    struct call_held_stmt *h;
 
     /* Writes carry the call's idempotency key (NULL without one); handlers never bind it. */
     if (isms_sql_has_param(b->sql, ISMS_SQL_IDEM_PARAM)) {
@@ -438,10 +499,32 @@ enum isms_code isms_call_db(struct isms_call *call, const struct isms_bind *b, i
     if (call->srv->pool == NULL)
         return isms_status_set(st, ISMS_UNAVAILABLE, "server is shutting down");
     call->db_cb = cb;
-    /* Every change writes its audit record in the same statement: that is what marks a write. */
-    call->is_job_write = strstr(b->sql->text, "audit_append(") != NULL;
-    return isms_db_exec(call->srv->pool, b->sql->text, b->sql->nparams, values, on_db_result, call,
-                        &call->job, st);
+    if (!call->has_turn && isms_conn_turn_take(call->conn, &call->drain, on_turn))
+        call->has_turn = 1;
+    if (call->has_turn) {
+        if (submit(call, b->sql, values, st) != ISMS_OK) {
+            end_turn(call);
+            return st->code;
+        }
+        return ISMS_OK;
+    }
+    /* Waiting for a turn: the values are the handler's until we return, so copy them. */
+    h = isms_arena_alloc(&call->arena, sizeof(*h));
+    if (h != NULL) {
+        h->sql = b->sql;
+        h->values = isms_arena_calloc(&call->arena, sizeof(char *) * (size_t)(b->sql->nparams + 1));
+    }
+    for (int i = 0; h != NULL && h->values != NULL && i < b->sql->nparams; i++)
+        if (values[i] != NULL &&
+            (h->values[i] = isms_arena_strdup(&call->arena, values[i])) == NULL)
+            h = NULL;
+    if (h == NULL || h->values == NULL) {
+        isms_conn_unwait(call->conn, &call->drain);
+        return isms_status_set(st, ISMS_RESOURCE_EXHAUSTED,
+                               "statement does not fit the call's memory limit");
+    }
+    call->held = h;
+    return ISMS_OK;
 }
 
 void isms_call_db_or_fail(struct isms_call *call, const struct isms_bind *b, isms_call_db_cb *cb)
@@ -475,6 +558,7 @@ void isms_call_from_frame(struct isms_server *srv, struct isms_conn *conn, uint8
     call->conn = conn;
     call->start_ns = uv_hrtime();
     isms_arena_init(&call->arena, srv->cfg->call_arena_bytes);
+    isms_arena_set_meter(&call->arena, &srv->net.calls_bytes);
     call->next = srv->calls;
     if (srv->calls != NULL)
         srv->calls->prev = call;

@@ -76,7 +76,10 @@ struct isms_call {
     void *ctx;                     /* handler state, in the arena */
     unsigned pending_async;        /* worker jobs in flight (isms_call_work) */
     struct isms_work *work;        /* the queued or running worker job, if any */
-    struct isms_conn_waiter drain; /* a paused stream waiting for output to drain */
+    struct isms_conn_waiter drain; /* a paused stream waiting for output to drain, or a
+                                      statement waiting for its connection's turn */
+    int has_turn;                  /* holds one of its connection's turns (net/conn.h) */
+    struct call_held_stmt *held;   /* a statement waiting for a turn, in the arena */
     void (*pace_cb)(struct isms_call *call);
     struct isms_call *free_next; /* srv->justfree once released */
     struct isms_principal principal;
@@ -169,7 +172,10 @@ ISMS_MUSTCHECK enum isms_code isms_call_work(struct isms_call *call, isms_work_r
                                              void *data, struct isms_status *st);
 
 /* Runs one statement for the call with the values bound in `b` (copied); `cb` gets the
- * result. On error the call is NOT answered: the caller decides (normally
+ * result. The statement runs in one of the connection's turns (net/conn.h): when none is free
+ * (output not drained, memory budget) it waits, copied into the arena, and runs later (or, if
+ * the connection closes first, never: the call is answered UNAVAILABLE). On
+ * error the call is NOT answered: the caller decides (normally
  * isms_call_fail_status). Errors: INTERNAL (a binding mistake, see db/bind.h), and those of
  * isms_db_exec. */
 ISMS_MUSTCHECK enum isms_code isms_call_db(struct isms_call *call, const struct isms_bind *b,

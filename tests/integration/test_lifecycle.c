@@ -186,7 +186,9 @@ Test(lifecycle, sigterm_drains_calls_in_flight)
 {
     Isms__V1__GetContextRequest get = ISMS__V1__GET_CONTEXT_REQUEST__INIT;
     Isms__V1__HealthRequest health = ISMS__V1__HEALTH_REQUEST__INIT;
-    const char *args[] = {"--pool-size", "8", "--drain-timeout-s", "60", NULL};
+    /* Several statements of one connection at once (statements_per_conn). */
+    const char *args[] = {"--pool-size", "8", "--drain-timeout-s", "60", "--statements-per-conn",
+                          "8",           NULL};
     struct isms_test_env env;
     PGconn *holder, *monitor;
     unsigned char seen[6] = {0};
@@ -324,7 +326,8 @@ static size_t read_until_closed(int fd, size_t n, int timeout_ms)
 Test(lifecycle, drain_timeout_answers_blocked_calls_unavailable)
 {
     Isms__V1__GetContextRequest get = ISMS__V1__GET_CONTEXT_REQUEST__INIT;
-    const char *args[] = {"--pool-size", "4", "--drain-timeout-s", "2", NULL};
+    const char *args[] = {"--pool-size", "4", "--drain-timeout-s", "2", "--statements-per-conn",
+                          "8",           NULL};
     struct isms_test_env env;
     PGconn *holder, *monitor;
     unsigned char seen[4] = {0};
@@ -447,7 +450,14 @@ Test(lifecycle, second_signal_while_closing_connections_exits_at_once)
 {
     Isms__V1__GetContextRequest get = ISMS__V1__GET_CONTEXT_REQUEST__INIT;
     Isms__V1__UpdateContextRequest upd = ISMS__V1__UPDATE_CONTEXT_REQUEST__INIT;
-    const char *args[] = {"--output-hard-bytes", "67108864", NULL};
+    /* All of the ~10 MB is queued (not paced) so that closing has output to flush. */
+    const char *args[] = {"--output-hard-bytes",
+                          "67108864",
+                          "--stream-output-bytes",
+                          "33554432",
+                          "--statements-per-conn",
+                          "8",
+                          NULL};
     const size_t calls = 1000;
     struct isms_test_env env;
     struct isms_test_reply rep;

@@ -155,7 +155,9 @@ Test(limits, max_conns_closes_the_extra_connection)
 Test(limits, full_database_queue_is_resource_exhausted)
 {
     Isms__V1__GetContextRequest get = ISMS__V1__GET_CONTEXT_REQUEST__INIT;
-    const char *args[] = {"--pool-size", "1", "--db-queue-max", "1", NULL};
+    /* One connection fills the pool's queue only if its statements are not paced. */
+    const char *args[] = {"--pool-size", "1", "--db-queue-max", "1", "--statements-per-conn",
+                          "8",           NULL};
     struct isms_test_env env;
     struct isms_test_reply rep;
     PGconn *holder, *monitor;

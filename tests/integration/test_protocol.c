@@ -98,7 +98,8 @@ Test(protocol, pipelined_with_tiny_inflight_limit)
 {
     Isms__V1__GetContextRequest get = ISMS__V1__GET_CONTEXT_REQUEST__INIT;
     Isms__V1__HealthRequest health = ISMS__V1__HEALTH_REQUEST__INIT;
-    const char *args[] = {"--max-inflight", "2", "--pool-size", "8", NULL};
+    const char *args[] = {"--max-inflight",        "2", "--pool-size", "8",
+                          "--statements-per-conn", "8", NULL};
     const size_t n = 10;
     struct isms_test_env env;
     PGconn *holder, *monitor;
