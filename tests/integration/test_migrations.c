@@ -138,7 +138,6 @@ Test(migrations, database_from_a_landed_commit_with_the_edited_002_starts)
     isms_test_finish();
 }
 
-
 Test(migrations, fresh_database_gets_every_migration_once)
 {
     struct isms_test_db db;
