@@ -114,3 +114,53 @@ BEGIN
     RETURN NULL;
 END
 $$;
+
+-- Appends one audit record per element of p_entities / p_changes (same length, in order) at
+-- the chain head, exactly as that many audit_append() calls would (same lock, same canonical
+-- form and hash chain; the records share one timestamp), but reads the head once and inserts
+-- them in one statement: a per-record head lookup made a large import's audit trail cost more
+-- than the import. Returns how many records it appended (0 for NULL or empty arrays).
+CREATE OR REPLACE FUNCTION audit_append_many(p_actor text, p_source text, p_method text,
+                                             p_entities text[], p_changes text[],
+                                             p_result text)
+    RETURNS bigint LANGUAGE plpgsql
+    AS $$
+DECLARE
+    n      int := coalesce(cardinality(p_entities), 0);
+    prev   bytea;
+    s      bigint;
+    t      timestamptz;
+    ts     text;
+    prevs  bytea[];
+    hashes bytea[];
+BEGIN
+    IF n = 0 THEN
+        RETURN 0;
+    END IF;
+    IF coalesce(cardinality(p_changes), 0) <> n THEN
+        RAISE EXCEPTION 'audit_append_many: % entities but % changes', n,
+            coalesce(cardinality(p_changes), 0);
+    END IF;
+    PERFORM pg_advisory_xact_lock(1769172340);
+    SELECT a.seq, a.hash INTO s, prev FROM audit_log a ORDER BY a.seq DESC LIMIT 1;
+    IF NOT FOUND THEN
+        s := 0;
+        prev := decode(repeat('00', 32), 'hex');
+    END IF;
+    t := date_trunc('microseconds', clock_timestamp());
+    ts := audit_ts(t);
+    prevs := array_fill(NULL::bytea, ARRAY[n]);
+    hashes := array_fill(NULL::bytea, ARRAY[n]);
+    FOR k IN 1 .. n LOOP
+        prevs[k] := prev;
+        prev := sha256(prev || audit_canon(s + k, ts, p_actor, p_source, p_method,
+                                           p_entities[k], p_changes[k], p_result));
+        hashes[k] := prev;
+    END LOOP;
+    INSERT INTO audit_log (seq, at, actor, source, method, entity, changes, result, prev_hash, hash)
+    SELECT s + k, t, p_actor, p_source, p_method, p_entities[k], p_changes[k], p_result,
+           prevs[k], hashes[k]
+      FROM generate_series(1, n) AS k;
+    RETURN n;
+END
+$$;

@@ -446,12 +446,12 @@ Test(asset_import, nobody_else_can_append_commit_or_abort)
     pg = isms_test_pg_connect(env.db.conninfo);
     fd = isms_test_connect(env.srv.port);
     snprintf(admin_token, sizeof(admin_token), "%s", isms_test_token());
-    isms_test_user_create(fd, "mia", "isms_manager", "mia-password-long-enough");
-    isms_test_user_create(fd, "vic", "viewer", "vic-password-long-enough");
-    cr_assert_eq(isms_test_login(env.srv.port, "mia", "mia-password-long-enough", mia_token,
+    isms_test_user_create(fd, "mia", "isms_manager", "manager-password-long-enough");
+    isms_test_user_create(fd, "vic", "viewer", "reader-password-long-enough");
+    cr_assert_eq(isms_test_login(env.srv.port, "mia", "manager-password-long-enough", mia_token,
                                  sizeof(mia_token)),
                  0);
-    cr_assert_eq(isms_test_login(env.srv.port, "vic", "vic-password-long-enough", vic_token,
+    cr_assert_eq(isms_test_login(env.srv.port, "vic", "reader-password-long-enough", vic_token,
                                  sizeof(vic_token)),
                  0);
     id = begin(fd);
