@@ -1,6 +1,7 @@
 /* client/cmd_asset_file.c — `ismsctl asset import` and `asset export`: the asset inventory to
- * and from CSV or JSON files (client/asset_io.h). An import is one call, so the server applies
- * all of it or none of it; an export streams, so memory stays bounded. */
+ * and from CSV or JSON files (client/asset_io.h). An import is a chunked import (ImportBegin,
+ * ImportChunk..., ImportCommit) on one logged-in connection, so the server applies all of it
+ * or none of it whatever its size; an export streams, so memory stays bounded. */
 #include "cmd_asset.h"
 
 #include <errno.h>
@@ -8,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "asset_io.h"
 #include "cli.h"
@@ -19,6 +21,10 @@
 #define FILE_MAX (64u * 1024 * 1024)
 /* An import may take a while (one audit record per asset): without --timeout, wait this long. */
 #define IMPORT_TIMEOUT_MS (10u * 60 * 1000)
+/* A chunk of a chunked import: well under the server's 4 MiB frame limit. */
+#define CHUNK_BYTES    (1u << 20)
+#define CHUNK_ROWS     5000u
+#define PROGRESS_WIDTH 30u
 
 static const struct isms_out_col import_cols[] = {
     {"imported", ISMS_OUT_I64},
@@ -178,41 +184,20 @@ static void name_file(const char *file, struct isms_status *st)
     isms_status_set(st, st->code, "%s: %s", file, msg);
 }
 
-enum isms_code isms_asset_cmd_import(struct isms_cli *cli, const struct isms_args *a,
-                                     ProtobufCMessage *unused, struct isms_out *out,
-                                     struct isms_status *st)
+/* The proto rows of a parsed file; they borrow the file's strings. */
+static enum isms_code make_rows(const struct isms_asset_file *file,
+                                Isms__V1__CreateAssetRequest **rows_out,
+                                Isms__V1__CreateAssetRequest ***ptrs_out, struct isms_status *st)
 {
-    Isms__V1__ImportAssetsRequest req = ISMS__V1__IMPORT_ASSETS_REQUEST__INIT;
-    const char *path = isms_args_arg(a, 0);
-    size_t len = 0;
-    enum isms_asset_format fmt;
-    struct isms_asset_file file = {NULL, 0, 0};
-    Isms__V1__CreateAssetRequest *rows = NULL, **ptrs = NULL;
-    ProtobufCMessage *msg = NULL;
-    const Isms__V1__ImportAssetsResponse *r;
-    struct isms_out_table *t;
-    char *data = NULL;
-    enum isms_code code;
+    Isms__V1__CreateAssetRequest *rows = calloc(file->n + 1, sizeof(*rows));
+    Isms__V1__CreateAssetRequest **ptrs = calloc(file->n + 1, sizeof(*ptrs));
 
-    (void)unused;
-    if (pick_format(cli, isms_args_get(a, "format"), path, -1, &fmt, st) != ISMS_OK)
-        return st->code;
-    if ((code = read_all(path, &data, &len, st)) != ISMS_OK)
-        return code;
-    code = isms_asset_file_parse(data, len, fmt, &file, st);
-    free(data);
-    if (code != ISMS_OK) {
-        name_file(path, st);
-        goto out;
-    }
-    rows = calloc(file.n + 1, sizeof(*rows));
-    ptrs = calloc(file.n + 1, sizeof(*ptrs));
-    if (rows == NULL || ptrs == NULL) {
-        code = isms_status_set(st, ISMS_RESOURCE_EXHAUSTED, "out of memory");
-        goto out;
-    }
-    for (size_t i = 0; i < file.n; i++) {
-        const struct isms_asset_row *row = &file.rows[i];
+    *rows_out = rows;
+    *ptrs_out = ptrs;
+    if (rows == NULL || ptrs == NULL)
+        return isms_status_set(st, ISMS_RESOURCE_EXHAUSTED, "out of memory");
+    for (size_t i = 0; i < file->n; i++) {
+        const struct isms_asset_row *row = &file->rows[i];
 
         isms__v1__create_asset_request__init(&rows[i]);
         rows[i].name = row->name;
@@ -232,13 +217,190 @@ enum isms_code isms_asset_cmd_import(struct isms_cli *cli, const struct isms_arg
         rows[i].n_depends_on = row->ndepends_on;
         ptrs[i] = &rows[i];
     }
+    return ISMS_OK;
+}
+
+/* The progress line on stderr (only on a terminal): rows sent so far of `total`. */
+struct progress {
+    bool is_shown;
+    const char *path;
+    size_t total;
+};
+
+static void progress_show(struct progress *p, size_t done, const char *what)
+{
+    char bar[PROGRESS_WIDTH + 1];
+    size_t fill = p->total > 0 ? done * PROGRESS_WIDTH / p->total : 0;
+
+    if (!p->is_shown)
+        return;
+    for (size_t i = 0; i < PROGRESS_WIDTH; i++)
+        bar[i] = i < fill ? '#' : '.';
+    bar[PROGRESS_WIDTH] = '\0';
+    fprintf(stderr, "\r%s [%s] %3zu%% %zu/%zu rows %s\033[K", p->path, bar,
+            p->total > 0 ? done * 100 / p->total : 100, done, p->total, what);
+    fflush(stderr);
+}
+
+static void progress_end(struct progress *p)
+{
+    if (!p->is_shown)
+        return;
+    fputs("\r\033[K", stderr);
+    fflush(stderr);
+}
+
+/* A frame-size refusal (the request was larger than the server reads) is the data's fault,
+ * not the server's load: make it INVALID_ARGUMENT (exit 3), not "try later". */
+static void map_frame_refusal(struct isms_status *st)
+{
+    char msg[ISMS_STATUS_MSG_MAX];
+
+    if (st->code != ISMS_RESOURCE_EXHAUSTED || strstr(st->msg, "frame") == NULL ||
+        strstr(st->msg, "exceeds") == NULL)
+        return;
+    snprintf(msg, sizeof(msg), "%s", st->msg);
+    isms_status_set(st, ISMS_INVALID_ARGUMENT,
+                    "the server refused a request as too large (%s); a row of the file is too big",
+                    msg);
+}
+
+/* One Asset/Import call with every row (servers without the chunked import). */
+static enum isms_code import_whole(struct isms_cli *cli, Isms__V1__CreateAssetRequest **ptrs,
+                                   size_t n, ProtobufCMessage **msg, struct isms_status *st)
+{
+    Isms__V1__ImportAssetsRequest req = ISMS__V1__IMPORT_ASSETS_REQUEST__INIT;
+
     req.assets = ptrs;
-    req.n_assets = file.n;
+    req.n_assets = n;
+    return isms_cli_call(cli, "/isms.v1.Asset/Import", &req.base,
+                         &isms__v1__import_assets_response__descriptor, msg, st);
+}
+
+/* ImportBegin, ImportChunk in pieces of at most CHUNK_BYTES and the server's row limit, then
+ * ImportCommit; on a failure after Begin, ImportAbort (best effort). The first call is an
+ * authenticated one, so the connection is past the server's pre-login frame limit when the
+ * first chunk goes out. */
+static enum isms_code import_chunked(struct isms_cli *cli, Isms__V1__CreateAssetRequest **ptrs,
+                                     size_t n, struct progress *prog, ProtobufCMessage **msg,
+                                     struct isms_status *st)
+{
+    Isms__V1__ImportBeginRequest breq = ISMS__V1__IMPORT_BEGIN_REQUEST__INIT;
+    Isms__V1__ImportCommitRequest creq = ISMS__V1__IMPORT_COMMIT_REQUEST__INIT;
+    Isms__V1__ImportAbortRequest areq = ISMS__V1__IMPORT_ABORT_REQUEST__INIT;
+    ProtobufCMessage *bresp = NULL, *resp = NULL;
+    const Isms__V1__ImportBeginResponse *b;
+    size_t max_rows, done = 0;
+    enum isms_code code;
+    char *id;
+
+    code = isms_cli_call(cli, "/isms.v1.Asset/ImportBegin", &breq.base,
+                         &isms__v1__import_begin_response__descriptor, &bresp, st);
+    if (code == ISMS_UNIMPLEMENTED) {
+        progress_end(prog);
+        return import_whole(cli, ptrs, n, msg, st);
+    }
+    if (code != ISMS_OK)
+        return code;
+    b = (const Isms__V1__ImportBeginResponse *)bresp;
+    if (b->max_rows != 0 && n > b->max_rows) {
+        code = isms_status_set(st, ISMS_INVALID_ARGUMENT,
+                               "%zu assets; the server imports at most %u at once: split the file",
+                               n, b->max_rows);
+        max_rows = 0;
+    } else {
+        max_rows = b->max_chunk_rows != 0 && b->max_chunk_rows < CHUNK_ROWS ? b->max_chunk_rows
+                                                                            : CHUNK_ROWS;
+    }
+    id = strdup(b->import_id);
+    protobuf_c_message_free_unpacked(bresp, NULL);
+    if (id == NULL)
+        return isms_status_set(st, ISMS_RESOURCE_EXHAUSTED, "out of memory");
+    while (code == ISMS_OK && done < n) {
+        Isms__V1__ImportChunkRequest req = ISMS__V1__IMPORT_CHUNK_REQUEST__INIT;
+        size_t k = 0, bytes = 0;
+
+        while (done + k < n && k < max_rows) {
+            size_t row = protobuf_c_message_get_packed_size(&ptrs[done + k]->base) + 8;
+
+            if (k > 0 && bytes + row > CHUNK_BYTES)
+                break;
+            bytes += row;
+            k++;
+        }
+        req.import_id = id;
+        req.first_row = done + 1;
+        req.assets = &ptrs[done];
+        req.n_assets = k;
+        progress_show(prog, done, "sent");
+        code = isms_cli_call(cli, "/isms.v1.Asset/ImportChunk", &req.base,
+                             &isms__v1__import_chunk_response__descriptor, &resp, st);
+        if (code == ISMS_OK)
+            protobuf_c_message_free_unpacked(resp, NULL);
+        done += k;
+    }
+    if (code == ISMS_OK) {
+        progress_show(prog, n, "sent, committing");
+        creq.import_id = id;
+        creq.expected_rows = n;
+        code = isms_cli_call(cli, "/isms.v1.Asset/ImportCommit", &creq.base,
+                             &isms__v1__import_assets_response__descriptor, msg, st);
+    } else if (cli->wire.fd >= 0 && !cli->is_unreachable) {
+        struct isms_status ignored;
+
+        areq.import_id = id;
+        resp = NULL;
+        if (isms_cli_call(cli, "/isms.v1.Asset/ImportAbort", &areq.base,
+                          &isms__v1__import_abort_response__descriptor, &resp, &ignored) == ISMS_OK)
+            protobuf_c_message_free_unpacked(resp, NULL);
+    }
+    free(id);
+    return code;
+}
+
+enum isms_code isms_asset_cmd_import(struct isms_cli *cli, const struct isms_args *a,
+                                     ProtobufCMessage *unused, struct isms_out *out,
+                                     struct isms_status *st)
+{
+    const char *path = isms_args_arg(a, 0);
+    size_t len = 0;
+    enum isms_asset_format fmt;
+    struct isms_asset_file file = {NULL, 0, 0};
+    Isms__V1__CreateAssetRequest *rows = NULL, **ptrs = NULL;
+    ProtobufCMessage *msg = NULL;
+    const Isms__V1__ImportAssetsResponse *r;
+    struct isms_out_table *t;
+    struct progress prog = {false, path, 0};
+    char *data = NULL;
+    enum isms_code code;
+
+    (void)unused;
+    if (pick_format(cli, isms_args_get(a, "format"), path, -1, &fmt, st) != ISMS_OK)
+        return st->code;
+    if ((code = read_all(path, &data, &len, st)) != ISMS_OK)
+        return code;
+    code = isms_asset_file_parse(data, len, fmt, &file, st);
+    free(data);
+    if (code != ISMS_OK) {
+        name_file(path, st);
+        goto out;
+    }
+    if ((code = make_rows(&file, &rows, &ptrs, st)) != ISMS_OK)
+        goto out;
+    if (file.n == 0) {
+        code = isms_status_set(st, ISMS_INVALID_ARGUMENT, "nothing to import: no assets given");
+        name_file(path, st);
+        goto out;
+    }
     if (!cli->is_timeout_set)
         cli->timeout_ms = IMPORT_TIMEOUT_MS;
-    code = isms_cli_call(cli, "/isms.v1.Asset/Import", &req.base,
-                         &isms__v1__import_assets_response__descriptor, &msg, st);
+    prog.total = file.n;
+    prog.is_shown = isatty(STDERR_FILENO) == 1;
+    code = import_chunked(cli, ptrs, file.n, &prog, &msg, st);
+    progress_end(&prog);
     if (code != ISMS_OK) {
+        map_frame_refusal(st);
+        code = st->code;
         if (!cli->is_unreachable && !cli->is_usage_error)
             name_file(path, st);
         goto out;

@@ -566,6 +566,10 @@ enum isms_code isms_asset_register(struct isms_server *srv, struct isms_status *
         {"AddDependency", isms_asset_add_dependency, 0, ISMS_ROLE_MANAGER},
         {"RemoveDependency", isms_asset_remove_dependency, 0, ISMS_ROLE_MANAGER},
         {"Import", isms_asset_import, 0, ISMS_ROLE_MANAGER},
+        {"ImportBegin", isms_asset_import_begin, 0, ISMS_ROLE_MANAGER},
+        {"ImportChunk", isms_asset_import_chunk, 0, ISMS_ROLE_MANAGER},
+        {"ImportCommit", isms_asset_import_commit, 0, ISMS_ROLE_MANAGER},
+        {"ImportAbort", isms_asset_import_abort, 0, ISMS_ROLE_MANAGER},
         {"ListClassifications", isms_asset_list_classifications, 0, ISMS_ROLES_READ},
         {"SetClassifications", isms_asset_set_classifications, 0, ISMS_ROLE_MANAGER},
     };

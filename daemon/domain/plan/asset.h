@@ -138,6 +138,17 @@ char *isms_asset_pg_array(struct isms_arena *a, char *const *items, size_t n);
 void isms_asset_list(struct isms_call *call, const ProtobufCMessage *msg);
 void isms_asset_import(struct isms_call *call, const ProtobufCMessage *msg);
 
+/* Writes (or with out == NULL only measures) checked rows as the JSON array the import
+ * statements read (jsonb_to_recordset: rn from 1, name .. status, tags, deps); returns its
+ * length with the final NUL (asset_bulk.c). */
+size_t isms_asset_import_json(char *out, const struct isms_asset_input *rows, size_t n);
+
+/* The chunked import: ImportBegin, ImportChunk, ImportCommit, ImportAbort (asset_import.c). */
+void isms_asset_import_begin(struct isms_call *call, const ProtobufCMessage *msg);
+void isms_asset_import_chunk(struct isms_call *call, const ProtobufCMessage *msg);
+void isms_asset_import_commit(struct isms_call *call, const ProtobufCMessage *msg);
+void isms_asset_import_abort(struct isms_call *call, const ProtobufCMessage *msg);
+
 /* The AddDependency and RemoveDependency handlers (asset_deps.c). */
 void isms_asset_add_dependency(struct isms_call *call, const ProtobufCMessage *msg);
 void isms_asset_remove_dependency(struct isms_call *call, const ProtobufCMessage *msg);

@@ -25,10 +25,12 @@
 #define REF_NUM_D REF_NUM("d.ref")
 
 /* $1 the batch as a JSON array (rn = row number), $2 actor, $3 source. Checks what only the
- * database knows (names taken, dependencies naming nothing, cycles through case-folded names)
- * and inserts every row with its dependencies, or nothing. */
+ * database knows (names taken, dependencies naming nothing) and inserts every row with its
+ * dependencies, or nothing. Cycles can only run through the batch's own rows (no existing
+ * asset depends on a new one), and isms_asset_check_batch() finds those in linear time before
+ * the statement runs; a recursive walk here grew with the square of a dependency chain. */
 static const char SQL_ASSET_IMPORT[] =
-    "WITH RECURSIVE src AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r (rn int,"
+    "WITH src AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r (rn int,"
     "  name text, type text, description text, owner text, custodian text, location text,"
     "  classification text, c int, i int, a int, tags text[], status text, deps text[])),"
     " dup_batch AS (SELECT s2.rn, s1.rn AS first FROM src s1 JOIN src s2"
@@ -41,10 +43,7 @@ static const char SQL_ASSET_IMPORT[] =
     "  LEFT JOIN src t ON lower(t.name) = lower(d.ref)),"
     " missing AS (SELECT rn, ref FROM refs WHERE to_rn IS NULL AND to_num IS NULL"
     "  ORDER BY rn, ord LIMIT 1),"
-    " walk (start, cur) AS (SELECT rn, to_rn FROM refs WHERE to_rn IS NOT NULL"
-    "  UNION SELECT w.start, r.to_rn FROM walk w JOIN refs r ON r.rn = w.cur"
-    "  AND r.to_rn IS NOT NULL),"
-    " cyc AS (SELECT min(start) AS rn FROM walk WHERE start = cur),"
+    " cyc AS (SELECT NULL::int AS rn),"
     " ok AS (SELECT NOT EXISTS (SELECT 1 FROM dup_batch) AND NOT EXISTS (SELECT 1 FROM dup_db)"
     "  AND NOT EXISTS (SELECT 1 FROM missing) AND (SELECT rn FROM cyc) IS NULL AS go),"
     " ins AS (INSERT INTO asset (name, type, description, owner, custodian, location,"
@@ -346,8 +345,7 @@ static void json_list(char *out, size_t *len, char *const *items, size_t n)
     PUT(']');
 }
 
-/* Writes (or with out == NULL measures) the batch as the JSON array SQL_ASSET_IMPORT reads. */
-static size_t import_json(char *out, const struct isms_asset_input *rows, size_t n)
+size_t isms_asset_import_json(char *out, const struct isms_asset_input *rows, size_t n)
 {
     size_t used = 0, *len = &used;
     char num[80];
@@ -466,13 +464,13 @@ static void import_run(struct isms_call *call)
         isms_call_fail_status(call, &st);
         return;
     }
-    len = import_json(NULL, op->rows, op->nrows);
+    len = isms_asset_import_json(NULL, op->rows, op->nrows);
     json = isms_arena_alloc(&call->arena, len);
     if (json == NULL) {
         isms_asset_fail_oom(call);
         return;
     }
-    import_json(json, op->rows, op->nrows);
+    isms_asset_import_json(json, op->rows, op->nrows);
     isms_bind_init(&b, &STMT_ASSET_IMPORT);
     isms_bind_text(&b, "batch", json);
     isms_bind_text(&b, "actor", isms_call_actor(call));
