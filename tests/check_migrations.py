@@ -3,8 +3,7 @@
 
 A migration in schema/migrations.md5 is merged: its text must keep that md5 (ismsd stores the
 same md5 in schema_migrations and refuses to start on a mismatch). Every schema/NNN_*.sql must
-be listed there. With git history, a merged file must also equal the version that first reached the main line
-(first parents from HEAD),
+be listed there. With git history, a merged file must also equal the version first committed,
 so the list itself cannot be edited to match. Usage: check_migrations.py [SOURCE_DIR].
 """
 import hashlib
@@ -55,9 +54,7 @@ checked_git = 0
 if git("rev-parse", "--git-dir").returncode == 0 and git("rev-parse", "--is-shallow-repository").stdout.strip() != b"true":
     for name in files:
         path = f"schema/{name}"
-        # Merged = reached the main line: follow first parents only, so a migration that was
-        # reworked on a branch before its merge counts from the merge.
-        log = git("log", "--first-parent", "--diff-filter=A", "--format=%H", "--", path)
+        log = git("log", "--diff-filter=A", "--format=%H", "--", path)
         commits = log.stdout.decode().split()
         if log.returncode != 0 or not commits:
             continue  # not committed yet

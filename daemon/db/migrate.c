@@ -88,6 +88,8 @@ static const struct {
 } superseded[] = {
     /* 002_auth.sql with the login_throttle index appended (3cd9205); now in 015. */
     {2, "085018b3fede7682edf47b73e0c738e0"},
+    /* 020_asset_import.sql with audit_append_many() appended (landed at a7bb2a4); now in 021. */
+    {20, "5e9df25d936b8560e92505be2cf618be"},
 };
 
 static int is_superseded(int version, const char *md5)

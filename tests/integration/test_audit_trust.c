@@ -369,3 +369,31 @@ Test(audit_trust, another_key_is_refused)
                                          NULL});
     trust_finish(&t);
 }
+
+/* The chunked import's commit appends its audit records through audit_append_many(), which
+ * must run with the owner's rights like audit_append(): ismsd's runtime role may only read
+ * audit_log. The chain stays intact afterwards. */
+Test(audit_trust, chunked_import_appends_as_the_runtime_role)
+{
+    struct trust_env t;
+    char path[400];
+    FILE *fp;
+
+    trust_start(&t);
+    snprintf(path, sizeof(path), "%s/assets.csv", t.dir);
+    fp = fopen(path, "w");
+    cr_assert_not_null(fp);
+    fputs("name,type,owner,classification,confidentiality,integrity,availability,depends_on\r\n"
+          "Bulk 1,software,admin,internal,2,2,2,\r\n"
+          "Bulk 2,software,admin,internal,2,2,2,Bulk 1\r\n"
+          "Bulk 3,software,admin,internal,2,2,2,Bulk 2\r\n",
+          fp);
+    fclose(fp);
+    ctl_expect(&t, 0, (const char *const[]){"asset", "import", path, NULL});
+    cr_expect_eq(scalar(t.run, "SELECT count(*) FROM asset WHERE name LIKE 'Bulk %'"), 3);
+    cr_expect_eq(scalar(t.run, "SELECT count(*) FROM audit_log"
+                               " WHERE method = '/isms.v1.Asset/ImportCommit'"),
+                 3, "one audit record per imported asset");
+    ctl_expect(&t, 0, (const char *const[]){"audit", "verify", NULL});
+    trust_finish(&t);
+}

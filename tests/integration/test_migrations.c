@@ -184,3 +184,43 @@ Test(migrations, an_edited_applied_migration_stops_startup)
     isms_test_proc_cleanup(&p);
     isms_test_finish();
 }
+
+/* A database that ismsd left at a7bb2a4 (020 with audit_append_many() inside, as a plain
+ * function the runtime role could not use, and no 021) starts: 020's old checksum is accepted
+ * and 021 makes the function run with the owner's rights. */
+Test(migrations, database_from_a_landed_commit_with_the_edited_020_starts)
+{
+    struct isms_test_db db;
+    struct isms_test_server srv;
+    PGconn *c;
+
+    isms_test_db_create(&db, NULL);
+    isms_test_server_start_db(&srv, &db, NULL);
+    isms_test_server_stop(&srv);
+
+    c = isms_test_pg_connect(db.conninfo);
+    isms_test_pg_exec(c, "DELETE FROM schema_migrations WHERE version = 21");
+    isms_test_pg_exec(c, "UPDATE schema_migrations SET checksum = "
+                         "'5e9df25d936b8560e92505be2cf618be' WHERE version = 20");
+    isms_test_pg_exec(c, "ALTER FUNCTION audit_append_many(text, text, text, text[], text[], text)"
+                         " SECURITY INVOKER");
+    isms_test_pg_close(c);
+
+    isms_test_server_start_db(&srv, &db, NULL);
+    cr_expect(
+        isms_test_server_log_count(&srv, "migration checksum updated from a superseded edit") == 1,
+        "the superseded checksum of 020 is accepted and brought up to date");
+    isms_test_server_stop(&srv);
+
+    c = isms_test_pg_connect(db.conninfo);
+    cr_expect_eq(isms_test_pg_scalar(c,
+                                     "SELECT count(*) FROM pg_proc WHERE proname ="
+                                     " 'audit_append_many' AND prosecdef",
+                                     0, NULL),
+                 1, "021 ran: audit_append_many runs with the owner's rights");
+    cr_expect_eq(isms_test_pg_scalar(c, "SELECT count(*) FROM schema_migrations WHERE version = 21",
+                                     0, NULL),
+                 1);
+    isms_test_pg_close(c);
+    isms_test_finish();
+}
