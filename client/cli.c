@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/rand.h>
 
@@ -262,6 +263,8 @@ static void new_key(char *out)
     out[32] = '\0';
 }
 
+#define RETRY_DELAY_MS 1000 /* before the one retry after UNAVAILABLE */
+
 /* Whether a call may be sent again after UNAVAILABLE. The server does not keep answers of the
  * calls that carry passwords or new tokens, so those are never repeated. */
 static bool may_retry(const char *method)
@@ -295,9 +298,15 @@ enum isms_code isms_cli_call(struct isms_cli *cli, const char *method, const Pro
     cli->wire.idempotency_key = token != NULL ? key : NULL;
     code = isms_wire_call(&cli->wire, method, token, req, resp_desc, cli->timeout_ms, resp, st);
     if (code == ISMS_UNAVAILABLE && token != NULL && may_retry(method)) {
-        /* Once, with the same key: the first try may have been made, or not. */
+        /* Once, with the same key: the first try may have been made, or not. The pause lets
+         * a restarting server or database come back before the one retry is spent. */
+        struct timespec pause = {.tv_sec = RETRY_DELAY_MS / 1000,
+                                 .tv_nsec = (RETRY_DELAY_MS % 1000) * 1000000L};
+
         protobuf_c_message_free_unpacked(*resp, NULL);
         *resp = NULL;
+        while (nanosleep(&pause, &pause) != 0 && errno == EINTR)
+            ;
         if (cli->wire.fd < 0)
             cli->is_connected = false; /* the transport failed: connect again */
         if (ensure_connected(cli, st) == ISMS_OK)

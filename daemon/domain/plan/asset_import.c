@@ -22,8 +22,6 @@
 #define STR(x)           #x
 #define XSTR(x)          STR(x)
 
-#define REF_NUM_D REF_NUM("d.ref")
-
 /* $1 the caller. Deletes expired imports (anyone's), then opens one unless the caller has
  * OPEN_IMPORTS_MAX unexpired ones. */
 static const char SQL_IMPORT_BEGIN[] =
@@ -51,7 +49,7 @@ static const char SQL_IMPORT_CHUNK[] =
     "  custodian, location, classification, c, i, a, tags, status, deps)"
     "  SELECT ok.id, ok.nrows + s.rn, s.name, s.type, s.description, s.owner, s.custodian,"
     "  s.location, s.classification, s.c, s.i, s.a, s.tags, s.status, s.deps"
-    "  FROM src s, ok WHERE ok.go RETURNING 1),"
+    "  FROM src s, ok WHERE ok.go ORDER BY s.rn RETURNING 1),"
     " upd AS (UPDATE asset_import x SET nrows = ok.nrows + (SELECT count(*) FROM src),"
     "  touched_at = now() FROM ok WHERE x.id = ok.id AND ok.go RETURNING x.nrows)"
     " SELECT (SELECT count(*) FROM imp), (SELECT nrows FROM imp), (SELECT nrows FROM upd),"
@@ -59,60 +57,16 @@ static const char SQL_IMPORT_CHUNK[] =
 ISMS_STATEMENT(STMT_IMPORT_CHUNK, SQL_IMPORT_CHUNK, "import_id", "actor", "first_row", "rows",
                "max_rows");
 
-/* $1 import, $2 caller, $3 expected rows (0: any), $4 source. Checks what only the database
- * knows (names repeated in the import or taken in the inventory, dependencies naming nothing,
- * cycles: asset_import_cycle()), then inserts every staged row, its dependencies and its
- * audit record, or nothing; the import is dropped either way. Every step is a set operation
- * (hash joins on lower(name)), so the time grows with the rows, not their square. */
+/* $1 import, $2 caller, $3 expected rows (0: any), $4 source: asset_import_commit()
+ * (schema/022) checks and creates every staged row, its dependencies and their audit records
+ * in this one statement, or nothing, and drops the import either way. A commit that created
+ * the assets stores the call's idempotency key with them, so a retry after a lost reply is
+ * answered from the stored response instead of "import does not exist". */
 static const char SQL_IMPORT_COMMIT[] =
-    "WITH imp AS (SELECT id, nrows FROM asset_import WHERE id = $1::uuid AND owner = $2::text"
-    "  AND touched_at > now() - " IMPORT_TTL " FOR UPDATE),"
-    " src AS (SELECT r.* FROM asset_import_row r JOIN imp ON r.import_id = imp.id),"
-    " staged AS (SELECT count(*) AS n FROM src),"
-    " dup_batch AS (SELECT rn, first, name FROM (SELECT rn, name,"
-    "  min(rn) OVER (PARTITION BY lower(name)) AS first FROM src) w WHERE rn > first"
-    "  ORDER BY rn LIMIT 1),"
-    " dup_db AS (SELECT s.rn, x.num, s.name FROM src s JOIN asset x"
-    "  ON lower(x.name) = lower(s.name) ORDER BY s.rn LIMIT 1),"
-    " refs AS (SELECT s.rn, d.ord, d.ref, t.rn AS to_rn,"
-    "  CASE WHEN t.rn IS NULL THEN " REF_NUM_D " END AS to_num"
-    "  FROM src s CROSS JOIN LATERAL unnest(s.deps) WITH ORDINALITY AS d (ref, ord)"
-    "  LEFT JOIN src t ON lower(t.name) = lower(d.ref)),"
-    " missing AS (SELECT rn, ref FROM refs WHERE to_rn IS NULL AND to_num IS NULL"
-    "  ORDER BY rn, ord LIMIT 1),"
-    " cyc AS (SELECT asset_import_cycle(imp.id) AS rn FROM imp),"
-    " ok AS (SELECT (SELECT count(*) FROM imp) = 1 AND (SELECT n FROM staged) > 0"
-    "  AND (SELECT n FROM staged) = (SELECT nrows FROM imp)"
-    "  AND ($3::bigint = 0 OR (SELECT n FROM staged) = $3::bigint)"
-    "  AND NOT EXISTS (SELECT 1 FROM dup_batch) AND NOT EXISTS (SELECT 1 FROM dup_db)"
-    "  AND NOT EXISTS (SELECT 1 FROM missing) AND (SELECT rn FROM cyc) IS NULL AS go),"
-    " ins AS (INSERT INTO asset (name, type, description, owner, custodian, location,"
-    "  classification, confidentiality, integrity, availability, tags, status, created_by,"
-    "  updated_by) SELECT s.name, s.type, s.description, s.owner, s.custodian, s.location,"
-    "  s.classification, s.c, s.i, s.a, s.tags, s.status, $2::text, $2::text FROM src s, ok"
-    "  WHERE ok.go ORDER BY s.rn RETURNING num, name),"
-    " insn AS (SELECT s.rn, i.num FROM ins i JOIN src s ON lower(s.name) = lower(i.name)),"
-    " deps AS (INSERT INTO asset_dependency (asset_num, depends_on_num, created_by)"
-    "  SELECT DISTINCT a.num, coalesce(b.num, r.to_num), $2::text FROM refs r"
-    "  JOIN insn a ON a.rn = r.rn LEFT JOIN insn b ON b.rn = r.to_rn RETURNING 1),"
-    " au AS (SELECT audit_append_many($2::text, $4::text, '/isms.v1.Asset/ImportCommit',"
-    "  array_agg('asset:A-' || i.num ORDER BY i.rn), array_agg(audit_diff(NULL,"
-    "  jsonb_build_object('name', s.name, 'type', s.type, 'description', s.description,"
-    "  'owner', s.owner, 'custodian', s.custodian, 'location', s.location,"
-    "  'classification', s.classification, 'confidentiality', s.c, 'integrity', s.i,"
-    "  'availability', s.a, 'tags', to_jsonb(s.tags), 'status', s.status,"
-    "  'depends_on', to_jsonb(s.deps))) ORDER BY i.rn), 'OK') AS n"
-    "  FROM insn i JOIN src s ON s.rn = i.rn),"
-    " dropped AS (DELETE FROM asset_import x USING imp WHERE x.id = imp.id RETURNING 1)"
-    " SELECT (SELECT count(*) FROM imp), (SELECT n FROM staged), (SELECT nrows FROM imp),"
-    " (SELECT go FROM ok), (SELECT rn FROM dup_batch), (SELECT first FROM dup_batch),"
-    " (SELECT name FROM dup_batch), (SELECT rn FROM dup_db), (SELECT num FROM dup_db),"
-    " (SELECT name FROM dup_db), (SELECT rn FROM missing), (SELECT ref FROM missing),"
-    " (SELECT rn FROM cyc), (SELECT n FROM au), (SELECT count(*) FROM deps),"
-    " (SELECT coalesce(string_agg('A-' || num, ',' ORDER BY rn), '') FROM insn),"
-    " (SELECT count(*) FROM dropped)";
+    "WITH c AS (SELECT * FROM asset_import_commit($1::uuid, $2::text, $3::bigint, $4::text)),"
+    " a AS (SELECT 1 FROM c WHERE c.go)" ISMS_SQL_IDEM("$5", "a") " SELECT * FROM c";
 ISMS_STATEMENT(STMT_IMPORT_COMMIT, SQL_IMPORT_COMMIT, "import_id", "actor", "expected_rows",
-               "source");
+               "source", ISMS_SQL_IDEM_PARAM);
 
 /* $1 import, $2 caller. */
 static const char SQL_IMPORT_ABORT[] =
