@@ -71,7 +71,7 @@ static const struct opt opts[] = {
      "largest frame body accepted, bytes (K, M suffixes allowed)"},
     {"output_hard_bytes", T_SIZE, OFF(output_hard_bytes), 0, 65536, 1u << 30, "8388608",
      "pending output that gets a connection closed"},
-    {"stream_output_bytes", T_SIZE, OFF(stream_output_bytes), 0, 16384, 1u << 30, "1048576",
+    {"stream_output_bytes", T_SIZE, OFF(stream_output_bytes), 0, 16384, 1u << 30, "262144",
      "pending output of a connection above which its streams and statements wait (at most half of "
      "output_hard_bytes)"},
     {"write_timeout_s", T_U32, OFF(write_timeout_s), 0, 1, 3600, "30",

@@ -157,16 +157,17 @@ static void fail_queue(struct isms_db_pool *pool, const char *msg)
     struct isms_status st;
 
     isms_status_set(&st, ISMS_UNAVAILABLE, "%s", msg);
-    while (pool->qhead != NULL) {
-        struct isms_db_job *job = pool->qhead;
+    for (int lane = 0; lane < ISMS_DB_LANES; lane++)
+        while (pool->qhead[lane] != NULL) {
+            struct isms_db_job *job = pool->qhead[lane];
 
-        pool->qhead = job->next;
-        if (pool->qhead == NULL)
-            pool->qtail = NULL;
-        pool->queued--;
-        pool->queued_uncapped -= (uint32_t)job->is_uncapped;
-        job_finish(job, NULL, &st);
-    }
+            pool->qhead[lane] = job->next;
+            if (pool->qhead[lane] == NULL)
+                pool->qtail[lane] = NULL;
+            pool->queued--;
+            pool->queued_uncapped -= (uint32_t)job->is_uncapped;
+            job_finish(job, NULL, &st);
+        }
 }
 
 /* ---- connection lifecycle ----------------------------------------------------------------- */
@@ -423,18 +424,39 @@ static void conn_start_job(struct isms_db_conn *c, struct isms_db_job *job)
     flush_and_watch(c);
 }
 
+/* The lane whose head starts next (-1: nothing waits). */
+static int next_lane(struct isms_db_pool *pool)
+{
+    int has_i = pool->qhead[ISMS_DB_LANE_INTERACTIVE] != NULL;
+    int has_b = pool->qhead[ISMS_DB_LANE_BULK] != NULL;
+
+    if (has_i && (!has_b || pool->interactive_streak < ISMS_DB_BULK_EVERY)) {
+        pool->interactive_streak++;
+        return ISMS_DB_LANE_INTERACTIVE;
+    }
+    if (has_b) {
+        pool->interactive_streak = 0;
+        return ISMS_DB_LANE_BULK;
+    }
+    return -1;
+}
+
 void isms_db_pool_dispatch(struct isms_db_pool *pool)
 {
-    for (uint32_t i = 0; i < pool->size && pool->qhead != NULL; i++) {
+    for (uint32_t i = 0; i < pool->size && pool->queued > 0; i++) {
         struct isms_db_conn *c = &pool->conns[i];
         struct isms_db_job *job;
+        int lane;
 
         if (c->state != ISMS_DB_CONN_IDLE || c->cancels_pending > 0)
             continue;
-        job = pool->qhead;
-        pool->qhead = job->next;
-        if (pool->qhead == NULL)
-            pool->qtail = NULL;
+        lane = next_lane(pool);
+        if (lane < 0)
+            break;
+        job = pool->qhead[lane];
+        pool->qhead[lane] = job->next;
+        if (pool->qhead[lane] == NULL)
+            pool->qtail[lane] = NULL;
         pool->queued--;
         pool->queued_uncapped -= (uint32_t)job->is_uncapped;
         job->next = NULL;

@@ -56,6 +56,22 @@ ISMS_MUSTCHECK enum isms_code isms_db_exec(struct isms_db_pool *pool, const char
                                            void *arg, struct isms_db_job **out,
                                            struct isms_status *st);
 
+/* The queues a job can wait in. Interactive jobs start first; a bulk job (a page of a server
+ * stream) starts after ISMS_DB_BULK_EVERY interactive ones when both wait, so a client that
+ * keeps streams queued delays a short call by at most one running statement. */
+enum isms_db_lane {
+    ISMS_DB_LANE_INTERACTIVE = 0,
+    ISMS_DB_LANE_BULK = 1,
+};
+#define ISMS_DB_LANES 2
+
+/* isms_db_exec in the given lane. */
+ISMS_MUSTCHECK enum isms_code isms_db_exec_lane(struct isms_db_pool *pool, enum isms_db_lane lane,
+                                                const char *sql, int nparams,
+                                                const char *const *params, isms_db_result_cb *cb,
+                                                void *arg, struct isms_db_job **out,
+                                                struct isms_status *st);
+
 /* isms_db_exec without the db_queue_max check, for the health probe's single statement: it
  * must neither be refused for a full queue nor take a caller's place in it. */
 ISMS_MUSTCHECK enum isms_code isms_db_exec_uncapped(struct isms_db_pool *pool, const char *sql,

@@ -12,6 +12,9 @@
 #include "db/pool.h"
 
 #define ISMS_DB_MAX_STMTS 512 /* distinct SQL constants prepared per connection */
+/* While both lanes wait, one bulk job starts after this many interactive ones: streams that
+ * fill the queue cannot hold up a short call, and are never starved by them. */
+#define ISMS_DB_BULK_EVERY 4
 
 enum isms_db_conn_state {
     ISMS_DB_CONN_DOWN,       /* waiting for the retry timer */
@@ -34,6 +37,7 @@ struct isms_db_job {
     void *arg;
     int is_abandoned;
     int is_uncapped;  /* not counted against db_queue_max (the health probe) */
+    int lane;         /* ISMS_DB_LANE_*: which queue it waits in */
     int stmt;         /* index in pool->stmts, -1: sent unnamed */
     int is_preparing; /* waiting for the PREPARE of `stmt` */
 };
@@ -64,7 +68,8 @@ struct isms_db_pool {
     uint32_t queue_max;
     uint32_t queued;
     uint32_t queued_uncapped; /* of `queued`, jobs outside the cap */
-    struct isms_db_job *qhead, *qtail;
+    struct isms_db_job *qhead[ISMS_DB_LANES], *qtail[ISMS_DB_LANES];
+    unsigned interactive_streak; /* interactive jobs started since the last bulk one */
     struct isms_db_conn *conns;
     int is_closing;
     unsigned pending_closes;              /* timers, polls and cancels not yet released */

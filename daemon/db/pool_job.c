@@ -75,7 +75,8 @@ static void start_cancel(struct isms_db_conn *c)
 
 static enum isms_code exec_job(struct isms_db_pool *pool, const char *sql, int nparams,
                                const char *const *params, isms_db_result_cb *cb, void *arg,
-                               struct isms_db_job **out, int is_capped, struct isms_status *st)
+                               struct isms_db_job **out, int is_capped, enum isms_db_lane lane,
+                               struct isms_status *st)
 {
     size_t need = sizeof(struct isms_db_job) + (size_t)nparams * sizeof(char *);
     struct isms_db_job *job;
@@ -112,11 +113,12 @@ static enum isms_code exec_job(struct isms_db_pool *pool, const char *sql, int n
     }
     job->cb = cb;
     job->arg = arg;
-    if (pool->qtail != NULL)
-        pool->qtail->next = job;
+    job->lane = (int)lane;
+    if (pool->qtail[lane] != NULL)
+        pool->qtail[lane]->next = job;
     else
-        pool->qhead = job;
-    pool->qtail = job;
+        pool->qhead[lane] = job;
+    pool->qtail[lane] = job;
     pool->queued++;
     job->is_uncapped = !is_capped;
     pool->queued_uncapped += (uint32_t)job->is_uncapped;
@@ -132,7 +134,7 @@ void isms_db_job_abandon(struct isms_db_job *job)
 
     if (job->conn == NULL) {
         /* Still queued: unlink and drop. */
-        struct isms_db_job **pp = &pool->qhead;
+        struct isms_db_job **pp = &pool->qhead[job->lane];
         struct isms_db_job *prev = NULL;
 
         while (*pp != NULL && *pp != job) {
@@ -141,8 +143,8 @@ void isms_db_job_abandon(struct isms_db_job *job)
         }
         if (*pp == job) {
             *pp = job->next;
-            if (pool->qtail == job)
-                pool->qtail = prev;
+            if (pool->qtail[job->lane] == job)
+                pool->qtail[job->lane] = prev;
             pool->queued--;
             pool->queued_uncapped -= (uint32_t)job->is_uncapped;
             isms_db_job_free(job);
@@ -167,12 +169,19 @@ enum isms_code isms_db_exec(struct isms_db_pool *pool, const char *sql, int npar
                             const char *const *params, isms_db_result_cb *cb, void *arg,
                             struct isms_db_job **out, struct isms_status *st)
 {
-    return exec_job(pool, sql, nparams, params, cb, arg, out, 1, st);
+    return exec_job(pool, sql, nparams, params, cb, arg, out, 1, ISMS_DB_LANE_INTERACTIVE, st);
+}
+
+enum isms_code isms_db_exec_lane(struct isms_db_pool *pool, enum isms_db_lane lane, const char *sql,
+                                 int nparams, const char *const *params, isms_db_result_cb *cb,
+                                 void *arg, struct isms_db_job **out, struct isms_status *st)
+{
+    return exec_job(pool, sql, nparams, params, cb, arg, out, 1, lane, st);
 }
 
 enum isms_code isms_db_exec_uncapped(struct isms_db_pool *pool, const char *sql, int nparams,
                                      const char *const *params, isms_db_result_cb *cb, void *arg,
                                      struct isms_db_job **out, struct isms_status *st)
 {
-    return exec_job(pool, sql, nparams, params, cb, arg, out, 0, st);
+    return exec_job(pool, sql, nparams, params, cb, arg, out, 0, ISMS_DB_LANE_INTERACTIVE, st);
 }

@@ -449,10 +449,13 @@ static enum isms_code submit(struct isms_call *call, const struct isms_sql *sql,
 {
     if (call->srv->pool == NULL)
         return isms_status_set(st, ISMS_UNAVAILABLE, "server is shutting down");
-    /* Every change writes its audit record in the same statement: that is what marks a write. */
-    call->is_job_write = strstr(sql->text, "audit_append(") != NULL;
-    return isms_db_exec(call->srv->pool, sql->text, sql->nparams, values, on_db_result, call,
-                        &call->job, st);
+    /* Every change stores its idempotency key in its own statement (db/bind.h): that is what
+     * marks a write, whichever audit function it calls. */
+    call->is_job_write = isms_sql_has_param(sql, ISMS_SQL_IDEM_PARAM);
+    return isms_db_exec_lane(call->srv->pool,
+                             (call->method->flags & ISMS_METHOD_STREAM) ? ISMS_DB_LANE_BULK
+                                                                        : ISMS_DB_LANE_INTERACTIVE,
+                             sql->text, sql->nparams, values, on_db_result, call, &call->job, st);
 }
 
 static void on_turn(struct isms_conn_waiter *w)

@@ -20,6 +20,7 @@ enum isms_method_flags {
     ISMS_METHOD_ANY_PASSWORD = 1 << 1, /* allowed while a password change is pending */
     ISMS_METHOD_ANY_ROLE = 1 << 2,     /* any authenticated caller, whatever their roles */
     ISMS_METHOD_SECRET = 1 << 3,       /* request or response holds secrets: arena wiped */
+    ISMS_METHOD_STREAM = 1 << 4,       /* a server stream: its pages queue in the bulk lane */
 };
 
 /* How one method is served, bound by the method's name in the proto service: its handler,

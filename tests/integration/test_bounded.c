@@ -25,7 +25,7 @@
 
 TestSuite(bounded, .init = isms_test_init, .fini = isms_test_fini, .timeout = 280);
 
-#define STUCK_CLIENTS   40
+#define STUCK_CLIENTS   100
 #define STUCK_PIPELINE  64
 #define SEEDED_ASSETS   3000 /* the INSERT below */
 #define WRITE_TIMEOUT_S 8
@@ -164,8 +164,9 @@ Test(bounded, stuck_stream_readers_keep_memory_bounded_and_get_closed)
     }
 
     /* Until every stuck client is closed (or long past the write timeout), watch memory and
-     * time control calls. */
-    t_end = isms_test_now_ms() + (WRITE_TIMEOUT_S + 20) * 1000 * isms_test_slowdown();
+     * time control calls. Each client is stuck only once ismsd's socket send buffer (up to
+     * 4 MB) is full: on a busy machine making those pages takes a while. */
+    t_end = isms_test_now_ms() + (WRITE_TIMEOUT_S + 90) * 1000 * isms_test_slowdown();
     /* First the kernel's socket buffers take megabytes per client: pages are built for them
      * at full speed. Once those are full the stuck clients get nothing more. */
     t_steady = isms_test_now_ms() + WRITE_TIMEOUT_S * 1000 / 2 * isms_test_slowdown();
@@ -205,13 +206,16 @@ Test(bounded, stuck_stream_readers_keep_memory_bounded_and_get_closed)
                  STUCK_CLIENTS);
     cr_expect_gt(isms_test_server_log_count(&env.srv, "output not drained within write_timeout_s"),
                  0, "no write-timeout close was logged");
-    cr_expect_lt(rss_peak - rss0, 100 * 1024, "ismsd grew by %ld kB", rss_peak - rss0);
+    /* A Release ismsd peaks near 75 MB here (bench/README.md, "Stuck clients"); ASan's redzones
+     * and quarantine add about half again. */
+    cr_expect_lt(rss_peak - rss0, 160 * 1024, "ismsd grew by %ld kB", rss_peak - rss0);
     /* Generous: ASan, a 2-core machine shared with builds (without the bounds it took tens of
-     * seconds). Context/Get waits in the pool's queue behind one page per stuck client while
-     * their socket buffers fill; Health does not touch the database. */
+     * seconds; with one FIFO queue, 570 ms). The stuck clients' pages wait in the pool's bulk
+     * lane, so Context/Get waits for at most one running statement per pool connection; Health
+     * does not touch the database. */
     cr_expect_lt(worst_health, 1000 * isms_test_slowdown(), "Health took %lld ms",
                  (long long)worst_health);
-    cr_expect_lt(worst_ctx, 5000 * isms_test_slowdown(), "Context/Get took %lld ms",
+    cr_expect_lt(worst_ctx, 1000 * isms_test_slowdown(), "Context/Get took %lld ms",
                  (long long)worst_ctx);
 
     for (int i = 0; i < STUCK_CLIENTS; i++)

@@ -2,12 +2,15 @@
  * the order of a spec table does not matter, and a method without exactly one spec, a spec
  * naming no method, or a mask that contradicts the flags stops registration (ismsd then
  * refuses to start). A swapped pair of rpc lines once routed Update's body to Get's handler. */
+#include <stdio.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
 
+#include "domain/domain.h"
 #include "isms/v1/system.pb-c.h"
 #include "rpc/registry.h"
+#include "rpc/server.h"
 
 static void h_health(struct isms_call *call, const ProtobufCMessage *req)
 {
@@ -142,4 +145,46 @@ Test(registry, the_same_method_twice_across_services_is_refused)
     cr_assert_eq(isms_registry_add(&reg, &isms__v1__system__descriptor, specs, 2, &st),
                  ISMS_INTERNAL);
     cr_expect(strstr(st.msg, "registered twice") != NULL, "%s", st.msg);
+}
+
+/* ISMS_METHOD_STREAM puts a method's statements in the pool's bulk lane; it must be set on
+ * exactly the methods the proto files declare `returns (stream ...)`. */
+Test(registry, stream_flags_match_the_proto_files)
+{
+    static struct isms_server srv;
+    struct isms_status st;
+    char cmd[1200], line[512];
+    int streams = 0;
+    FILE *f;
+
+    isms_registry_init(&srv.reg);
+    cr_assert_eq(isms_domain_register_all(&srv, &st), ISMS_OK, "%s", st.msg);
+    isms_registry_seal(&srv.reg);
+    /* "/isms.v1.<Service>/<Method>" of every streaming rpc, from the proto sources. */
+    snprintf(cmd, sizeof(cmd),
+             "awk '/^service /{s=$2} /returns \\(stream /{m=$2; sub(/\\(.*/, \"\", m);"
+             " print \"/isms.v1.\" s \"/\" m}' '%s'/proto/isms/v1/*.proto",
+             ISMS_TEST_SOURCE_DIR);
+    f = popen(cmd, "r");
+    cr_assert_not_null(f);
+    while (fgets(line, sizeof(line), f) != NULL) {
+        const struct isms_method *m;
+
+        line[strcspn(line, "\n")] = '\0';
+        m = isms_registry_find(&srv.reg, line);
+        cr_assert_not_null(m, "%s is in the proto files but not registered", line);
+        cr_expect(m->flags & ISMS_METHOD_STREAM, "%s streams but lacks ISMS_METHOD_STREAM", line);
+        streams++;
+    }
+    cr_assert_eq(pclose(f), 0);
+    cr_assert_gt(streams, 0, "no streaming rpc found in the proto files");
+    {
+        int flagged = 0;
+
+        for (size_t i = 0; i < isms_registry_count(&srv.reg); i++)
+            flagged += (isms_registry_at(&srv.reg, i)->flags & ISMS_METHOD_STREAM) != 0;
+        cr_expect_eq(flagged, streams, "%d methods flagged ISMS_METHOD_STREAM, %d stream", flagged,
+                     streams);
+    }
+    isms_registry_cleanup(&srv.reg);
 }

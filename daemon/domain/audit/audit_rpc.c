@@ -438,9 +438,10 @@ enum isms_code isms_audit_register(struct isms_server *srv, struct isms_status *
 {
     /* Order follows the service declaration in proto/isms/v1/audit.proto. */
     static const struct isms_method_spec specs[] = {
-        {"Log", audit_log, 0, ISMS_ROLE_ADMIN | ISMS_ROLE_MANAGER | ISMS_ROLE_AUDITOR},
+        {"Log", audit_log, ISMS_METHOD_STREAM,
+         ISMS_ROLE_ADMIN | ISMS_ROLE_MANAGER | ISMS_ROLE_AUDITOR},
         {"Verify", audit_verify, 0, ISMS_ROLE_ADMIN | ISMS_ROLE_MANAGER | ISMS_ROLE_AUDITOR},
-        {"Export", audit_export, 0, ISMS_ROLE_ADMIN | ISMS_ROLE_AUDITOR},
+        {"Export", audit_export, ISMS_METHOD_STREAM, ISMS_ROLE_ADMIN | ISMS_ROLE_AUDITOR},
     };
 
     return isms_registry_add(&srv->reg, &isms__v1__audit__descriptor, specs,

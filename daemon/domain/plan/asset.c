@@ -562,7 +562,7 @@ enum isms_code isms_asset_register(struct isms_server *srv, struct isms_status *
         {"Get", asset_get, 0, ISMS_ROLES_READ},
         {"Update", asset_update, 0, ISMS_ROLE_MANAGER},
         {"Delete", asset_delete, 0, ISMS_ROLE_MANAGER},
-        {"List", isms_asset_list, 0, ISMS_ROLES_READ},
+        {"List", isms_asset_list, ISMS_METHOD_STREAM, ISMS_ROLES_READ},
         {"AddDependency", isms_asset_add_dependency, 0, ISMS_ROLE_MANAGER},
         {"RemoveDependency", isms_asset_remove_dependency, 0, ISMS_ROLE_MANAGER},
         {"Import", isms_asset_import, 0, ISMS_ROLE_MANAGER},

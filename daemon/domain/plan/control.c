@@ -587,7 +587,7 @@ enum isms_code isms_control_register(struct isms_server *srv, struct isms_status
 {
     /* Order follows the service declaration in proto/isms/v1/control.proto. */
     static const struct isms_method_spec specs[] = {
-        {"List", control_list, 0, ISMS_ROLES_READ},
+        {"List", control_list, ISMS_METHOD_STREAM, ISMS_ROLES_READ},
         {"Get", control_get, 0, ISMS_ROLES_READ},
         {"Set", control_set, 0, ISMS_ROLE_MANAGER},
         {"CreateCustom", control_create, 0, ISMS_ROLE_MANAGER},

@@ -331,9 +331,9 @@ enum isms_code isms_risk_register(struct isms_server *srv, struct isms_status *s
         {"Treat", risk_treat, 0, editors},
         {"Accept", risk_accept, 0, editors},
         {"Close", risk_close, 0, ISMS_ROLE_MANAGER},
-        {"List", isms_risk_list, 0, ISMS_ROLES_READ},
+        {"List", isms_risk_list, ISMS_METHOD_STREAM, ISMS_ROLES_READ},
         {"Matrix", isms_risk_matrix, 0, ISMS_ROLES_READ},
-        {"PlanExport", isms_risk_plan_export, 0, ISMS_ROLES_READ},
+        {"PlanExport", isms_risk_plan_export, ISMS_METHOD_STREAM, ISMS_ROLES_READ},
     };
 
     return isms_registry_add(&srv->reg, &isms__v1__risk__descriptor, specs,

@@ -556,7 +556,7 @@ enum isms_code isms_soa_register(struct isms_server *srv, struct isms_status *st
 {
     /* Order follows the service declaration in proto/isms/v1/control.proto. */
     static const struct isms_method_spec specs[] = {
-        {"Export", soa_export, 0, ISMS_ROLES_READ},
+        {"Export", soa_export, ISMS_METHOD_STREAM, ISMS_ROLES_READ},
         {"Check", isms_soa_check_handler, 0, ISMS_ROLES_READ},
         {"Publish", isms_soa_publish_handler, 0, ISMS_ROLE_MANAGER},
         {"Versions", soa_versions, 0, ISMS_ROLES_READ},
