@@ -1203,6 +1203,14 @@ static char *json_comparable(const char *json)
     return out;
 }
 
+/* Closes `fd` (if open) and opens a new connection to `port`. */
+static int reconnect(int fd, int port)
+{
+    if (fd >= 0)
+        isms_test_close(fd);
+    return isms_test_connect(port);
+}
+
 Test(asset, ismsctl_asset_commands)
 {
     struct isms_test_env env;
@@ -1215,7 +1223,9 @@ Test(asset, ismsctl_asset_commands)
     cr_assert_not_null(isms_test_ismsctl_path(), "ismsctl was not built");
     isms_test_env_start(&env, NULL);
     port = env.srv.port;
-    fd = isms_test_connect(port);
+    /* The raw connection is opened right before each use: it never logs in itself (its
+     * requests carry the token), so login_timeout_s closes it while ismsctl runs. */
+    fd = -1;
     ctl_login(port, ISMS_TEST_ADMIN_USER, ISMS_TEST_ADMIN_PASSWORD);
 
     ctlv(&p, port, 0,
@@ -1322,6 +1332,7 @@ Test(asset, ismsctl_asset_commands)
     fclose(fp);
     isms_test_proc_cleanup(&p);
 
+    fd = reconnect(fd, port);
     delete_all(fd);
     ctl(&p, port, 0, (const char *const[]){"asset", "import", csv, NULL});
     cr_assert_neq(strstr(p.out, "imported 3 assets"), NULL, "%s", p.out);
@@ -1332,6 +1343,7 @@ Test(asset, ismsctl_asset_commands)
     free(after);
     isms_test_proc_cleanup(&p);
 
+    fd = reconnect(fd, port);
     delete_all(fd);
     ctl(&p, port, 0, (const char *const[]){"asset", "import", json, NULL});
     isms_test_proc_cleanup(&p);
@@ -1354,6 +1366,7 @@ Test(asset, ismsctl_asset_commands)
     cr_assert_neq(strstr(p.err, "row 7: confidentiality must be between 1 and 5, got 9"), NULL,
                   "%s", p.err);
     isms_test_proc_cleanup(&p);
+    fd = reconnect(fd, port);
     cr_assert_eq(count_assets(fd), 3);
     ctlv(&p, port, 2, "asset|import|no-extension");
     isms_test_proc_cleanup(&p);

@@ -166,7 +166,7 @@ Test(bounded, stuck_stream_readers_keep_memory_bounded_and_get_closed)
     /* Until every stuck client is closed (or long past the write timeout), watch memory and
      * time control calls. Each client is stuck only once ismsd's socket send buffer (up to
      * 4 MB) is full: on a busy machine making those pages takes a while. */
-    t_end = isms_test_now_ms() + (WRITE_TIMEOUT_S + 90) * 1000 * isms_test_slowdown();
+    t_end = isms_test_now_ms() + (WRITE_TIMEOUT_S + 150) * 1000 * isms_test_slowdown();
     /* First the kernel's socket buffers take megabytes per client: pages are built for them
      * at full speed. Once those are full the stuck clients get nothing more. */
     t_steady = isms_test_now_ms() + WRITE_TIMEOUT_S * 1000 / 2 * isms_test_slowdown();
