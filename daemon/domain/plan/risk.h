@@ -45,16 +45,24 @@ struct isms_rows;
     ISMS_RISK_ACTION_ARRAY("x.description") ","                                                  \
     ISMS_RISK_ACTION_ARRAY("x.owner") ","                                                        \
     ISMS_RISK_ACTION_ARRAY("coalesce(to_char(x.due, 'YYYY-MM-DD'), '')") ","                     \
-    ISMS_RISK_ACTION_ARRAY("x.status")
+    ISMS_RISK_ACTION_ARRAY("x.status") ","                                                       \
+    " coalesce(to_char(r.acceptance_expires, 'YYYY-MM-DD'), ''),"                               \
+    " coalesce(r.pending_residual_likelihood, 0), coalesce(r.pending_residual_impact, 0),"      \
+    " coalesce(r.pending_residual_score, 0), coalesce(r.pending_residual_level, ''),"           \
+    " coalesce(r.pending_method_version, 0), r.pending_by,"                                     \
+    " coalesce(" ISMS_SQL_TS("r.pending_at") ", ''),"                                            \
+    " (SELECT count(*) FROM risk_control rc JOIN control c ON c.id = rc.control_id"             \
+    " WHERE rc.risk_num = r.num AND c.status <> 'implemented'),"                                \
+    " to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
 /* clang-format on */
-#define ISMS_RISK_NCOLS 38
+#define ISMS_RISK_NCOLS 48
 
 /* A risk as stored. Strings are arena memory (never NULL); `s` holds what the rules need. */
 struct isms_risk_row {
     int64_t num, version;
     char id[24]; /* "R-<num>" */
     const char *title, *description, *threat, *vulnerability, *existing_controls;
-    const char *next_review, *accepted_at;
+    const char *next_review, *accepted_at, *pending_at;
     const char *created_at, *created_by, *updated_at, *updated_by;
     size_t n_assets;
     int64_t *asset_nums;

@@ -117,8 +117,8 @@ enum isms_code isms_risk_row_parse(struct isms_arena *a, const struct isms_rows 
     const char *txt[ISMS_RISK_NCOLS];
     char **asset_nums, **action_nums;
     size_t n2, n4, n5, n6, n7;
-    int ints[8];
-    static const int int_cols[8] = {8, 9, 10, 13, 14, 15, 17, 23};
+    int ints[12];
+    static const int int_cols[12] = {8, 9, 10, 13, 14, 15, 17, 23, 39, 40, 41, 46};
     struct isms_risk_state *s = &out->s;
 
     memset(out, 0, sizeof(*out));
@@ -141,7 +141,7 @@ enum isms_code isms_risk_row_parse(struct isms_arena *a, const struct isms_rows 
     out->created_by = txt[27];
     out->updated_at = txt[28];
     out->updated_by = txt[29];
-    for (int k = 0; k < 8; k++)
+    for (int k = 0; k < 12; k++)
         if ((ints[k] = to_int(txt[int_cols[k]])) < 0)
             goto bad;
     s->id = out->id;
@@ -160,6 +160,16 @@ enum isms_code isms_risk_row_parse(struct isms_arena *a, const struct isms_rows 
     s->accepted_by = txt[20];
     s->justification = txt[22];
     s->close_reason = txt[24];
+    s->accepted_expires = txt[38];
+    s->pending.likelihood = ints[8];
+    s->pending.impact = ints[9];
+    s->pending.score = ints[10];
+    s->pending.level = txt[42];
+    s->pending_method_version = isms_rows_int64(res, row, col + 43);
+    s->pending_by = txt[44];
+    out->pending_at = txt[45];
+    s->n_controls_unimplemented = ints[11];
+    s->today = txt[47];
     if (isms_risk_option_parse(txt[12], &s->option, st) != ISMS_OK ||
         isms_risk_status_parse(txt[18], &s->status, st) != ISMS_OK)
         goto bad;
@@ -179,6 +189,10 @@ enum isms_code isms_risk_row_parse(struct isms_arena *a, const struct isms_rows 
         goto bad;
     s->n_controls = (int)out->n_controls;
     s->n_actions = (int)out->n_actions;
+    s->n_actions_open = 0;
+    for (size_t k = 0; k < out->n_actions; k++)
+        if (out->action_status[k] == NULL || strcmp(out->action_status[k], "done") != 0)
+            s->n_actions_open++;
     return ISMS_OK;
 bad:
     if (a->is_exhausted)
@@ -193,9 +207,13 @@ Isms__V1__RiskRecord *isms_risk_row_to_pb(struct isms_arena *a, const struct ism
     Isms__V1__RiskRecord *p = isms_arena_calloc(a, sizeof(*p));
     const struct isms_risk_state *s = &r->s;
     const struct isms_risk_rating *cur = isms_risk_current(s);
+    struct isms_risk_state now = *s;
 
     if (p == NULL)
         return NULL;
+    /* the status as the rules see it today: an expired acceptance or a control no longer
+     * implemented shows at once, not at the risk's next change */
+    isms_risk_settle(&now);
     isms__v1__risk_record__init(p);
     p->id = isms_arena_strdup(a, r->id);
     p->title = (char *)r->title;
@@ -218,13 +236,27 @@ Isms__V1__RiskRecord *isms_risk_row_to_pb(struct isms_arena *a, const struct ism
     p->level = (char *)cur->level;
     p->appetite = s->appetite;
     p->above_appetite = isms_risk_above_appetite(s);
-    p->status = (char *)isms_risk_status_name(s->status);
+    p->status = (char *)isms_risk_status_name(now.status);
     p->next_review = (char *)r->next_review;
     p->accepted_by = (char *)s->accepted_by;
     p->accepted_at = (char *)r->accepted_at;
     p->acceptance_justification = (char *)s->justification;
     p->accepted_score = s->accepted_score;
     p->close_reason = (char *)s->close_reason;
+    p->acceptance_expires = (char *)s->accepted_expires;
+    p->acceptance_valid = isms_risk_acceptance_valid(s);
+    p->target_score = isms_risk_target(s)->score;
+    p->target_level = (char *)isms_risk_target(s)->level;
+    p->treatment_implemented =
+        s->inherent.score > 0 && s->option != ISMS_RISK_OPTION_NONE && isms_risk_implemented(s);
+    p->actions_open = s->n_actions_open;
+    p->controls_unimplemented = s->n_controls_unimplemented;
+    p->pending_residual_likelihood = s->pending.likelihood;
+    p->pending_residual_impact = s->pending.impact;
+    p->pending_residual_score = s->pending.score;
+    p->pending_residual_level = (char *)s->pending.level;
+    p->pending_by = (char *)s->pending_by;
+    p->pending_at = (char *)r->pending_at;
     p->version = r->version;
     p->created_at = (char *)r->created_at;
     p->created_by = (char *)r->created_by;
