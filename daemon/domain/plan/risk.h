@@ -57,6 +57,23 @@ struct isms_rows;
 /* clang-format on */
 #define ISMS_RISK_NCOLS 48
 
+/* The current rating of risk `r` in SQL, as isms_risk_current() decides it: the residual once
+ * the treatment is implemented (retain; or marked treated with every action done and every
+ * selected control implemented), else the inherent. `c` is score or level. */
+/* clang-format off */
+#define ISMS_RISK_CURRENT_SQL(c)                                                                \
+    "CASE WHEN r.residual_score IS NOT NULL AND (r.treatment = 'retain'"                        \
+    " OR (r.treatment IN ('modify', 'avoid', 'share')"                                          \
+    " AND r.status IN ('treated', 'accepted', 'closed')"                                        \
+    " AND NOT EXISTS (SELECT 1 FROM risk_action x WHERE x.risk_num = r.num"                     \
+    " AND x.status <> 'done')"                                                                  \
+    " AND NOT EXISTS (SELECT 1 FROM risk_control rc JOIN control c ON c.id = rc.control_id"     \
+    " WHERE rc.risk_num = r.num AND c.status <> 'implemented')"                                 \
+    " AND (EXISTS (SELECT 1 FROM risk_control rc WHERE rc.risk_num = r.num)"                    \
+    " OR EXISTS (SELECT 1 FROM risk_action x WHERE x.risk_num = r.num))))"                      \
+    " THEN r.residual_" c " ELSE r.inherent_" c " END"
+/* clang-format on */
+
 /* A risk as stored. Strings are arena memory (never NULL); `s` holds what the rules need. */
 struct isms_risk_row {
     int64_t num, version;

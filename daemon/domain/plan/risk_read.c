@@ -32,15 +32,20 @@ static const char SQL_RISK_PAGE[] =
     "SELECT " ISMS_RISK_COLS " FROM risk r"
     " LEFT JOIN risk_method m ON m.version = r.method_version"
     " WHERE r.num > $1::bigint"
-    " AND (NOT $2::boolean OR coalesce(r.residual_score, r.inherent_score) > m.appetite)"
-    " AND ($3 = '' OR r.owner = $3)"
-    " AND ($4 = '' OR lower(coalesce(r.residual_level, r.inherent_level)) = lower($4))"
-    " AND ($5 = '' OR r.status = $5)"
-    " AND (($6::bigint IS NULL AND $7 = '') OR EXISTS (SELECT 1 FROM risk_asset ra"
-    "  JOIN asset ast ON ast.num = ra.asset_num WHERE ra.risk_num = r.num AND CASE WHEN"
-    "  $6::bigint IS NOT NULL THEN ast.num = $6::bigint ELSE lower(ast.name) = lower($7) END))"
-    " AND (NOT $8::boolean OR r.status <> 'closed')"
-    " ORDER BY r.num LIMIT least($9::int, " PAGE_ROWS ")";
+    " AND (NOT $2::boolean OR " ISMS_RISK_CURRENT_SQL(
+        "score") " > m.appetite)"
+                 " AND ($3 = '' OR r.owner = $3)"
+                 " AND ($4 = '' OR lower(" ISMS_RISK_CURRENT_SQL(
+                     "level") ") = lower($4))"
+                              " AND ($5 = '' OR r.status = $5)"
+                              " AND (($6::bigint IS NULL AND $7 = '') OR EXISTS (SELECT 1 FROM "
+                              "risk_asset ra"
+                              "  JOIN asset ast ON ast.num = ra.asset_num WHERE ra.risk_num = "
+                              "r.num AND CASE WHEN"
+                              "  $6::bigint IS NOT NULL THEN ast.num = $6::bigint ELSE "
+                              "lower(ast.name) = lower($7) END))"
+                              " AND (NOT $8::boolean OR r.status <> 'closed')"
+                              " ORDER BY r.num LIMIT least($9::int, " PAGE_ROWS ")";
 ISMS_STATEMENT(STMT_RISK_PAGE, SQL_RISK_PAGE, "after", "above_appetite", "owner", "level", "status",
                "asset_num", "asset_name", "exclude_closed", "limit");
 
