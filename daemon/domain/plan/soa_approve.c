@@ -17,6 +17,7 @@
 
 /* $1 version, $2 actor, $3 source. Columns: version exists, latest version, approved now,
  * earlier approver, earlier approval time, audit records. */
+/* clang-format off */
 static const char SQL_SOA_APPROVE[] =
     "WITH v AS (SELECT num FROM soa_version WHERE num = $1::int),"
     " latest AS (SELECT max(num) AS n FROM soa_version),"
@@ -27,12 +28,11 @@ static const char SQL_SOA_APPROVE[] =
     " a AS (SELECT audit_append($2, $3, '/isms.v1.Soa/Approve', 'soa:v' || ins.version_num,"
     "  audit_diff(jsonb_build_object('approved', false),"
     "  jsonb_build_object('approved', true, 'approved_by', ins.approved_by)), 'OK') AS seq"
-    "  FROM ins)" ISMS_SQL_IDEM(
-        "$4", "a") " SELECT (SELECT count(*) FROM v),"
-                   " coalesce((SELECT n FROM latest), 0), (SELECT count(*) FROM ins),"
-                   " coalesce((SELECT approved_by FROM prior), ''),"
-                   " coalesce((SELECT " ISMS_SQL_TS(
-                       "approved_at") " FROM prior), ''), (SELECT count(*) FROM a)";
+    "  FROM ins)" ISMS_SQL_IDEM("$4", "a")
+    " SELECT (SELECT count(*) FROM v), coalesce((SELECT n FROM latest), 0),"
+    " (SELECT count(*) FROM ins), coalesce((SELECT approved_by FROM prior), ''),"
+    " coalesce((SELECT " ISMS_SQL_TS("approved_at") " FROM prior), ''), (SELECT count(*) FROM a)";
+/* clang-format on */
 ISMS_STATEMENT(STMT_SOA_APPROVE, SQL_SOA_APPROVE, "version", "actor", "source",
                ISMS_SQL_IDEM_PARAM);
 

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/text.h"
 #include "db/bind.h"
 #include "db/rows.h"
 #include "domain/domain.h"
