@@ -27,36 +27,34 @@ static const char SQL_RISK_GET[] = "SELECT " ISMS_RISK_COLS " FROM risk r"
 ISMS_STATEMENT(STMT_RISK_GET, SQL_RISK_GET, "num");
 
 /* $1 after num, $2 above appetite, $3 owner, $4 level, $5 status, $6 asset num, $7 asset name,
- * $8 exclude closed, $9 page size. */
+ * $8 exclude closed, $9 page size. Appetite and level are those of the current rating. */
+/* clang-format off */
 static const char SQL_RISK_PAGE[] =
     "SELECT " ISMS_RISK_COLS " FROM risk r"
     " LEFT JOIN risk_method m ON m.version = r.method_version"
     " WHERE r.num > $1::bigint"
-    " AND (NOT $2::boolean OR " ISMS_RISK_CURRENT_SQL(
-        "score") " > m.appetite)"
-                 " AND ($3 = '' OR r.owner = $3)"
-                 " AND ($4 = '' OR lower(" ISMS_RISK_CURRENT_SQL(
-                     "level") ") = lower($4))"
-                              " AND ($5 = '' OR r.status = $5)"
-                              " AND (($6::bigint IS NULL AND $7 = '') OR EXISTS (SELECT 1 FROM "
-                              "risk_asset ra"
-                              "  JOIN asset ast ON ast.num = ra.asset_num WHERE ra.risk_num = "
-                              "r.num AND CASE WHEN"
-                              "  $6::bigint IS NOT NULL THEN ast.num = $6::bigint ELSE "
-                              "lower(ast.name) = lower($7) END))"
-                              " AND (NOT $8::boolean OR r.status <> 'closed')"
-                              " ORDER BY r.num LIMIT least($9::int, " PAGE_ROWS ")";
+    " AND (NOT $2::boolean OR " ISMS_RISK_CURRENT_SQL("score") " > m.appetite)"
+    " AND ($3 = '' OR r.owner = $3)"
+    " AND ($4 = '' OR lower(" ISMS_RISK_CURRENT_SQL("level") ") = lower($4))"
+    " AND ($5 = '' OR r.status = $5)"
+    " AND (($6::bigint IS NULL AND $7 = '') OR EXISTS (SELECT 1 FROM risk_asset ra"
+    "  JOIN asset ast ON ast.num = ra.asset_num WHERE ra.risk_num = r.num AND CASE WHEN"
+    "  $6::bigint IS NOT NULL THEN ast.num = $6::bigint ELSE lower(ast.name) = lower($7) END))"
+    " AND (NOT $8::boolean OR r.status <> 'closed')"
+    " ORDER BY r.num LIMIT least($9::int, " PAGE_ROWS ")";
+/* clang-format on */
 ISMS_STATEMENT(STMT_RISK_PAGE, SQL_RISK_PAGE, "after", "above_appetite", "owner", "level", "status",
                "asset_num", "asset_name", "exclude_closed", "limit");
 
 /* $1 method version (0 = current), $2 include closed risks. Method columns, then inherent and
  * current counts per cell (likelihood-major), assessed, other version, outside the grid. */
+/* clang-format off */
 static const char SQL_RISK_MATRIX[] =
     "WITH mm AS (SELECT * FROM risk_method WHERE version = CASE WHEN $1::bigint = 0"
     "  THEN (SELECT max(version) FROM risk_method) ELSE $1::bigint END),"
     " rr AS (SELECT inherent_likelihood AS il, inherent_impact AS ii,"
-    "  coalesce(residual_likelihood, inherent_likelihood) AS cl,"
-    "  coalesce(residual_impact, inherent_impact) AS ci, method_version FROM risk"
+    "  " ISMS_RISK_CURRENT_SQL("likelihood") " AS cl,"
+    "  " ISMS_RISK_CURRENT_SQL("impact") " AS ci, method_version FROM risk r"
     "  WHERE inherent_score IS NOT NULL AND ($2::boolean OR status <> 'closed')),"
     " g AS (SELECT l, i FROM mm, generate_series(1, cardinality(mm.likelihood_labels)) l,"
     "  generate_series(1, cardinality(mm.impact_labels)) i),"
@@ -70,6 +68,7 @@ static const char SQL_RISK_MATRIX[] =
     " (SELECT count(*) FROM rr WHERE greatest(rr.il, rr.cl) > cardinality(m.likelihood_labels)"
     "  OR greatest(rr.ii, rr.ci) > cardinality(m.impact_labels))"
     " FROM mm m";
+/* clang-format on */
 ISMS_STATEMENT(STMT_RISK_MATRIX, SQL_RISK_MATRIX, "method_version", "include_closed");
 
 static void fail_oom(struct isms_call *call)
