@@ -21,7 +21,7 @@
 _Static_assert(ISMS_BENCH_ASSET_NCOLS == ASSET_NCOLS, "ASSET_COLS changed: check the baseline");
 _Static_assert(ISMS_BENCH_LOAD_RISK_COL == ISMS_METHOD_NCOLS,
                "ISMS_METHOD_COLS changed: check the baseline");
-_Static_assert(ISMS_RISK_NCOLS == 38, "ISMS_RISK_COLS changed: check the baseline");
+_Static_assert(ISMS_RISK_NCOLS == 48, "ISMS_RISK_COLS changed: check the baseline");
 
 /* clang-format off */
 
@@ -142,7 +142,9 @@ static const char SQL_LIST_ID_ASC[] = LIST_HEAD " AND t.num > $8::bigint" ORDER_
     ".residual_level, 'treatment', " t ".treatment, 'status', " t ".status, 'next_review', " t     \
     ".next_review, 'accepted_by', " t ".accepted_by, 'accepted_at', " t ".accepted_at,"            \
     " 'acceptance_justification', " t ".acceptance_justification, 'accepted_score', " t            \
-    ".accepted_score, 'close_reason', " t ".close_reason)"
+    ".accepted_score, 'close_reason', " t ".close_reason, 'acceptance_expires', " t                \
+    ".acceptance_expires, 'pending_residual_score', " t ".pending_residual_score,"                 \
+    " 'pending_residual_level', " t ".pending_residual_level, 'pending_by', " t ".pending_by)"
 
 #define ACTION_JSON(t)                                                                             \
     "jsonb_build_object('description', " t ".description, 'owner', " t ".owner, 'due', " t         \
@@ -158,7 +160,10 @@ static const char SQL_RISK_LOAD[] =
     "  LEFT JOIN asset ast ON CASE WHEN q.n IS NOT NULL THEN ast.num = q.n"
     "  ELSE lower(ast.name) = lower(q.name) END ORDER BY q.o),"
     " ARRAY(SELECT c.id FROM unnest($5::text[]) WITH ORDINALITY AS q(ref, o)"
-    "  LEFT JOIN control c ON c.id = q.ref ORDER BY q.o)"
+    "  LEFT JOIN control c ON c.id = q.ref ORDER BY q.o),"
+    " coalesce(u.roles::text, '{}'),"
+    " ARRAY(SELECT c.id FROM control c WHERE c.status <> 'implemented' AND (c.id = ANY($5::text[])"
+    "  OR c.id IN (SELECT rc.control_id FROM risk_control rc WHERE rc.risk_num = $1::bigint)))"
     " FROM (SELECT " ISMS_METHOD_COLS " FROM risk_method m ORDER BY m.version DESC LIMIT 1) cm"
     " LEFT JOIN risk r ON r.num = $1::bigint"
     " LEFT JOIN risk_method m ON m.version = r.method_version"
@@ -172,62 +177,73 @@ static const char SQL_RISK_WRITE[] =
     "  '[]'::jsonb) AS j FROM risk_asset WHERE risk_num = $1::bigint),"
     " oc AS (SELECT coalesce(jsonb_agg(control_id ORDER BY control_id), '[]'::jsonb) AS j"
     "  FROM risk_control WHERE risk_num = $1::bigint),"
-    " ox AS (SELECT coalesce(jsonb_object_agg('RA-' || x.num::text, " ACTION_JSON(
-        "x") "), '{}'::jsonb) AS j FROM risk_action x WHERE x.risk_num = $1::bigint),"
-             " u AS (UPDATE risk r SET title = $3, description = $4, threat = $5,"
-             "  vulnerability = $6, existing_controls = $7, owner = $8,"
-             "  method_version = $9::bigint, inherent_likelihood = $10::int,"
-             "  inherent_impact = $11::int, inherent_score = $12::int, inherent_level = $13,"
-             "  residual_likelihood = $14::int, residual_impact = $15::int,"
-             "  residual_score = $16::int, residual_level = $17, treatment = $18, status = $19,"
-             "  next_review = to_date(nullif($20, ''), 'YYYY-MM-DD'), accepted_by = $21,"
-             "  accepted_at = CASE $22 WHEN 'set' THEN now() WHEN 'clear' THEN NULL"
-             "  ELSE r.accepted_at END, acceptance_justification = $23,"
-             "  accepted_score = $24::int, close_reason = $25, version = r.version + 1,"
-             "  updated_at = now(), updated_by = $35"
-             "  FROM old WHERE r.num = old.num RETURNING r.*),"
-             " da AS (DELETE FROM risk_asset WHERE $26::boolean"
-             "  AND risk_num IN (SELECT num FROM u) AND asset_num <> ALL ($27::bigint[])),"
-             " ia AS (INSERT INTO risk_asset (risk_num, asset_num) SELECT DISTINCT u.num, x"
-             "  FROM u, unnest($27::bigint[]) AS x WHERE $26::boolean ON CONFLICT DO NOTHING),"
-             " dc AS (DELETE FROM risk_control WHERE risk_num IN (SELECT num FROM u)"
-             "  AND control_id = ANY ($29::text[])),"
-             " ic AS (INSERT INTO risk_control (risk_num, control_id) SELECT u.num, q.x"
-             "  FROM u, unnest($28::text[]) WITH ORDINALITY AS q(x, o) ORDER BY q.o"
-             "  ON CONFLICT DO NOTHING),"
-             " ux AS (UPDATE risk_action x SET status = q.s, updated_at = now()"
-             "  FROM u, unnest($33::bigint[], $34::text[]) AS q(n, s)"
-             "  WHERE x.num = q.n AND x.risk_num = u.num RETURNING x.*),"
-             " ix AS (INSERT INTO risk_action (risk_num, description, owner, due)"
-             "  SELECT u.num, q.d, q.o, to_date(nullif(q.due, ''), 'YYYY-MM-DD')"
-             "  FROM u, unnest($30::text[], $31::text[], $32::text[])"
-             "  WITH ORDINALITY AS q(d, o, due, ord) ORDER BY q.ord RETURNING *),"
-             " a AS (SELECT audit_append($35, $36, $37, 'risk:R-' || u.num::text, "
-             "audit_diff(" RISK_JSON(
-                 "old") " || jsonb_build_object('assets', oa.j, 'controls', oc.j, 'actions',"
-                        " ox.j), " RISK_JSON(
-                            "u") " || jsonb_build_object('assets', CASE WHEN $26::boolean"
-                                 " THEN " ASSETS_JSON(
-                                     "$27") " ELSE oa.j END, 'controls',"
-                                            " (SELECT coalesce(jsonb_agg(c ORDER BY c),"
-                                            " '[]'::jsonb) FROM (SELECT control_id AS c"
-                                            " FROM risk_control WHERE risk_num = $1::bigint"
-                                            " AND control_id <> ALL ($29::text[])"
-                                            " UNION SELECT unnest($28::text[])) s),"
-                                            " 'actions', ox.j || (SELECT coalesce("
-                                            "jsonb_object_agg('RA-' || x.num::text, " ACTION_JSON(
-                                                "x") "), '{}'::jsonb) FROM ux x) || (SELECT"
-                                                     " coalesce(jsonb_object_agg('RA-' ||"
-                                                     " x.num::text, " ACTION_JSON(
-                                                         "x") "), '{}'::jsonb) FROM ix x))),"
-                                                              " 'OK') AS seq"
-                                                              " FROM u, old, oa, oc, ox)" ISMS_SQL_IDEM("$39", "a") ""
-                                                              " SELECT (SELECT version FROM u),"
-                                                              " (SELECT count(*) FROM a),"
-                                                              " (SELECT version FROM risk"
-                                                              " WHERE num = $1::bigint),"
-                                                              " (SELECT max(version)"
-                                                              " FROM risk_method)";
+    " ox AS (SELECT coalesce(jsonb_object_agg('RA-' || x.num::text, "
+    ACTION_JSON("x")
+    "), '{}'::jsonb) AS j FROM risk_action x WHERE x.risk_num = $1::bigint),"
+    " u AS (UPDATE risk r SET title = $3, description = $4, threat = $5,"
+    "  vulnerability = $6, existing_controls = $7, owner = $8,"
+    "  method_version = $9::bigint, inherent_likelihood = $10::int,"
+    "  inherent_impact = $11::int, inherent_score = $12::int, inherent_level = $13,"
+    "  residual_likelihood = $14::int, residual_impact = $15::int,"
+    "  residual_score = $16::int, residual_level = $17, treatment = $18, status = $19,"
+    "  next_review = to_date(nullif($20, ''), 'YYYY-MM-DD'), accepted_by = $21,"
+    "  accepted_at = CASE $22 WHEN 'set' THEN now() WHEN 'clear' THEN NULL"
+    "  ELSE r.accepted_at END, acceptance_justification = $23,"
+    "  accepted_score = $24::int, close_reason = $25, version = r.version + 1,"
+    "  updated_at = now(), updated_by = $35,"
+    "  acceptance_expires = to_date(nullif($40, ''), 'YYYY-MM-DD'),"
+    "  pending_residual_likelihood = $41::int, pending_residual_impact = $42::int,"
+    "  pending_residual_score = $43::int, pending_residual_level = $44,"
+    "  pending_method_version = $45::bigint, pending_by = $46,"
+    "  pending_at = CASE $47 WHEN 'set' THEN now() WHEN 'clear' THEN NULL ELSE r.pending_at END"
+    "  FROM old WHERE r.num = old.num RETURNING r.*),"
+    " da AS (DELETE FROM risk_asset WHERE $26::boolean"
+    "  AND risk_num IN (SELECT num FROM u) AND asset_num <> ALL ($27::bigint[])),"
+    " ia AS (INSERT INTO risk_asset (risk_num, asset_num) SELECT DISTINCT u.num, x"
+    "  FROM u, unnest($27::bigint[]) AS x WHERE $26::boolean ON CONFLICT DO NOTHING),"
+    " dc AS (DELETE FROM risk_control WHERE risk_num IN (SELECT num FROM u)"
+    "  AND control_id = ANY ($29::text[])),"
+    " ic AS (INSERT INTO risk_control (risk_num, control_id) SELECT u.num, q.x"
+    "  FROM u, unnest($28::text[]) WITH ORDINALITY AS q(x, o) ORDER BY q.o"
+    "  ON CONFLICT DO NOTHING),"
+    " ux AS (UPDATE risk_action x SET status = q.s, updated_at = now()"
+    "  FROM u, unnest($33::bigint[], $34::text[]) AS q(n, s)"
+    "  WHERE x.num = q.n AND x.risk_num = u.num RETURNING x.*),"
+    " ix AS (INSERT INTO risk_action (risk_num, description, owner, due)"
+    "  SELECT u.num, q.d, q.o, to_date(nullif(q.due, ''), 'YYYY-MM-DD')"
+    "  FROM u, unnest($30::text[], $31::text[], $32::text[])"
+    "  WITH ORDINALITY AS q(d, o, due, ord) ORDER BY q.ord RETURNING *),"
+    " a AS (SELECT audit_append($35, $36, $37, 'risk:R-' || u.num::text, "
+    "audit_diff("
+    RISK_JSON("old")
+    " || jsonb_build_object('assets', oa.j, 'controls', oc.j, 'actions',"
+    " ox.j), "
+    RISK_JSON("u")
+    " || jsonb_build_object('assets', CASE WHEN $26::boolean"
+    " THEN "
+    ASSETS_JSON("$27")
+    " ELSE oa.j END, 'controls',"
+    " (SELECT coalesce(jsonb_agg(c ORDER BY c),"
+    " '[]'::jsonb) FROM (SELECT control_id AS c"
+    " FROM risk_control WHERE risk_num = $1::bigint"
+    " AND control_id <> ALL ($29::text[])"
+    " UNION SELECT unnest($28::text[])) s),"
+    " 'actions', ox.j || (SELECT coalesce("
+    "jsonb_object_agg('RA-' || x.num::text, "
+    ACTION_JSON("x")
+    "), '{}'::jsonb) FROM ux x) || (SELECT"
+    " coalesce(jsonb_object_agg('RA-' ||"
+    " x.num::text, "
+    ACTION_JSON("x")
+    "), '{}'::jsonb) FROM ix x))),"
+    " 'OK') AS seq"
+    " FROM u, old, oa, oc, ox)" ISMS_SQL_IDEM("$39", "a") ""
+    " SELECT (SELECT version FROM u),"
+    " (SELECT count(*) FROM a),"
+    " (SELECT version FROM risk"
+    " WHERE num = $1::bigint),"
+    " (SELECT max(version)"
+    " FROM risk_method)";
 
 /* ---- copied from daemon/domain/plan/risk_read.c ---- */
 
@@ -241,9 +257,9 @@ static const char SQL_RISK_PAGE[] =
     "SELECT " ISMS_RISK_COLS " FROM risk r"
     " LEFT JOIN risk_method m ON m.version = r.method_version"
     " WHERE r.num > $1::bigint"
-    " AND (NOT $2::boolean OR coalesce(r.residual_score, r.inherent_score) > m.appetite)"
+    " AND (NOT $2::boolean OR " ISMS_RISK_CURRENT_SQL("score") " > m.appetite)"
     " AND ($3 = '' OR r.owner = $3)"
-    " AND ($4 = '' OR lower(coalesce(r.residual_level, r.inherent_level)) = lower($4))"
+    " AND ($4 = '' OR lower(" ISMS_RISK_CURRENT_SQL("level") ") = lower($4))"
     " AND ($5 = '' OR r.status = $5)"
     " AND (($6::bigint IS NULL AND $7 = '') OR EXISTS (SELECT 1 FROM risk_asset ra"
     "  JOIN asset ast ON ast.num = ra.asset_num WHERE ra.risk_num = r.num AND CASE WHEN"

@@ -20,7 +20,7 @@
 /* Risk/Update steps. */
 enum { STEP_LOAD = 0, STEP_WRITE = 1, STEP_REPLY = 2, STEP_END = 3 };
 
-#define RISK_WRITE_PARAMS 39
+#define RISK_WRITE_PARAMS 47
 
 static const char *value(const PGresult *r, int col)
 {
@@ -182,8 +182,16 @@ static int keep_write_params(struct isms_bench_pq_slot *s, const PGresult *r)
     v[34] = s->cfg->user;
     v[35] = s->cfg->source;
     v[36] = "/isms.v1.Risk/Update";
-    v[37] = NULL; /* no method guard: an Update does not rate */
-    v[38] = NULL; /* no idempotency key */
+    v[37] = NULL;                /* no method guard: an Update does not rate */
+    v[38] = NULL;                /* no idempotency key */
+    v[39] = text(r, c + 38);     /* acceptance review date */
+    for (k = 40; k <= 44; k++) { /* lowered residual awaiting confirmation, as it is */
+        const char *x = text(r, c + k - 1);
+
+        v[k] = strcmp(x, "0") != 0 && x[0] != '\0' ? x : NULL;
+    }
+    v[45] = text(r, c + 44); /* pending_by */
+    v[46] = "keep";
     for (k = 0; k < RISK_WRITE_PARAMS; k++)
         need += v[k] != NULL ? strlen(v[k]) + 1 : 0;
     need += RISK_WRITE_PARAMS * sizeof(char *) + sizeof(char *);

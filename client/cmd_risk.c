@@ -30,25 +30,38 @@ static const struct isms_out_col risk_cols[] = {
     {"owner", ISMS_OUT_STR},
     {"existing_controls", ISMS_OUT_STR},
     {"status", ISMS_OUT_STR},
-    {"score", ISMS_OUT_I64},
+    {"score", ISMS_OUT_SCORE},
     {"level", ISMS_OUT_STR},
     {"appetite", ISMS_OUT_I64},
     {"above_appetite", ISMS_OUT_BOOL},
     {"method_version", ISMS_OUT_I64},
-    {"inherent_likelihood", ISMS_OUT_I64},
-    {"inherent_impact", ISMS_OUT_I64},
-    {"inherent_score", ISMS_OUT_I64},
+    {"inherent_likelihood", ISMS_OUT_SCORE},
+    {"inherent_impact", ISMS_OUT_SCORE},
+    {"inherent_score", ISMS_OUT_SCORE},
     {"inherent_level", ISMS_OUT_STR},
     {"treatment", ISMS_OUT_STR},
-    {"residual_likelihood", ISMS_OUT_I64},
-    {"residual_impact", ISMS_OUT_I64},
-    {"residual_score", ISMS_OUT_I64},
+    {"residual_likelihood", ISMS_OUT_SCORE},
+    {"residual_impact", ISMS_OUT_SCORE},
+    {"residual_score", ISMS_OUT_SCORE},
     {"residual_level", ISMS_OUT_STR},
+    {"target_score", ISMS_OUT_SCORE},
+    {"target_level", ISMS_OUT_STR},
+    {"treatment_implemented", ISMS_OUT_BOOL},
+    {"actions_open", ISMS_OUT_I64},
+    {"controls_unimplemented", ISMS_OUT_I64},
+    {"pending_residual_likelihood", ISMS_OUT_SCORE},
+    {"pending_residual_impact", ISMS_OUT_SCORE},
+    {"pending_residual_score", ISMS_OUT_SCORE},
+    {"pending_residual_level", ISMS_OUT_STR},
+    {"pending_by", ISMS_OUT_STR},
+    {"pending_at", ISMS_OUT_STR},
     {"next_review", ISMS_OUT_STR},
     {"accepted_by", ISMS_OUT_STR},
     {"accepted_at", ISMS_OUT_STR},
     {"acceptance_justification", ISMS_OUT_STR},
-    {"accepted_score", ISMS_OUT_I64},
+    {"accepted_score", ISMS_OUT_SCORE},
+    {"acceptance_expires", ISMS_OUT_STR},
+    {"acceptance_valid", ISMS_OUT_BOOL},
     {"close_reason", ISMS_OUT_STR},
     {"version", ISMS_OUT_I64},
     {"created_at", ISMS_OUT_STR},
@@ -69,12 +82,12 @@ static const struct isms_out_col list_cols[] = {
     {"title", ISMS_OUT_STR},
     {"owner", ISMS_OUT_STR},
     {"status", ISMS_OUT_STR},
-    {"score", ISMS_OUT_I64},
+    {"score", ISMS_OUT_SCORE},
     {"level", ISMS_OUT_STR},
     {"above_appetite", ISMS_OUT_BOOL},
     {"treatment", ISMS_OUT_STR},
-    {"inherent_score", ISMS_OUT_I64},
-    {"residual_score", ISMS_OUT_I64},
+    {"inherent_score", ISMS_OUT_SCORE},
+    {"residual_score", ISMS_OUT_SCORE},
     {"next_review", ISMS_OUT_STR},
     {"method_version", ISMS_OUT_I64},
     {"version", ISMS_OUT_I64},
@@ -110,25 +123,38 @@ static void fill_risk(struct isms_out *out, const Isms__V1__RiskRecord *r)
     isms_out_str(t, r->owner);
     isms_out_str(t, r->existing_controls);
     isms_out_str(t, r->status);
-    isms_out_i64(t, r->score);
+    isms_out_score(t, r->score);
     isms_out_str(t, r->level);
     isms_out_i64(t, r->appetite);
     isms_out_bool(t, r->above_appetite);
     isms_out_i64(t, r->method_version);
-    isms_out_i64(t, r->inherent_likelihood);
-    isms_out_i64(t, r->inherent_impact);
-    isms_out_i64(t, r->inherent_score);
+    isms_out_score(t, r->inherent_likelihood);
+    isms_out_score(t, r->inherent_impact);
+    isms_out_score(t, r->inherent_score);
     isms_out_str(t, r->inherent_level);
     isms_out_str(t, r->treatment);
-    isms_out_i64(t, r->residual_likelihood);
-    isms_out_i64(t, r->residual_impact);
-    isms_out_i64(t, r->residual_score);
+    isms_out_score(t, r->residual_likelihood);
+    isms_out_score(t, r->residual_impact);
+    isms_out_score(t, r->residual_score);
     isms_out_str(t, r->residual_level);
+    isms_out_score(t, r->target_score);
+    isms_out_str(t, r->target_level);
+    isms_out_bool(t, r->treatment_implemented);
+    isms_out_i64(t, r->actions_open);
+    isms_out_i64(t, r->controls_unimplemented);
+    isms_out_score(t, r->pending_residual_likelihood);
+    isms_out_score(t, r->pending_residual_impact);
+    isms_out_score(t, r->pending_residual_score);
+    isms_out_str(t, r->pending_residual_level);
+    isms_out_str(t, r->pending_by);
+    isms_out_str(t, r->pending_at);
     isms_out_str(t, r->next_review);
     isms_out_str(t, r->accepted_by);
     isms_out_str(t, r->accepted_at);
     isms_out_str(t, r->acceptance_justification);
-    isms_out_i64(t, r->accepted_score);
+    isms_out_score(t, r->accepted_score);
+    isms_out_str(t, r->acceptance_expires);
+    isms_out_bool(t, r->acceptance_valid);
     isms_out_str(t, r->close_reason);
     isms_out_i64(t, r->version);
     isms_out_str(t, r->created_at);
@@ -246,12 +272,12 @@ static enum isms_code add_list_row(void *ud, const ProtobufCMessage *item, struc
     isms_out_str(t, r->title);
     isms_out_str(t, r->owner);
     isms_out_str(t, r->status);
-    isms_out_i64(t, r->score);
+    isms_out_score(t, r->score);
     isms_out_str(t, r->level);
     isms_out_bool(t, r->above_appetite);
     isms_out_str(t, r->treatment);
-    isms_out_i64(t, r->inherent_score);
-    isms_out_i64(t, r->residual_score);
+    isms_out_score(t, r->inherent_score);
+    isms_out_score(t, r->residual_score);
     isms_out_str(t, r->next_review);
     isms_out_i64(t, r->method_version);
     isms_out_i64(t, r->version);
@@ -469,12 +495,27 @@ static const struct isms_flag treat_flags[] = {
 static const struct isms_flag accept_flags[] = {
     TEXT_FIELD("justification", "TEXT", "justification", ISMS_OPT_REQUIRED,
                "why the owner accepts the risk"),
+    {.name = "expires",
+     .kind = ISMS_FLAG_DATE,
+     .metavar = "YYYY-MM-DD",
+     .field = "expires",
+     .opts = ISMS_OPT_REQUIRED,
+     .help = "review date of the acceptance (after today); it lapses then"},
     ISMS_F_EXPECT_VERSION,
     {0},
 };
 
 static const struct isms_flag close_flags[] = {
-    TEXT_FIELD("reason", "TEXT", "reason", ISMS_OPT_REQUIRED, "why the risk is closed"),
+    TEXT_FIELD("reason", "TEXT", "reason", 0u,
+               "why the risk is closed (required unless --activity-ceased)"),
+    ISMS_F_BOOL("activity-ceased", "activity_ceased",
+                "an avoided risk whose activity stopped: no residual rating needed"),
+    ISMS_F_EXPECT_VERSION,
+    {0},
+};
+
+static const struct isms_flag confirm_flags[] = {
+    ISMS_F_BOOL("reject", "reject", "drop the lowered rating instead of applying it"),
     ISMS_F_EXPECT_VERSION,
     {0},
 };
@@ -506,14 +547,17 @@ static const struct isms_cmd risk_cmds[] = {
      RISK_CALL("Create")},
     {.noun = "risk",
      .verb = "list",
-     .summary = "risks in id order, streamed; --level and --above-appetite use the current score "
-                "(residual when rated, else inherent)",
+     .summary = "risks in id order, streamed; score is the current rating (the residual once the "
+                "treatment is implemented, else the inherent), residual_score the target; an "
+                "unrated score is empty; --level and --above-appetite use the current score",
      .flags = list_flags,
      .req = &isms__v1__list_risks_request__descriptor,
      .run = run_list},
     {.noun = "risk",
      .verb = "show",
-     .summary = "one risk with its assets, controls, actions, ratings and acceptance",
+     .summary = "one risk with its assets, controls, actions and acceptance; ratings: inherent, "
+                "target (planned residual), current (score: the residual once the treatment is "
+                "implemented, else the inherent), a lowered residual awaiting confirmation",
      .args = id_args,
      .req = &isms__v1__get_risk_request__descriptor,
      RISK_CALL("Get")},
@@ -528,8 +572,9 @@ static const struct isms_cmd risk_cmds[] = {
      RISK_CALL("Update")},
     {.noun = "risk",
      .verb = "assess",
-     .summary = "rate the inherent and/or residual risk with the current method; the residual "
-                "score may not exceed the inherent one",
+     .summary = "rate the inherent and/or residual (target) risk with the current method; the "
+                "residual score may not exceed the inherent one; an owner lowering the residual of "
+                "their own risk needs an isms_manager's `risk confirm` before it counts",
      .args = id_args,
      .flags = assess_flags,
      .req = &isms__v1__assess_risk_request__descriptor,
@@ -538,15 +583,17 @@ static const struct isms_cmd risk_cmds[] = {
      .verb = "treat",
      .summary = "choose the treatment and plan it; retain is refused above the appetite until the "
                 "owner has accepted the risk (risk accept); --treated needs at least one control "
-                "or action",
+                "or action, every action done and every selected control implemented in the SoA; "
+                "changing the plan makes the owner's acceptance lapse",
      .args = id_args,
      .flags = treat_flags,
      .req = &isms__v1__treat_risk_request__descriptor,
      .run = run_treat},
     {.noun = "risk",
      .verb = "accept",
-     .summary = "the risk owner (only they) accepts the risk at its current score (6.1.3 f); "
-                "recorded with who, when and why",
+     .summary = "the risk owner (only they) approves the treatment plan and accepts the risk at "
+                "its target score until --expires (6.1.3 f); every residual risk needs it, within "
+                "the appetite too; recorded with who, when and why",
      .args = id_args,
      .flags = accept_flags,
      .req = &isms__v1__accept_risk_request__descriptor,
@@ -554,11 +601,20 @@ static const struct isms_cmd risk_cmds[] = {
     {.noun = "risk",
      .verb = "close",
      .summary = "close a risk (isms_manager); refused while it scores above the appetite without "
-                "the owner's acceptance",
+                "the owner's acceptance; an avoided risk closes with --activity-ceased without a "
+                "residual rating",
      .args = id_args,
      .flags = close_flags,
      .req = &isms__v1__close_risk_request__descriptor,
      RISK_CALL("Close")},
+    {.noun = "risk",
+     .verb = "confirm",
+     .summary = "confirm (or --reject) the residual rating an owner lowered for their own risk "
+                "(8.3); isms_manager, not the owner",
+     .args = id_args,
+     .flags = confirm_flags,
+     .req = &isms__v1__confirm_residual_request__descriptor,
+     RISK_CALL("ConfirmResidual")},
     {.noun = "risk",
      .verb = "matrix",
      .summary = "heat map: risks per likelihood x impact cell, inherent and residual side by "

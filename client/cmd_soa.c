@@ -30,9 +30,11 @@ static const struct isms_out_col finding_cols[] = {
 };
 
 static const struct isms_out_col version_cols[] = {
-    {"number", ISMS_OUT_I64},       {"approved_by", ISMS_OUT_STR}, {"approved_at", ISMS_OUT_STR},
-    {"published_by", ISMS_OUT_STR}, {"controls", ISMS_OUT_I64},    {"applicable", ISMS_OUT_I64},
-    {"implemented", ISMS_OUT_I64},
+    {"number", ISMS_OUT_I64},       {"approval", ISMS_OUT_STR},
+    {"approved_by", ISMS_OUT_STR},  {"approved_at", ISMS_OUT_STR},
+    {"published_by", ISMS_OUT_STR}, {"published_at", ISMS_OUT_STR},
+    {"controls", ISMS_OUT_I64},     {"applicable", ISMS_OUT_I64},
+    {"implemented", ISMS_OUT_I64},  {"legacy_approved_by", ISMS_OUT_STR},
 };
 
 static const struct isms_out_col version_row_cols[] = {
@@ -236,12 +238,18 @@ static void write_head(struct soa_sink *s, const Isms__V1__SoaVersion *v)
         break;
     case SOA_MD:
         fputs("# Statement of Applicability\n\n", fp);
-        if (v != NULL) {
+        if (v != NULL && v->approved) {
             fprintf(fp, "Version %" PRId32 ", approved by ", v->number);
             put_escaped(fp, v->approved_by, true);
             fputs(" at ", fp);
             put_escaped(fp, v->approved_at, true);
             fputs(".\n\n", fp);
+        } else if (v != NULL) {
+            fprintf(fp, "Version %" PRId32 ", published by ", v->number);
+            put_escaped(fp, v->published_by, true);
+            fputs(" at ", fp);
+            put_escaped(fp, v->published_at, true);
+            fputs("; not approved.\n\n", fp);
         } else {
             fputs("Current state (not a published version).\n\n", fp);
         }
@@ -264,12 +272,18 @@ static void write_head(struct soa_sink *s, const Isms__V1__SoaVersion *v)
               "tr.custom td:first-child { font-style: italic; }\n"
               "</style>\n</head>\n<body>\n<h1>Statement of Applicability</h1>\n",
               fp);
-        if (v != NULL) {
+        if (v != NULL && v->approved) {
             fprintf(fp, "<p>Version %" PRId32 ", approved by ", v->number);
             put_escaped(fp, v->approved_by, false);
             fputs(" at ", fp);
             put_escaped(fp, v->approved_at, false);
             fputs(".</p>\n", fp);
+        } else if (v != NULL) {
+            fprintf(fp, "<p>Version %" PRId32 ", published by ", v->number);
+            put_escaped(fp, v->published_by, false);
+            fputs(" at ", fp);
+            put_escaped(fp, v->published_at, false);
+            fputs("; <strong>not approved</strong>.</p>\n", fp);
         } else {
             fputs("<p>Current state (not a published version).</p>\n", fp);
         }
@@ -481,12 +495,15 @@ static enum isms_code render_check(struct isms_cli *cli, const struct isms_args 
 static void add_version_row(struct isms_out_table *t, const Isms__V1__SoaVersion *v)
 {
     isms_out_i64(t, v->number);
+    isms_out_str(t, v->approved ? "approved" : "not approved");
     isms_out_str(t, v->approved_by);
     isms_out_str(t, v->approved_at);
     isms_out_str(t, v->published_by);
+    isms_out_str(t, v->published_at);
     isms_out_i64(t, v->controls);
     isms_out_i64(t, v->applicable);
     isms_out_i64(t, v->implemented);
+    isms_out_str(t, v->legacy_approved_by);
 }
 
 static enum isms_code render_published(struct isms_cli *cli, const struct isms_args *a,
@@ -495,6 +512,32 @@ static enum isms_code render_published(struct isms_cli *cli, const struct isms_a
 {
     struct isms_out_table *t =
         isms_out_record(out, "published SoA version", version_cols, NCOLS(version_cols));
+
+    (void)cli;
+    (void)a;
+    (void)st;
+    add_version_row(t, (const Isms__V1__SoaVersion *)msg);
+    return ISMS_OK;
+}
+
+static enum isms_code prepare_approve(struct isms_cli *cli, const struct isms_args *a,
+                                      ProtobufCMessage *msg, struct isms_out *out,
+                                      struct isms_status *st)
+{
+    Isms__V1__SoaApproveRequest *req = (Isms__V1__SoaApproveRequest *)msg;
+
+    (void)out;
+    if (!parse_version(isms_args_arg(a, 0), false, &req->version))
+        return isms_cli_usage(cli, st, "soa approve needs a published version number N");
+    return ISMS_OK;
+}
+
+static enum isms_code render_approved(struct isms_cli *cli, const struct isms_args *a,
+                                      ProtobufCMessage *msg, struct isms_out *out,
+                                      struct isms_status *st)
+{
+    struct isms_out_table *t =
+        isms_out_record(out, "approved SoA version", version_cols, NCOLS(version_cols));
 
     (void)cli;
     (void)a;
@@ -666,15 +709,7 @@ static const struct isms_flag export_flags[] = {
     {0},
 };
 
-static const struct isms_flag publish_flags[] = {
-    {.name = "approved-by",
-     .kind = ISMS_FLAG_STRING,
-     .metavar = "NAME",
-     .field = "approved_by",
-     .opts = ISMS_OPT_REQUIRED,
-     .help = "who approved this version"},
-    {0},
-};
+static const struct isms_arg approve_args[] = {{.name = "N"}, {0}};
 
 static const struct isms_arg show_args[] = {{.name = "N", .flag = "version"}, {0}};
 static const struct isms_flag version_flags[] = {
@@ -706,13 +741,23 @@ static const struct isms_cmd soa_cmds[] = {
      .render = render_check},
     {.noun = "soa",
      .verb = "publish",
-     .summary = "freeze the current SoA as the next numbered version with its approval; refused "
-                "while `soa check` finds anything",
-     .flags = publish_flags,
+     .summary = "freeze the current SoA as the next numbered version, not approved until top "
+                "management runs `soa approve N`; refused while `soa check` finds anything or "
+                "when nothing changed since the latest version",
      .req = &isms__v1__soa_publish_request__descriptor,
      .method = "/isms.v1.Soa/Publish",
      .resp = &isms__v1__soa_version__descriptor,
      .render = render_published},
+    {.noun = "soa",
+     .verb = "approve",
+     .summary = "approve published version N as top management (5.1, 6.1.3 d): records your "
+                "account and the time; only the latest version, once; role top_management",
+     .args = approve_args,
+     .req = &isms__v1__soa_approve_request__descriptor,
+     .method = "/isms.v1.Soa/Approve",
+     .resp = &isms__v1__soa_version__descriptor,
+     .prepare = prepare_approve,
+     .render = render_approved},
     {.noun = "soa",
      .verb = "versions",
      .summary = "the published SoA versions, oldest first",
@@ -750,7 +795,7 @@ static const struct isms_cmd soa_cmds[] = {
 
 const struct isms_noun isms_noun_soa = {
     "soa",
-    "the Statement of Applicability: export, check, publish, versions, diff, summary",
+    "the Statement of Applicability: export, check, publish, approve, versions, diff, summary",
     soa_cmds,
     NCOLS(soa_cmds),
 };

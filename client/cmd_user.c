@@ -265,7 +265,7 @@ static enum isms_code render_unlock(struct isms_cli *cli, const struct isms_args
     return ISMS_OK;
 }
 
-#define ROLES "admin|isms_manager|risk_owner|auditor|contributor|viewer"
+#define ROLES "admin|isms_manager|risk_owner|auditor|contributor|viewer|top_management"
 
 static const struct isms_arg name_args[] = {{.name = "NAME", .field = "name"}, {0}};
 
@@ -328,9 +328,10 @@ static const struct isms_flag unlock_flags[] = {
 static const struct isms_cmd user_cmds[] = {
     {.noun = "user",
      .verb = "create",
-     .summary = "create an account (roles: admin, isms_manager, risk_owner, auditor, contributor, "
-                "viewer); without --password-stdin the server makes a one-time password, "
-                "printed once",
+     .summary =
+         "create an account (roles: admin, isms_manager, risk_owner, auditor, contributor, "
+         "viewer, top_management); without --password-stdin the server makes a one-time password, "
+         "printed once",
      .args = name_args,
      .flags = create_flags,
      .req = &isms__v1__create_user_request__descriptor,

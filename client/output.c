@@ -251,6 +251,14 @@ void isms_out_i64(struct isms_out_table *t, int64_t v)
         cell->v.i = v;
 }
 
+void isms_out_score(struct isms_out_table *t, int64_t v)
+{
+    struct isms_out_cell *cell = next_cell(t, ISMS_OUT_SCORE);
+
+    if (cell != NULL)
+        cell->v.i = v;
+}
+
 void isms_out_u64(struct isms_out_table *t, uint64_t v)
 {
     struct isms_out_cell *cell = next_cell(t, ISMS_OUT_U64);
@@ -436,6 +444,11 @@ static const char *cell_text(const struct isms_out_col *col, const struct isms_o
     case ISMS_OUT_STRS:
         return cell->v.s != NULL ? cell->v.s : "";
     case ISMS_OUT_I64:
+        snprintf(tmp, tmp_size, "%" PRId64, cell->v.i);
+        return tmp;
+    case ISMS_OUT_SCORE:
+        if (cell->v.i == 0)
+            return "";
         snprintf(tmp, tmp_size, "%" PRId64, cell->v.i);
         return tmp;
     case ISMS_OUT_U64:

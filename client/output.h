@@ -22,8 +22,10 @@ enum isms_out_type {
     ISMS_OUT_I64,
     ISMS_OUT_U64,
     ISMS_OUT_BOOL,
-    ISMS_OUT_STRS, /* a list of words without commas (roles): "a,b" in table and CSV, an array
-                    * of strings in JSON; set with isms_out_strs() */
+    ISMS_OUT_STRS,  /* a list of words without commas (roles): "a,b" in table and CSV, an array
+                     * of strings in JSON; set with isms_out_strs() */
+    ISMS_OUT_SCORE, /* a rating where 0 means "not rated": empty in table and CSV, a number in
+                     * JSON; set with isms_out_score() */
 };
 
 /* One column (or record field): its proto field name and the type of its values. */
@@ -102,6 +104,7 @@ void isms_out_str(struct isms_out_table *t, const char *s);
 void isms_out_i64(struct isms_out_table *t, int64_t v);
 void isms_out_u64(struct isms_out_table *t, uint64_t v);
 void isms_out_bool(struct isms_out_table *t, bool v);
+void isms_out_score(struct isms_out_table *t, int64_t v);
 
 /* Appends the list `items[0..n)` as the next value of the current row (an ISMS_OUT_STRS
  * column). Items are copied; an item holding a comma is a programming error. */

@@ -110,7 +110,7 @@ void isms_risk_print_matrix(FILE *fp, const Isms__V1__RiskMatrix *x, bool colour
     fprintf(fp, "%*s  ", LABEL_COLS + 3, "");
     put_label(fp, "inherent", grid);
     fputs("    ", fp);
-    fputs("residual (or inherent if not rated)\n", fp);
+    fputs("current (residual once the treatment is implemented, else inherent)\n", fp);
     fprintf(fp, "%-*s  ", LABEL_COLS + 3, "likelihood \\ impact");
     for (int side = 0; side < 2; side++) {
         for (size_t i = 0; i < m->n_impact; i++)

@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const names[] = {"admin",   "isms_manager", "risk_owner",
-                                    "auditor", "contributor",  "viewer"};
+static const char *const names[] = {"admin",       "isms_manager", "risk_owner",    "auditor",
+                                    "contributor", "viewer",       "top_management"};
 
 #define NROLES (sizeof(names) / sizeof(names[0]))
 
@@ -36,7 +36,7 @@ enum isms_code isms_roles_parse(const char *const *list, size_t n, unsigned *mas
         if (r == 0)
             return isms_status_set(st, ISMS_INVALID_ARGUMENT,
                                    "unknown role \"%.64s\" (roles: admin, isms_manager, "
-                                   "risk_owner, auditor, contributor, viewer)",
+                                   "risk_owner, auditor, contributor, viewer, top_management)",
                                    list[i]);
         m |= r;
     }

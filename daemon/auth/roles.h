@@ -1,4 +1,4 @@
-/* auth/roles.h — the six roles as bits, and their names. Pure.
+/* auth/roles.h — the seven roles as bits, and their names. Pure.
  * Least privilege: a method lists the roles that may call it; ismsd checks every call. */
 #ifndef ISMS_AUTH_ROLES_H
 #define ISMS_AUTH_ROLES_H
@@ -14,9 +14,13 @@ enum isms_role {
     ISMS_ROLE_AUDITOR = 1u << 3,     /* reads everything, writes audits and findings */
     ISMS_ROLE_CONTRIBUTOR = 1u << 4, /* updates tasks, KPIs, evidence assigned to them */
     ISMS_ROLE_VIEWER = 1u << 5,      /* read only */
+    /* top_management (5.1): approves SoA versions, owns and accepts risks; acts itself */
+    ISMS_ROLE_TOP_MANAGEMENT = 1u << 6,
 };
 
-#define ISMS_ROLES_ALL 0x3Fu
+#define ISMS_ROLES_ALL 0x7Fu
+/* Who may own and accept a risk (6.1.2 c, 6.1.3 f). */
+#define ISMS_ROLES_RISK_ACCEPT (ISMS_ROLE_RISK_OWNER | ISMS_ROLE_TOP_MANAGEMENT | ISMS_ROLE_MANAGER)
 /* Everyone who may read ISMS content. */
 #define ISMS_ROLES_READ ISMS_ROLES_ALL
 

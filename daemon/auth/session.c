@@ -175,7 +175,7 @@ static void lookup_done(struct isms_call *call, const struct isms_rows *res,
     }
     if (!(m->flags & ISMS_METHOD_ANY_ROLE) && (roles & m->roles) == 0) {
         struct isms_status deny;
-        char need[96];
+        char need[128];
 
         isms_roles_pg_array(m->roles, need, sizeof(need));
         isms_status_set(&deny, ISMS_PERMISSION_DENIED,

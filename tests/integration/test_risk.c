@@ -199,6 +199,7 @@ static int accept(int fd, const char *id, const char *why, struct isms_test_repl
 
     r.id = (char *)id;
     r.justification = (char *)why;
+    r.expires = "2099-12-31";
     return rcall(fd, M_ACCEPT, &r.base, rep);
 }
 
@@ -595,7 +596,7 @@ Test(risk, retaining_above_appetite_needs_the_owners_acceptance)
     isms_test_finish();
 }
 
-Test(risk, within_appetite_risk_is_retained_without_acceptance)
+Test(risk, within_appetite_retained_risk_is_accepted_only_by_its_owner)
 {
     struct world w;
     struct isms_test_reply rep;
@@ -604,8 +605,17 @@ Test(risk, within_appetite_risk_is_retained_without_acceptance)
     create_ok(w.fd, "Coffee spill", "alice", 2, 3);
     treat(w.fd, "R-1", "retain", NULL, NULL, 0, &rep);
     isms_test_expect(&rep, 0, NULL, "Treat retain within appetite");
-    cr_assert_str_eq(R(&rep)->status, "accepted");
+    /* 6.1.3 f: every residual risk is accepted by its owner, within the appetite too */
+    cr_assert_str_eq(R(&rep)->status, "treatment_planned");
     cr_assert_str_eq(R(&rep)->accepted_by, "");
+    cr_assert(!R(&rep)->acceptance_valid);
+    isms_test_reply_cleanup(&rep);
+    as(w.alice);
+    accept(w.fd, "R-1", "a wet keyboard is cheap", &rep);
+    isms_test_expect(&rep, 0, NULL, "Accept within appetite");
+    cr_assert_str_eq(R(&rep)->status, "accepted");
+    cr_assert_str_eq(R(&rep)->acceptance_expires, "2099-12-31");
+    cr_assert(R(&rep)->acceptance_valid);
     isms_test_reply_cleanup(&rep);
     isms_test_finish();
 }
@@ -632,7 +642,8 @@ Test(risk, residual_cannot_exceed_inherent)
     isms_test_expect(&rep, 0, NULL, "Assess residual 2");
     cr_assert_eq(R(&rep)->residual_score, 2);
     cr_assert_str_eq(R(&rep)->residual_level, "low");
-    cr_assert_eq(R(&rep)->score, 2);
+    cr_assert_eq(R(&rep)->target_score, 2);
+    cr_assert_eq(R(&rep)->score, 6, "no treatment implemented: the current score is inherent");
     isms_test_reply_cleanup(&rep);
     assess(w.fd, "R-1", 1, 1, 0, 0, &rep);
     isms_test_expect(&rep, 9, "above its inherent score 1", "lowering inherent below residual");
@@ -664,8 +675,14 @@ Test(risk, treated_risk_names_a_control_or_action)
     cr_assert_str_eq(R(&rep)->controls[0], "8.24");
     isms_test_reply_cleanup(&rep);
     treat(w.fd, "R-1", NULL, NULL, NULL, 1, &rep);
+    isms_test_expect(&rep, 9, "8.3: 1 control selected for R-1 is not implemented in the SoA",
+                     "Treat treated while 8.24 is planned");
+    isms_test_reply_cleanup(&rep);
+    isms_test_pg_exec(w.pg, "UPDATE control SET status = 'implemented' WHERE id = '8.24'");
+    treat(w.fd, "R-1", NULL, NULL, NULL, 1, &rep);
     isms_test_expect(&rep, 0, NULL, "Treat treated");
     cr_assert_str_eq(R(&rep)->status, "treated");
+    cr_assert(R(&rep)->treatment_implemented);
     isms_test_reply_cleanup(&rep);
     /* The SoA sees the selected control. */
     cr_assert_eq(scalar(&w, "SELECT count(*) FROM risk_control WHERE control_id = '8.24'", NULL),
@@ -676,10 +693,14 @@ Test(risk, treated_risk_names_a_control_or_action)
     rcall(w.fd, M_TREAT, &t.base, &rep);
     isms_test_expect(&rep, 9, "at least one control or action", "removing the last control");
     isms_test_reply_cleanup(&rep);
-    /* With an action instead. */
+    /* With an action instead: treated only once the action is done (8.3). */
     treat(w.fd, "R-2", "share", NULL, "cyber insurance policy", 1, &rep);
+    isms_test_expect(&rep, 9, "8.3: R-2 has 1 open action", "Treat treated with an open action");
+    isms_test_reply_cleanup(&rep);
+    treat(w.fd, "R-2", "share", NULL, "cyber insurance policy", 0, &rep);
     isms_test_expect(&rep, 0, NULL, "Treat with an action");
-    cr_assert_str_eq(R(&rep)->status, "treated");
+    cr_assert_str_eq(R(&rep)->status, "treatment_planned");
+    cr_assert_eq(R(&rep)->actions_open, 1);
     cr_assert_str_eq(R(&rep)->actions[0]->id, "RA-1");
     cr_assert_str_eq(R(&rep)->actions[0]->status, "open");
     cr_assert_str_eq(R(&rep)->actions[0]->due, "2027-03-31");
@@ -694,6 +715,11 @@ Test(risk, treated_risk_names_a_control_or_action)
     rcall(w.fd, M_TREAT, &t.base, &rep);
     isms_test_expect(&rep, 0, NULL, "action done");
     cr_assert_str_eq(R(&rep)->actions[0]->status, "done");
+    cr_assert_eq(R(&rep)->actions_open, 0);
+    isms_test_reply_cleanup(&rep);
+    treat(w.fd, "R-2", NULL, NULL, NULL, 1, &rep);
+    isms_test_expect(&rep, 0, NULL, "Treat treated once the action is done");
+    cr_assert_str_eq(R(&rep)->status, "treated");
     isms_test_reply_cleanup(&rep);
     t.id = "R-1";
     rcall(w.fd, M_TREAT, &t.base, &rep);
@@ -976,8 +1002,9 @@ Test(risk, matrix_counts_inherent_and_residual)
     cr_assert_eq(x->cells[3 * 5 + 4]->score, 20);
     cr_assert_str_eq(x->cells[3 * 5 + 4]->level, "critical");
     cr_assert_eq(x->cells[3 * 5 + 4]->inherent, 2);
-    cr_assert_eq(x->cells[3 * 5 + 4]->residual, 1);
-    cr_assert_eq(x->cells[1 * 5 + 1]->residual, 1);
+    /* R-2's residual 2 x 2 is a target: nothing is implemented, so it stays at 4 x 5 */
+    cr_assert_eq(x->cells[3 * 5 + 4]->residual, 2);
+    cr_assert_eq(x->cells[1 * 5 + 1]->residual, 0);
     cr_assert_eq(x->cells[1 * 5 + 1]->inherent, 0);
     cr_assert_eq(x->cells[0]->inherent, 1);
     isms_test_reply_cleanup(&rep);
@@ -1031,7 +1058,7 @@ Test(risk, every_mutation_is_audited_with_before_and_after)
     isms_test_reply_cleanup(&rep);
     assess(w.fd, "R-1", 4, 4, 0, 0, &rep);
     isms_test_reply_cleanup(&rep);
-    treat(w.fd, "R-1", "modify", "5.15", "review access", 1, &rep);
+    treat(w.fd, "R-1", "modify", "5.15", "review access", 0, &rep);
     isms_test_expect(&rep, 0, NULL, "Treat");
     isms_test_reply_cleanup(&rep);
     cr_assert_eq(scalar(&w, "SELECT count(*) FROM audit_log WHERE entity = 'risk:R-1'", NULL), 4);
@@ -1053,7 +1080,7 @@ Test(risk, every_mutation_is_audited_with_before_and_after)
                         "SELECT count(*) FROM audit_log WHERE method = '/isms.v1.Risk/Treat'"
                         " AND changes::jsonb -> 'controls' -> 'after' ? '5.15'"
                         " AND changes::jsonb -> 'actions' -> 'after' ? 'RA-1'"
-                        " AND changes::jsonb -> 'status' ->> 'after' = 'treated'",
+                        " AND changes::jsonb -> 'status' ->> 'after' = 'treatment_planned'",
                         NULL),
                  1);
     isms_test_finish();
@@ -1121,11 +1148,12 @@ Test(risk, ismsctl_risk_commands)
     cr_assert(strstr(p.err, "ismsctl risk accept R-1") != NULL, "%s", p.err);
     isms_test_proc_cleanup(&p);
     ctl(&p, &w, w.admin, 7,
-        (const char *const[]){"risk", "accept", "R-1", "--justification", "on behalf", NULL});
+        (const char *const[]){"risk", "accept", "R-1", "--justification", "on behalf", "--expires",
+                              "2099-12-31", NULL});
     isms_test_proc_cleanup(&p);
     ctl(&p, &w, w.alice, 0,
         (const char *const[]){"risk", "accept", "R-1", "--justification", "cost exceeds exposure",
-                              NULL});
+                              "--expires", "2099-12-31", NULL});
     isms_test_proc_cleanup(&p);
     ctl(&p, &w, w.admin, 0,
         (const char *const[]){"risk", "treat", "R-1", "--option", "retain", "-o", "json", NULL});
@@ -1160,10 +1188,19 @@ Test(risk, ismsctl_risk_commands)
                               "1",
                               "--residual-impact",
                               "4",
-                              "--treated",
                               NULL});
-    cr_assert(strstr(p.out, "treated") != NULL, "%s", p.out);
+    cr_assert(strstr(p.out, "treatment_planned") != NULL, "%s", p.out);
     cr_assert(strstr(p.out, "RA-1") != NULL, "%s", p.out);
+    isms_test_proc_cleanup(&p);
+    /* bob lowered the residual of his own risk: it waits for a second person (8.3) */
+    ctl(&p, &w, w.vera, 0, (const char *const[]){"risk", "show", "R-2", "-o", "csv", NULL});
+    cr_assert(strstr(p.out, ",modify,,,,,12,high,false,1,2,1,4,4,low,bob,") != NULL, "%s", p.out);
+    isms_test_proc_cleanup(&p);
+    ctl(&p, &w, w.bob, 7, (const char *const[]){"risk", "confirm", "R-2", NULL});
+    isms_test_proc_cleanup(&p);
+    ctl(&p, &w, w.admin, 0, (const char *const[]){"risk", "confirm", "R-2", "-o", "json", NULL});
+    cr_assert(strstr(p.out, "\"residual_score\": 4") != NULL, "%s", p.out);
+    cr_assert(strstr(p.out, "\"pending_residual_score\": 0") != NULL, "%s", p.out);
     isms_test_proc_cleanup(&p);
     ctl(&p, &w, w.bob, 7,
         (const char *const[]){"risk", "update", "R-1", "--title", "mine now", NULL});
@@ -1171,15 +1208,15 @@ Test(risk, ismsctl_risk_commands)
     /* Two sessions on one version: the second is refused and the first one's change stays. */
     ctl(&p, &w, w.admin, 0,
         (const char *const[]){"risk", "update", "R-2", "--description", "session A",
-                              "--expect-version", "2", NULL});
+                              "--expect-version", "3", NULL});
     isms_test_proc_cleanup(&p);
     ctl(&p, &w, w.alice, 7,
         (const char *const[]){"risk", "update", "R-2", "--description", "session B",
-                              "--expect-version", "2", NULL});
+                              "--expect-version", "3", NULL});
     isms_test_proc_cleanup(&p);
     ctl(&p, &w, w.bob, 5,
         (const char *const[]){"risk", "update", "R-2", "--description", "session B",
-                              "--expect-version", "2", NULL});
+                              "--expect-version", "3", NULL});
     cr_assert(strstr(p.err, "ABORTED") != NULL, "%s", p.err);
     isms_test_proc_cleanup(&p);
     ctl(&p, &w, w.vera, 0, (const char *const[]){"risk", "show", "R-2", "-o", "json", NULL});
@@ -1205,14 +1242,15 @@ Test(risk, ismsctl_risk_commands)
     isms_test_proc_cleanup(&p);
     ctl(&p, &w, w.vera, 0, (const char *const[]){"risk", "plan", "export", NULL});
     cr_assert(strstr(p.out, "risk,title,owner,status,treatment") == p.out, "%s", p.out);
-    cr_assert(strstr(p.out, "R-2,Weak passwords,bob,treated,modify,12,high,4,low,4,low,false,"
-                            "5.17; 8.5,RA-1,enforce MFA,identity team,2027-06-30,open") != NULL,
+    cr_assert(strstr(p.out, "R-2,Weak passwords,bob,treatment_planned,modify,12,high,4,low,12,"
+                            "high,true,5.17; 8.5,RA-1,enforce MFA,identity team,2027-06-30,"
+                            "open") != NULL,
               "%s", p.out);
     isms_test_proc_cleanup(&p);
     ctl(&p, &w, w.vera, 0, (const char *const[]){"risk", "plan", "export", "--format", "md", NULL});
     cr_assert(strstr(p.out, "# Risk treatment plan") != NULL, "%s", p.out);
-    cr_assert(strstr(p.out, "| R-2 | Weak passwords | bob | treated | modify |") != NULL, "%s",
-              p.out);
+    cr_assert(strstr(p.out, "| R-2 | Weak passwords | bob | treatment_planned | modify |") != NULL,
+              "%s", p.out);
     isms_test_proc_cleanup(&p);
     ctl(&p, &w, w.vera, 0,
         (const char *const[]){"risk", "plan", "export", "--format", "json", NULL});

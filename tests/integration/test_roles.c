@@ -106,6 +106,7 @@ ParameterizedTestParameters(roles, every_method_for_each_role)
         {"r-auditor", ISMS_ROLE_AUDITOR},
         {"r-contributor", ISMS_ROLE_CONTRIBUTOR},
         {"r-viewer", ISMS_ROLE_VIEWER},
+        {"r-topmgmt", ISMS_ROLE_TOP_MANAGEMENT},
         /* Two roles: the union of what each may do. */
         {"r-two", ISMS_ROLE_RISK_OWNER | ISMS_ROLE_AUDITOR},
     };
@@ -120,13 +121,13 @@ ParameterizedTest(struct role_case *rc, roles, every_method_for_each_role)
     struct isms_server *reg = registry_new();
     struct isms_test_env env;
     struct isms_test_reply rep;
-    char *roles[6];
+    char *roles[7];
     char names[128] = "";
     unsigned denied = 0, allowed = 0, relogins = 0;
     PGconn *pg;
     int fd;
 
-    for (unsigned b = 0; b < 6; b++) {
+    for (unsigned b = 0; b < 7; b++) {
         if (rc->mask & (1u << b)) {
             roles[u.n_roles++] = (char *)isms_role_name(1u << b);
             snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",

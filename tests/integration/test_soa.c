@@ -487,28 +487,35 @@ Test(soa, publish_refused_while_inconsistent_then_versions_show_diff)
     isms_test_env_start(&env, NULL);
     port = env.srv.port;
     fd = isms_test_connect(port);
-    publish(fd, "CEO Jane", &rep);
+    publish(fd, "", &rep);
     isms_test_expect(&rep, 9, "93 inconsistencies", "publish undecided SoA");
     isms_test_reply_cleanup(&rep);
 
     make_consistent(fd);
     set_record(fd, "8.7", NULL, NULL, NULL, "implemented", "");
-    publish(fd, "CEO Jane", &rep);
+    publish(fd, "", &rep);
     isms_test_expect(&rep, 9, "8.7: implemented but no evidence", "publish with one finding");
     isms_test_reply_cleanup(&rep);
     set_record(fd, "8.7", NULL, NULL, NULL, NULL, "DOC-87");
 
-    cr_assert_eq(publish(fd, "CEO Jane", &rep), 0, "%s", rep.message);
+    cr_assert_eq(publish(fd, "", &rep), 0, "%s", rep.message);
     v = (const Isms__V1__SoaVersion *)rep.body;
     cr_assert_eq(v->number, 1);
-    cr_assert_str_eq(v->approved_by, "CEO Jane");
+    cr_assert(!v->approved);
+    cr_assert_str_eq(v->approved_by, "");
+    cr_assert_str_eq(v->approved_at, "");
     cr_assert_str_eq(v->published_by, ISMS_TEST_ADMIN_USER);
     cr_assert_eq(v->controls, 93);
     cr_assert_eq(v->applicable, 93);
     cr_assert_eq(v->implemented, 1);
-    cr_assert_eq(strlen(v->approved_at), 20, "%s", v->approved_at);
+    cr_assert_eq(strlen(v->published_at), 20, "%s", v->published_at);
     isms_test_reply_cleanup(&rep);
-    cr_assert_eq(publish(fd, "CEO Jane", &rep), 0, "%s", rep.message);
+    /* nothing changed: no second version */
+    publish(fd, "", &rep);
+    isms_test_expect(&rep, 9, "identical to published version 1", "publish unchanged SoA");
+    isms_test_reply_cleanup(&rep);
+    set_record(fd, "6.2", NULL, NULL, NULL, NULL, "DOC-62");
+    cr_assert_eq(publish(fd, "", &rep), 0, "%s", rep.message);
     cr_assert_eq(((const Isms__V1__SoaVersion *)rep.body)->number, 2);
     isms_test_reply_cleanup(&rep);
 
@@ -517,13 +524,13 @@ Test(soa, publish_refused_while_inconsistent_then_versions_show_diff)
     set_record(fd, "5.9", "no", "", "no assets of that kind", "not_applicable", NULL);
     create_custom(fd, "ACME-1", "Customer data segregation");
     set_record(fd, "ACME-1", "yes", "contractual", NULL, "planned", NULL);
-    cr_assert_eq(publish(fd, "Board", &rep), 0, "%s", rep.message);
+    cr_assert_eq(publish(fd, "", &rep), 0, "%s", rep.message);
     cr_assert_eq(((const Isms__V1__SoaVersion *)rep.body)->number, 3);
     cr_assert_eq(((const Isms__V1__SoaVersion *)rep.body)->controls, 94);
     isms_test_reply_cleanup(&rep);
 
     cr_assert_eq(diff(fd, 1, 2, &rep), 0, "%s", rep.message);
-    cr_assert_eq(((const Isms__V1__SoaDiffResponse *)rep.body)->n_changes, 0);
+    cr_assert_eq(((const Isms__V1__SoaDiffResponse *)rep.body)->n_changes, 1);
     isms_test_reply_cleanup(&rep);
     cr_assert_eq(diff(fd, 2, 3, &rep), 0, "%s", rep.message);
     d = (const Isms__V1__SoaDiffResponse *)rep.body;
@@ -591,11 +598,11 @@ Test(soa, publish_refused_while_inconsistent_then_versions_show_diff)
         ctl_login(port);
         ctl(&p, port, 0, (const char *const[]){"-o", "csv", "soa", "versions", NULL});
         cr_assert_eq(count(p.out, "\r\n"), 4, "%s", p.out);
-        cr_assert_neq(strstr(p.out, "3,Board,"), NULL, "%s", p.out);
+        cr_assert_neq(strstr(p.out, "3,not approved,,,admin,"), NULL, "%s", p.out);
         isms_test_proc_cleanup(&p);
         ctl(&p, port, 0,
             (const char *const[]){"-o", "json", "soa", "show", "--version", "1", NULL});
-        cr_assert_neq(strstr(p.out, "\"approved_by\": \"CEO Jane\""), NULL, "%s", p.out);
+        cr_assert_neq(strstr(p.out, "\"approval\": \"not approved\""), NULL, "%s", p.out);
         cr_assert_eq(count(p.out, "\"position\": "), 93);
         isms_test_proc_cleanup(&p);
         ctl(&p, port, 0, (const char *const[]){"-o", "csv", "soa", "diff", "2", "3", NULL});
@@ -605,12 +612,12 @@ Test(soa, publish_refused_while_inconsistent_then_versions_show_diff)
         isms_test_proc_cleanup(&p);
         ctl(&p, port, 0,
             (const char *const[]){"soa", "export", "--format", "md", "--version", "1", NULL});
-        cr_assert_neq(strstr(p.out, "Version 1, approved by CEO Jane at "), NULL, "%s", p.out);
+        cr_assert_neq(strstr(p.out, "Version 1, published by admin at "), NULL, "%s", p.out);
+        cr_assert_neq(strstr(p.out, "; not approved."), NULL, "%s", p.out);
         isms_test_proc_cleanup(&p);
         ctl(&p, port, 4, (const char *const[]){"soa", "show", "--version", "9", NULL});
         isms_test_proc_cleanup(&p);
-        ctl(&p, port, 0,
-            (const char *const[]){"-o", "json", "soa", "publish", "--approved-by", "CISO", NULL});
+        ctl(&p, port, 0, (const char *const[]){"-o", "json", "soa", "publish", NULL});
         cr_assert_neq(strstr(p.out, "\"number\": 4"), NULL, "%s", p.out);
         isms_test_proc_cleanup(&p);
     }
@@ -721,11 +728,8 @@ Test(soa, viewer_reads_but_cannot_publish_and_bad_input_is_refused)
 
     isms_test_env_start(&env, NULL);
     fd = isms_test_connect(env.srv.port);
-    publish(fd, "", &rep);
-    isms_test_expect(&rep, 3, "approved_by must not be empty", "empty approver");
-    isms_test_reply_cleanup(&rep);
-    publish(fd, "bad \xc3\x28", &rep);
-    isms_test_expect(&rep, 3, "UTF-8", "invalid UTF-8 approver");
+    publish(fd, "CEO Jane", &rep);
+    isms_test_expect(&rep, 3, "approved_by is no longer taken", "free-text approver");
     isms_test_reply_cleanup(&rep);
     show.version = 0;
     isms_test_unary(fd, M_SHOW, &show.base, 0, &isms__v1__soa_version__descriptor, &rep);
@@ -736,14 +740,26 @@ Test(soa, viewer_reads_but_cannot_publish_and_bad_input_is_refused)
     isms_test_expect(&rep, 5, "version 5 does not exist", "show 5");
     isms_test_reply_cleanup(&rep);
 
-    make_consistent(fd);
-    cr_assert_eq(publish(fd, meta, &rep), 0, "%s", rep.message);
-    isms_test_reply_cleanup(&rep);
+    /* a version published before schema 030 keeps its free-text approver, which is not an
+     * approval */
+    {
+        PGconn *pg = isms_test_pg_connect(env.db.conninfo);
+        const char *pv[1] = {meta};
+
+        isms_test_pg_scalar(pg,
+                            "INSERT INTO soa_version (num, approved_by, published_by, row_count) "
+                            "VALUES (1, $1, 'admin', 0) RETURNING num",
+                            1, pv);
+        isms_test_pg_close(pg);
+    }
     show.version = 1;
     cr_assert_eq(
         isms_test_unary(fd, M_SHOW, &show.base, 0, &isms__v1__soa_version__descriptor, &rep), 0);
-    cr_assert_str_eq(((const Isms__V1__SoaVersion *)rep.body)->approved_by, meta);
+    cr_assert_str_eq(((const Isms__V1__SoaVersion *)rep.body)->legacy_approved_by, meta);
+    cr_assert_str_eq(((const Isms__V1__SoaVersion *)rep.body)->approved_by, "");
+    cr_assert(!((const Isms__V1__SoaVersion *)rep.body)->approved);
     isms_test_reply_cleanup(&rep);
+    make_consistent(fd);
 
     isms_test_user_create(fd, "vic", "viewer", "viewer-password-long-enough");
     cr_assert_eq(
@@ -764,7 +780,7 @@ Test(soa, viewer_reads_but_cannot_publish_and_bad_input_is_refused)
                  0);
     cr_assert_eq(((const Isms__V1__SoaVersionsResponse *)rep.body)->n_versions, 1);
     isms_test_reply_cleanup(&rep);
-    publish(vfd, "vic", &rep);
+    publish(vfd, "", &rep);
     isms_test_expect(&rep, 7, NULL, "viewer publish");
     isms_test_reply_cleanup(&rep);
     isms_test_finish();

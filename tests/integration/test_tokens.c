@@ -290,8 +290,8 @@ Test(tokens, token_cannot_carry_roles_its_owner_lacks)
  * for an owner who does not hold the viewer role itself. */
 Test(tokens, viewer_token_from_every_role_reads)
 {
-    static const char *const roles[] = {"admin",   "isms_manager", "risk_owner",
-                                        "auditor", "contributor",  "viewer"};
+    static const char *const roles[] = {"admin",       "isms_manager", "risk_owner",    "auditor",
+                                        "contributor", "viewer",       "top_management"};
     const char *viewer[] = {"viewer"};
     Isms__V1__WhoAmIRequest who = ISMS__V1__WHO_AM_IREQUEST__INIT;
     struct isms_test_env env;

@@ -69,16 +69,16 @@ Test(password, too_long_is_rejected)
 
 Test(roles, names_and_parsing)
 {
-    static const char *const all[] = {"admin",   "isms_manager", "risk_owner",
-                                      "auditor", "contributor",  "viewer"};
+    static const char *const all[] = {"admin",       "isms_manager", "risk_owner",    "auditor",
+                                      "contributor", "viewer",       "top_management"};
 
-    for (unsigned i = 0; i < 6; i++) {
+    for (unsigned i = 0; i < 7; i++) {
         cr_assert_str_eq(isms_role_name(1u << i), all[i]);
         cr_assert_eq(isms_role_parse(all[i]), 1u << i);
     }
     cr_assert_null(isms_role_name(0));
     cr_assert_null(isms_role_name(ISMS_ROLE_ADMIN | ISMS_ROLE_VIEWER));
-    cr_assert_null(isms_role_name(1u << 6));
+    cr_assert_null(isms_role_name(1u << 7));
     cr_assert_eq(isms_role_parse("root"), 0);
     cr_assert_eq(isms_role_parse(""), 0);
     cr_assert_eq(isms_role_parse("Admin"), 0, "role names are exact");
@@ -115,8 +115,9 @@ Test(roles, pg_array_round_trip)
 
 Test(roles, any_role_may_grant_viewer_to_a_token)
 {
-    static const unsigned each[] = {ISMS_ROLE_ADMIN,   ISMS_ROLE_MANAGER,     ISMS_ROLE_RISK_OWNER,
-                                    ISMS_ROLE_AUDITOR, ISMS_ROLE_CONTRIBUTOR, ISMS_ROLE_VIEWER};
+    static const unsigned each[] = {
+        ISMS_ROLE_ADMIN,       ISMS_ROLE_MANAGER, ISMS_ROLE_RISK_OWNER,    ISMS_ROLE_AUDITOR,
+        ISMS_ROLE_CONTRIBUTOR, ISMS_ROLE_VIEWER,  ISMS_ROLE_TOP_MANAGEMENT};
 
     for (size_t i = 0; i < sizeof(each) / sizeof(each[0]); i++) {
         cr_assert_eq(isms_roles_grantable(each[i]), each[i] | ISMS_ROLE_VIEWER);

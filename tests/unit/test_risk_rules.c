@@ -292,7 +292,7 @@ static void setup_new_method(struct isms_risk_state *r, struct isms_risk_method 
 }
 static void setup_residual_then_new_method(struct isms_risk_state *r, struct isms_risk_method *m)
 {
-    struct isms_risk_assessment a = {0, 0, 2, 2};
+    struct isms_risk_assessment a = {0, 0, 2, 2, 0};
     struct isms_status st;
 
     cr_assert_eq(isms_risk_apply_assessment(m, r, &a, &st), ISMS_OK, "%s", st.msg);
@@ -300,7 +300,7 @@ static void setup_residual_then_new_method(struct isms_risk_state *r, struct ism
 }
 static void setup_residual_3x3(struct isms_risk_state *r, struct isms_risk_method *m)
 {
-    struct isms_risk_assessment a = {0, 0, 3, 3};
+    struct isms_risk_assessment a = {0, 0, 3, 3, 0};
     struct isms_status st;
 
     cr_assert_eq(isms_risk_apply_assessment(m, r, &a, &st), ISMS_OK, "%s", st.msg);
@@ -316,34 +316,34 @@ struct assess_case {
 /* Criterion may run each case in a fresh process, so parameters are indices into this
  * table, never pointers. */
 static const struct assess_case risk_assess_refused_cases[] = {
-    {setup_none, {0, 0, 0, 0}, ISMS_INVALID_ARGUMENT, "nothing to assess"},
-    {setup_none, {6, 2, 0, 0}, ISMS_INVALID_ARGUMENT, "inherent likelihood 6 is outside"},
-    {setup_none, {0, 0, 2, 9}, ISMS_INVALID_ARGUMENT, "residual impact 9 is outside"},
-    {setup_none, {3, 0, 0, 0}, ISMS_INVALID_ARGUMENT, "give both the inherent"},
-    {setup_none, {0, 0, 0, 1}, ISMS_INVALID_ARGUMENT, "give both the residual"},
+    {setup_none, {0, 0, 0, 0, 0}, ISMS_INVALID_ARGUMENT, "nothing to assess"},
+    {setup_none, {6, 2, 0, 0, 0}, ISMS_INVALID_ARGUMENT, "inherent likelihood 6 is outside"},
+    {setup_none, {0, 0, 2, 9, 0}, ISMS_INVALID_ARGUMENT, "residual impact 9 is outside"},
+    {setup_none, {3, 0, 0, 0, 0}, ISMS_INVALID_ARGUMENT, "give both the inherent"},
+    {setup_none, {0, 0, 0, 1, 0}, ISMS_INVALID_ARGUMENT, "give both the residual"},
     {setup_none,
-     {0, 0, 5, 5},
+     {0, 0, 5, 5, 0},
      ISMS_FAILED_PRECONDITION,
      "residual score of R-1 would be 25 (likelihood 5, impact 5), above its inherent score 20"},
-    {setup_none, {2, 2, 3, 3}, ISMS_FAILED_PRECONDITION, "above its inherent score 4"},
+    {setup_none, {2, 2, 3, 3, 0}, ISMS_FAILED_PRECONDITION, "above its inherent score 4"},
     {setup_residual_3x3,
-     {2, 2, 0, 0},
+     {2, 2, 0, 0, 0},
      ISMS_FAILED_PRECONDITION,
      "would be 9 (likelihood 3, impact 3), above its inherent score 4"},
     {setup_unrated,
-     {0, 0, 1, 1},
+     {0, 0, 1, 1, 0},
      ISMS_FAILED_PRECONDITION,
      "assess the inherent risk of R-1 before its residual risk"},
     {setup_closed,
-     {3, 3, 0, 0},
+     {3, 3, 0, 0, 0},
      ISMS_FAILED_PRECONDITION,
      "R-1 is closed and can no longer be assessed"},
     {setup_new_method,
-     {0, 0, 1, 1},
+     {0, 0, 1, 1, 0},
      ISMS_FAILED_PRECONDITION,
      "rated with method version 1 but version 2 is current"},
     {setup_residual_then_new_method,
-     {4, 4, 0, 0},
+     {4, 4, 0, 0, 0},
      ISMS_FAILED_PRECONDITION,
      "residual rating made with method version 1"},
 };
@@ -374,14 +374,15 @@ Test(risk_assess, residual_rating_and_new_version)
 {
     struct isms_risk_method m = method();
     struct isms_risk_state r = rated(4, 5);
-    struct isms_risk_assessment a = {0, 0, 2, 3}, both = {3, 3, 1, 2};
+    struct isms_risk_assessment a = {0, 0, 2, 3, 0}, both = {3, 3, 1, 2, 0};
     struct isms_status st;
 
     cr_assert_eq(isms_risk_apply_assessment(&m, &r, &a, &st), ISMS_OK, "%s", st.msg);
     cr_assert_eq(r.residual.score, 6);
     cr_assert_str_eq(r.residual.level, "medium");
-    cr_assert_eq(isms_risk_current(&r)->score, 6);
-    cr_assert(!isms_risk_above_appetite(&r));
+    cr_assert_eq(isms_risk_target(&r)->score, 6);
+    cr_assert_eq(isms_risk_current(&r)->score, 20, "no treatment implemented: still inherent");
+    cr_assert(isms_risk_above_appetite(&r));
     m.version = 2;
     m.appetite = 2;
     cr_assert_eq(isms_risk_apply_assessment(&m, &r, &both, &st), ISMS_OK, "%s", st.msg);
@@ -398,8 +399,8 @@ static void with_acceptance(struct isms_risk_state *r, struct isms_risk_method *
     struct isms_status st;
 
     (void)m;
-    cr_assert_eq(isms_risk_apply_acceptance(r, "alice", "cheaper to bear", &st), ISMS_OK, "%s",
-                 st.msg);
+    cr_assert_eq(isms_risk_apply_acceptance(r, "alice", "cheaper to bear", "2099-12-31", &st),
+                 ISMS_OK, "%s", st.msg);
 }
 static void acceptance_then_new_owner(struct isms_risk_state *r, struct isms_risk_method *m)
 {
@@ -434,68 +435,85 @@ struct treat_case {
 static const struct treat_case risk_treat_cases_cases[] = {
     /* retain above the appetite without acceptance */
     {setup_none,
-     {ISMS_RISK_OPTION_RETAIN, 0, 0, 0, 0, 0},
+     {ISMS_RISK_OPTION_RETAIN, 0, 0, 0, 0, 0, 0, 0, 0, 0},
      ISMS_FAILED_PRECONDITION,
      "R-1 scores 20 (critical), above the risk appetite 6: it can be retained only after its "
      "owner alice accepts it",
      0},
     {acceptance_then_new_owner,
-     {ISMS_RISK_OPTION_RETAIN, 0, 0, 0, 0, 0},
+     {ISMS_RISK_OPTION_RETAIN, 0, 0, 0, 0, 0, 0, 0, 0, 0},
      ISMS_FAILED_PRECONDITION,
      "only after its owner bob accepts it",
      0},
     {accepted_by_former_owner,
-     {ISMS_RISK_OPTION_RETAIN, 0, 0, 0, 0, 0},
+     {ISMS_RISK_OPTION_RETAIN, 0, 0, 0, 0, 0, 0, 0, 0, 0},
      ISMS_FAILED_PRECONDITION,
      "only after its owner alice accepts it",
      0},
-    {with_acceptance, {ISMS_RISK_OPTION_RETAIN, 0, 0, 0, 0, 0}, ISMS_OK, NULL, ISMS_RISK_ACCEPTED},
-    {low_risk, {ISMS_RISK_OPTION_RETAIN, 0, 0, 0, 0, 0}, ISMS_OK, NULL, ISMS_RISK_ACCEPTED},
     {with_acceptance,
-     {ISMS_RISK_OPTION_RETAIN, 1, 0, 0, 0, 1},
+     {ISMS_RISK_OPTION_RETAIN, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+     ISMS_OK,
+     NULL,
+     ISMS_RISK_ACCEPTED},
+    /* every residual risk is accepted by its owner, within the appetite too (6.1.3 f) */
+    {low_risk,
+     {ISMS_RISK_OPTION_RETAIN, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+     ISMS_OK,
+     NULL,
+     ISMS_RISK_TREATMENT_PLANNED},
+    {with_acceptance,
+     {ISMS_RISK_OPTION_RETAIN, 1, 0, 0, 0, 1, 0, 0, 0, 0},
      ISMS_FAILED_PRECONDITION,
      "is retained, not treated",
      0},
     /* treated needs a control or an action */
     {setup_none,
-     {ISMS_RISK_OPTION_MODIFY, 0, 0, 0, 0, 1},
+     {ISMS_RISK_OPTION_MODIFY, 0, 0, 0, 0, 1, 0, 0, 0, 0},
      ISMS_FAILED_PRECONDITION,
      "a treated risk must name at least one control or action",
      0},
-    {setup_none, {ISMS_RISK_OPTION_AVOID, 0, 1, 0, 0, 1}, ISMS_OK, NULL, ISMS_RISK_TREATED},
-    {setup_none, {ISMS_RISK_OPTION_SHARE, 1, 0, 2, 2, 1}, ISMS_OK, NULL, ISMS_RISK_TREATED},
     {setup_none,
-     {ISMS_RISK_OPTION_MODIFY, 2, 1, 0, 0, 0},
+     {ISMS_RISK_OPTION_AVOID, 0, 1, 0, 0, 1, 0, 0, 0, 0},
+     ISMS_OK,
+     NULL,
+     ISMS_RISK_TREATED},
+    {setup_none,
+     {ISMS_RISK_OPTION_SHARE, 1, 0, 2, 2, 1, 0, 0, 0, 0},
+     ISMS_OK,
+     NULL,
+     ISMS_RISK_TREATED},
+    {setup_none,
+     {ISMS_RISK_OPTION_MODIFY, 2, 1, 0, 0, 0, 0, 0, 0, 0},
      ISMS_OK,
      NULL,
      ISMS_RISK_TREATMENT_PLANNED},
     {setup_none,
-     {ISMS_RISK_OPTION_MODIFY, 0, 0, 5, 5, 0},
+     {ISMS_RISK_OPTION_MODIFY, 0, 0, 5, 5, 0, 0, 0, 0, 0},
      ISMS_FAILED_PRECONDITION,
      "above its inherent score 20",
      0},
     {setup_none,
-     {ISMS_RISK_OPTION_MODIFY, 0, 0, 0, 7, 0},
+     {ISMS_RISK_OPTION_MODIFY, 0, 0, 0, 7, 0, 0, 0, 0, 0},
      ISMS_INVALID_ARGUMENT,
      "give both the residual likelihood and the residual impact",
      0},
     {setup_none,
-     {ISMS_RISK_OPTION_MODIFY, 0, 0, 6, 1, 0},
+     {ISMS_RISK_OPTION_MODIFY, 0, 0, 6, 1, 0, 0, 0, 0, 0},
      ISMS_INVALID_ARGUMENT,
      "residual likelihood 6 is outside",
      0},
     {setup_none,
-     {ISMS_RISK_OPTION_NONE, 1, 0, 0, 0, 0},
+     {ISMS_RISK_OPTION_NONE, 1, 0, 0, 0, 0, 0, 0, 0, 0},
      ISMS_FAILED_PRECONDITION,
      "choose a treatment option for R-1",
      0},
     {setup_unrated,
-     {ISMS_RISK_OPTION_MODIFY, 1, 0, 0, 0, 0},
+     {ISMS_RISK_OPTION_MODIFY, 1, 0, 0, 0, 0, 0, 0, 0, 0},
      ISMS_FAILED_PRECONDITION,
      "assess R-1 (inherent likelihood and impact) before choosing its treatment",
      0},
     {setup_closed,
-     {ISMS_RISK_OPTION_MODIFY, 1, 0, 0, 0, 0},
+     {ISMS_RISK_OPTION_MODIFY, 1, 0, 0, 0, 0, 0, 0, 0, 0},
      ISMS_FAILED_PRECONDITION,
      "R-1 is closed and can no longer be treated",
      0},
@@ -533,8 +551,8 @@ Test(risk_treat, treated_risk_must_keep_a_control_or_action)
 {
     struct isms_risk_method m = method();
     struct isms_risk_state r = rated(4, 5);
-    struct isms_risk_treatment done = {ISMS_RISK_OPTION_MODIFY, 1, 0, 2, 2, 1};
-    struct isms_risk_treatment drop = {ISMS_RISK_OPTION_NONE, 0, 0, 0, 0, 0};
+    struct isms_risk_treatment done = {ISMS_RISK_OPTION_MODIFY, 1, 0, 2, 2, 1, 0, 0, 0, 0};
+    struct isms_risk_treatment drop = {ISMS_RISK_OPTION_NONE, 0, 0, 0, 0, 0, 0, 0, 0, 0};
     struct isms_status st;
 
     cr_assert_eq(isms_risk_apply_treatment(&m, &r, &done, &st), ISMS_OK, "%s", st.msg);
@@ -551,20 +569,21 @@ Test(risk_accept, only_the_owner_with_a_justification)
     struct isms_risk_method m = method();
     struct isms_status st;
 
-    assert_code(isms_risk_apply_acceptance(&r, "bob", "fine", &st), &st, ISMS_PERMISSION_DENIED,
-                "only the risk owner alice may accept R-1");
-    assert_code(isms_risk_apply_acceptance(&r, "alice", " ", &st), &st, ISMS_INVALID_ARGUMENT,
-                "justification must not be empty");
-    assert_code(isms_risk_apply_acceptance(&r, "alice", "\xC3\x28", &st), &st,
+    assert_code(isms_risk_apply_acceptance(&r, "bob", "fine", "2099-12-31", &st), &st,
+                ISMS_PERMISSION_DENIED, "only the risk owner alice may accept R-1");
+    assert_code(isms_risk_apply_acceptance(&r, "alice", " ", "2099-12-31", &st), &st,
+                ISMS_INVALID_ARGUMENT, "justification must not be empty");
+    assert_code(isms_risk_apply_acceptance(&r, "alice", "\xC3\x28", "2099-12-31", &st), &st,
                 ISMS_INVALID_ARGUMENT, "justification is not valid UTF-8");
     setup_unrated(&unrated, &m);
-    assert_code(isms_risk_apply_acceptance(&unrated, "alice", "ok", &st), &st,
+    assert_code(isms_risk_apply_acceptance(&unrated, "alice", "ok", "2099-12-31", &st), &st,
                 ISMS_FAILED_PRECONDITION, "assess R-1 before accepting it");
     closed = r;
     closed.status = ISMS_RISK_CLOSED;
-    assert_code(isms_risk_apply_acceptance(&closed, "alice", "ok", &st), &st,
+    assert_code(isms_risk_apply_acceptance(&closed, "alice", "ok", "2099-12-31", &st), &st,
                 ISMS_FAILED_PRECONDITION, "closed");
-    cr_assert_eq(isms_risk_apply_acceptance(&r, "alice", "cheaper to bear", &st), ISMS_OK);
+    cr_assert_eq(isms_risk_apply_acceptance(&r, "alice", "cheaper to bear", "2099-12-31", &st),
+                 ISMS_OK);
     cr_assert_eq(r.status, ISMS_RISK_ACCEPTED);
     cr_assert_str_eq(r.accepted_by, "alice");
     cr_assert_eq(r.accepted_score, 20);
@@ -576,8 +595,8 @@ Test(risk_accept, rerating_makes_acceptance_lapse_and_unretains)
 {
     struct isms_risk_method m = method();
     struct isms_risk_state r = rated(4, 5);
-    struct isms_risk_treatment retain = {ISMS_RISK_OPTION_RETAIN, 0, 0, 0, 0, 0};
-    struct isms_risk_assessment worse = {5, 5, 0, 0};
+    struct isms_risk_treatment retain = {ISMS_RISK_OPTION_RETAIN, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    struct isms_risk_assessment worse = {5, 5, 0, 0, 0};
     struct isms_status st;
 
     with_acceptance(&r, &m);
@@ -596,7 +615,7 @@ Test(risk_accept, new_owner_makes_acceptance_lapse)
 {
     struct isms_risk_method m = method();
     struct isms_risk_state r = rated(4, 5);
-    struct isms_risk_treatment plan = {ISMS_RISK_OPTION_MODIFY, 1, 0, 0, 0, 0};
+    struct isms_risk_treatment plan = {ISMS_RISK_OPTION_MODIFY, 1, 0, 0, 0, 0, 0, 0, 0, 0};
     struct isms_status st;
 
     cr_assert_eq(isms_risk_apply_treatment(&m, &r, &plan, &st), ISMS_OK);
@@ -607,33 +626,134 @@ Test(risk_accept, new_owner_makes_acceptance_lapse)
     cr_assert_eq(r.status, ISMS_RISK_TREATMENT_PLANNED);
 }
 
-Test(risk_accept, within_appetite_retain_needs_no_acceptance)
+Test(risk_accept, within_appetite_retain_still_needs_the_owners_acceptance)
 {
     struct isms_risk_method m = method();
     struct isms_risk_state r;
-    struct isms_risk_treatment retain = {ISMS_RISK_OPTION_RETAIN, 0, 0, 0, 0, 0};
+    struct isms_risk_treatment retain = {ISMS_RISK_OPTION_RETAIN, 0, 0, 0, 0, 0, 0, 0, 0, 0};
     struct isms_status st;
 
     low_risk(&r, &m);
     cr_assert(!isms_risk_above_appetite(&r));
     cr_assert_eq(isms_risk_apply_treatment(&m, &r, &retain, &st), ISMS_OK, "%s", st.msg);
+    cr_assert_eq(r.status, ISMS_RISK_TREATMENT_PLANNED, "no acceptance recorded: not accepted");
+    with_acceptance(&r, &m);
     cr_assert_eq(r.status, ISMS_RISK_ACCEPTED);
     isms_risk_apply_owner(&r, "bob");
-    cr_assert_eq(r.status, ISMS_RISK_ACCEPTED, "within the appetite it stays retained");
+    cr_assert_eq(r.status, ISMS_RISK_TREATMENT_PLANNED, "bob has not accepted it");
+    cr_assert_eq(r.option, ISMS_RISK_OPTION_RETAIN, "within the appetite it stays retained");
+}
+
+Test(risk_accept, review_date_is_required_in_the_future_and_expires)
+{
+    struct isms_risk_method m = method();
+    struct isms_risk_state r = rated(4, 5);
+    struct isms_status st;
+
+    r.today = "2026-06-01";
+    assert_code(isms_risk_apply_acceptance(&r, "alice", "ok", "", &st), &st, ISMS_INVALID_ARGUMENT,
+                "expires is required");
+    assert_code(isms_risk_apply_acceptance(&r, "alice", "ok", "2026-06-01", &st), &st,
+                ISMS_INVALID_ARGUMENT, "expires must be after today (2026-06-01)");
+    assert_code(isms_risk_apply_acceptance(&r, "alice", "ok", "2026-13-01", &st), &st,
+                ISMS_INVALID_ARGUMENT, "expires must be a date");
+    cr_assert_eq(isms_risk_apply_acceptance(&r, "alice", "ok", "2026-06-02", &st), ISMS_OK);
+    cr_assert(isms_risk_acceptance_valid(&r));
+    r.today = "2026-06-02";
+    cr_assert(!isms_risk_acceptance_valid(&r), "an acceptance past its review date lapses");
+    isms_risk_settle(&r);
+    cr_assert_eq(r.status, ISMS_RISK_ASSESSED);
+    (void)m;
+}
+
+Test(risk_treat, accepted_never_hides_open_treatment)
+{
+    struct isms_risk_method m = method();
+    struct isms_risk_state r = rated(4, 5);
+    /* modify with one action (open) and a target residual of 2 */
+    struct isms_risk_treatment plan = {ISMS_RISK_OPTION_MODIFY, 0, 1, 1, 2, 0, 0, 1, 1, 0};
+    struct isms_risk_treatment treated_open = {ISMS_RISK_OPTION_NONE, 0, 1, 0, 0, 1, 0, 0, 1, 0};
+    struct isms_risk_treatment treated_ctrl = {ISMS_RISK_OPTION_NONE, 1, 1, 0, 0, 1, 0, 0, 0, 1};
+    struct isms_risk_treatment treated_done = {ISMS_RISK_OPTION_NONE, 0, 1, 0, 0, 1, 0, 0, 0, 0};
+    struct isms_status st;
+
+    cr_assert_eq(isms_risk_apply_treatment(&m, &r, &plan, &st), ISMS_OK, "%s", st.msg);
+    cr_assert_eq(isms_risk_target(&r)->score, 2);
+    cr_assert_eq(isms_risk_current(&r)->score, 20, "inherent until implemented");
+    with_acceptance(&r, &m);
+    cr_assert_eq(r.accepted_score, 2, "the owner accepts the target residual");
+    cr_assert_eq(r.status, ISMS_RISK_TREATMENT_PLANNED, "accepted must not hide the open action");
+    assert_code(isms_risk_apply_treatment(&m, &r, &treated_open, &st), &st,
+                ISMS_FAILED_PRECONDITION, "R-1 has 1 open action");
+    assert_code(isms_risk_apply_treatment(&m, &r, &treated_ctrl, &st), &st,
+                ISMS_FAILED_PRECONDITION, "1 control selected for R-1 is not implemented");
+    cr_assert_eq(isms_risk_apply_treatment(&m, &r, &treated_done, &st), ISMS_OK, "%s", st.msg);
+    cr_assert_eq(r.status, ISMS_RISK_ACCEPTED);
+    cr_assert_eq(isms_risk_current(&r)->score, 2);
+    r.n_actions_open = 1; /* an action reopened */
+    isms_risk_settle(&r);
+    cr_assert_eq(r.status, ISMS_RISK_TREATMENT_PLANNED);
+    cr_assert_eq(isms_risk_current(&r)->score, 20);
+}
+
+Test(risk_assess, owner_lowering_own_residual_awaits_a_second_person)
+{
+    struct isms_risk_method m = method();
+    struct isms_risk_state r = rated(4, 5);
+    struct isms_risk_assessment lower = {0, 0, 1, 2, 1}, higher = {0, 0, 2, 5, 1};
+    struct isms_status st;
+
+    cr_assert_eq(isms_risk_apply_assessment(&m, &r, &lower, &st), ISMS_OK, "%s", st.msg);
+    cr_assert_eq(r.residual.score, 0, "not applied");
+    cr_assert_eq(r.pending.score, 2);
+    cr_assert_eq(r.pending_change, ISMS_PENDING_SET);
+    assert_code(isms_risk_apply_acceptance(&r, "alice", "ok", "2099-01-01", &st), &st,
+                ISMS_FAILED_PRECONDITION, "awaits confirmation");
+    assert_code(isms_risk_apply_confirm(&m, &r, "alice", 0, &st), &st, ISMS_PERMISSION_DENIED,
+                "second person");
+    cr_assert_eq(isms_risk_apply_confirm(&m, &r, "mia", 0, &st), ISMS_OK, "%s", st.msg);
+    cr_assert_eq(r.residual.score, 2);
+    cr_assert_eq(r.pending.score, 0);
+    cr_assert_eq(r.pending_change, ISMS_PENDING_CLEAR);
+    assert_code(isms_risk_apply_confirm(&m, &r, "mia", 0, &st), &st, ISMS_FAILED_PRECONDITION,
+                "no lowered residual rating");
+    /* raising it counts at once */
+    r.pending_change = ISMS_PENDING_KEEP;
+    cr_assert_eq(isms_risk_apply_assessment(&m, &r, &higher, &st), ISMS_OK, "%s", st.msg);
+    cr_assert_eq(r.residual.score, 10);
+    cr_assert_eq(r.pending.score, 0);
+}
+
+Test(risk_close, avoided_risk_closes_when_the_activity_ceased)
+{
+    struct isms_risk_method m = method();
+    struct isms_risk_state r = rated(4, 5), other = rated(4, 5);
+    struct isms_risk_treatment avoid = {ISMS_RISK_OPTION_AVOID, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    struct isms_status st;
+
+    assert_code(isms_risk_apply_close(&other, "", 1, &st), &st, ISMS_FAILED_PRECONDITION,
+                "only an avoided risk closes because the activity ceased");
+    cr_assert_eq(isms_risk_apply_treatment(&m, &r, &avoid, &st), ISMS_OK, "%s", st.msg);
+    assert_code(isms_risk_apply_close(&r, "stopped", 0, &st), &st, ISMS_FAILED_PRECONDITION,
+                "above the risk appetite");
+    cr_assert_eq(isms_risk_apply_close(&r, "", 1, &st), ISMS_OK, "%s", st.msg);
+    cr_assert_eq(r.status, ISMS_RISK_CLOSED);
+    cr_assert_str_eq(r.close_reason, "activity ceased");
+    cr_assert_eq(r.residual.score, 0, "no residual rating invented");
 }
 
 /* ---- closing ----------------------------------------------------------------------------- */
 
 static void treated_but_above(struct isms_risk_state *r, struct isms_risk_method *m)
 {
-    struct isms_risk_treatment t = {ISMS_RISK_OPTION_MODIFY, 1, 0, 3, 4, 1};
+    struct isms_risk_treatment t = {ISMS_RISK_OPTION_MODIFY, 1, 0, 3, 4, 1, 0, 0, 0, 0};
     struct isms_status st;
 
     cr_assert_eq(isms_risk_apply_treatment(m, r, &t, &st), ISMS_OK, "%s", st.msg);
 }
 static void treated_within(struct isms_risk_state *r, struct isms_risk_method *m)
 {
-    struct isms_risk_treatment t = {ISMS_RISK_OPTION_MODIFY, 1, 0, 1, 2, 1};
+    struct isms_risk_treatment t = {ISMS_RISK_OPTION_MODIFY, 1, 0, 1, 2, 1, 0, 0, 0, 0};
     struct isms_status st;
 
     cr_assert_eq(isms_risk_apply_treatment(m, r, &t, &st), ISMS_OK, "%s", st.msg);
@@ -680,7 +800,7 @@ ParameterizedTest(int *param, risk_close, cases)
     enum isms_code rc;
 
     tc->setup(&r, &m);
-    rc = isms_risk_apply_close(&r, tc->reason, &st);
+    rc = isms_risk_apply_close(&r, tc->reason, 0, &st);
     if (tc->code != ISMS_OK) {
         assert_code(rc, &st, tc->code, tc->needle);
         return;
@@ -694,10 +814,10 @@ Test(risk_close, closed_risk_is_frozen)
 {
     struct isms_risk_method m = method();
     struct isms_risk_state r = rated(1, 1);
-    struct isms_risk_treatment t = {ISMS_RISK_OPTION_RETAIN, 0, 0, 0, 0, 0};
+    struct isms_risk_treatment t = {ISMS_RISK_OPTION_RETAIN, 0, 0, 0, 0, 0, 0, 0, 0, 0};
     struct isms_status st;
 
-    cr_assert_eq(isms_risk_apply_close(&r, "gone", &st), ISMS_OK);
+    cr_assert_eq(isms_risk_apply_close(&r, "gone", 0, &st), ISMS_OK);
     assert_code(isms_risk_check_open(&r, "changed", &st), &st, ISMS_FAILED_PRECONDITION,
                 "R-1 is closed and can no longer be changed");
     assert_code(isms_risk_apply_treatment(&m, &r, &t, &st), &st, ISMS_FAILED_PRECONDITION,

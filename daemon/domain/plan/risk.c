@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "auth/roles.h"
 #include "auth/session.h"
@@ -37,7 +38,9 @@
     ".residual_level, 'treatment', " t ".treatment, 'status', " t ".status, 'next_review', " t     \
     ".next_review, 'accepted_by', " t ".accepted_by, 'accepted_at', " t ".accepted_at,"            \
     " 'acceptance_justification', " t ".acceptance_justification, 'accepted_score', " t            \
-    ".accepted_score, 'close_reason', " t ".close_reason)"
+    ".accepted_score, 'close_reason', " t ".close_reason, 'acceptance_expires', " t                \
+    ".acceptance_expires, 'pending_residual_score', " t ".pending_residual_score,"                 \
+    " 'pending_residual_level', " t ".pending_residual_level, 'pending_by', " t ".pending_by)"
 
 #define ACTION_JSON(t)                                                                             \
     "jsonb_build_object('description', " t ".description, 'owner', " t ".owner, 'due', " t         \
@@ -52,16 +55,22 @@
 #define LOAD_USER_COL   (ISMS_METHOD_NCOLS + ISMS_RISK_NCOLS)
 #define LOAD_ASSETS_COL (LOAD_USER_COL + 1)
 #define LOAD_CTRLS_COL  (LOAD_USER_COL + 2)
+#define LOAD_ROLES_COL  (LOAD_USER_COL + 3)
+#define LOAD_UNIMPL_COL (LOAD_USER_COL + 4)
 
 /* $1 risk num (NULL for a new risk), $2 user name to look up, $3/$4 asset references as
- * numbers / names (NULL where the other applies), $5 control ids. */
+ * numbers / names (NULL where the other applies), $5 control ids. After the control ids: the
+ * user's roles, and which of the risk's controls and of $5 are not implemented. */
 static const char SQL_RISK_LOAD[] =
     "SELECT cm.*, " ISMS_RISK_COLS ", coalesce(u.status, ''),"
     " ARRAY(SELECT ast.num FROM unnest($3::bigint[], $4::text[]) WITH ORDINALITY AS q(n, name, o)"
     "  LEFT JOIN asset ast ON CASE WHEN q.n IS NOT NULL THEN ast.num = q.n"
     "  ELSE lower(ast.name) = lower(q.name) END ORDER BY q.o),"
     " ARRAY(SELECT c.id FROM unnest($5::text[]) WITH ORDINALITY AS q(ref, o)"
-    "  LEFT JOIN control c ON c.id = q.ref ORDER BY q.o)"
+    "  LEFT JOIN control c ON c.id = q.ref ORDER BY q.o),"
+    " coalesce(u.roles::text, '{}'),"
+    " ARRAY(SELECT c.id FROM control c WHERE c.status <> 'implemented' AND (c.id = ANY($5::text[])"
+    "  OR c.id IN (SELECT rc.control_id FROM risk_control rc WHERE rc.risk_num = $1::bigint)))"
     " FROM (SELECT " ISMS_METHOD_COLS " FROM risk_method m ORDER BY m.version DESC LIMIT 1) cm"
     " LEFT JOIN risk r ON r.num = $1::bigint"
     " LEFT JOIN risk_method m ON m.version = r.method_version"
@@ -116,7 +125,12 @@ static const char SQL_RISK_WRITE[] =
     "  accepted_at = CASE $22 WHEN 'set' THEN now() WHEN 'clear' THEN NULL"
     "  ELSE r.accepted_at END, acceptance_justification = $23,"
     "  accepted_score = $24::int, close_reason = $25, version = r.version + 1,"
-    "  updated_at = now(), updated_by = $35"
+    "  updated_at = now(), updated_by = $35,"
+    "  acceptance_expires = to_date(nullif($40, ''), 'YYYY-MM-DD'),"
+    "  pending_residual_likelihood = $41::int, pending_residual_impact = $42::int,"
+    "  pending_residual_score = $43::int, pending_residual_level = $44,"
+    "  pending_method_version = $45::bigint, pending_by = $46,"
+    "  pending_at = CASE $47 WHEN 'set' THEN now() WHEN 'clear' THEN NULL ELSE r.pending_at END"
     "  FROM old WHERE r.num = old.num RETURNING r.*),"
     " da AS (DELETE FROM risk_asset WHERE $26::boolean"
     "  AND risk_num IN (SELECT num FROM u) AND asset_num <> ALL ($27::bigint[])),"
@@ -174,7 +188,9 @@ ISMS_STATEMENT(STMT_RISK_WRITE, SQL_RISK_WRITE, "num", "version", "title", "desc
                "accepted_score", "close_reason", "set_assets", "asset_nums", "add_controls",
                "remove_controls", "action_descriptions", "action_owners", "action_dues",
                "update_action_nums", "update_action_statuses", "actor", "source", "rpc",
-               "method_guard", ISMS_SQL_IDEM_PARAM);
+               "method_guard", ISMS_SQL_IDEM_PARAM, "acceptance_expires", "pending_likelihood",
+               "pending_impact", "pending_score", "pending_level", "pending_method_version",
+               "pending_by", "pending");
 
 void isms_risk_fail_oom(struct isms_call *call)
 {
@@ -370,6 +386,17 @@ static void submit_write(struct isms_call *call, struct isms_risk_op *o, const c
     isms_bind_text(&b, "source", isms_call_source(call));
     isms_bind_text(&b, "rpc", o->rpc);
     isms_bind_int64_or_null(&b, "method_guard", o->method_guard);
+    isms_bind_text(&b, "acceptance_expires", n->accepted_expires);
+    isms_bind_int64_or_null(&b, "pending_likelihood", n->pending.likelihood);
+    isms_bind_int64_or_null(&b, "pending_impact", n->pending.impact);
+    isms_bind_int64_or_null(&b, "pending_score", n->pending.score);
+    isms_bind_text_or_null(&b, "pending_level", n->pending.score > 0 ? n->pending.level : "");
+    isms_bind_int64_or_null(&b, "pending_method_version", n->pending_method_version);
+    isms_bind_text(&b, "pending_by", n->pending_by);
+    isms_bind_text(&b, "pending",
+                   n->pending_change == ISMS_PENDING_SET     ? "set"
+                   : n->pending_change == ISMS_PENDING_CLEAR ? "clear"
+                                                             : "keep");
     isms_call_db_or_fail(call, &b, write_done);
 }
 
@@ -428,7 +455,22 @@ static enum isms_code check_owner_account(const struct isms_risk_op *o, const st
         return isms_status_set(st, ISMS_FAILED_PRECONDITION,
                                "user \"%s\" is %s: a risk owner must be an active user", o->owner,
                                status);
+    if ((isms_roles_from_pg_array(isms_rows_text(res, 0, LOAD_ROLES_COL)) &
+         ISMS_ROLES_RISK_ACCEPT) == 0)
+        return isms_status_set(st, ISMS_FAILED_PRECONDITION,
+                               "6.1.2 c: user \"%s\" cannot own a risk: a risk owner must be able "
+                               "to accept it (role risk_owner, top_management or isms_manager)",
+                               o->owner);
     return ISMS_OK;
+}
+
+/* 1 when control `id` is in the LOAD's list of controls that are not implemented. */
+static int is_unimplemented(char **ids, size_t n, const char *id)
+{
+    for (size_t k = 0; k < n; k++)
+        if (ids[k] != NULL && strcmp(ids[k], id) == 0)
+            return 1;
+    return 0;
 }
 
 static int has_control(const struct isms_risk_row *r, const char *id)
@@ -439,26 +481,47 @@ static int has_control(const struct isms_risk_row *r, const char *id)
     return 0;
 }
 
+/* 1 when control `id` is removed by the Treat request. */
+static int is_removed(const struct isms_risk_op *o, const char *id)
+{
+    for (size_t k = 0; k < o->n_remove_controls; k++)
+        if (strcmp(o->remove_controls[k], id) == 0)
+            return 1;
+    return 0;
+}
+
 /* Treat: checks the children changes against the risk and applies the rules. */
-static enum isms_code decide_treat(struct isms_risk_op *o, struct isms_status *st)
+static enum isms_code decide_treat(struct isms_call *call, struct isms_risk_op *o,
+                                   const struct isms_rows *res, struct isms_status *st)
 {
     const Isms__V1__TreatRiskRequest *in = o->in;
     struct isms_risk_treatment t;
     int n_controls = (int)o->cur.n_controls;
+    char **unimpl;
+    size_t n_unimpl;
 
     memset(&t, 0, sizeof(t));
+    if (isms_pg_array_parse(&call->arena, isms_rows_text(res, 0, LOAD_UNIMPL_COL), &unimpl,
+                            &n_unimpl) != 0)
+        return isms_status_set(st, ISMS_INTERNAL, "control lookup did not parse");
     for (size_t k = 0; k < o->n_remove_controls; k++) {
         if (!has_control(&o->cur, o->remove_controls[k]))
             return isms_status_set(st, ISMS_NOT_FOUND, "control \"%s\" is not selected for %s",
                                    o->remove_controls[k], o->id);
         n_controls--;
     }
+    for (size_t k = 0; k < o->cur.n_controls; k++)
+        if (o->cur.controls[k] != NULL && !is_removed(o, o->cur.controls[k]) &&
+            is_unimplemented(unimpl, n_unimpl, o->cur.controls[k]))
+            t.n_controls_unimplemented++;
     for (size_t k = 0; k < o->n_add_controls; k++) {
         int dup = has_control(&o->cur, o->add_controls[k]);
 
         for (size_t j = 0; j < k && !dup; j++)
             dup = strcmp(o->add_controls[j], o->add_controls[k]) == 0;
         n_controls += !dup;
+        if (!dup && is_unimplemented(unimpl, n_unimpl, o->add_controls[k]))
+            t.n_controls_unimplemented++;
     }
     for (size_t k = 0; k < in->n_update_actions; k++) {
         int found = 0;
@@ -469,6 +532,16 @@ static enum isms_code decide_treat(struct isms_risk_op *o, struct isms_status *s
             return isms_status_set(st, ISMS_NOT_FOUND, "action \"%s\" does not belong to %s",
                                    in->update_actions[k]->id, o->id);
     }
+    /* open actions after the request: updated ones take their new status, added ones are open */
+    t.n_actions_open = (int)in->n_add_actions;
+    for (size_t j = 0; j < o->cur.n_actions; j++) {
+        const char *status = o->cur.action_status[j] != NULL ? o->cur.action_status[j] : "";
+
+        for (size_t k = 0; k < in->n_update_actions; k++)
+            if (o->cur.action_nums[j] == o->update_action_nums[k])
+                status = in->update_actions[k]->status;
+        t.n_actions_open += strcasecmp(status, "done") != 0;
+    }
     if (isms_risk_option_parse(in->option, &t.option, st) != ISMS_OK)
         return st->code;
     t.n_controls = n_controls;
@@ -476,6 +549,12 @@ static enum isms_code decide_treat(struct isms_risk_op *o, struct isms_status *s
     t.residual_likelihood = in->residual_likelihood;
     t.residual_impact = in->residual_impact;
     t.mark_treated = in->treated;
+    t.by_owner = same_text(o->caller, o->cur.s.owner);
+    /* retaining a risk accepted as it is does not change what the owner approved */
+    t.plan_changed =
+        (t.option != ISMS_RISK_OPTION_NONE && t.option != o->cur.s.option &&
+         !(t.option == ISMS_RISK_OPTION_RETAIN && o->cur.s.option == ISMS_RISK_OPTION_NONE)) ||
+        o->n_add_controls > 0 || o->n_remove_controls > 0 || in->n_add_actions > 0;
     if (t.residual_likelihood != 0)
         o->method_guard = o->method.version;
     return isms_risk_apply_treatment(&o->method, &o->next, &t, st);
@@ -507,12 +586,13 @@ static void load_done(struct isms_call *call, const struct isms_rows *res,
             goto fail;
         o->next = o->cur.s;
         o->next.acceptance = ISMS_ACCEPTANCE_KEEP;
+        o->next.pending_change = ISMS_PENDING_KEEP;
         if (o->kind == ISMS_RISK_OP_ACCEPT) {
             if (isms_risk_may_accept(call->principal.user, &o->cur.s, &err) != ISMS_OK) {
                 isms_auth_deny(call, &err, entity(call, o));
                 return;
             }
-        } else if (o->kind != ISMS_RISK_OP_CLOSE &&
+        } else if (o->kind != ISMS_RISK_OP_CLOSE && o->kind != ISMS_RISK_OP_CONFIRM &&
                    isms_risk_may_edit(call->principal.user, is_manager, &o->cur.s,
                                       o->set_owner && !same_text(o->owner, o->cur.s.owner),
                                       &err) != ISMS_OK) {
@@ -562,7 +642,8 @@ static void load_done(struct isms_call *call, const struct isms_rows *res,
     case ISMS_RISK_OP_ASSESS: {
         const Isms__V1__AssessRiskRequest *in = o->in;
         struct isms_risk_assessment a = {in->inherent_likelihood, in->inherent_impact,
-                                         in->residual_likelihood, in->residual_impact};
+                                         in->residual_likelihood, in->residual_impact,
+                                         same_text(o->caller, o->cur.s.owner)};
 
         o->method_guard = o->method.version;
         if (isms_risk_apply_assessment(&o->method, &o->next, &a, &err) != ISMS_OK)
@@ -570,22 +651,36 @@ static void load_done(struct isms_call *call, const struct isms_rows *res,
         break;
     }
     case ISMS_RISK_OP_TREAT:
-        if (decide_treat(o, &err) != ISMS_OK)
+        if (decide_treat(call, o, res, &err) != ISMS_OK)
             goto fail;
         break;
     case ISMS_RISK_OP_ACCEPT: {
         const Isms__V1__AcceptRiskRequest *in = o->in;
 
-        if (isms_risk_apply_acceptance(&o->next, call->principal.user, in->justification, &err) !=
-            ISMS_OK)
+        if (isms_risk_apply_acceptance(&o->next, call->principal.user, in->justification,
+                                       in->expires, &err) != ISMS_OK)
             goto fail;
         break;
     }
     case ISMS_RISK_OP_CLOSE: {
         const Isms__V1__CloseRiskRequest *in = o->in;
 
-        if (isms_risk_apply_close(&o->next, in->reason, &err) != ISMS_OK)
+        if (isms_risk_apply_close(&o->next, in->reason, in->activity_ceased, &err) != ISMS_OK)
             goto fail;
+        break;
+    }
+    case ISMS_RISK_OP_CONFIRM: {
+        const Isms__V1__ConfirmResidualRequest *in = o->in;
+
+        o->method_guard = o->method.version;
+        if (isms_risk_apply_confirm(&o->method, &o->next, call->principal.user, in->reject, &err) !=
+            ISMS_OK) {
+            if (err.code == ISMS_PERMISSION_DENIED) {
+                isms_auth_deny(call, &err, entity(call, o));
+                return;
+            }
+            goto fail;
+        }
         break;
     }
     }
@@ -623,6 +718,7 @@ void isms_risk_submit_load(struct isms_call *call, struct isms_risk_op *o)
     isms_bind_text(&b, "asset_nums", nums_lit);
     isms_bind_text(&b, "asset_names", names_lit);
     isms_bind_text(&b, "control_ids", controls_lit);
+    o->caller = call->principal.user;
     call->ctx = o;
     isms_call_db_or_fail(call, &b, load_done);
 }

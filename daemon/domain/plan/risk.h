@@ -45,16 +45,41 @@ struct isms_rows;
     ISMS_RISK_ACTION_ARRAY("x.description") ","                                                  \
     ISMS_RISK_ACTION_ARRAY("x.owner") ","                                                        \
     ISMS_RISK_ACTION_ARRAY("coalesce(to_char(x.due, 'YYYY-MM-DD'), '')") ","                     \
-    ISMS_RISK_ACTION_ARRAY("x.status")
+    ISMS_RISK_ACTION_ARRAY("x.status") ","                                                       \
+    " coalesce(to_char(r.acceptance_expires, 'YYYY-MM-DD'), ''),"                               \
+    " coalesce(r.pending_residual_likelihood, 0), coalesce(r.pending_residual_impact, 0),"      \
+    " coalesce(r.pending_residual_score, 0), coalesce(r.pending_residual_level, ''),"           \
+    " coalesce(r.pending_method_version, 0), r.pending_by,"                                     \
+    " coalesce(" ISMS_SQL_TS("r.pending_at") ", ''),"                                            \
+    " (SELECT count(*) FROM risk_control rc JOIN control c ON c.id = rc.control_id"             \
+    " WHERE rc.risk_num = r.num AND c.status <> 'implemented'),"                                \
+    " to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
 /* clang-format on */
-#define ISMS_RISK_NCOLS 38
+#define ISMS_RISK_NCOLS 48
+
+/* The current rating of risk `r` in SQL, as isms_risk_current() decides it: the residual once
+ * the treatment is implemented (retain; or marked treated with every action done and every
+ * selected control implemented), else the inherent. `c` is score or level. */
+/* clang-format off */
+#define ISMS_RISK_CURRENT_SQL(c)                                                                \
+    "CASE WHEN r.residual_score IS NOT NULL AND (r.treatment = 'retain'"                        \
+    " OR (r.treatment IN ('modify', 'avoid', 'share')"                                          \
+    " AND r.status IN ('treated', 'accepted', 'closed')"                                        \
+    " AND NOT EXISTS (SELECT 1 FROM risk_action x WHERE x.risk_num = r.num"                     \
+    " AND x.status <> 'done')"                                                                  \
+    " AND NOT EXISTS (SELECT 1 FROM risk_control rc JOIN control c ON c.id = rc.control_id"     \
+    " WHERE rc.risk_num = r.num AND c.status <> 'implemented')"                                 \
+    " AND (EXISTS (SELECT 1 FROM risk_control rc WHERE rc.risk_num = r.num)"                    \
+    " OR EXISTS (SELECT 1 FROM risk_action x WHERE x.risk_num = r.num))))"                      \
+    " THEN r.residual_" c " ELSE r.inherent_" c " END"
+/* clang-format on */
 
 /* A risk as stored. Strings are arena memory (never NULL); `s` holds what the rules need. */
 struct isms_risk_row {
     int64_t num, version;
     char id[24]; /* "R-<num>" */
     const char *title, *description, *threat, *vulnerability, *existing_controls;
-    const char *next_review, *accepted_at;
+    const char *next_review, *accepted_at, *pending_at;
     const char *created_at, *created_by, *updated_at, *updated_by;
     size_t n_assets;
     int64_t *asset_nums;

@@ -20,6 +20,7 @@ enum isms_risk_op_kind {
     ISMS_RISK_OP_TREAT,
     ISMS_RISK_OP_ACCEPT,
     ISMS_RISK_OP_CLOSE,
+    ISMS_RISK_OP_CONFIRM,
 };
 
 /* One mutation in flight; lives in the call's arena. */
@@ -45,6 +46,7 @@ struct isms_risk_op {
     struct isms_risk_state next;                  /* as decided */
     int64_t *asset_nums;                          /* resolved, n_asset_refs of them */
     int64_t method_guard;                         /* rated with this version; 0 = none */
+    const char *caller;                           /* the acting user (borrowed) */
 };
 
 /* Answers RESOURCE_EXHAUSTED: the call's memory ran out. */

@@ -27,31 +27,34 @@ static const char SQL_RISK_GET[] = "SELECT " ISMS_RISK_COLS " FROM risk r"
 ISMS_STATEMENT(STMT_RISK_GET, SQL_RISK_GET, "num");
 
 /* $1 after num, $2 above appetite, $3 owner, $4 level, $5 status, $6 asset num, $7 asset name,
- * $8 exclude closed, $9 page size. */
+ * $8 exclude closed, $9 page size. Appetite and level are those of the current rating. */
+/* clang-format off */
 static const char SQL_RISK_PAGE[] =
     "SELECT " ISMS_RISK_COLS " FROM risk r"
     " LEFT JOIN risk_method m ON m.version = r.method_version"
     " WHERE r.num > $1::bigint"
-    " AND (NOT $2::boolean OR coalesce(r.residual_score, r.inherent_score) > m.appetite)"
+    " AND (NOT $2::boolean OR " ISMS_RISK_CURRENT_SQL("score") " > m.appetite)"
     " AND ($3 = '' OR r.owner = $3)"
-    " AND ($4 = '' OR lower(coalesce(r.residual_level, r.inherent_level)) = lower($4))"
+    " AND ($4 = '' OR lower(" ISMS_RISK_CURRENT_SQL("level") ") = lower($4))"
     " AND ($5 = '' OR r.status = $5)"
     " AND (($6::bigint IS NULL AND $7 = '') OR EXISTS (SELECT 1 FROM risk_asset ra"
     "  JOIN asset ast ON ast.num = ra.asset_num WHERE ra.risk_num = r.num AND CASE WHEN"
     "  $6::bigint IS NOT NULL THEN ast.num = $6::bigint ELSE lower(ast.name) = lower($7) END))"
     " AND (NOT $8::boolean OR r.status <> 'closed')"
     " ORDER BY r.num LIMIT least($9::int, " PAGE_ROWS ")";
+/* clang-format on */
 ISMS_STATEMENT(STMT_RISK_PAGE, SQL_RISK_PAGE, "after", "above_appetite", "owner", "level", "status",
                "asset_num", "asset_name", "exclude_closed", "limit");
 
 /* $1 method version (0 = current), $2 include closed risks. Method columns, then inherent and
  * current counts per cell (likelihood-major), assessed, other version, outside the grid. */
+/* clang-format off */
 static const char SQL_RISK_MATRIX[] =
     "WITH mm AS (SELECT * FROM risk_method WHERE version = CASE WHEN $1::bigint = 0"
     "  THEN (SELECT max(version) FROM risk_method) ELSE $1::bigint END),"
     " rr AS (SELECT inherent_likelihood AS il, inherent_impact AS ii,"
-    "  coalesce(residual_likelihood, inherent_likelihood) AS cl,"
-    "  coalesce(residual_impact, inherent_impact) AS ci, method_version FROM risk"
+    "  " ISMS_RISK_CURRENT_SQL("likelihood") " AS cl,"
+    "  " ISMS_RISK_CURRENT_SQL("impact") " AS ci, method_version FROM risk r"
     "  WHERE inherent_score IS NOT NULL AND ($2::boolean OR status <> 'closed')),"
     " g AS (SELECT l, i FROM mm, generate_series(1, cardinality(mm.likelihood_labels)) l,"
     "  generate_series(1, cardinality(mm.impact_labels)) i),"
@@ -65,6 +68,7 @@ static const char SQL_RISK_MATRIX[] =
     " (SELECT count(*) FROM rr WHERE greatest(rr.il, rr.cl) > cardinality(m.likelihood_labels)"
     "  OR greatest(rr.ii, rr.ci) > cardinality(m.impact_labels))"
     " FROM mm m";
+/* clang-format on */
 ISMS_STATEMENT(STMT_RISK_MATRIX, SQL_RISK_MATRIX, "method_version", "include_closed");
 
 static void fail_oom(struct isms_call *call)
@@ -117,8 +121,8 @@ enum isms_code isms_risk_row_parse(struct isms_arena *a, const struct isms_rows 
     const char *txt[ISMS_RISK_NCOLS];
     char **asset_nums, **action_nums;
     size_t n2, n4, n5, n6, n7;
-    int ints[8];
-    static const int int_cols[8] = {8, 9, 10, 13, 14, 15, 17, 23};
+    int ints[12];
+    static const int int_cols[12] = {8, 9, 10, 13, 14, 15, 17, 23, 39, 40, 41, 46};
     struct isms_risk_state *s = &out->s;
 
     memset(out, 0, sizeof(*out));
@@ -141,7 +145,7 @@ enum isms_code isms_risk_row_parse(struct isms_arena *a, const struct isms_rows 
     out->created_by = txt[27];
     out->updated_at = txt[28];
     out->updated_by = txt[29];
-    for (int k = 0; k < 8; k++)
+    for (int k = 0; k < 12; k++)
         if ((ints[k] = to_int(txt[int_cols[k]])) < 0)
             goto bad;
     s->id = out->id;
@@ -160,6 +164,16 @@ enum isms_code isms_risk_row_parse(struct isms_arena *a, const struct isms_rows 
     s->accepted_by = txt[20];
     s->justification = txt[22];
     s->close_reason = txt[24];
+    s->accepted_expires = txt[38];
+    s->pending.likelihood = ints[8];
+    s->pending.impact = ints[9];
+    s->pending.score = ints[10];
+    s->pending.level = txt[42];
+    s->pending_method_version = isms_rows_int64(res, row, col + 43);
+    s->pending_by = txt[44];
+    out->pending_at = txt[45];
+    s->n_controls_unimplemented = ints[11];
+    s->today = txt[47];
     if (isms_risk_option_parse(txt[12], &s->option, st) != ISMS_OK ||
         isms_risk_status_parse(txt[18], &s->status, st) != ISMS_OK)
         goto bad;
@@ -179,6 +193,10 @@ enum isms_code isms_risk_row_parse(struct isms_arena *a, const struct isms_rows 
         goto bad;
     s->n_controls = (int)out->n_controls;
     s->n_actions = (int)out->n_actions;
+    s->n_actions_open = 0;
+    for (size_t k = 0; k < out->n_actions; k++)
+        if (out->action_status[k] == NULL || strcmp(out->action_status[k], "done") != 0)
+            s->n_actions_open++;
     return ISMS_OK;
 bad:
     if (a->is_exhausted)
@@ -193,9 +211,13 @@ Isms__V1__RiskRecord *isms_risk_row_to_pb(struct isms_arena *a, const struct ism
     Isms__V1__RiskRecord *p = isms_arena_calloc(a, sizeof(*p));
     const struct isms_risk_state *s = &r->s;
     const struct isms_risk_rating *cur = isms_risk_current(s);
+    struct isms_risk_state now = *s;
 
     if (p == NULL)
         return NULL;
+    /* the status as the rules see it today: an expired acceptance or a control no longer
+     * implemented shows at once, not at the risk's next change */
+    isms_risk_settle(&now);
     isms__v1__risk_record__init(p);
     p->id = isms_arena_strdup(a, r->id);
     p->title = (char *)r->title;
@@ -218,13 +240,27 @@ Isms__V1__RiskRecord *isms_risk_row_to_pb(struct isms_arena *a, const struct ism
     p->level = (char *)cur->level;
     p->appetite = s->appetite;
     p->above_appetite = isms_risk_above_appetite(s);
-    p->status = (char *)isms_risk_status_name(s->status);
+    p->status = (char *)isms_risk_status_name(now.status);
     p->next_review = (char *)r->next_review;
     p->accepted_by = (char *)s->accepted_by;
     p->accepted_at = (char *)r->accepted_at;
     p->acceptance_justification = (char *)s->justification;
     p->accepted_score = s->accepted_score;
     p->close_reason = (char *)s->close_reason;
+    p->acceptance_expires = (char *)s->accepted_expires;
+    p->acceptance_valid = isms_risk_acceptance_valid(s);
+    p->target_score = isms_risk_target(s)->score;
+    p->target_level = (char *)isms_risk_target(s)->level;
+    p->treatment_implemented =
+        s->inherent.score > 0 && s->option != ISMS_RISK_OPTION_NONE && isms_risk_implemented(s);
+    p->actions_open = s->n_actions_open;
+    p->controls_unimplemented = s->n_controls_unimplemented;
+    p->pending_residual_likelihood = s->pending.likelihood;
+    p->pending_residual_impact = s->pending.impact;
+    p->pending_residual_score = s->pending.score;
+    p->pending_residual_level = (char *)s->pending.level;
+    p->pending_by = (char *)s->pending_by;
+    p->pending_at = (char *)r->pending_at;
     p->version = r->version;
     p->created_at = (char *)r->created_at;
     p->created_by = (char *)r->created_by;

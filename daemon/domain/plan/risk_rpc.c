@@ -1,6 +1,6 @@
 /* domain/plan/risk_rpc.c — the isms.v1.Risk mutation handlers (Create, Update, Assess, Treat,
- * Accept, Close) and the service's registration: each checks its request before any SQL, builds
- * a struct isms_risk_op and hands it to risk.c (LOAD, decide, WRITE). */
+ * Accept, Close, ConfirmResidual) and the service's registration: each checks its request before
+ * any SQL, builds a struct isms_risk_op and hands it to risk.c (LOAD, decide, WRITE). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -294,7 +294,8 @@ static void risk_accept(struct isms_call *call, const ProtobufCMessage *msg)
     struct isms_risk_op *o;
 
     if (isms_text_check("justification", in->justification, ISMS_RISK_TEXT_MAX, 1, &st) !=
-        ISMS_OK) {
+            ISMS_OK ||
+        isms_plan_date_check("expires", in->expires, &st) != ISMS_OK) {
         isms_call_fail_status(call, &st);
         return;
     }
@@ -309,7 +310,8 @@ static void risk_close(struct isms_call *call, const ProtobufCMessage *msg)
     struct isms_status st;
     struct isms_risk_op *o;
 
-    if (isms_text_check("reason", in->reason, ISMS_RISK_TEXT_MAX, 1, &st) != ISMS_OK) {
+    if (isms_text_check("reason", in->reason, ISMS_RISK_TEXT_MAX, !in->activity_ceased, &st) !=
+        ISMS_OK) {
         isms_call_fail_status(call, &st);
         return;
     }
@@ -318,11 +320,22 @@ static void risk_close(struct isms_call *call, const ProtobufCMessage *msg)
         isms_risk_submit_load(call, o);
 }
 
+static void risk_confirm(struct isms_call *call, const ProtobufCMessage *msg)
+{
+    const Isms__V1__ConfirmResidualRequest *in = (const Isms__V1__ConfirmResidualRequest *)msg;
+    struct isms_risk_op *o = op_new(call, ISMS_RISK_OP_CONFIRM, "/isms.v1.Risk/ConfirmResidual", in,
+                                    in->id, in->expected_version);
+
+    if (o != NULL)
+        isms_risk_submit_load(call, o);
+}
+
 enum isms_code isms_risk_register(struct isms_server *srv, struct isms_status *st)
 {
-    const unsigned editors = ISMS_ROLE_MANAGER | ISMS_ROLE_RISK_OWNER;
+    const unsigned editors = ISMS_ROLES_RISK_ACCEPT;
     /* Order follows the service declaration in proto/isms/v1/risk.proto. Update, Assess, Treat
-     * and Accept check the risk's owner in the handler (object-level). */
+     * and Accept check the risk's owner in the handler (object-level), ConfirmResidual that the
+     * caller is not the owner. */
     const struct isms_method_spec specs[] = {
         {"Create", risk_create, 0, ISMS_ROLE_MANAGER},
         {"Get", isms_risk_get, 0, ISMS_ROLES_READ},
@@ -334,6 +347,7 @@ enum isms_code isms_risk_register(struct isms_server *srv, struct isms_status *s
         {"List", isms_risk_list, ISMS_METHOD_STREAM, ISMS_ROLES_READ},
         {"Matrix", isms_risk_matrix, 0, ISMS_ROLES_READ},
         {"PlanExport", isms_risk_plan_export, ISMS_METHOD_STREAM, ISMS_ROLES_READ},
+        {"ConfirmResidual", risk_confirm, 0, ISMS_ROLE_MANAGER},
     };
 
     return isms_registry_add(&srv->reg, &isms__v1__risk__descriptor, specs,

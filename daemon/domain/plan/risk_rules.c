@@ -166,16 +166,45 @@ enum isms_code isms_risk_check_pair(const char *what, int likelihood, int impact
     return ISMS_OK;
 }
 
-const struct isms_risk_rating *isms_risk_current(const struct isms_risk_state *r)
+const struct isms_risk_rating *isms_risk_target(const struct isms_risk_state *r)
 {
     return r->residual.score > 0 ? &r->residual : &r->inherent;
+}
+
+int isms_risk_implemented(const struct isms_risk_state *r)
+{
+    switch (r->option) {
+    case ISMS_RISK_OPTION_RETAIN:
+        return 1;
+    case ISMS_RISK_OPTION_MODIFY:
+    case ISMS_RISK_OPTION_AVOID:
+    case ISMS_RISK_OPTION_SHARE:
+        return (r->status == ISMS_RISK_TREATED || r->status == ISMS_RISK_ACCEPTED ||
+                r->status == ISMS_RISK_CLOSED) &&
+               r->n_actions_open == 0 && r->n_controls_unimplemented == 0 &&
+               r->n_controls + r->n_actions > 0;
+    default:
+        return 0;
+    }
+}
+
+const struct isms_risk_rating *isms_risk_current(const struct isms_risk_state *r)
+{
+    return r->residual.score > 0 && isms_risk_implemented(r) ? &r->residual : &r->inherent;
+}
+
+/* 1 when the acceptance's review date has passed. */
+static int acceptance_expired(const struct isms_risk_state *r)
+{
+    return r->accepted_expires != NULL && r->accepted_expires[0] != '\0' && r->today != NULL &&
+           r->today[0] != '\0' && strcmp(r->accepted_expires, r->today) <= 0;
 }
 
 int isms_risk_acceptance_valid(const struct isms_risk_state *r)
 {
     return r->accepted_by != NULL && r->accepted_by[0] != '\0' && r->owner != NULL &&
            strcmp(r->accepted_by, r->owner) == 0 &&
-           r->accepted_score == isms_risk_current(r)->score;
+           r->accepted_score == isms_risk_target(r)->score && !acceptance_expired(r);
 }
 
 int isms_risk_above_appetite(const struct isms_risk_state *r)
@@ -253,6 +282,10 @@ enum isms_code isms_risk_new(const struct isms_risk_method *m, const char *owner
     r->accepted_by = "";
     r->justification = "";
     r->close_reason = "";
+    r->accepted_expires = "";
+    r->today = "";
+    r->pending = no_rating;
+    r->pending_by = "";
     r->status = ISMS_RISK_IDENTIFIED;
     if (isms_risk_check_pair("inherent", likelihood, impact, st) != ISMS_OK)
         return st->code;
@@ -273,7 +306,19 @@ static void settle_acceptance(struct isms_risk_state *r)
         r->accepted_by = "";
         r->justification = "";
         r->accepted_score = 0;
+        r->accepted_expires = "";
         r->acceptance = ISMS_ACCEPTANCE_CLEAR;
+    }
+}
+
+/* Drops a lowered residual awaiting confirmation. */
+static void clear_pending(struct isms_risk_state *r)
+{
+    if (r->pending.score > 0 || r->pending_change == ISMS_PENDING_SET) {
+        r->pending = no_rating;
+        r->pending_method_version = 0;
+        r->pending_by = "";
+        r->pending_change = ISMS_PENDING_CLEAR;
     }
 }
 
@@ -286,16 +331,29 @@ void isms_risk_settle(struct isms_risk_state *r)
     settle_acceptance(r);
     valid = isms_risk_acceptance_valid(r);
     within = !isms_risk_above_appetite(r);
-    if (r->option == ISMS_RISK_OPTION_RETAIN && !within && !valid) {
+    if (r->option == ISMS_RISK_OPTION_RETAIN && !within && !valid)
         r->option = ISMS_RISK_OPTION_NONE;
-        r->status = r->inherent.score > 0 ? ISMS_RISK_ASSESSED : ISMS_RISK_IDENTIFIED;
+    if (r->inherent.score == 0) {
+        r->status = ISMS_RISK_IDENTIFIED;
+        return;
     }
-    if (r->status == ISMS_RISK_ACCEPTED && !valid &&
-        !(r->option == ISMS_RISK_OPTION_RETAIN && within))
-        r->status =
-            r->option != ISMS_RISK_OPTION_NONE ? ISMS_RISK_TREATMENT_PLANNED : ISMS_RISK_ASSESSED;
-    if (r->status == ISMS_RISK_IDENTIFIED && r->inherent.score > 0)
-        r->status = ISMS_RISK_ASSESSED;
+    switch (r->option) {
+    case ISMS_RISK_OPTION_NONE:
+        /* accepted as it is, without choosing a treatment */
+        r->status = valid ? ISMS_RISK_ACCEPTED : ISMS_RISK_ASSESSED;
+        break;
+    case ISMS_RISK_OPTION_RETAIN:
+        /* every residual risk is accepted by its owner, within the appetite too (6.1.3 f) */
+        r->status = valid ? ISMS_RISK_ACCEPTED : ISMS_RISK_TREATMENT_PLANNED;
+        break;
+    default:
+        /* accepted never hides open treatment (8.3) */
+        if (!isms_risk_implemented(r))
+            r->status = ISMS_RISK_TREATMENT_PLANNED;
+        else
+            r->status = valid ? ISMS_RISK_ACCEPTED : ISMS_RISK_TREATED;
+        break;
+    }
 }
 
 enum isms_code isms_risk_apply_assessment(const struct isms_risk_method *m,
@@ -344,6 +402,20 @@ enum isms_code isms_risk_apply_assessment(const struct isms_risk_method *m,
                                "the residual score of %s would be %d (likelihood %d, impact %d), "
                                "above its inherent score %d: treatment cannot make a risk worse",
                                r->id, res.score, res.likelihood, res.impact, inh.score);
+    if (has_res)
+        clear_pending(r);
+    if (has_res && a->by_owner &&
+        res.score < (r->residual.score > 0 && r->method_version == m->version ? r->residual.score
+                                                                              : inh.score)) {
+        /* the owner lowering their own rating: it counts once a second person confirms (8.3) */
+        r->pending = res;
+        r->pending_method_version = m->version;
+        r->pending_by = r->owner;
+        r->pending_change = ISMS_PENDING_SET;
+        res = r->residual;
+        if (res.score > inh.score || r->method_version != m->version)
+            res = no_rating;
+    }
     r->inherent = inh;
     r->residual = res;
     r->method_version = m->version;
@@ -371,17 +443,28 @@ enum isms_code isms_risk_apply_treatment(const struct isms_risk_method *m,
                                "treatment",
                                r->id);
     if (t->residual_likelihood != 0 || t->residual_impact != 0) {
-        struct isms_risk_assessment a = {0, 0, t->residual_likelihood, t->residual_impact};
+        struct isms_risk_assessment a = {0, 0, t->residual_likelihood, t->residual_impact,
+                                         t->by_owner};
 
         if (isms_risk_apply_assessment(m, r, &a, st) != ISMS_OK)
             return st->code;
     }
+    if (t->plan_changed && r->accepted_by[0] != '\0') {
+        /* the owner approved another plan: they approve and accept this one afresh */
+        r->accepted_by = "";
+        r->justification = "";
+        r->accepted_score = 0;
+        r->accepted_expires = "";
+        r->acceptance = ISMS_ACCEPTANCE_CLEAR;
+    }
     settle_acceptance(r);
+    r->n_actions_open = t->n_actions_open;
+    r->n_controls_unimplemented = t->n_controls_unimplemented;
     if (opt == ISMS_RISK_OPTION_NONE)
         return isms_status_set(st, ISMS_FAILED_PRECONDITION,
                                "choose a treatment option for %s: modify, retain, avoid or share",
                                r->id);
-    cur = isms_risk_current(r);
+    cur = isms_risk_target(r);
     if (opt == ISMS_RISK_OPTION_RETAIN) {
         if (t->mark_treated)
             return isms_status_set(st, ISMS_FAILED_PRECONDITION,
@@ -392,18 +475,32 @@ enum isms_code isms_risk_apply_treatment(const struct isms_risk_method *m,
             return isms_status_set(st, ISMS_FAILED_PRECONDITION,
                                    "%s scores %d (%s), above the risk appetite %d: it can be "
                                    "retained only after its owner %s accepts it (ismsctl risk "
-                                   "accept %s --justification ...)",
+                                   "accept %s --justification ... --expires YYYY-MM-DD)",
                                    r->id, cur->score, cur->level, r->appetite, r->owner, r->id);
-        r->status = ISMS_RISK_ACCEPTED;
-    } else if (t->mark_treated || (r->status == ISMS_RISK_TREATED && opt == r->option)) {
+        r->status = ISMS_RISK_TREATMENT_PLANNED;
+    } else if (t->mark_treated ||
+               ((r->status == ISMS_RISK_TREATED || r->status == ISMS_RISK_ACCEPTED) &&
+                opt == r->option)) {
         if (n == 0)
             return isms_status_set(st, ISMS_FAILED_PRECONDITION,
                                    "a treated risk must name at least one control or action: "
                                    "add a control or an action to %s",
                                    r->id);
-        r->status = ISMS_RISK_TREATED;
-    } else if (!(r->status == ISMS_RISK_ACCEPTED && opt == r->option &&
-                 isms_risk_acceptance_valid(r))) {
+        if (t->mark_treated && t->n_actions_open > 0)
+            return isms_status_set(st, ISMS_FAILED_PRECONDITION,
+                                   "8.3: %s has %d open action%s: the treatment is implemented "
+                                   "only when every action is done",
+                                   r->id, t->n_actions_open, t->n_actions_open == 1 ? "" : "s");
+        if (t->mark_treated && t->n_controls_unimplemented > 0)
+            return isms_status_set(st, ISMS_FAILED_PRECONDITION,
+                                   "8.3: %d control%s selected for %s %s not implemented in the "
+                                   "SoA: the treatment is implemented only when they are",
+                                   t->n_controls_unimplemented,
+                                   t->n_controls_unimplemented == 1 ? "" : "s", r->id,
+                                   t->n_controls_unimplemented == 1 ? "is" : "are");
+        if (t->mark_treated)
+            r->status = ISMS_RISK_TREATED;
+    } else {
         r->status = ISMS_RISK_TREATMENT_PLANNED;
     }
     r->option = opt;
@@ -414,35 +511,68 @@ enum isms_code isms_risk_apply_treatment(const struct isms_risk_method *m,
 }
 
 enum isms_code isms_risk_apply_acceptance(struct isms_risk_state *r, const char *caller,
-                                          const char *justification, struct isms_status *st)
+                                          const char *justification, const char *expires,
+                                          struct isms_status *st)
 {
     if (isms_risk_may_accept(caller, r, st) != ISMS_OK)
         return st->code;
     if (isms_text_check("justification", justification, ISMS_RISK_TEXT_MAX, 1, st) != ISMS_OK)
         return st->code;
+    if (expires == NULL || expires[0] == '\0')
+        return isms_status_set(st, ISMS_INVALID_ARGUMENT,
+                               "expires is required: the date by which the acceptance of %s is "
+                               "reviewed (6.1.3 f)",
+                               r->id);
+    if (isms_plan_date_check("expires", expires, st) != ISMS_OK)
+        return st->code;
+    if (r->today != NULL && r->today[0] != '\0' && strcmp(expires, r->today) <= 0)
+        return isms_status_set(st, ISMS_INVALID_ARGUMENT,
+                               "expires must be after today (%s), got %s: an acceptance is "
+                               "reviewed in the future (6.1.3 f)",
+                               r->today, expires);
     if (isms_risk_check_open(r, "accepted", st) != ISMS_OK)
         return st->code;
     if (r->inherent.score == 0)
         return isms_status_set(st, ISMS_FAILED_PRECONDITION,
                                "assess %s before accepting it: an acceptance is of a rated risk",
                                r->id);
+    if (r->pending.score > 0)
+        return isms_status_set(st, ISMS_FAILED_PRECONDITION,
+                               "8.3: the lowered residual rating of %s (score %d) awaits "
+                               "confirmation by an isms_manager (ismsctl risk confirm %s); "
+                               "accept once it is confirmed or rejected",
+                               r->id, r->pending.score, r->id);
     r->accepted_by = r->owner;
-    r->accepted_score = isms_risk_current(r)->score;
+    r->accepted_score = isms_risk_target(r)->score;
     r->justification = justification;
+    r->accepted_expires = expires;
     r->acceptance = ISMS_ACCEPTANCE_SET;
-    r->status = ISMS_RISK_ACCEPTED;
+    isms_risk_settle(r);
     return ISMS_OK;
 }
 
 enum isms_code isms_risk_apply_close(struct isms_risk_state *r, const char *reason,
-                                     struct isms_status *st)
+                                     int activity_ceased, struct isms_status *st)
 {
     const struct isms_risk_rating *cur = isms_risk_current(r);
 
-    if (isms_text_check("reason", reason, ISMS_RISK_TEXT_MAX, 1, st) != ISMS_OK)
+    if (!activity_ceased && isms_text_check("reason", reason, ISMS_RISK_TEXT_MAX, 1, st) != ISMS_OK)
+        return st->code;
+    if (activity_ceased && isms_text_check("reason", reason, ISMS_RISK_TEXT_MAX, 0, st) != ISMS_OK)
         return st->code;
     if (r->status == ISMS_RISK_CLOSED)
         return isms_status_set(st, ISMS_FAILED_PRECONDITION, "%s is already closed", r->id);
+    if (activity_ceased) {
+        if (r->option != ISMS_RISK_OPTION_AVOID)
+            return isms_status_set(st, ISMS_FAILED_PRECONDITION,
+                                   "6.1.3: only an avoided risk closes because the activity "
+                                   "ceased; %s has treatment option \"%s\"",
+                                   r->id, isms_risk_option_name(r->option));
+        r->status = ISMS_RISK_CLOSED;
+        r->close_reason = reason != NULL && reason[0] != '\0' ? reason : "activity ceased";
+        clear_pending(r);
+        return ISMS_OK;
+    }
     if (isms_risk_above_appetite(r) && !isms_risk_acceptance_valid(r))
         return isms_status_set(st, ISMS_FAILED_PRECONDITION,
                                "%s scores %d (%s), above the risk appetite %d, and its owner %s "
@@ -451,6 +581,43 @@ enum isms_code isms_risk_apply_close(struct isms_risk_state *r, const char *reas
                                r->id, cur->score, cur->level, r->appetite, r->owner);
     r->status = ISMS_RISK_CLOSED;
     r->close_reason = reason;
+    clear_pending(r);
+    return ISMS_OK;
+}
+
+enum isms_code isms_risk_apply_confirm(const struct isms_risk_method *m, struct isms_risk_state *r,
+                                       const char *caller, int reject, struct isms_status *st)
+{
+    if (caller == NULL || strcmp(caller, r->owner) == 0 ||
+        (r->pending_by != NULL && strcmp(caller, r->pending_by) == 0))
+        return isms_status_set(st, ISMS_PERMISSION_DENIED,
+                               "8.3: a lowered residual rating is confirmed by a second person: "
+                               "an isms_manager other than the owner %s of %s",
+                               r->owner, r->id);
+    if (isms_risk_check_open(r, "confirmed", st) != ISMS_OK)
+        return st->code;
+    if (r->pending.score == 0)
+        return isms_status_set(st, ISMS_FAILED_PRECONDITION,
+                               "8.3: no lowered residual rating of %s awaits confirmation", r->id);
+    if (reject) {
+        clear_pending(r);
+        isms_risk_settle(r);
+        return ISMS_OK;
+    }
+    if (r->pending_method_version != m->version || r->method_version != m->version)
+        return isms_status_set(st, ISMS_FAILED_PRECONDITION,
+                               "8.3: the lowered residual rating of %s was made with method "
+                               "version %lld but version %lld is current: reject it and have the "
+                               "owner rate the risk again",
+                               r->id, (long long)r->pending_method_version, (long long)m->version);
+    if (r->pending.score > r->inherent.score)
+        return isms_status_set(st, ISMS_FAILED_PRECONDITION,
+                               "the residual score of %s would be %d, above its inherent score %d: "
+                               "reject it",
+                               r->id, r->pending.score, r->inherent.score);
+    r->residual = r->pending;
+    clear_pending(r);
+    isms_risk_settle(r);
     return ISMS_OK;
 }
 

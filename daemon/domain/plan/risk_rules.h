@@ -4,7 +4,10 @@
  * of these, and write the result back under the risk's version.
  * Invariants every apply function keeps: a retained risk scoring above the appetite carries a
  * valid acceptance by its current owner; residual score <= inherent score; a treated risk names
- * at least one control or action; a closed risk never changes again. */
+ * at least one control or action, all its actions done; a closed risk never changes again;
+ * status accepted only with a valid acceptance and no open treatment.
+ * Three ratings: inherent; target (the residual rating, planned); current (the residual once
+ * the treatment is implemented, else the inherent). */
 #ifndef ISMS_DOMAIN_PLAN_RISK_RULES_H
 #define ISMS_DOMAIN_PLAN_RISK_RULES_H
 
@@ -23,8 +26,8 @@ enum isms_risk_status {
     ISMS_RISK_IDENTIFIED = 0, /* recorded, not rated yet */
     ISMS_RISK_ASSESSED,       /* inherent rating done, no treatment chosen */
     ISMS_RISK_TREATMENT_PLANNED,
-    ISMS_RISK_TREATED,  /* treatment implemented: names a control or action */
-    ISMS_RISK_ACCEPTED, /* accepted by its owner, or retained within the appetite */
+    ISMS_RISK_TREATED,  /* treatment implemented: names a control or action, all done */
+    ISMS_RISK_ACCEPTED, /* accepted by its owner, nothing left to implement */
     ISMS_RISK_CLOSED,   /* terminal */
 };
 
@@ -55,6 +58,13 @@ struct isms_risk_rating {
     const char *level;      /* band name; "" when not rated */
 };
 
+/* What an apply function did to a lowered residual rating awaiting confirmation. */
+enum isms_pending_change {
+    ISMS_PENDING_KEEP = 0,
+    ISMS_PENDING_SET,   /* the owner lowered their own residual rating: stored, not applied */
+    ISMS_PENDING_CLEAR, /* confirmed, rejected, or replaced by another rating */
+};
+
 /* The part of a risk the rules look at. Strings are borrowed. */
 struct isms_risk_state {
     const char *id; /* "R-7", for messages */
@@ -70,12 +80,21 @@ struct isms_risk_state {
     const char *justification;
     const char *close_reason;
     enum isms_acceptance_change acceptance; /* set by the apply functions */
+    const char *accepted_expires;    /* YYYY-MM-DD review date; "" = none (before schema 031) */
+    const char *today;               /* YYYY-MM-DD, UTC, from the database; "" = unknown */
+    int n_actions_open;              /* actions not done */
+    int n_controls_unimplemented;    /* selected controls not implemented in the SoA */
+    struct isms_risk_rating pending; /* lowered residual awaiting confirmation; score 0 = none */
+    int64_t pending_method_version;
+    const char *pending_by;
+    enum isms_pending_change pending_change; /* set by the apply functions */
 };
 
 /* A rating request: a pair left at 0, 0 is unchanged. */
 struct isms_risk_assessment {
     int inherent_likelihood, inherent_impact;
     int residual_likelihood, residual_impact;
+    int by_owner; /* the caller is the risk's owner: a lower residual awaits confirmation */
 };
 
 struct isms_risk_treatment {
@@ -83,6 +102,10 @@ struct isms_risk_treatment {
     int n_controls, n_actions;                /* after this change */
     int residual_likelihood, residual_impact; /* 0, 0 = unchanged */
     int mark_treated;                         /* the treatment is implemented */
+    int by_owner;                             /* as in struct isms_risk_assessment */
+    int plan_changed;             /* option, controls or actions added/removed: acceptance lapses */
+    int n_actions_open;           /* after this change */
+    int n_controls_unimplemented; /* after this change */
 };
 
 /* Names and parsers (parsers take exactly the names returned, case-insensitive; "" for the
@@ -115,10 +138,19 @@ ISMS_MUSTCHECK enum isms_code isms_plan_date_check(const char *field, const char
 ISMS_MUSTCHECK enum isms_code isms_risk_check_pair(const char *what, int likelihood, int impact,
                                                    struct isms_status *st);
 
-/* The current rating: residual when rated, else inherent. */
+/* The target rating (planned residual): residual when rated, else inherent. */
+const struct isms_risk_rating *isms_risk_target(const struct isms_risk_state *r);
+
+/* 1 when the treatment is implemented: retain (nothing to do), or modify/avoid/share marked
+ * treated with every action done and every selected control implemented (8.3). */
+int isms_risk_implemented(const struct isms_risk_state *r);
+
+/* The current (achieved) rating: the residual when rated and the treatment is implemented,
+ * else the inherent. */
 const struct isms_risk_rating *isms_risk_current(const struct isms_risk_state *r);
 
-/* 1 when the risk carries an acceptance by its current owner of its current score. */
+/* 1 when the risk carries an acceptance by its current owner of its target score whose review
+ * date has not passed (6.1.3 f). */
 int isms_risk_acceptance_valid(const struct isms_risk_state *r);
 
 /* 1 when the current score is above the appetite of the method version used. */
@@ -169,18 +201,27 @@ ISMS_MUSTCHECK enum isms_code isms_risk_apply_treatment(const struct isms_risk_m
                                                         const struct isms_risk_treatment *t,
                                                         struct isms_status *st);
 
-/* The owner accepts the risk at its current score. `justification` is borrowed. Errors:
- * PERMISSION_DENIED (not the owner), INVALID_ARGUMENT (no justification), FAILED_PRECONDITION
- * (closed, not assessed). */
-ISMS_MUSTCHECK enum isms_code isms_risk_apply_acceptance(struct isms_risk_state *r,
-                                                         const char *caller,
-                                                         const char *justification,
-                                                         struct isms_status *st);
+/* The owner approves the treatment plan as it stands and accepts the risk at its target score
+ * until `expires` (YYYY-MM-DD, after r->today). Strings are borrowed. Errors:
+ * PERMISSION_DENIED (not the owner), INVALID_ARGUMENT (no justification, no or bad or past
+ * review date), FAILED_PRECONDITION (closed, not assessed, lowered residual unconfirmed). */
+ISMS_MUSTCHECK enum isms_code
+isms_risk_apply_acceptance(struct isms_risk_state *r, const char *caller, const char *justification,
+                           const char *expires, struct isms_status *st);
 
 /* Closes the risk. Refused while its current score is above the appetite and no valid
- * acceptance is recorded. Errors: INVALID_ARGUMENT (no reason), FAILED_PRECONDITION. */
+ * acceptance is recorded, unless `activity_ceased` (only for an avoided risk: no residual
+ * rating or acceptance needed). Errors: INVALID_ARGUMENT (no reason), FAILED_PRECONDITION. */
 ISMS_MUSTCHECK enum isms_code isms_risk_apply_close(struct isms_risk_state *r, const char *reason,
-                                                    struct isms_status *st);
+                                                    int activity_ceased, struct isms_status *st);
+
+/* An isms_manager `caller` (not the owner and not who proposed it) confirms (or, with `reject`,
+ * drops) the lowered residual rating awaiting confirmation, rated with method `m`.
+ * Errors: PERMISSION_DENIED (the owner or proposer), FAILED_PRECONDITION (nothing pending,
+ * method changed since, closed). */
+ISMS_MUSTCHECK enum isms_code isms_risk_apply_confirm(const struct isms_risk_method *m,
+                                                      struct isms_risk_state *r, const char *caller,
+                                                      int reject, struct isms_status *st);
 
 /* Gives the risk a new owner (the caller checked it is an active user). An acceptance by the
  * previous owner no longer counts. */

@@ -44,22 +44,27 @@ static const char SQL_SOA_VERSION_PAGE[] =
     " FROM soa_version_row r WHERE r.version_num = $1::int AND r.pos > $2::int"
     " ORDER BY r.pos LIMIT " PAGE_ROWS;
 
+/* Columns: number, legacy approver text, publish time, publisher, counts (3), then the
+ * approval (schema/030): approver account ('' = none) and time. */
 #define SQL_VERSION_COLS                                                                           \
     "v.num, v.approved_by, " ISMS_SQL_TS(                                                          \
         "v.approved_at") ", v.published_by, v.row_count,"                                          \
                          " (SELECT count(*) FROM soa_version_row r WHERE r.version_num = v.num"    \
                          " AND r.applicable = 'yes'),"                                             \
                          " (SELECT count(*) FROM soa_version_row r WHERE r.version_num = v.num"    \
-                         " AND r.applicable = 'yes' AND r.status = 'implemented')"
+                         " AND r.applicable = 'yes' AND r.status = 'implemented'),"                \
+                         " coalesce(ap.approved_by, ''), coalesce(" ISMS_SQL_TS(                   \
+                             "ap.approved_at") ", '')"
+#define SQL_VERSION_FROM " FROM soa_version v LEFT JOIN soa_approval ap ON ap.version_num = v.num"
 
 static const char SQL_SOA_VERSIONS[] =
-    "SELECT " SQL_VERSION_COLS " FROM soa_version v ORDER BY v.num";
+    "SELECT " SQL_VERSION_COLS SQL_VERSION_FROM " ORDER BY v.num";
 ISMS_STATEMENT_NO_PARAMS(STMT_SOA_VERSIONS, SQL_SOA_VERSIONS);
 ISMS_STATEMENT(STMT_SOA_VERSION_PAGE, SQL_SOA_VERSION_PAGE, "version", "pos");
 ISMS_STATEMENT(STMT_SOA_CURRENT_PAGE, SQL_SOA_CURRENT_PAGE, "after", "pos");
 
 static const char SQL_SOA_VERSION_GET[] =
-    "SELECT " SQL_VERSION_COLS " FROM soa_version v WHERE v.num = $1::int";
+    "SELECT " SQL_VERSION_COLS SQL_VERSION_FROM " WHERE v.num = $1::int";
 ISMS_STATEMENT(STMT_SOA_VERSION_GET, SQL_SOA_VERSION_GET, "version");
 
 static const char SQL_SOA_VERSIONS_EXIST[] =
@@ -246,12 +251,15 @@ Isms__V1__SoaVersion *isms_soa_version_from_row(struct isms_arena *a, const stru
         return NULL;
     isms__v1__soa_version__init(v);
     v->number = (int32_t)isms_rows_int64(res, r, 0);
-    v->approved_by = (char *)isms_rows_text(res, r, 1);
-    v->approved_at = (char *)isms_rows_text(res, r, 2);
+    v->legacy_approved_by = (char *)isms_rows_text(res, r, 1);
+    v->published_at = (char *)isms_rows_text(res, r, 2);
     v->published_by = (char *)isms_rows_text(res, r, 3);
     v->controls = (int32_t)isms_rows_int64(res, r, 4);
     v->applicable = (int32_t)isms_rows_int64(res, r, 5);
     v->implemented = (int32_t)isms_rows_int64(res, r, 6);
+    v->approved_by = (char *)isms_rows_text(res, r, 7);
+    v->approved_at = (char *)isms_rows_text(res, r, 8);
+    v->approved = v->approved_by[0] != '\0';
     return v;
 }
 
@@ -260,6 +268,8 @@ int isms_soa_version_own(struct isms_arena *a, Isms__V1__SoaVersion *v)
 {
     return (v->approved_by = isms_arena_strdup(a, v->approved_by)) != NULL &&
            (v->approved_at = isms_arena_strdup(a, v->approved_at)) != NULL &&
+           (v->published_at = isms_arena_strdup(a, v->published_at)) != NULL &&
+           (v->legacy_approved_by = isms_arena_strdup(a, v->legacy_approved_by)) != NULL &&
            (v->published_by = isms_arena_strdup(a, v->published_by)) != NULL;
 }
 
@@ -324,6 +334,16 @@ static void show_done(struct isms_call *call, const struct isms_rows *res,
         return;
     }
     isms_call_finish(call, &v->base);
+}
+
+void isms_soa_reply_version(struct isms_call *call, const Isms__V1__SoaShowRequest *in)
+{
+    struct isms_bind b;
+
+    isms_bind_init(&b, &STMT_SOA_VERSION_GET);
+    isms_bind_int64(&b, "version", in->version);
+    call->ctx = (void *)in;
+    isms_call_db_or_fail(call, &b, show_done);
 }
 
 static void soa_show(struct isms_call *call, const ProtobufCMessage *msg)
@@ -563,6 +583,7 @@ enum isms_code isms_soa_register(struct isms_server *srv, struct isms_status *st
         {"Show", soa_show, 0, ISMS_ROLES_READ},
         {"Diff", soa_diff, 0, ISMS_ROLES_READ},
         {"Summary", soa_summary, 0, ISMS_ROLES_READ},
+        {"Approve", isms_soa_approve_handler, 0, ISMS_ROLE_TOP_MANAGEMENT},
     };
 
     return isms_registry_add(&srv->reg, &isms__v1__soa__descriptor, specs,

@@ -1,6 +1,7 @@
 /* domain/plan/soa.h — what the Soa handlers in soa.c and soa_publish.c share: the memory
- * failure answer, the SoaVersion built from a row, and the Check and Publish handlers that
- * isms_soa_register() (soa.c) lists. Internal to domain/plan/soa*.c. */
+ * failure answer, the SoaVersion built from a row and answered by number, and the Check,
+ * Publish and Approve handlers that isms_soa_register() (soa.c) lists. Internal to
+ * domain/plan/soa*.c. */
 #ifndef ISMS_DOMAIN_PLAN_SOA_H
 #define ISMS_DOMAIN_PLAN_SOA_H
 
@@ -24,8 +25,13 @@ Isms__V1__SoaVersion *isms_soa_version_from_row(struct isms_arena *a, const stru
  * memory. */
 int isms_soa_version_own(struct isms_arena *a, Isms__V1__SoaVersion *v);
 
-/* The Check and Publish handlers (soa_publish.c). */
+/* The Check and Publish handlers (soa_publish.c), and Approve (soa_approve.c). */
 void isms_soa_check_handler(struct isms_call *call, const ProtobufCMessage *msg);
 void isms_soa_publish_handler(struct isms_call *call, const ProtobufCMessage *msg);
+void isms_soa_approve_handler(struct isms_call *call, const ProtobufCMessage *msg);
+
+/* Answers the call with published version in->version as it is now (NOT_FOUND when there is
+ * none); `in` must live as long as the call. */
+void isms_soa_reply_version(struct isms_call *call, const Isms__V1__SoaShowRequest *in);
 
 #endif

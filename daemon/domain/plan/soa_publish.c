@@ -1,11 +1,11 @@
 /* domain/plan/soa_publish.c — Soa/Check and Soa/Publish: the current SoA rows run through the
  * pure checks of soa_rules.c; Publish freezes exactly the rows it checked as a numbered version
- * (a fingerprint per row guards against changes in between), with its audit record. */
+ * (a fingerprint per row guards against changes in between), not approved, with its audit
+ * record; a SoA identical to the latest version is not published again. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "core/text.h"
 #include "db/bind.h"
 #include "db/rows.h"
 #include "domain/domain.h"
@@ -15,8 +15,6 @@
 #include "isms/v1/control.pb-c.h"
 #include "rpc/call.h"
 #include "rpc/principal.h"
-
-#define APPROVER_MAX 200
 
 #define SEP ISMS_CONTROL_SEP_SQL
 
@@ -29,8 +27,16 @@ static const char SQL_SOA_CHECK_ROWS[] =
     " FROM control c, LATERAL (SELECT control_linked_risks(c.id) AS risks) l ORDER BY c.ord";
 ISMS_STATEMENT_NO_PARAMS(STMT_SOA_CHECK_ROWS, SQL_SOA_CHECK_ROWS);
 
-/* $1 ids and $2 fingerprints of the checked rows, $3 approver, $4 actor, $5 source. Inserts
- * nothing unless the current rows are exactly the checked ones. */
+/* The content of a SoA row (what an approver reads), for comparing two versions. */
+#define ROW_CONTENT                                                                                \
+    "control_id, theme, title, is_custom, source, applicable, reasons, justification, status,"     \
+    " owner, implementation, evidence, linked_risks"
+
+/* $1 ids and $2 fingerprints of the checked rows, $3 the legacy approver text (''), $4 actor,
+ * $5 source. Inserts nothing unless the current rows are exactly the checked ones and differ
+ * from the latest published version. Columns as SQL_VERSION_COLS (soa.c; no approval yet),
+ * then rows written, rows unchanged since the check, identical to version (0 = no). */
+/* clang-format off */
 static const char SQL_SOA_PUBLISH[] =
     "WITH cur AS (SELECT s.*, s.control_version::text || '/' ||"
     "  array_to_string(s.linked_risks, ',') AS fp FROM soa_rows_at(0) s),"
@@ -38,9 +44,15 @@ static const char SQL_SOA_PUBLISH[] =
     " chk AS (SELECT (SELECT count(*) FROM cur) = cardinality(k.ids) AND NOT EXISTS ("
     "  SELECT 1 FROM cur LEFT JOIN unnest(k.ids, k.fps) AS u(id, fp) ON u.id = cur.control_id"
     "  WHERE u.fp IS DISTINCT FROM cur.fp) AS same FROM k),"
+    " prev AS (SELECT max(num) AS n FROM soa_version),"
+    " dup AS (SELECT CASE WHEN prev.n IS NOT NULL"
+    "  AND NOT EXISTS (SELECT " ROW_CONTENT " FROM cur EXCEPT SELECT " ROW_CONTENT
+    "  FROM soa_version_row WHERE version_num = prev.n)"
+    "  AND NOT EXISTS (SELECT " ROW_CONTENT " FROM soa_version_row WHERE version_num = prev.n"
+    "  EXCEPT SELECT " ROW_CONTENT " FROM cur) THEN prev.n ELSE 0 END AS n FROM prev),"
     " v AS (INSERT INTO soa_version (num, approved_by, published_by, row_count)"
     "  SELECT coalesce((SELECT max(num) FROM soa_version), 0) + 1, $3, $4,"
-    "  (SELECT count(*) FROM cur) FROM chk WHERE chk.same RETURNING *),"
+    "  (SELECT count(*) FROM cur) FROM chk, dup WHERE chk.same AND dup.n = 0 RETURNING *),"
     " r AS (INSERT INTO soa_version_row (version_num, pos, control_id, ord, theme, title,"
     "  is_custom, source, applicable, reasons, justification, status, owner, implementation,"
     "  evidence, linked_risks, control_version)"
@@ -49,16 +61,14 @@ static const char SQL_SOA_PUBLISH[] =
     "  cur.implementation, cur.evidence, cur.linked_risks, cur.control_version FROM v, cur"
     "  RETURNING 1),"
     " a AS (SELECT audit_append($4, $5, '/isms.v1.Soa/Publish', 'soa:v' || v.num,"
-    "  audit_diff(NULL, jsonb_build_object('number', v.num, 'approved_by', v.approved_by,"
-    "  'controls', v.row_count)), 'OK') AS seq FROM v)" ISMS_SQL_IDEM(
-        "$6", "a") ""
-                   " SELECT v.num, v.approved_by, " ISMS_SQL_TS(
-                       "v.approved_at") ", v.published_by, v.row_count,"
-                                        " (SELECT count(*) FROM cur WHERE applicable = 'yes'),"
-                                        " (SELECT count(*) FROM cur WHERE applicable = 'yes'"
-                                        " AND status = 'implemented'),"
-                                        " (SELECT count(*) FROM r), (SELECT chk.same FROM chk)"
-                                        " FROM (SELECT 1) one LEFT JOIN (v CROSS JOIN a) ON true";
+    "  audit_diff(NULL, jsonb_build_object('number', v.num, 'approved', false,"
+    "  'controls', v.row_count)), 'OK') AS seq FROM v)" ISMS_SQL_IDEM("$6", "a")
+    " SELECT v.num, v.approved_by, " ISMS_SQL_TS("v.approved_at") ", v.published_by,"
+    " v.row_count, (SELECT count(*) FROM cur WHERE applicable = 'yes'),"
+    " (SELECT count(*) FROM cur WHERE applicable = 'yes' AND status = 'implemented'), '', '',"
+    " (SELECT count(*) FROM r), (SELECT chk.same FROM chk), (SELECT dup.n FROM dup)"
+    " FROM (SELECT 1) one LEFT JOIN (v CROSS JOIN a) ON true";
+/* clang-format on */
 ISMS_STATEMENT(STMT_SOA_PUBLISH, SQL_SOA_PUBLISH, "ids", "fingerprints", "approved_by", "actor",
                "source", ISMS_SQL_IDEM_PARAM);
 
@@ -70,7 +80,6 @@ struct check_run {
     Isms__V1__SoaCheckResponse *resp; /* Check: findings collected here */
     struct isms_call *call;
     int is_oom;
-    const char *approved_by;             /* Publish */
     char first[ISMS_STATUS_MSG_MAX / 2]; /* Publish: the first finding */
 };
 
@@ -187,6 +196,15 @@ static void publish_done(struct isms_call *call, const struct isms_rows *res,
         isms_call_fail_status(call, st);
         return;
     }
+    if (isms_rows_count(res) == 1 && isms_rows_is_null(res, 0, 0) &&
+        isms_rows_int64(res, 0, 11) > 0) {
+        isms_call_fail(call, ISMS_FAILED_PRECONDITION,
+                       "6.1.3 d: the SoA is identical to published version %" PRId64
+                       "; nothing to publish (approve that version with `soa approve %" PRId64
+                       "`, or change the SoA first)",
+                       isms_rows_int64(res, 0, 11), isms_rows_int64(res, 0, 11));
+        return;
+    }
     if (isms_rows_count(res) != 1 || isms_rows_is_null(res, 0, 0)) {
         isms_call_fail(call, ISMS_ABORTED,
                        "controls changed while the SoA was being published; run the check again "
@@ -254,7 +272,7 @@ static void publish_checked(struct isms_call *call, const struct isms_rows *res,
     isms_bind_init(&b, &STMT_SOA_PUBLISH);
     isms_bind_text(&b, "ids", idj);
     isms_bind_text(&b, "fingerprints", fpj);
-    isms_bind_text(&b, "approved_by", x->approved_by);
+    isms_bind_text(&b, "approved_by", "");
     isms_bind_text(&b, "actor", isms_call_actor(call));
     isms_bind_text(&b, "source", isms_call_source(call));
     isms_call_db_or_fail(call, &b, publish_done);
@@ -264,11 +282,12 @@ void isms_soa_publish_handler(struct isms_call *call, const ProtobufCMessage *ms
 {
     const Isms__V1__SoaPublishRequest *in = (const Isms__V1__SoaPublishRequest *)msg;
     struct check_run *x;
-    struct isms_status st;
     struct isms_bind b;
 
-    if (isms_text_check("approved_by", in->approved_by, APPROVER_MAX, 1, &st) != ISMS_OK) {
-        isms_call_fail_status(call, &st);
+    if (in->approved_by != NULL && in->approved_by[0] != '\0') {
+        isms_call_fail(call, ISMS_INVALID_ARGUMENT,
+                       "approved_by is no longer taken at publish: publish the version, then a "
+                       "top_management account approves it itself (ismsctl soa approve N)");
         return;
     }
     x = isms_arena_calloc(&call->arena, sizeof(*x));
@@ -277,7 +296,6 @@ void isms_soa_publish_handler(struct isms_call *call, const ProtobufCMessage *ms
         return;
     }
     x->call = call;
-    x->approved_by = in->approved_by;
     call->ctx = x;
     isms_bind_init(&b, &STMT_SOA_CHECK_ROWS);
     isms_call_db_or_fail(call, &b, publish_checked);

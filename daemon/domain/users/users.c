@@ -15,7 +15,7 @@ int isms_roles_to_repeated(struct isms_arena *a, unsigned mask, char ***out, siz
 
     if (v == NULL)
         return 0;
-    for (unsigned bit = 1; bit <= ISMS_ROLE_VIEWER; bit <<= 1)
+    for (unsigned bit = 1; bit <= ISMS_ROLE_TOP_MANAGEMENT; bit <<= 1)
         if (mask & bit)
             v[k++] = (char *)isms_role_name(bit);
     *out = v;
