@@ -28,4 +28,7 @@ int isms_soa_version_own(struct isms_arena *a, Isms__V1__SoaVersion *v);
 void isms_soa_check_handler(struct isms_call *call, const ProtobufCMessage *msg);
 void isms_soa_publish_handler(struct isms_call *call, const ProtobufCMessage *msg);
 
+/* Control/Import (control_import.c), listed by isms_control_register() (control.c). */
+void isms_control_import_handler(struct isms_call *call, const ProtobufCMessage *msg);
+
 #endif
