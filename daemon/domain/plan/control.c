@@ -428,6 +428,18 @@ static void control_get(struct isms_call *call, const ProtobufCMessage *msg)
 
 /* ---- Set ---------------------------------------------------------------------------------- */
 
+/* What a Set refused for an excluded control, as people say it. */
+static const char *conflict_text(const char *conflict)
+{
+    if (strcmp(conflict, "reasons") == 0)
+        return "reasons for inclusion";
+    if (strcmp(conflict, "status") == 0)
+        return "implementation status but not_applicable";
+    if (strcmp(conflict, "target_date") == 0)
+        return "target date";
+    return "inclusion justification";
+}
+
 static void set_done(struct isms_call *call, const struct isms_rows *res,
                      const struct isms_status *st)
 {
@@ -470,11 +482,7 @@ static void set_done(struct isms_call *call, const struct isms_rows *res,
             isms_call_fail(call, ISMS_FAILED_PRECONDITION,
                            "6.1.3 d: control %s is excluded, so it takes no %s; set applicable "
                            "to yes with it, or leave it out",
-                           in->id,
-                           strcmp(conflict, "reasons") == 0 ? "reasons for inclusion"
-                           : strcmp(conflict, "status") == 0
-                               ? "implementation status but not_applicable"
-                               : conflict);
+                           in->id, conflict_text(conflict));
         return;
     }
     owner_st = isms_rows_text(res, 0, CONTROL_NCOLS + 3);
