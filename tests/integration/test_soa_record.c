@@ -710,7 +710,7 @@ Test(soa_record, control_import_refuses_bad_rows_and_bad_csv_with_the_row)
     import_refused(&env, dir, "owner.csv", HEAD GOOD_ROW "2,5.2,,,,,yes,legal,x,,,,bob,,,\r\n", 4,
                    "row 5: user \"bob\" does not exist: a control owner must be an account");
     import_refused(&env, dir, "disabled.csv", HEAD GOOD_ROW "2,5.2,,,,,yes,legal,x,,,,gone,,,\r\n",
-                   9, "row 5: user \"gone\" is disabled");
+                   6, "row 5: user \"gone\" is disabled");
     import_refused(&env, dir, "twice.csv", HEAD GOOD_ROW "2,A.5.1,,,,,yes,legal,x,,,,,,,\r\n", 3,
                    "row 5: the control of row 4 is given again");
     import_refused(&env, dir, "date.csv",
@@ -804,7 +804,7 @@ Test(soa_record, control_owner_must_be_an_active_account)
     sql(&env, "UPDATE app_user SET status = 'disabled' WHERE name = 'bob'");
     s.id = "5.10";
     set(fd, &s, &rep);
-    isms_test_expect(&rep, 6, "user \"bob\" is disabled", "disabled owner");
+    isms_test_expect(&rep, 9, "user \"bob\" is disabled", "disabled owner");
     isms_test_reply_cleanup(&rep);
     /* clearing an owner needs no account */
     s.owner = "";
