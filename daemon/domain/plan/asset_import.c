@@ -81,11 +81,15 @@ static const char SQL_IMPORT_COMMIT[] =
     " missing AS (SELECT rn, ref FROM refs WHERE to_rn IS NULL AND to_num IS NULL"
     "  ORDER BY rn, ord LIMIT 1),"
     " cyc AS (SELECT asset_import_cycle(imp.id) AS rn FROM imp),"
+    " badowner AS (SELECT s.rn, s.owner, coalesce(u.status, '') AS st FROM src s"
+    "  LEFT JOIN app_user u ON u.name = lower(s.owner) WHERE u.status IS DISTINCT FROM 'active'"
+    "  ORDER BY s.rn LIMIT 1),"
     " ok AS (SELECT (SELECT count(*) FROM imp) = 1 AND (SELECT n FROM staged) > 0"
     "  AND (SELECT n FROM staged) = (SELECT nrows FROM imp)"
     "  AND ($3::bigint = 0 OR (SELECT n FROM staged) = $3::bigint)"
     "  AND NOT EXISTS (SELECT 1 FROM dup_batch) AND NOT EXISTS (SELECT 1 FROM dup_db)"
-    "  AND NOT EXISTS (SELECT 1 FROM missing) AND (SELECT rn FROM cyc) IS NULL AS go),"
+    "  AND NOT EXISTS (SELECT 1 FROM missing) AND (SELECT rn FROM cyc) IS NULL"
+    "  AND NOT EXISTS (SELECT 1 FROM badowner) AS go),"
     " ins AS (INSERT INTO asset (name, type, description, owner, custodian, location,"
     "  classification, confidentiality, integrity, availability, tags, status, created_by,"
     "  updated_by) SELECT s.name, s.type, s.description, s.owner, s.custodian, s.location,"
@@ -110,7 +114,8 @@ static const char SQL_IMPORT_COMMIT[] =
     " (SELECT name FROM dup_db), (SELECT rn FROM missing), (SELECT ref FROM missing),"
     " (SELECT rn FROM cyc), (SELECT n FROM au), (SELECT count(*) FROM deps),"
     " (SELECT coalesce(string_agg('A-' || num, ',' ORDER BY rn), '') FROM insn),"
-    " (SELECT count(*) FROM dropped)";
+    " (SELECT count(*) FROM dropped), (SELECT rn FROM badowner), (SELECT owner FROM badowner),"
+    " (SELECT st FROM badowner)";
 ISMS_STATEMENT(STMT_IMPORT_COMMIT, SQL_IMPORT_COMMIT, "import_id", "actor", "expected_rows",
                "source");
 
@@ -361,6 +366,13 @@ static void commit_done(struct isms_call *call, const struct isms_rows *res,
         isms_call_fail(call, ISMS_FAILED_PRECONDITION,
                        "row %" PRId64 ": depends_on makes a dependency cycle",
                        isms_rows_int64(res, 0, 12));
+        return;
+    }
+    if (!isms_rows_is_null(res, 0, 17)) {
+        char prefix[32];
+
+        snprintf(prefix, sizeof(prefix), "row %" PRId64 ": ", isms_rows_int64(res, 0, 17));
+        isms_asset_fail_owner(call, prefix, isms_rows_text(res, 0, 18), isms_rows_text(res, 0, 19));
         return;
     }
     r = isms_arena_calloc(&call->arena, sizeof(*r));
