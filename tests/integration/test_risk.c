@@ -184,7 +184,7 @@ static int treat(int fd, const char *id, const char *option, const char *control
     }
     if (action != NULL) {
         a.description = (char *)action;
-        a.owner = "it operations";
+        a.owner = "alice"; /* an action owner is an account */
         a.due = "2027-03-31";
         r.add_actions = &ap;
         r.n_add_actions = 1;
@@ -1010,7 +1010,7 @@ Test(risk, plan_export_streams_every_risk_with_its_treatment)
     cr_assert_str_eq(l.items[0]->treatment, "modify");
     cr_assert_str_eq(l.items[0]->controls[0], "8.24");
     cr_assert_str_eq(l.items[0]->actions[0]->description, "encrypt the backups");
-    cr_assert_str_eq(l.items[0]->actions[0]->owner, "it operations");
+    cr_assert_str_eq(l.items[0]->actions[0]->owner, "alice");
     cr_assert_str_eq(l.items[1]->status, "closed");
     listing_free(&l);
     req.exclude_closed = 1;
@@ -1153,7 +1153,7 @@ Test(risk, ismsctl_risk_commands)
                               "--action",
                               "enforce MFA",
                               "--action-owner",
-                              "identity team",
+                              "alice",
                               "--action-due",
                               "2027-06-30",
                               "--residual-likelihood",

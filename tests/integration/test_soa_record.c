@@ -11,6 +11,7 @@
 #include <criterion/criterion.h>
 
 #include "isms/v1/control.pb-c.h"
+#include "isms/v1/risk.pb-c.h"
 #include "testlib.h"
 
 TestSuite(soa_record, .init = isms_test_init, .fini = isms_test_fini, .timeout = 280);
@@ -810,5 +811,82 @@ Test(soa_record, control_owner_must_be_an_active_account)
     s.owner = "";
     cr_assert_eq(set(fd, &s, &rep), 0, "%s", rep.message);
     isms_test_reply_cleanup(&rep);
+    isms_test_finish();
+}
+
+/* A treatment action's owner is an account too (schema/036); actions stored before keep their
+ * free-text owner and their status can still change. */
+Test(soa_record, action_owner_must_be_an_active_account)
+{
+    struct isms_test_env env;
+    Isms__V1__CreateRiskRequest cr = ISMS__V1__CREATE_RISK_REQUEST__INIT;
+    Isms__V1__TreatRiskRequest tr = ISMS__V1__TREAT_RISK_REQUEST__INIT;
+    Isms__V1__RiskActionInput a = ISMS__V1__RISK_ACTION_INPUT__INIT;
+    Isms__V1__RiskActionInput *ap = &a;
+    Isms__V1__RiskActionUpdate up = ISMS__V1__RISK_ACTION_UPDATE__INIT;
+    Isms__V1__RiskActionUpdate *upp = &up;
+    struct isms_test_reply rep;
+    char ra[32];
+    long long legacy;
+    int fd;
+
+    isms_test_env_start(&env, NULL);
+    fd = isms_test_connect(env.srv.port);
+    isms_test_user_create(fd, "gone", "viewer", "long-enough-passphrase-42");
+    sql(&env, "UPDATE app_user SET status = 'disabled' WHERE name = 'gone'");
+    cr.title = "Laptop theft";
+    cr.owner = ISMS_TEST_ADMIN_USER;
+    cr.likelihood = 2;
+    cr.impact = 2;
+    cr.assets = NULL;
+    cr_assert_eq(isms_test_unary(fd, "/isms.v1.Risk/Create", &cr.base, 0,
+                                 &isms__v1__risk_record__descriptor, &rep),
+                 0, "%s", rep.message);
+    isms_test_reply_cleanup(&rep);
+
+    tr.id = "R-1";
+    tr.option = "modify";
+    tr.add_actions = &ap;
+    tr.n_add_actions = 1;
+    a.description = "encrypt every laptop disk";
+    a.owner = "it operations";
+    isms_test_unary(fd, "/isms.v1.Risk/Treat", &tr.base, 0, &isms__v1__risk_record__descriptor,
+                    &rep);
+    isms_test_expect(&rep, 5,
+                     "user \"it operations\" does not exist: an action owner must be an account",
+                     "action owner not an account");
+    isms_test_reply_cleanup(&rep);
+    a.owner = "gone";
+    isms_test_unary(fd, "/isms.v1.Risk/Treat", &tr.base, 0, &isms__v1__risk_record__descriptor,
+                    &rep);
+    isms_test_expect(&rep, 9, "user \"gone\" is disabled: an action owner must be an active user",
+                     "disabled action owner");
+    isms_test_reply_cleanup(&rep);
+    cr_assert_eq(sql_scalar(&env, "SELECT count(*) FROM risk_action"), 0);
+    a.owner = ISMS_TEST_ADMIN_USER;
+    cr_assert_eq(isms_test_unary(fd, "/isms.v1.Risk/Treat", &tr.base, 0,
+                                 &isms__v1__risk_record__descriptor, &rep),
+                 0, "%s", rep.message);
+    isms_test_reply_cleanup(&rep);
+
+    /* an action from before the rule keeps its owner and can still be updated */
+    sql(&env, "ALTER TABLE risk_action DISABLE TRIGGER risk_action_owner_account");
+    legacy = sql_scalar(&env, "INSERT INTO risk_action (risk_num, description, owner) VALUES"
+                              " (1, 'old action', 'IT department') RETURNING num");
+    sql(&env, "ALTER TABLE risk_action ENABLE TRIGGER risk_action_owner_account");
+    snprintf(ra, sizeof(ra), "RA-%lld", legacy);
+    isms__v1__treat_risk_request__init(&tr);
+    tr.id = "R-1";
+    up.id = ra;
+    up.status = "done";
+    tr.update_actions = &upp;
+    tr.n_update_actions = 1;
+    cr_assert_eq(isms_test_unary(fd, "/isms.v1.Risk/Treat", &tr.base, 0,
+                                 &isms__v1__risk_record__descriptor, &rep),
+                 0, "%s", rep.message);
+    isms_test_reply_cleanup(&rep);
+    cr_assert_eq(sql_scalar(&env, "SELECT count(*) FROM risk_action WHERE owner = 'IT department'"
+                                  " AND status = 'done'"),
+                 1);
     isms_test_finish();
 }
