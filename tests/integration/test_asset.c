@@ -1307,7 +1307,7 @@ Test(asset, ismsctl_asset_commands)
     cr_assert_neq(strstr(p.out, "\"owner\": \"carol\""), NULL, "%s", p.out);
     cr_assert_neq(strstr(p.out, "\"version\": 3"), NULL, "%s", p.out);
     isms_test_proc_cleanup(&p);
-    ctlv(&p, port, 5, "asset|update|A-1|--owner|eve|--expect-version|2");
+    ctlv(&p, port, 5, "asset|update|A-1|--owner|dave|--expect-version|2");
     cr_assert_neq(strstr(p.err, "ABORTED"), NULL, "%s", p.err);
     isms_test_proc_cleanup(&p);
     ctlv(&p, port, 4, "asset|show|A-77");
