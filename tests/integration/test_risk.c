@@ -1140,28 +1140,17 @@ Test(risk, ismsctl_risk_commands)
     cr_assert(strstr(p.err, "INVALID_ARGUMENT: inherent likelihood 9 is outside") != NULL, "%s",
               p.err);
     isms_test_proc_cleanup(&p);
-    ctl(&p, &w, w.bob, 0,
-        (const char *const[]){"risk",
-                              "treat",
-                              "R-2",
-                              "--option",
-                              "modify",
-                              "--control",
-                              "5.17",
-                              "--control",
-                              "8.5",
-                              "--action",
-                              "enforce MFA",
-                              "--action-owner",
-                              "alice",
-                              "--action-due",
-                              "2027-06-30",
-                              "--residual-likelihood",
-                              "1",
-                              "--residual-impact",
-                              "4",
-                              "--treated",
-                              NULL});
+    ctl(&p, &w, w.bob, 0, (const char *const[]){"risk",        "treat",
+                                                "R-2",         "--option",
+                                                "modify",      "--control",
+                                                "5.17",        "--control",
+                                                "8.5",         "--action",
+                                                "enforce MFA", "--action-owner",
+                                                "alice",       "--action-due",
+                                                "2027-06-30",  "--residual-likelihood",
+                                                "1",           "--residual-impact",
+                                                "4",           "--treated",
+                                                NULL});
     cr_assert(strstr(p.out, "treated") != NULL, "%s", p.out);
     cr_assert(strstr(p.out, "RA-1") != NULL, "%s", p.out);
     isms_test_proc_cleanup(&p);
@@ -1206,7 +1195,7 @@ Test(risk, ismsctl_risk_commands)
     ctl(&p, &w, w.vera, 0, (const char *const[]){"risk", "plan", "export", NULL});
     cr_assert(strstr(p.out, "risk,title,owner,status,treatment") == p.out, "%s", p.out);
     cr_assert(strstr(p.out, "R-2,Weak passwords,bob,treated,modify,12,high,4,low,4,low,false,"
-                            "5.17; 8.5,RA-1,enforce MFA,identity team,2027-06-30,open") != NULL,
+                            "5.17; 8.5,RA-1,enforce MFA,alice,2027-06-30,open") != NULL,
               "%s", p.out);
     isms_test_proc_cleanup(&p);
     ctl(&p, &w, w.vera, 0, (const char *const[]){"risk", "plan", "export", "--format", "md", NULL});
