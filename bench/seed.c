@@ -89,21 +89,21 @@ static int read_inventory(struct isms_bench_client *c, struct inventory *inv, ch
 /* Imports `n` assets named "<prefix> <first + i>" in one Asset/Import and adds their ids to
  * `plan` (when not NULL). */
 static int import_batch(struct isms_bench_client *c, const struct inventory *inv,
-                        struct isms_bench_plan *plan, const char *prefix, size_t first, size_t n,
-                        char *err, size_t errlen)
+                        struct isms_bench_plan *plan, const char *prefix,
+                        const char (*accounts)[64], size_t first, size_t n, char *err,
+                        size_t errlen)
 {
     Isms__V1__ImportAssetsRequest req = ISMS__V1__IMPORT_ASSETS_REQUEST__INIT;
     Isms__V1__CreateAssetRequest *rows = calloc(n, sizeof(*rows));
     Isms__V1__CreateAssetRequest **ptrs = calloc(n, sizeof(*ptrs));
     char(*names)[NAME_MAX_] = calloc(n, sizeof(*names));
-    char(*owners)[32] = calloc(n, sizeof(*owners));
     static char *tags[] = {(char *)"ismsbench"};
     Isms__V1__ImportAssetsResponse *r;
     ProtobufCMessage *out = NULL;
     int rc = -1;
     size_t i;
 
-    if (rows == NULL || ptrs == NULL || names == NULL || owners == NULL) {
+    if (rows == NULL || ptrs == NULL || names == NULL) {
         snprintf(err, errlen, "out of memory");
         goto out;
     }
@@ -113,11 +113,10 @@ static int import_batch(struct isms_bench_client *c, const struct inventory *inv
 
         isms__v1__create_asset_request__init(a);
         snprintf(names[i], sizeof(names[i]), "%s %06zu", prefix, k);
-        snprintf(owners[i], sizeof(owners[i]), "owner %zu", k % 50);
         a->name = names[i];
         a->type = (char *)TYPES[k % (sizeof(TYPES) / sizeof(TYPES[0]))];
         a->description = (char *)"Seeded by ismsbench for the Plan-phase benchmark.";
-        a->owner = owners[i];
+        a->owner = (char *)accounts[k % ISMS_BENCH_OWNERS]; /* an owner is an account */
         a->custodian = (char *)"it operations";
         a->location = (char *)"datacentre 1";
         a->classification = (char *)inv->levels[k % inv->nlevels];
@@ -156,14 +155,13 @@ out:
     free(rows);
     free(ptrs);
     free(names);
-    free(owners);
     return rc;
 }
 
 /* Imports `n` assets in batches; progress on stderr. */
 static int import_all(struct isms_bench_client *c, const struct inventory *inv,
-                      struct isms_bench_plan *plan, const char *prefix, size_t n, char *err,
-                      size_t errlen)
+                      struct isms_bench_plan *plan, const char *prefix, const char (*accounts)[64],
+                      size_t n, char *err, size_t errlen)
 {
     size_t done = 0, batches = 0;
     double t0 = now_s();
@@ -171,7 +169,7 @@ static int import_all(struct isms_bench_client *c, const struct inventory *inv,
     while (done < n) {
         size_t b = n - done < ISMS_BENCH_IMPORT_BATCH ? n - done : ISMS_BENCH_IMPORT_BATCH;
 
-        if (import_batch(c, inv, plan, prefix, done + 1, b, err, errlen) != 0)
+        if (import_batch(c, inv, plan, prefix, accounts, done + 1, b, err, errlen) != 0)
             return -1;
         done += b;
         if (++batches % 10 == 0 || done == n)
@@ -294,7 +292,7 @@ int isms_bench_seed_plan(const char *host, const char *port, const char *token, 
 
     t = now_s();
     snprintf(prefix, sizeof(prefix), "ismsbench %s asset", tag);
-    if (import_all(&c, &inv, plan, prefix, nassets, err, errlen) != 0)
+    if (import_all(&c, &inv, plan, prefix, (const char(*)[64])owners, nassets, err, errlen) != 0)
         goto out;
     rep->assets = nassets;
     rep->assets_s = now_s() - t;
@@ -326,7 +324,7 @@ int isms_bench_seed_inventory(const char *host, const char *port, const char *to
 {
     struct isms_bench_client c;
     struct inventory inv;
-    char tag[9], prefix[64];
+    char tag[9], prefix[64], owners[ISMS_BENCH_OWNERS][64];
     double t;
     int rc = -1;
 
@@ -340,8 +338,10 @@ int isms_bench_seed_inventory(const char *host, const char *port, const char *to
     rep->assets_before = inv.assets;
     t = now_s();
     snprintf(prefix, sizeof(prefix), "ismsbench %s inventory", tag);
-    if (inv.assets < total &&
-        import_all(&c, &inv, NULL, prefix, total - inv.assets, err, errlen) != 0)
+    /* asset owners are accounts */
+    if (inv.assets < total && (create_owners(&c, tag, owners, err, errlen) != 0 ||
+                               import_all(&c, &inv, NULL, prefix, (const char(*)[64])owners,
+                                          total - inv.assets, err, errlen) != 0))
         goto out;
     rep->assets = inv.assets < total ? total - inv.assets : 0;
     rep->assets_s = now_s() - t;

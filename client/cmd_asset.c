@@ -274,14 +274,15 @@ static enum isms_code run_classes_set(struct isms_cli *cli, const struct isms_ar
          .field = "type",                                                                          \
          .opts = (o) | ISMS_OPT_OPEN,                                                              \
          .help = "one of " TYPES},                                                                 \
-        FIELD_STR("owner", "USER", "owner", (o), "the accountable owner"),                         \
+        FIELD_STR("owner", "USER", "owner", (o), "the accountable owner: an account"),             \
         FIELD_STR("classification", "LEVEL", "classification", (o),                                \
                   "a level of `asset classifications`"),                                           \
         FIELD_CIA("c", "confidentiality", (o), "confidentiality on the impact scale"),             \
         FIELD_CIA("i", "integrity", (o), "integrity on the impact scale"),                         \
         FIELD_CIA("a", "availability", (o), "availability on the impact scale"),                   \
         FIELD_STR("description", "TEXT", "description", (o), "what it is"),                        \
-        FIELD_STR("custodian", "USER", "custodian", (o), "who looks after it day to day"),         \
+        FIELD_STR("custodian", "USER", "custodian", (o),                                           \
+                  "who looks after it day to day (free text)"),                                    \
         FIELD_STR("location", "TEXT", "location", (o), "where it is"),                             \
     {                                                                                              \
         .name = "status", .kind = ISMS_FLAG_ENUM, .choices = STATUSES, .field = "status",          \

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cmd_control_import.h"
 
 #include "isms/v1/control.pb-c.h"
 
@@ -34,8 +35,10 @@ static const struct isms_out_col record_cols[] = {
     {"security_domains", ISMS_OUT_STRS},
     {"applicable", ISMS_OUT_STR},
     {"reasons", ISMS_OUT_STRS},
-    {"justification", ISMS_OUT_STR},
+    {"inclusion_justification", ISMS_OUT_STR},
+    {"exclusion_justification", ISMS_OUT_STR},
     {"status", ISMS_OUT_STR},
+    {"target_date", ISMS_OUT_STR},
     {"owner", ISMS_OUT_STR},
     {"implementation", ISMS_OUT_STR},
     {"linked_risks", ISMS_OUT_STRS},
@@ -72,8 +75,10 @@ static void fill_record(struct isms_out *out, const Isms__V1__ControlRecord *c)
     isms_out_strs(t, c->security_domains, c->n_security_domains);
     isms_out_str(t, c->applicable);
     isms_out_strs(t, c->reasons, c->n_reasons);
-    isms_out_str(t, c->justification);
+    isms_out_str(t, c->inclusion_justification);
+    isms_out_str(t, c->exclusion_justification);
     isms_out_str(t, c->status);
+    isms_out_str(t, c->target_date);
     isms_out_str(t, c->owner);
     isms_out_str(t, c->implementation);
     isms_out_strs(t, c->linked_risks, c->n_linked_risks);
@@ -226,7 +231,15 @@ static const struct isms_flag set_flags[] = {
      .opts = ISMS_OPT_CHANGE | ISMS_OPT_SPLIT,
      .help = "why: legal, contractual, business_requirement, risk_treatment, best_practice, "
              "or none"},
-    CHANGE_STR("justification", "TEXT", "justification", "why it is included or excluded"),
+    CHANGE_STR("justification", "TEXT", "justification",
+               "why it is included, or excluded when it ends up excluded (older form of the two "
+               "below)"),
+    CHANGE_STR("inclusion-justification", "TEXT", "inclusion_justification",
+               "why it is included (at least 20 characters for `soa check`)"),
+    CHANGE_STR("exclusion-justification", "TEXT", "exclusion_justification",
+               "why it is excluded (with --applicable no; at least 20 characters)"),
+    CHANGE_STR("target-date", "YYYY-MM-DD", "target_date",
+               "when a planned or partially implemented control is due (\"\" clears)"),
     {.name = "status",
      .kind = ISMS_FLAG_ENUM,
      .metavar = "S",
@@ -234,7 +247,7 @@ static const struct isms_flag set_flags[] = {
      .field = "status",
      .opts = ISMS_OPT_CHANGE | ISMS_OPT_OPEN,
      .help = "implementation status: " STATUSES},
-    CHANGE_STR("owner", "NAME", "owner", "who is responsible for the control"),
+    CHANGE_STR("owner", "USER", "owner", "the account responsible for the control"),
     CHANGE_STR("implementation", "TEXT", "implementation", "how it is implemented"),
     CHANGE_LIST("evidence", "evidence",
                 "replaces the evidence list (document ids, http(s) URLs, sha256:<hex>)",
@@ -272,6 +285,12 @@ static const struct isms_flag add_custom_flags[] = {
 
 static const struct isms_flag delete_custom_flags[] = {ISMS_F_EXPECT_VERSION, {0}};
 
+static const struct isms_arg import_args[] = {{.name = "FILE"}, {0}};
+static const struct isms_flag import_flags[] = {
+    {.name = "dry-run", .kind = ISMS_FLAG_BOOL, .help = "show what would change; change nothing"},
+    {0},
+};
+
 static const struct isms_cmd control_cmds[] = {
     {.noun = "control",
      .verb = "list",
@@ -294,11 +313,14 @@ static const struct isms_cmd control_cmds[] = {
     {.noun = "control",
      .verb = "set",
      .summary = "record applicability and why (reasons: legal, contractual, business_requirement, "
-                "risk_treatment, best_practice, or none; an exclusion needs --justification), "
-                "status (not_started, planned, partially_implemented, implemented, "
-                "not_applicable), owner, how it is implemented and evidence (document ids, "
-                "http(s) URLs, sha256:<hex>; --evidence replaces the list); --title, --source, "
-                "--description only for custom controls",
+                "risk_treatment, best_practice, or none; --inclusion-justification; an exclusion "
+                "needs --exclusion-justification), status (not_started, planned, "
+                "partially_implemented, implemented, not_applicable), target date, owner (an "
+                "account), how it is implemented and evidence (document ids, http(s) URLs, "
+                "sha256:<hex>; --evidence replaces the list); excluding a control clears its "
+                "reasons, inclusion justification, target date and status, including it clears "
+                "the exclusion justification; --title, --source, --description only for custom "
+                "controls",
      .args = id_args,
      .flags = set_flags,
      .req = &isms__v1__set_control_request__descriptor,
@@ -325,6 +347,17 @@ static const struct isms_cmd control_cmds[] = {
      .method = "/isms.v1.Control/DeleteCustom",
      .resp = &isms__v1__delete_custom_control_response__descriptor,
      .render = render_deleted},
+    {.noun = "control",
+     .verb = "import",
+     .summary = "apply a whole SoA prepared in a spreadsheet: FILE is CSV as `soa export --format "
+                "csv` writes it (header lines before the column row are skipped; position, "
+                "theme, title, custom, source and linked_risks are read-only and ignored); every "
+                "row replaces the record of its control, all rows or none in one transaction; "
+                "--dry-run shows what would change and changes nothing; a bad row is refused "
+                "with its line number and the reason",
+     .args = import_args,
+     .flags = import_flags,
+     .run = isms_control_import_run},
 };
 
 const struct isms_noun isms_noun_control = {

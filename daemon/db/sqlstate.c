@@ -40,6 +40,24 @@ enum isms_code isms_sqlstate_status(const PGresult *res, struct isms_status *st)
     if (code == ISMS_ALREADY_EXISTS && constraint != NULL &&
         strcmp(constraint, "idempotency_key_pkey") == 0)
         return isms_status_set(st, ISMS_ABORTED, "%s", ISMS_SQL_IDEM_TAKEN);
+    /* schema/036: a treatment action's owner must be an active account; the detail is the
+     * owner, then (when the account exists) 0x1f and its status. */
+    if (code == ISMS_FAILED_PRECONDITION && constraint != NULL &&
+        strcmp(constraint, "risk_action_owner_account") == 0) {
+        const char *d = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
+        const char *sep = d != NULL ? strchr(d, '\x1f') : NULL;
+
+        if (d == NULL)
+            d = "";
+        if (sep == NULL)
+            return isms_status_set(st, ISMS_NOT_FOUND,
+                                   "user \"%.64s\" does not exist: an action owner must be an "
+                                   "account (ismsctl user list)",
+                                   d);
+        return isms_status_set(st, ISMS_FAILED_PRECONDITION,
+                               "user \"%.*s\" is %.20s: an action owner must be an active user",
+                               (int)(sep - d > 64 ? 64 : sep - d), d, sep + 1);
+    }
 
     switch (code) {
     case ISMS_UNAVAILABLE:

@@ -46,6 +46,15 @@ static int create(int fd, const Isms__V1__CreateAssetRequest *r, struct isms_tes
 }
 
 /* Creates a valid asset and returns its number (A-<n>). */
+/* The accounts the tests name as asset owners: an owner is an account (Annex A 5.9). */
+static void make_owners(int fd)
+{
+    static const char *const names[] = {"alice", "bob", "carol", "dave", "ceo", "marketing"};
+
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        isms_test_user_create(fd, names[i], "viewer", "long-enough-passphrase-42");
+}
+
 static long create_ok(int fd, const char *name, const char *type, const char *owner,
                       const char *cls)
 {
@@ -233,6 +242,7 @@ Test(asset, create_get_update_delete_and_not_found)
 
     isms_test_env_start(&env, NULL);
     fd = isms_test_connect(env.srv.port);
+    make_owners(fd);
     fill_create(&r, "Customer DB", "Information", "alice", "Confidential", 3, 3, 2);
     r.description = "CRM database with personal data";
     r.custodian = "dba-team";
@@ -317,6 +327,7 @@ Test(asset, duplicate_names_are_already_exists_case_insensitively)
 
     isms_test_env_start(&env, NULL);
     fd = isms_test_connect(env.srv.port);
+    make_owners(fd);
     create_ok(fd, "Customer DB", "information", "alice", "internal");
     create_ok(fd, "Web shop", "service", "bob", "internal");
     fill_create(&r, "CUSTOMER db", "software", "carol", "public", 1, 1, 1);
@@ -375,6 +386,7 @@ ParameterizedTest(struct bad_create *bc, asset, bad_create_is_invalid_argument)
 
     isms_test_env_start(&env, NULL);
     fd = isms_test_connect(env.srv.port);
+    make_owners(fd);
     fill_create(&r, bc->name, bc->type, "alice", bc->cls, bc->c, bc->i, bc->a);
     r.description = bc->description;
     create(fd, &r, &rep);
@@ -403,7 +415,9 @@ Test(asset, sql_metacharacters_are_stored_verbatim)
 
     isms_test_env_start(&env, NULL);
     fd = isms_test_connect(env.srv.port);
-    fill_create(&r, name, "software", "o'brien", "internal", 1, 2, 3);
+    make_owners(fd);
+    fill_create(&r, name, "software", "alice", "internal", 1, 2, 3);
+    r.custodian = "o'brien"; /* a custodian may be free text */
     r.description = (char *)descr;
     create(fd, &r, &rep);
     isms_test_expect(&rep, 0, NULL, "Create with metacharacters");
@@ -411,7 +425,8 @@ Test(asset, sql_metacharacters_are_stored_verbatim)
     a = get_ok(fd, name, &rep);
     cr_assert_str_eq(a->name, name);
     cr_assert_str_eq(a->description, descr);
-    cr_assert_str_eq(a->owner, "o'brien");
+    cr_assert_str_eq(a->owner, "alice");
+    cr_assert_str_eq(a->custodian, "o'brien");
     isms_test_reply_cleanup(&rep);
     lr.text = "%_";
     list(fd, &lr, &l);
@@ -423,7 +438,7 @@ Test(asset, sql_metacharacters_are_stored_verbatim)
     cr_assert_eq(l.n, 0);
     listing_free(&l);
     lr.text = "";
-    lr.owner = "O'BRIEN";
+    lr.owner = "ALICE";
     list(fd, &lr, &l);
     cr_assert_eq(l.n, 1);
     listing_free(&l);
@@ -441,6 +456,7 @@ Test(asset, stale_version_from_a_second_client_is_aborted)
 
     isms_test_env_start(&env, NULL);
     fd1 = isms_test_connect(env.srv.port);
+    make_owners(fd1);
     fd2 = isms_test_connect(env.srv.port);
     create_ok(fd1, "Payroll", "software", "alice", "confidential");
     /* Both clients read version 1. */
@@ -485,6 +501,7 @@ Test(asset, dependencies_cycles_and_deletes_in_use)
 
     isms_test_env_start(&env, NULL);
     fd = isms_test_connect(env.srv.port);
+    make_owners(fd);
     create_ok(fd, "Web shop", "service", "bob", "internal");        /* */
     create_ok(fd, "App server", "hardware", "bob", "internal");     /* */
     create_ok(fd, "Customer DB", "information", "bob", "internal"); /* */
@@ -578,6 +595,7 @@ Test(asset, list_filters_and_sorting)
 
     isms_test_env_start(&env, NULL);
     fd = isms_test_connect(env.srv.port);
+    make_owners(fd);
     fill_create(&r, "beta", "software", "bob", "internal", 1, 1, 1);
     r.tags = crm;
     r.n_tags = 1;
@@ -712,6 +730,7 @@ Test(asset, keyset_pages_stay_correct_while_rows_are_inserted)
 
     isms_test_env_start(&env, NULL);
     fd = isms_test_connect(env.srv.port);
+    make_owners(fd);
     for (int i = 0; i < 40; i += 2) {
         char name[8];
 
@@ -820,6 +839,7 @@ Test(asset, import_is_all_or_nothing_and_names_the_row)
 
     isms_test_env_start(&env, NULL);
     fd = isms_test_connect(env.srv.port);
+    make_owners(fd);
     create_ok(fd, "Existing", "hardware", "bob", "internal");
 
     batch_init(&b, 9, "row");
@@ -892,6 +912,7 @@ Test(asset, large_lists_stream_in_pages)
 
     isms_test_env_start(&env, NULL);
     fd = isms_test_connect(env.srv.port);
+    make_owners(fd);
     batch_init(&b, 1203, "bulk");
     import(fd, b.ptrs, b.n, &rep);
     isms_test_expect(&rep, 0, NULL, "bulk import");
@@ -941,6 +962,7 @@ Test(asset, classification_levels_are_configurable)
 
     isms_test_env_start(&env, NULL);
     fd = isms_test_connect(env.srv.port);
+    make_owners(fd);
     isms_test_unary(fd, M_CLASSES, &lc.base, 0, &isms__v1__classifications__descriptor, &rep);
     isms_test_expect(&rep, 0, NULL, "ListClassifications");
     c = (Isms__V1__Classifications *)rep.body;
@@ -996,6 +1018,7 @@ Test(asset, cia_scale_follows_the_risk_methodology)
 
     isms_test_env_start(&env, NULL);
     fd = isms_test_connect(env.srv.port);
+    make_owners(fd);
     pg = isms_test_pg_connect(env.db.conninfo);
     if (isms_test_pg_scalar(pg, "SELECT (to_regclass('risk_method') IS NOT NULL)::int", 0, NULL) !=
         1) {
@@ -1039,6 +1062,7 @@ Test(asset, viewer_reads_but_cannot_write)
 
     isms_test_env_start(&env, NULL);
     fd = isms_test_connect(env.srv.port);
+    make_owners(fd);
     create_ok(fd, "Laptop", "hardware", "bob", "internal");
     isms_test_user_create(fd, "vera", "viewer", "viewer-password-long-enough");
     cr_assert_eq(
@@ -1085,6 +1109,7 @@ Test(asset, every_mutation_is_audited_in_the_same_transaction)
 
     isms_test_env_start(&env, NULL);
     fd = isms_test_connect(env.srv.port);
+    make_owners(fd);
     create_ok(fd, "Server", "hardware", "bob", "internal");
     create_ok(fd, "App", "software", "bob", "internal");
     update_owner(fd, "App", "carol", 0, &rep);
@@ -1225,7 +1250,8 @@ Test(asset, ismsctl_asset_commands)
     port = env.srv.port;
     /* The raw connection is opened right before each use: it never logs in itself (its
      * requests carry the token), so login_timeout_s closes it while ismsctl runs. */
-    fd = -1;
+    fd = reconnect(-1, port);
+    make_owners(fd);
     ctl_login(port, ISMS_TEST_ADMIN_USER, ISMS_TEST_ADMIN_PASSWORD);
 
     ctlv(&p, port, 0,
@@ -1253,15 +1279,16 @@ Test(asset, ismsctl_asset_commands)
     cr_assert_neq(strstr(p.err, "FAILED_PRECONDITION"), NULL, "%s", p.err);
     cr_assert_neq(strstr(p.err, "cycle"), NULL, "%s", p.err);
     isms_test_proc_cleanup(&p);
-    ctlv(&p, port, 3,
-         "asset|create|--name|Bad|--type|software|--owner|x|--classification|public|--c|9|--i|1|--"
-         "a|1");
+    ctlv(
+        &p, port, 3,
+        "asset|create|--name|Bad|--type|software|--owner|bob|--classification|public|--c|9|--i|1|--"
+        "a|1");
     cr_assert_neq(strstr(p.err, "confidentiality must be between 1 and 5, got 9"), NULL, "%s",
                   p.err);
     isms_test_proc_cleanup(&p);
     ctlv(&p, port, 5,
          "asset|create|--name|customer "
-         "db|--type|software|--owner|x|--classification|public|--c|1|--i|1|--a|1");
+         "db|--type|software|--owner|bob|--classification|public|--c|1|--i|1|--a|1");
     cr_assert_neq(strstr(p.err, "ALREADY_EXISTS"), NULL, "%s", p.err);
     isms_test_proc_cleanup(&p);
 
@@ -1290,7 +1317,7 @@ Test(asset, ismsctl_asset_commands)
     cr_assert_neq(strstr(p.out, "\"owner\": \"carol\""), NULL, "%s", p.out);
     cr_assert_neq(strstr(p.out, "\"version\": 3"), NULL, "%s", p.out);
     isms_test_proc_cleanup(&p);
-    ctlv(&p, port, 5, "asset|update|A-1|--owner|eve|--expect-version|2");
+    ctlv(&p, port, 5, "asset|update|A-1|--owner|dave|--expect-version|2");
     cr_assert_neq(strstr(p.err, "ABORTED"), NULL, "%s", p.err);
     isms_test_proc_cleanup(&p);
     ctlv(&p, port, 4, "asset|show|A-77");
@@ -1385,5 +1412,82 @@ Test(asset, ismsctl_asset_commands)
          "--a|1");
     cr_assert_neq(strstr(p.err, "PERMISSION_DENIED"), NULL, "%s", p.err);
     isms_test_proc_cleanup(&p);
+    isms_test_finish();
+}
+
+/* An asset owner is an account (checked like a risk owner); a custodian may be free text; an
+ * owner stored before the rule stays. Create, Update, Import and the chunked import alike. */
+Test(asset, owner_must_be_an_active_account)
+{
+    struct isms_test_env env;
+    Isms__V1__CreateAssetRequest r;
+    struct isms_test_reply rep;
+    struct isms_test_proc p;
+    struct batch b;
+    char dir[256], path[320];
+    FILE *fp;
+    int fd;
+
+    isms_test_env_start(&env, NULL);
+    fd = isms_test_connect(env.srv.port);
+    fill_create(&r, "Laptop", "hardware", "bob", "internal", 1, 1, 1);
+    create(fd, &r, &rep);
+    isms_test_expect(&rep, 5, "user \"bob\" does not exist: an asset owner must be an account",
+                     "unknown owner");
+    isms_test_reply_cleanup(&rep);
+    make_owners(fd);
+    r.custodian = "the IT team, 2nd floor";
+    create(fd, &r, &rep);
+    isms_test_expect(&rep, 0, NULL, "owner bob, custodian free text");
+    isms_test_reply_cleanup(&rep);
+    update_owner(fd, "Laptop", "mallory", 0, &rep);
+    isms_test_expect(&rep, 5, "user \"mallory\" does not exist", "update to an unknown owner");
+    isms_test_reply_cleanup(&rep);
+    {
+        PGconn *pg = isms_test_pg_connect(env.db.conninfo);
+
+        isms_test_pg_exec(pg, "UPDATE app_user SET status = 'disabled' WHERE name = 'carol'");
+        /* an owner from before owners were accounts is kept */
+        isms_test_pg_exec(pg, "INSERT INTO asset (name, type, owner, classification,"
+                              " confidentiality, integrity, availability) VALUES"
+                              " ('Legacy', 'software', 'IT department', 'internal', 1, 1, 1)");
+        isms_test_pg_close(pg);
+    }
+    update_owner(fd, "Laptop", "carol", 0, &rep);
+    isms_test_expect(&rep, 9, "user \"carol\" is disabled: an asset owner must be an active user",
+                     "update to a disabled owner");
+    isms_test_reply_cleanup(&rep);
+    cr_assert_str_eq(get_ok(fd, "Legacy", &rep)->owner, "IT department");
+    isms_test_reply_cleanup(&rep);
+
+    batch_init(&b, 4, "row");
+    b.rows[2].owner = "nobody";
+    import(fd, b.ptrs, b.n, &rep);
+    isms_test_expect(&rep, 5, "row 3: user \"nobody\" does not exist", "import unknown owner");
+    isms_test_reply_cleanup(&rep);
+    cr_assert_eq(count_assets(fd), 2, "a refused import changed something");
+    batch_free(&b);
+
+    if (isms_test_ismsctl_path() != NULL) {
+        ctl_login(env.srv.port, ISMS_TEST_ADMIN_USER, ISMS_TEST_ADMIN_PASSWORD);
+        isms_test_tmpdir(dir, sizeof(dir));
+        snprintf(path, sizeof(path), "%s/assets.csv", dir);
+        fp = fopen(path, "w");
+        cr_assert_not_null(fp);
+        fputs("name,type,owner,classification,confidentiality,integrity,availability\r\n"
+              "Bulk 1,software,alice,internal,1,1,1\r\n"
+              "Bulk 2,software,zed,internal,1,1,1\r\n",
+              fp);
+        fclose(fp);
+        {
+            char args[400];
+
+            snprintf(args, sizeof(args), "asset|import|%s", path);
+            ctlv(&p, env.srv.port, 4, args);
+        }
+        cr_assert_neq(strstr(p.err, "row 2: user \"zed\" does not exist"), NULL, "%s", p.err);
+        isms_test_proc_cleanup(&p);
+        cr_assert_eq(count_assets(fd), 2, "a refused chunked import changed something");
+    }
     isms_test_finish();
 }

@@ -67,12 +67,12 @@ static long write_assets(const char *path, int is_json, const char *prefix, int 
         }
         if (is_json)
             fprintf(fp,
-                    "%s\n{\"name\":\"%s\",\"type\":\"software\",\"owner\":\"bob\","
+                    "%s\n{\"name\":\"%s\",\"type\":\"software\",\"owner\":\"admin\","
                     "\"classification\":\"internal\",\"confidentiality\":%d,\"integrity\":2,"
                     "\"availability\":1,\"tags\":[\"bulk\"],\"depends_on\":[%s]}",
                     i > 1 ? "," : "", name, c, dep_json);
         else
-            fprintf(fp, "%s,software,bob,internal,%d,2,1,bulk,%s\r\n", name, c, deps);
+            fprintf(fp, "%s,software,admin,internal,%d,2,1,bulk,%s\r\n", name, c, deps);
     }
     if (is_json)
         fputs("]\n", fp);
@@ -252,7 +252,7 @@ static int chunk(int fd, const char *id, uint64_t first_row, const char *prefix,
                  (unsigned long long)(first_row + i));
         rows[i].name = names[i];
         rows[i].type = (char *)"hardware";
-        rows[i].owner = (char *)"ops";
+        rows[i].owner = (char *)"admin";
         rows[i].classification = (char *)"internal";
         rows[i].confidentiality = 1;
         rows[i].integrity = 1;

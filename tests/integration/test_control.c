@@ -432,6 +432,7 @@ Test(control, set_records_every_field_and_audits_it)
 
     isms_test_env_start(&env, NULL);
     fd = isms_test_connect(env.srv.port);
+    isms_test_user_create(fd, "bob", "viewer", "long-enough-passphrase-42");
     s.id = "A.8.7";
     s.set_applicable = 1;
     s.applicable = "yes";
@@ -512,10 +513,12 @@ Test(control, stale_version_is_aborted_and_changes_nothing)
     isms_test_env_start(&env, NULL);
     fd = isms_test_connect(env.srv.port);
     fd2 = isms_test_connect(env.srv.port);
+    isms_test_user_create(fd, "alice", "viewer", "long-enough-passphrase-42");
+    isms_test_user_create(fd, "carol", "viewer", "long-enough-passphrase-42");
     cr_assert_eq(set_owner(fd, "5.15", "alice", 1, &rep), 0, "%s", rep.message);
     isms_test_reply_cleanup(&rep);
     /* a second session still holding version 1 */
-    set_owner(fd2, "5.15", "mallory", 1, &rep);
+    set_owner(fd2, "5.15", "carol", 1, &rep);
     isms_test_expect(&rep, 10, "version 1 is stale", "stale Set");
     isms_test_reply_cleanup(&rep);
     cr_assert_eq(get(fd, "5.15", &rep), 0);
@@ -718,14 +721,19 @@ Test(control, bad_input_is_invalid_argument_and_metacharacters_are_verbatim)
     isms_test_expect(&rep, 3, "UTF-8", "Get invalid UTF-8");
     isms_test_reply_cleanup(&rep);
 
+    /* An owner is an account: metacharacters in one are refused by name, not run. */
     s.justification = (char *)meta;
     s.set_owner = 1;
     s.owner = (char *)meta;
+    set(fd, &s, &rep);
+    isms_test_expect(&rep, 5, "a control owner must be an account", "owner not an account");
+    isms_test_reply_cleanup(&rep);
+    s.set_owner = 0;
     cr_assert_eq(set(fd, &s, &rep), 0, "%s", rep.message);
     isms_test_reply_cleanup(&rep);
     cr_assert_eq(get(fd, "5.1", &rep), 0);
     cr_assert_str_eq(((const Isms__V1__ControlRecord *)rep.body)->justification, meta);
-    cr_assert_str_eq(((const Isms__V1__ControlRecord *)rep.body)->owner, meta);
+    cr_assert_str_eq(((const Isms__V1__ControlRecord *)rep.body)->owner, "");
     isms_test_reply_cleanup(&rep);
 
     memset(&s, 0, sizeof(s));
@@ -866,6 +874,12 @@ Test(control, ismsctl_control_commands)
     for (size_t r = 1; r < ref.nrows; r++)
         detect += set_has(ref.cells[r][5], "Detect");
     ctl_login(port);
+    {
+        int fd = isms_test_connect(port);
+
+        isms_test_user_create(fd, "bob", "viewer", "long-enough-passphrase-42");
+        isms_test_close(fd);
+    }
 
     ctl(&p, port, 0, (const char *const[]){"-o", "csv", "control", "list", NULL});
     cr_assert_eq(count_lines(p.out), 94, "CSV list:\n%s", p.out);
@@ -910,7 +924,7 @@ Test(control, ismsctl_control_commands)
     cr_assert_neq(strstr(p.out, "https://wiki.example.org/8.7"), NULL, "%s", p.out);
     isms_test_proc_cleanup(&p);
     ctl(&p, port, 5,
-        (const char *const[]){"control", "set", "8.7", "--owner", "eve", "--expect-version", "1",
+        (const char *const[]){"control", "set", "8.7", "--owner", "bob", "--expect-version", "1",
                               NULL});
     cr_assert_neq(strstr(p.err, "ABORTED"), NULL, "%s", p.err);
     isms_test_proc_cleanup(&p);

@@ -184,7 +184,7 @@ static int treat(int fd, const char *id, const char *option, const char *control
     }
     if (action != NULL) {
         a.description = (char *)action;
-        a.owner = "it operations";
+        a.owner = "alice"; /* an action owner is an account */
         a.due = "2027-03-31";
         r.add_actions = &ap;
         r.n_add_actions = 1;
@@ -1037,7 +1037,7 @@ Test(risk, plan_export_streams_every_risk_with_its_treatment)
     cr_assert_str_eq(l.items[0]->treatment, "modify");
     cr_assert_str_eq(l.items[0]->controls[0], "8.24");
     cr_assert_str_eq(l.items[0]->actions[0]->description, "encrypt the backups");
-    cr_assert_str_eq(l.items[0]->actions[0]->owner, "it operations");
+    cr_assert_str_eq(l.items[0]->actions[0]->owner, "alice");
     cr_assert_str_eq(l.items[1]->status, "closed");
     listing_free(&l);
     req.exclude_closed = 1;
@@ -1168,27 +1168,16 @@ Test(risk, ismsctl_risk_commands)
     cr_assert(strstr(p.err, "INVALID_ARGUMENT: inherent likelihood 9 is outside") != NULL, "%s",
               p.err);
     isms_test_proc_cleanup(&p);
-    ctl(&p, &w, w.bob, 0,
-        (const char *const[]){"risk",
-                              "treat",
-                              "R-2",
-                              "--option",
-                              "modify",
-                              "--control",
-                              "5.17",
-                              "--control",
-                              "8.5",
-                              "--action",
-                              "enforce MFA",
-                              "--action-owner",
-                              "identity team",
-                              "--action-due",
-                              "2027-06-30",
-                              "--residual-likelihood",
-                              "1",
-                              "--residual-impact",
-                              "4",
-                              NULL});
+    ctl(&p, &w, w.bob, 0, (const char *const[]){"risk",        "treat",
+                                                "R-2",         "--option",
+                                                "modify",      "--control",
+                                                "5.17",        "--control",
+                                                "8.5",         "--action",
+                                                "enforce MFA", "--action-owner",
+                                                "alice",       "--action-due",
+                                                "2027-06-30",  "--residual-likelihood",
+                                                "1",           "--residual-impact",
+                                                "4",           NULL});
     cr_assert(strstr(p.out, "treatment_planned") != NULL, "%s", p.out);
     cr_assert(strstr(p.out, "RA-1") != NULL, "%s", p.out);
     isms_test_proc_cleanup(&p);
@@ -1243,7 +1232,7 @@ Test(risk, ismsctl_risk_commands)
     ctl(&p, &w, w.vera, 0, (const char *const[]){"risk", "plan", "export", NULL});
     cr_assert(strstr(p.out, "risk,title,owner,status,treatment") == p.out, "%s", p.out);
     cr_assert(strstr(p.out, "R-2,Weak passwords,bob,treatment_planned,modify,12,high,4,low,12,"
-                            "high,true,5.17; 8.5,RA-1,enforce MFA,identity team,2027-06-30,"
+                            "high,true,5.17; 8.5,RA-1,enforce MFA,alice,2027-06-30,"
                             "open") != NULL,
               "%s", p.out);
     isms_test_proc_cleanup(&p);

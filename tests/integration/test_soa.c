@@ -121,15 +121,58 @@ static void set_record(int fd, const char *id, const char *applicable, const cha
     isms_test_reply_cleanup(&rep);
 }
 
-/* Makes every Annex A control applicable (best practice) and planned: a consistent SoA. */
+/* Makes every Annex A control applicable (best practice) and not started: a consistent SoA
+ * (planned would need a target date). */
 static void make_consistent(int fd)
 {
     for (int k = 0; k < 93; k++) {
         char id[8];
 
         annex_id(k, id, sizeof(id));
-        set_record(fd, id, "yes", "best_practice", "", "planned", "");
+        set_record(fd, id, "yes", "best_practice", "", "not_started", "");
     }
+}
+
+/* Sets a control's owner (an account) and implementation text. Fails unless OK. */
+static void set_impl(int fd, const char *id, const char *owner, const char *implementation)
+{
+    Isms__V1__SetControlRequest s = ISMS__V1__SET_CONTROL_REQUEST__INIT;
+    struct isms_test_reply rep;
+
+    s.id = (char *)id;
+    s.set_owner = 1;
+    s.owner = (char *)owner;
+    s.set_implementation = 1;
+    s.implementation = (char *)implementation;
+    cr_assert_eq(
+        isms_test_unary(fd, M_SET, &s.base, 0, &isms__v1__control_record__descriptor, &rep), 0,
+        "Set %s: %s", id, rep.message);
+    isms_test_reply_cleanup(&rep);
+}
+
+/* Drops the generated_at header line of a current-state export (the one line that differs
+ * between two exports of the same state), in place. */
+static void drop_generated(char *s)
+{
+    char *l = strstr(s, "generated_at,");
+
+    if (l != NULL) {
+        char *e = strstr(l, "\r\n");
+
+        cr_assert_not_null(e);
+        memmove(l, e + 2, strlen(e + 2) + 1);
+    }
+}
+
+/* Index of the column row (first cell "position") of a parsed SoA CSV. */
+static size_t header_row(const struct isms_test_csv *c)
+{
+    for (size_t r = 0; r < c->nrows; r++) {
+        if (c->ncells[r] > 1 && strcmp(c->cells[r][0], "position") == 0)
+            return r;
+    }
+    cr_assert_fail("no column row");
+    return 0;
 }
 
 static void create_custom(int fd, const char *id, const char *title)
@@ -272,6 +315,7 @@ Test(soa, csv_export_is_rfc4180_round_trips_and_is_deterministic)
     char dir[256], f1[320], f2[320];
     char *a, *b;
     static const char tricky[] = "He said \"yes\", then\nleft; a,b \xc3\xa9";
+    size_t h;
     int fd, port;
 
     cr_assert_not_null(isms_test_ismsctl_path(), "ismsctl was not built");
@@ -280,6 +324,7 @@ Test(soa, csv_export_is_rfc4180_round_trips_and_is_deterministic)
     ctl_login(port);
     fd = isms_test_connect(port);
     set_record(fd, "5.1", "yes", "legal", tricky, "implemented", "DOC-1, rev \"B\"");
+    set_record(fd, "5.2", "no", NULL, "=1+2 no segregation needed here", NULL, NULL);
     create_custom(fd, "CUST-1", "Custom, with comma");
     isms_test_tmpdir(dir, sizeof(dir));
     snprintf(f1, sizeof(f1), "%s/soa1.csv", dir);
@@ -293,33 +338,48 @@ Test(soa, csv_export_is_rfc4180_round_trips_and_is_deterministic)
     b = isms_test_read_file(f2);
     cr_assert_not_null(a);
     cr_assert_not_null(b);
-    cr_assert_str_eq(a, b, "two exports differ");
+    /* The document header: organisation, scope, id, version, approval, generation time. */
+    cr_assert_eq(strncmp(a, "document,SOA-current\r\norganisation,", 35), 0, "%.200s", a);
+    cr_assert_neq(strstr(a, "\r\nversion,current\r\napproval,not_approved\r\n"), NULL, "%.300s", a);
+    cr_assert_neq(strstr(a, "\r\ngenerated_at,20"), NULL, "%.300s", a);
+    drop_generated(a);
+    drop_generated(b);
+    cr_assert_str_eq(a, b, "two exports differ in more than their generation time");
     ctl(&p, port, 0, (const char *const[]){"soa", "export", "--format", "csv", NULL});
+    drop_generated(p.out);
     cr_assert_str_eq(p.out, a, "stdout export differs from the file");
     isms_test_proc_cleanup(&p);
 
     isms_test_csv_parse(&c, a, true);
-    cr_assert_eq(c.nrows, 1 + 93 + 1, "%zu records", c.nrows);
-    cr_assert_eq(c.ncells[0], 14);
-    cr_assert_str_eq(c.cells[0][1], "id");
-    cr_assert_str_eq(c.cells[0][8], "justification");
-    for (size_t r = 1; r < c.nrows; r++)
-        cr_assert_eq(c.ncells[r], 14, "record %zu has %zu cells", r, c.ncells[r]);
-    cr_assert_str_eq(c.cells[1][1], "5.1");
-    cr_assert_str_eq(c.cells[1][3], "Policies for information security");
-    cr_assert_str_eq(c.cells[1][6], "yes");
-    cr_assert_str_eq(c.cells[1][7], "legal");
-    cr_assert_str_eq(c.cells[1][8], tricky);
-    cr_assert_str_eq(c.cells[1][9], "implemented");
-    cr_assert_str_eq(c.cells[1][12], "DOC-1, rev \"B\"");
-    cr_assert_str_eq(c.cells[60][1], "8.1");
-    cr_assert_str_eq(c.cells[94][1], "CUST-1");
-    cr_assert_str_eq(c.cells[94][3], "Custom, with comma");
-    cr_assert_str_eq(c.cells[94][4], "true");
+    h = header_row(&c);
+    cr_assert_eq(c.nrows, h + 1 + 93 + 1, "%zu records", c.nrows);
+    cr_assert_eq(c.ncells[h], 16);
+    cr_assert_str_eq(c.cells[h][1], "id");
+    cr_assert_str_eq(c.cells[h][8], "inclusion_justification");
+    cr_assert_str_eq(c.cells[h][9], "exclusion_justification");
+    cr_assert_str_eq(c.cells[h][11], "target_date");
+    for (size_t r = h + 1; r < c.nrows; r++)
+        cr_assert_eq(c.ncells[r], 16, "record %zu has %zu cells", r, c.ncells[r]);
+    cr_assert_str_eq(c.cells[h + 1][1], "5.1");
+    cr_assert_str_eq(c.cells[h + 1][3], "Policies for information security");
+    cr_assert_str_eq(c.cells[h + 1][6], "yes");
+    cr_assert_str_eq(c.cells[h + 1][7], "legal");
+    cr_assert_str_eq(c.cells[h + 1][8], tricky);
+    cr_assert_str_eq(c.cells[h + 1][9], "");
+    cr_assert_str_eq(c.cells[h + 1][10], "implemented");
+    cr_assert_str_eq(c.cells[h + 1][14], "DOC-1, rev \"B\"");
+    /* excluded: its text is the exclusion justification, formula-guarded, status cleared */
+    cr_assert_str_eq(c.cells[h + 2][8], "");
+    cr_assert_str_eq(c.cells[h + 2][9], "'=1+2 no segregation needed here");
+    cr_assert_str_eq(c.cells[h + 2][10], "not_applicable");
+    cr_assert_str_eq(c.cells[h + 60][1], "8.1");
+    cr_assert_str_eq(c.cells[h + 94][1], "CUST-1");
+    cr_assert_str_eq(c.cells[h + 94][3], "Custom, with comma");
+    cr_assert_str_eq(c.cells[h + 94][4], "true");
     {
         int themes[4] = {0};
 
-        for (size_t r = 1; r <= 93; r++) {
+        for (size_t r = h + 1; r <= h + 93; r++) {
             themes[0] += strcmp(c.cells[r][2], "Organizational") == 0;
             themes[1] += strcmp(c.cells[r][2], "People") == 0;
             themes[2] += strcmp(c.cells[r][2], "Physical") == 0;
@@ -353,18 +413,24 @@ Test(soa, markdown_html_and_json_escape_everything)
                   NULL, "%s", p.out);
     cr_assert_null(strstr(p.out, "<script>"));
     {
-        /* every table line has exactly 13 unescaped pipes: 12 columns */
-        size_t lines = 0;
+        /* the document table has 3 pipes a line; every line of the SoA table exactly 15
+         * unescaped pipes: 14 columns */
+        size_t lines = 0, head = 0;
 
         for (const char *l = p.out; (l = strstr(l, "\n|")) != NULL; l++) {
             size_t pipes = 0;
 
             for (const char *q = l + 1; *q != '\0' && *q != '\n'; q++)
                 pipes += *q == '|' && q[-1] != '\\';
-            cr_assert_eq(pipes, 13, "table line %zu has %zu pipes", lines, pipes);
+            if (pipes == 3) {
+                head++;
+                continue;
+            }
+            cr_assert_eq(pipes, 15, "table line %zu has %zu pipes", lines, pipes);
             lines++;
         }
         cr_assert_eq(lines, 2 + 93, "%zu table lines", lines);
+        cr_assert_eq(head, 2 + 6, "%zu document table lines", head);
     }
     isms_test_proc_cleanup(&p);
 
@@ -375,14 +441,15 @@ Test(soa, markdown_html_and_json_escape_everything)
                                 "&amp; &quot;q&quot; \\ end"),
                   NULL, "%s", p.out);
     cr_assert_null(strstr(p.out, "<script>"));
-    cr_assert_eq(count(p.out, "<tr>"), 1 + 93);
+    cr_assert_eq(count(p.out, "<tr>"), 1 + 93 + 6); /* heading, rows, document table */
     cr_assert_null(strstr(p.out, "http"), "HTML export must be self-contained");
     isms_test_proc_cleanup(&p);
 
     ctl(&p, port, 0, (const char *const[]){"soa", "export", "--format", "json", NULL});
     cr_assert_eq(count(p.out, "\"position\": "), 93);
-    cr_assert_neq(strstr(p.out, "\"justification\": \"a|b\\nc <script>alert('x')</script> & "
-                                "\\\"q\\\" \\\\ end\""),
+    cr_assert_neq(strstr(p.out,
+                         "\"inclusion_justification\": \"a|b\\nc <script>alert('x')</script> & "
+                         "\\\"q\\\" \\\\ end\""),
                   NULL, "%s", p.out);
     isms_test_proc_cleanup(&p);
 
@@ -435,7 +502,16 @@ Test(soa, check_finds_every_kind_of_inconsistency)
     set_record(fd, "5.4", NULL, NULL, NULL, "implemented", "");
     set_record(fd, "5.5", "undecided", NULL, NULL, NULL, NULL);
     set_record(fd, "5.6", NULL, NULL, NULL, "not_applicable", NULL);
-    set_record(fd, "5.7", "no", NULL, "out of scope", "implemented", "DOC-7");
+    /* Set refuses an excluded control with a status; data from before 035 may have one. */
+    {
+        PGconn *pg = isms_test_pg_connect(env.db.conninfo);
+
+        isms_test_pg_exec(pg, "UPDATE control SET applicable = 'no', reasons = '{}',"
+                              " exclusion_justification = 'out of scope', status = 'implemented',"
+                              " evidence = '{DOC-7}', owner = 'admin', implementation = 'x'"
+                              " WHERE id = '5.7'");
+        isms_test_pg_close(pg);
+    }
 
     cr_assert_eq(check(fd, &rep), 0);
     r = (const Isms__V1__SoaCheckResponse *)rep.body;
@@ -444,10 +520,13 @@ Test(soa, check_finds_every_kind_of_inconsistency)
     cr_assert(has_finding(r, "5.2", "excluded_without_justification"));
     cr_assert(has_finding(r, "5.3", "risk_selected_but_excluded"));
     cr_assert(has_finding(r, "5.4", "implemented_without_evidence"));
+    cr_assert(has_finding(r, "5.4", "implemented_without_owner"));
+    cr_assert(has_finding(r, "5.4", "implemented_without_description"));
     cr_assert(has_finding(r, "5.5", "undecided"));
     cr_assert(has_finding(r, "5.6", "applicable_marked_not_applicable"));
     cr_assert(has_finding(r, "5.7", "excluded_but_implemented"));
-    cr_assert_eq(r->n_findings, 7, "%zu findings", r->n_findings);
+    cr_assert(has_finding(r, "5.7", "justification_too_short"));
+    cr_assert_eq(r->n_findings, 10, "%zu findings", r->n_findings);
     snprintf(want, sizeof(want), "R-%lld", risk);
     for (size_t i = 0; i < r->n_findings; i++) {
         cr_assert_neq(strstr(r->findings[i]->message, r->findings[i]->control_id), NULL);
@@ -457,16 +536,16 @@ Test(soa, check_finds_every_kind_of_inconsistency)
     }
     /* catalogue order */
     cr_assert_str_eq(r->findings[0]->control_id, "5.1");
-    cr_assert_str_eq(r->findings[6]->control_id, "5.7");
+    cr_assert_str_eq(r->findings[9]->control_id, "5.7");
     isms_test_reply_cleanup(&rep);
 
     if (isms_test_ismsctl_path() != NULL) {
         ctl_login(env.srv.port);
         ctl(&p, env.srv.port, 6, (const char *const[]){"-o", "csv", "soa", "check", NULL});
-        cr_assert_eq(count(p.out, "\r\n"), 1 + 7, "%s", p.out);
+        cr_assert_eq(count(p.out, "\r\n"), 1 + 10, "%s", p.out);
         cr_assert_neq(strstr(p.out, "5.3,risk_selected_but_excluded,"), NULL, "%s", p.out);
         cr_assert_neq(strstr(p.err, "FAILED_PRECONDITION"), NULL, "%s", p.err);
-        cr_assert_neq(strstr(p.err, "7 inconsistencies"), NULL, "%s", p.err);
+        cr_assert_neq(strstr(p.err, "10 inconsistencies"), NULL, "%s", p.err);
         isms_test_proc_cleanup(&p);
     }
     isms_test_finish();
@@ -497,6 +576,10 @@ Test(soa, publish_refused_while_inconsistent_then_versions_show_diff)
     isms_test_expect(&rep, 9, "8.7: implemented but no evidence", "publish with one finding");
     isms_test_reply_cleanup(&rep);
     set_record(fd, "8.7", NULL, NULL, NULL, NULL, "DOC-87");
+    publish(fd, "", &rep);
+    isms_test_expect(&rep, 9, "8.7: implemented but has no owner", "publish without owner");
+    isms_test_reply_cleanup(&rep);
+    set_impl(fd, "8.7", ISMS_TEST_ADMIN_USER, "EDR on every laptop");
 
     cr_assert_eq(publish(fd, "", &rep), 0, "%s", rep.message);
     v = (const Isms__V1__SoaVersion *)rep.body;
@@ -521,9 +604,10 @@ Test(soa, publish_refused_while_inconsistent_then_versions_show_diff)
 
     /* change the working state: 8.8 implemented, 5.9 excluded, a custom control added */
     set_record(fd, "8.8", NULL, NULL, NULL, "implemented", "https://scanner.example.org/r/1");
+    set_impl(fd, "8.8", ISMS_TEST_ADMIN_USER, "weekly authenticated scans");
     set_record(fd, "5.9", "no", "", "no assets of that kind", "not_applicable", NULL);
     create_custom(fd, "ACME-1", "Customer data segregation");
-    set_record(fd, "ACME-1", "yes", "contractual", NULL, "planned", NULL);
+    set_record(fd, "ACME-1", "yes", "contractual", NULL, "not_started", NULL);
     cr_assert_eq(publish(fd, "", &rep), 0, "%s", rep.message);
     cr_assert_eq(((const Isms__V1__SoaVersion *)rep.body)->number, 3);
     cr_assert_eq(((const Isms__V1__SoaVersion *)rep.body)->controls, 94);
@@ -547,11 +631,16 @@ Test(soa, publish_refused_while_inconsistent_then_versions_show_diff)
     cr_assert_str_eq(d->changes[0]->fields[1]->field, "reasons");
     cr_assert_str_eq(d->changes[0]->fields[1]->before, "best_practice");
     cr_assert_str_eq(d->changes[0]->fields[1]->after, "");
+    cr_assert_str_eq(d->changes[0]->fields[2]->field, "status");
+    cr_assert_str_eq(d->changes[0]->fields[3]->field, "exclusion_justification");
+    cr_assert_str_eq(d->changes[0]->fields[3]->after, "no assets of that kind");
     cr_assert_str_eq(d->changes[1]->control_id, "8.8");
-    cr_assert_eq(d->changes[1]->n_fields, 2);
+    cr_assert_eq(d->changes[1]->n_fields, 4);
     cr_assert_str_eq(d->changes[1]->fields[0]->field, "status");
-    cr_assert_str_eq(d->changes[1]->fields[1]->field, "evidence");
-    cr_assert_str_eq(d->changes[1]->fields[1]->after, "https://scanner.example.org/r/1");
+    cr_assert_str_eq(d->changes[1]->fields[1]->field, "owner");
+    cr_assert_str_eq(d->changes[1]->fields[2]->field, "implementation");
+    cr_assert_str_eq(d->changes[1]->fields[3]->field, "evidence");
+    cr_assert_str_eq(d->changes[1]->fields[3]->after, "https://scanner.example.org/r/1");
     cr_assert_str_eq(d->changes[2]->control_id, "ACME-1");
     cr_assert_str_eq(d->changes[2]->change, "added");
     isms_test_reply_cleanup(&rep);
@@ -574,7 +663,7 @@ Test(soa, publish_refused_while_inconsistent_then_versions_show_diff)
     cr_assert_eq(r.code, 0, "%s", r.message);
     cr_assert_eq(r.n, 93);
     cr_assert_str_eq(r.items[66]->id, "8.8");
-    cr_assert_str_eq(r.items[66]->status, "planned");
+    cr_assert_str_eq(r.items[66]->status, "not_started");
     rows_free(&r);
     export_rows(fd, 7, &r);
     cr_assert_eq(r.code, 5, "%s", r.message);
@@ -608,12 +697,15 @@ Test(soa, publish_refused_while_inconsistent_then_versions_show_diff)
         ctl(&p, port, 0, (const char *const[]){"-o", "csv", "soa", "diff", "2", "3", NULL});
         cr_assert_neq(strstr(p.out, "8.8,changed,"), NULL, "%s", p.out);
         cr_assert_neq(strstr(p.out, "ACME-1,added,"), NULL, "%s", p.out);
-        cr_assert_eq(count(p.out, "\r\n"), 1 + 4 + 2 + 1, "%s", p.out);
+        cr_assert_eq(count(p.out, "\r\n"), 1 + 4 + 4 + 1, "%s", p.out);
         isms_test_proc_cleanup(&p);
         ctl(&p, port, 0,
             (const char *const[]){"soa", "export", "--format", "md", "--version", "1", NULL});
-        cr_assert_neq(strstr(p.out, "Version 1, published by admin at "), NULL, "%s", p.out);
-        cr_assert_neq(strstr(p.out, "; not approved."), NULL, "%s", p.out);
+        cr_assert_neq(strstr(p.out, "| Document | SOA-v1 |\n"), NULL, "%s", p.out);
+        cr_assert_neq(strstr(p.out, "| Version | 1 |\n"), NULL, "%s", p.out);
+        cr_assert_neq(strstr(p.out, "| Approval | published by admin at 20"), NULL, "%s", p.out);
+        cr_assert_neq(strstr(p.out, ", not approved |\n"), NULL, "%s", p.out);
+        cr_assert_null(strstr(p.out, "generated"), "%s", p.out);
         isms_test_proc_cleanup(&p);
         ctl(&p, port, 4, (const char *const[]){"soa", "show", "--version", "9", NULL});
         isms_test_proc_cleanup(&p);
@@ -689,7 +781,8 @@ Test(soa, summary_counts_and_percentages_per_theme)
     cr_assert_eq(s->total->undecided, 32);
     cr_assert_eq(s->total->implemented, 17);
     cr_assert_eq(s->total->planned, 36);
-    cr_assert_float_eq(s->total->percent_implemented, 32.1, 1e-9); /* 17 / 53 */
+    cr_assert_float_eq(s->total->percent_implemented, 32.1, 1e-9);             /* 17 / 53 */
+    cr_assert_float_eq(s->total->percent_implemented_of_in_scope, 20.0, 1e-9); /* 17 / 85 */
     isms_test_reply_cleanup(&rep);
 
     summary(fd, 4, &rep);
@@ -702,8 +795,11 @@ Test(soa, summary_counts_and_percentages_per_theme)
     if (isms_test_ismsctl_path() != NULL) {
         ctl_login(env.srv.port);
         ctl(&p, env.srv.port, 0, (const char *const[]){"-o", "csv", "soa", "summary", NULL});
-        cr_assert_neq(strstr(p.out, "Organizational,37,37,0,0,10,27,27.0\r\n"), NULL, "%s", p.out);
-        cr_assert_neq(strstr(p.out, "Total,93,53,8,32,17,36,32.1\r\n"), NULL, "%s", p.out);
+        cr_assert_neq(strstr(p.out, "Organizational,37,37,0,0,10,27,27.0,27.0\r\n"), NULL, "%s",
+                      p.out);
+        /* 17 of the 85 not excluded; of the applicable only once nothing is undecided */
+        cr_assert_neq(strstr(p.out, "Total,93,53,8,32,17,36,20.0,n/a (32 undecided)\r\n"), NULL,
+                      "%s", p.out);
         isms_test_proc_cleanup(&p);
         ctl(&p, env.srv.port, 0, (const char *const[]){"soa", "summary", NULL});
         cr_assert_neq(strstr(p.out, "Physical"), NULL, "%s", p.out);

@@ -110,3 +110,52 @@ Test(client_csv, output_csv_guards_formulas)
     isms_out_cleanup(&o);
     free(buf);
 }
+
+/* The RFC 4180 reader `control import` uses: quoted commas, quotes and line breaks, CRLF or
+ * LF, a trailing empty cell, the line each record starts on, and syntax errors by line. */
+Test(client_csv, reader_records_lines_and_errors)
+{
+    static const char data[] = "a,\"b, \"\"c\"\"\",\r\n\"multi\nline\",x\nlast";
+    struct isms_csv_reader r = {data, data + sizeof(data) - 1, 0};
+    struct isms_status st;
+    char **cells;
+    size_t n, line;
+
+    cr_assert_eq(isms_csv_next(&r, &cells, &n, &line, &st), 1);
+    cr_assert_eq(line, 1);
+    cr_assert_eq(n, 3);
+    cr_assert_str_eq(cells[0], "a");
+    cr_assert_str_eq(cells[1], "b, \"c\"");
+    cr_assert_str_eq(cells[2], "");
+    isms_csv_free_cells(cells, n);
+    cr_assert_eq(isms_csv_next(&r, &cells, &n, &line, &st), 1);
+    cr_assert_eq(line, 2);
+    cr_assert_eq(n, 2);
+    cr_assert_str_eq(cells[0], "multi\nline");
+    isms_csv_free_cells(cells, n);
+    cr_assert_eq(isms_csv_next(&r, &cells, &n, &line, &st), 1);
+    cr_assert_eq(line, 4);
+    cr_assert_eq(n, 1);
+    cr_assert_str_eq(cells[0], "last");
+    isms_csv_free_cells(cells, n);
+    cr_assert_eq(isms_csv_next(&r, &cells, &n, &line, &st), 0);
+
+    {
+        static const char bad[] = "ok\r\n\"open,\r\nstill";
+        struct isms_csv_reader b = {bad, bad + sizeof(bad) - 1, 0};
+
+        cr_assert_eq(isms_csv_next(&b, &cells, &n, &line, &st), 1);
+        isms_csv_free_cells(cells, n);
+        cr_assert_eq(isms_csv_next(&b, &cells, &n, &line, &st), -1);
+        cr_assert_eq(st.code, ISMS_INVALID_ARGUMENT);
+        cr_assert_str_eq(st.msg, "line 2: a quoted field is not closed");
+        cr_assert_null(cells);
+    }
+    {
+        static const char bad[] = "\"x\"y,z";
+        struct isms_csv_reader b = {bad, bad + sizeof(bad) - 1, 0};
+
+        cr_assert_eq(isms_csv_next(&b, &cells, &n, &line, &st), -1);
+        cr_assert_str_eq(st.msg, "line 1: unexpected character after a quoted field");
+    }
+}

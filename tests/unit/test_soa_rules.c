@@ -447,7 +447,8 @@ static int collect(void *ud, const struct isms_soa_finding *f)
     return 1;
 }
 
-/* A row that passes every rule: applicable, justified, implemented with evidence. */
+/* A row that passes every rule: applicable, justified, implemented by an account's owner, with
+ * evidence. */
 static struct isms_soa_check_row good_row(const char *id)
 {
     struct isms_soa_check_row r = {
@@ -455,9 +456,14 @@ static struct isms_soa_check_row good_row(const char *id)
         .applicable = ISMS_APPLICABLE_YES,
         .reasons = ISMS_REASON_LEGAL,
         .justification = "",
+        .exclusion_justification = "",
         .status = ISMS_IMPL_IMPLEMENTED,
         .n_evidence = 1,
         .linked_risks = "",
+        .owner = "bob",
+        .is_owner_account = 1,
+        .implementation = "EDR on every endpoint",
+        .target_date = "",
     };
 
     return r;
@@ -470,12 +476,13 @@ Test(soa_rules, consistent_rows_have_no_findings)
 
     rows[1].applicable = ISMS_APPLICABLE_NO;
     rows[1].reasons = 0;
-    rows[1].justification = "no development in scope";
+    rows[1].exclusion_justification = "no development in scope";
     rows[1].status = ISMS_IMPL_NOT_APPLICABLE;
     rows[1].n_evidence = 0;
-    rows[2].reasons = 0;
-    rows[2].justification = "customer contract";
+    rows[2].reasons = ISMS_REASON_RISK_TREATMENT;
+    rows[2].justification = "required by the customer contract";
     rows[2].status = ISMS_IMPL_PLANNED;
+    rows[2].target_date = "2027-01-31";
     rows[2].n_evidence = 0;
     rows[2].linked_risks = "R-1";
     cr_assert_eq(isms_soa_check(rows, 3, collect, &c), 0);
@@ -500,6 +507,15 @@ ParameterizedTestParameters(soa_rules, each_rule_fires)
         {6, ISMS_SOA_IMPLEMENTED_WITHOUT_EVIDENCE, "no evidence"},
         {7, ISMS_SOA_APPLICABLE_MARKED_NOT_APPLICABLE, "status is not_applicable"},
         {8, ISMS_SOA_EXCLUDED_BUT_IMPLEMENTED, "status is partially_implemented"},
+        {9, ISMS_SOA_RISK_TREATMENT_WITHOUT_RISK, "no open risk"},
+        {10, ISMS_SOA_RISK_SELECTED_WITHOUT_REASON, "risk_treatment is not among"},
+        {11, ISMS_SOA_IMPLEMENTED_WITHOUT_OWNER, "has no owner"},
+        {12, ISMS_SOA_IMPLEMENTED_WITHOUT_DESCRIPTION, "does not say how"},
+        {13, ISMS_SOA_PLANNED_WITHOUT_TARGET_DATE, "planned but has no target date"},
+        {14, ISMS_SOA_PLANNED_WITHOUT_TARGET_DATE, "partially_implemented but has no target"},
+        {15, ISMS_SOA_JUSTIFICATION_TOO_SHORT, "inclusion justification has fewer than 20"},
+        {16, ISMS_SOA_JUSTIFICATION_TOO_SHORT, "exclusion justification has fewer than 20"},
+        {17, ISMS_SOA_OWNER_NOT_AN_ACCOUNT, "owner \"bob\" is not an account"},
     };
 
     return cr_make_param_array(struct rule_case, cases, sizeof(cases) / sizeof(cases[0]));
@@ -529,7 +545,7 @@ ParameterizedTest(struct rule_case *tc, soa_rules, each_rule_fires)
         break;
     case 4:
         r->applicable = ISMS_APPLICABLE_NO;
-        r->justification = "not needed";
+        r->exclusion_justification = "not needed for our services";
         r->status = ISMS_IMPL_NOT_APPLICABLE;
         r->linked_risks = "R-3, R-9";
         break;
@@ -546,8 +562,38 @@ ParameterizedTest(struct rule_case *tc, soa_rules, each_rule_fires)
         break;
     case 8:
         r->applicable = ISMS_APPLICABLE_NO;
-        r->justification = "out of scope";
+        r->exclusion_justification = "out of scope of the ISMS";
         r->status = ISMS_IMPL_PARTIALLY_IMPLEMENTED;
+        break;
+    case 9:
+        r->reasons |= ISMS_REASON_RISK_TREATMENT;
+        break;
+    case 10:
+        r->linked_risks = "R-4";
+        break;
+    case 11:
+        r->owner = " ";
+        break;
+    case 12:
+        r->implementation = "";
+        break;
+    case 13:
+        r->status = ISMS_IMPL_PLANNED;
+        break;
+    case 14:
+        r->status = ISMS_IMPL_PARTIALLY_IMPLEMENTED;
+        break;
+    case 15:
+        r->justification = "  n/a  ";
+        break;
+    case 16:
+        r->applicable = ISMS_APPLICABLE_NO;
+        r->reasons = 0;
+        r->exclusion_justification = "see policy";
+        r->status = ISMS_IMPL_NOT_APPLICABLE;
+        break;
+    case 17:
+        r->is_owner_account = 0;
         break;
     }
     isms_soa_check(rows, 3, collect, &c);
@@ -631,4 +677,84 @@ Test(soa_rules, percent_rounds_half_up_to_one_decimal)
     cr_assert_float_eq(isms_soa_percent(1, 8), 12.5, 1e-9);
     cr_assert_float_eq(isms_soa_percent(37, 37), 100.0, 1e-9);
     cr_assert_float_eq(isms_soa_percent(1, 2000), 0.1, 1e-9);
+}
+
+Test(soa_rules, text_len_counts_characters_without_outer_space)
+{
+    cr_assert_eq(isms_soa_text_len(NULL), 0);
+    cr_assert_eq(isms_soa_text_len(" \t\n"), 0);
+    cr_assert_eq(isms_soa_text_len("  n/a "), 3);
+    cr_assert_eq(isms_soa_text_len("caf\xc3\xa9 au lait"), 12);
+    /* exactly the minimum passes */
+    {
+        struct isms_soa_check_row r = good_row("5.1");
+
+        r.justification = "12345678901234567890";
+        cr_assert_eq(isms_soa_check(&r, 1, NULL, NULL), 0);
+        r.justification = "1234567890123456789";
+        cr_assert_eq(isms_soa_check(&r, 1, NULL, NULL), 1);
+    }
+}
+
+/* One import row: every field checked as Set checks it, and consistent with applicability. */
+Test(control_rules, import_row_checks_fields_and_applicability)
+{
+    Isms__V1__ImportControlRow in = ISMS__V1__IMPORT_CONTROL_ROW__INIT;
+    struct isms_control_import_norm norm;
+    struct isms_status st;
+    char *legal[] = {"legal"};
+    char *luck[] = {"luck"};
+
+    in.row = 7;
+    in.id = "A.8.7";
+    in.applicable = "YES";
+    in.reasons = legal;
+    in.n_reasons = 1;
+    cr_assert_eq(isms_control_check_import_row(&in, &norm, &st), ISMS_OK, "%s", st.msg);
+    cr_assert_str_eq(norm.id, "8.7");
+    cr_assert_str_eq(norm.applicable, "yes");
+    cr_assert_str_eq(norm.status, "not_started");
+    cr_assert_eq(norm.reasons, ISMS_REASON_LEGAL);
+
+    in.applicable = "no";
+    in.n_reasons = 0;
+    in.exclusion_justification = "not in scope";
+    cr_assert_eq(isms_control_check_import_row(&in, &norm, &st), ISMS_OK, "%s", st.msg);
+    cr_assert_str_eq(norm.status, "not_applicable");
+
+    in.reasons = legal;
+    in.n_reasons = 1;
+    cr_assert_eq(isms_control_check_import_row(&in, &norm, &st), ISMS_FAILED_PRECONDITION);
+    cr_assert_str_eq(st.msg, "row 7: 6.1.3 d: control 8.7 is excluded, so it takes no reasons "
+                             "for inclusion");
+    in.n_reasons = 0;
+    in.target_date = "2027-01-01";
+    cr_assert_eq(isms_control_check_import_row(&in, &norm, &st), ISMS_FAILED_PRECONDITION);
+    in.target_date = "";
+    in.status = "implemented";
+    cr_assert_eq(isms_control_check_import_row(&in, &norm, &st), ISMS_FAILED_PRECONDITION);
+    in.status = "";
+    in.applicable = "yes";
+    cr_assert_eq(isms_control_check_import_row(&in, &norm, &st), ISMS_FAILED_PRECONDITION);
+    cr_assert_neq(strstr(st.msg, "is not excluded"), NULL, "%s", st.msg);
+    in.exclusion_justification = "";
+
+    in.applicable = "maybe";
+    cr_assert_eq(isms_control_check_import_row(&in, &norm, &st), ISMS_INVALID_ARGUMENT);
+    cr_assert_neq(strstr(st.msg, "row 7: control 8.7: applicable must be"), NULL, "%s", st.msg);
+    in.applicable = "yes";
+    in.status = "done";
+    cr_assert_eq(isms_control_check_import_row(&in, &norm, &st), ISMS_INVALID_ARGUMENT);
+    in.status = "";
+    in.reasons = luck;
+    in.n_reasons = 1;
+    cr_assert_eq(isms_control_check_import_row(&in, &norm, &st), ISMS_INVALID_ARGUMENT);
+    cr_assert_neq(strstr(st.msg, "row 7: reason \"luck\""), NULL, "%s", st.msg);
+    in.n_reasons = 0;
+    in.target_date = "2027-13-01";
+    cr_assert_eq(isms_control_check_import_row(&in, &norm, &st), ISMS_INVALID_ARGUMENT);
+    in.target_date = "";
+    in.id = "";
+    cr_assert_eq(isms_control_check_import_row(&in, &norm, &st), ISMS_INVALID_ARGUMENT);
+    cr_assert_neq(strstr(st.msg, "row 7: "), NULL, "%s", st.msg);
 }

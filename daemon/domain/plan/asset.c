@@ -58,20 +58,25 @@ static const char SQL_ASSET_CREATE[] =
     "WITH want AS (SELECT d.ord, d.ref, " REF_NUM_D " AS num"
     "  FROM unnest($12::text[]) WITH ORDINALITY AS d (ref, ord)),"
     " missing AS (SELECT ref FROM want WHERE num IS NULL ORDER BY ord LIMIT 1),"
-    " ins AS (INSERT INTO asset (name, type, description, owner, custodian, location,"
-    "  classification, confidentiality, integrity, availability, tags, status, created_by,"
-    "  updated_by) SELECT $1, $2, $3, $4, $5, $6, $7, $8::int, $9::int, $10::int,"
-    "  $11::text[], $13, $14, $14 WHERE NOT EXISTS (SELECT 1 FROM missing) RETURNING *),"
-    " deps AS (INSERT INTO asset_dependency (asset_num, depends_on_num, created_by)"
-    "  SELECT DISTINCT ins.num, want.num, $14::text FROM ins, want RETURNING 1),"
-    " a AS (SELECT audit_append($14, $15, '/isms.v1.Asset/Create', 'asset:A-' || ins.num,"
-    "  audit_diff(NULL, " JSON_INS " || jsonb_build_object('depends_on',"
-    "  (SELECT coalesce(jsonb_agg(DISTINCT y.name), '[]'::jsonb) FROM want"
-    "  JOIN asset y ON y.num = want.num))), 'OK') AS seq FROM ins)" ISMS_SQL_IDEM(
-        "$16", "a") ""
-                    " SELECT (SELECT ref FROM missing), (SELECT count(*) FROM a), (SELECT count(*) "
-                    "FROM deps),"
-                    " " COLS_INS " FROM (SELECT 1) one LEFT JOIN ins ON true";
+    " ow AS (SELECT " OWNER_STATUS(
+        "$4") " AS st),"
+              " ins AS (INSERT INTO asset (name, type, description, owner, custodian, location,"
+              "  classification, confidentiality, integrity, availability, tags, status, "
+              "created_by,"
+              "  updated_by) SELECT $1, $2, $3, $4, $5, $6, $7, $8::int, $9::int, $10::int,"
+              "  $11::text[], $13, $14, $14 WHERE NOT EXISTS (SELECT 1 FROM missing)"
+              "  AND (SELECT st FROM ow) = 'active' RETURNING *),"
+              " deps AS (INSERT INTO asset_dependency (asset_num, depends_on_num, created_by)"
+              "  SELECT DISTINCT ins.num, want.num, $14::text FROM ins, want RETURNING 1),"
+              " a AS (SELECT audit_append($14, $15, '/isms.v1.Asset/Create', 'asset:A-' || ins.num,"
+              "  audit_diff(NULL, " JSON_INS " || jsonb_build_object('depends_on',"
+              "  (SELECT coalesce(jsonb_agg(DISTINCT y.name), '[]'::jsonb) FROM want"
+              "  JOIN asset y ON y.num = want.num))), 'OK') AS seq FROM ins)" ISMS_SQL_IDEM(
+                  "$16", "a") ""
+                              " SELECT (SELECT ref FROM missing), (SELECT count(*) FROM a), "
+                              "(SELECT count(*) "
+                              "FROM deps), (SELECT st FROM ow),"
+                              " " COLS_INS " FROM (SELECT 1) one LEFT JOIN ins ON true";
 ISMS_STATEMENT(STMT_ASSET_CREATE, SQL_ASSET_CREATE, "name", "type", "description", "owner",
                "custodian", "location", "classification", "confidentiality", "integrity",
                "availability", "tags", "depends_on", "status", "actor", "source",
@@ -83,28 +88,33 @@ ISMS_STATEMENT(STMT_ASSET_GET, SQL_ASSET_GET, "num", "name");
  * version was stale). */
 static const char SQL_ASSET_UPDATE[] =
     "WITH old AS (SELECT * FROM asset t WHERE " MATCH_1_2 " FOR UPDATE),"
-    " u AS (UPDATE asset x SET"
-    "  name = CASE WHEN ($4::int & 1) <> 0 THEN $5 ELSE x.name END,"
-    "  type = CASE WHEN ($4::int & 2) <> 0 THEN $6 ELSE x.type END,"
-    "  description = CASE WHEN ($4::int & 4) <> 0 THEN $7 ELSE x.description END,"
-    "  owner = CASE WHEN ($4::int & 8) <> 0 THEN $8 ELSE x.owner END,"
-    "  custodian = CASE WHEN ($4::int & 16) <> 0 THEN $9 ELSE x.custodian END,"
-    "  location = CASE WHEN ($4::int & 32) <> 0 THEN $10 ELSE x.location END,"
-    "  classification = CASE WHEN ($4::int & 64) <> 0 THEN $11 ELSE x.classification END,"
-    "  confidentiality = CASE WHEN ($4::int & 128) <> 0 THEN $12::int"
-    "   ELSE x.confidentiality END,"
-    "  integrity = CASE WHEN ($4::int & 256) <> 0 THEN $13::int ELSE x.integrity END,"
-    "  availability = CASE WHEN ($4::int & 512) <> 0 THEN $14::int ELSE x.availability END,"
-    "  tags = CASE WHEN ($4::int & 1024) <> 0 THEN $15::text[] ELSE x.tags END,"
-    "  status = CASE WHEN ($4::int & 2048) <> 0 THEN $16 ELSE x.status END,"
-    "  version = x.version + 1, updated_at = now(), updated_by = $17"
-    "  FROM old WHERE x.num = old.num AND ($3::bigint = 0 OR x.version = $3::bigint)"
-    "  RETURNING x.*),"
-    " a AS (SELECT audit_append($17, $18, '/isms.v1.Asset/Update', 'asset:A-' || u.num,"
-    "  audit_diff(" JSON_OLD ", " JSON_U "), 'OK') AS seq FROM u, old)" ISMS_SQL_IDEM(
-        "$19", "a") ""
-                    " SELECT (SELECT count(*) FROM old), (SELECT version FROM old), " COLS_U
-                    " FROM (SELECT 1) one LEFT JOIN (u CROSS JOIN a) ON true";
+    " ow AS (SELECT CASE WHEN ($4::int & 8) = 0 THEN 'active' ELSE " OWNER_STATUS(
+        "$8") " END"
+              "  AS st),"
+              " u AS (UPDATE asset x SET"
+              "  name = CASE WHEN ($4::int & 1) <> 0 THEN $5 ELSE x.name END,"
+              "  type = CASE WHEN ($4::int & 2) <> 0 THEN $6 ELSE x.type END,"
+              "  description = CASE WHEN ($4::int & 4) <> 0 THEN $7 ELSE x.description END,"
+              "  owner = CASE WHEN ($4::int & 8) <> 0 THEN $8 ELSE x.owner END,"
+              "  custodian = CASE WHEN ($4::int & 16) <> 0 THEN $9 ELSE x.custodian END,"
+              "  location = CASE WHEN ($4::int & 32) <> 0 THEN $10 ELSE x.location END,"
+              "  classification = CASE WHEN ($4::int & 64) <> 0 THEN $11 ELSE x.classification END,"
+              "  confidentiality = CASE WHEN ($4::int & 128) <> 0 THEN $12::int"
+              "   ELSE x.confidentiality END,"
+              "  integrity = CASE WHEN ($4::int & 256) <> 0 THEN $13::int ELSE x.integrity END,"
+              "  availability = CASE WHEN ($4::int & 512) <> 0 THEN $14::int ELSE x.availability "
+              "END,"
+              "  tags = CASE WHEN ($4::int & 1024) <> 0 THEN $15::text[] ELSE x.tags END,"
+              "  status = CASE WHEN ($4::int & 2048) <> 0 THEN $16 ELSE x.status END,"
+              "  version = x.version + 1, updated_at = now(), updated_by = $17"
+              "  FROM old WHERE x.num = old.num AND ($3::bigint = 0 OR x.version = $3::bigint)"
+              "  AND (SELECT st FROM ow) = 'active' RETURNING x.*),"
+              " a AS (SELECT audit_append($17, $18, '/isms.v1.Asset/Update', 'asset:A-' || u.num,"
+              "  audit_diff(" JSON_OLD ", " JSON_U "), 'OK') AS seq FROM u, old)" ISMS_SQL_IDEM(
+                  "$19", "a") ""
+                              " SELECT (SELECT count(*) FROM old), (SELECT version FROM old),"
+                              " (SELECT st FROM ow), " COLS_U
+                              " FROM (SELECT 1) one LEFT JOIN (u CROSS JOIN a) ON true";
 ISMS_STATEMENT(STMT_ASSET_UPDATE, SQL_ASSET_UPDATE, "num", "name", "expected_version", "fields",
                "new_name", "type", "description", "owner", "custodian", "location",
                "classification", "confidentiality", "integrity", "availability", "tags", "status",
@@ -262,7 +272,11 @@ static void create_done(struct isms_call *call, const struct isms_rows *res,
                        isms_rows_text(res, 0, 0));
         return;
     }
-    isms_asset_finish_record(call, res, 3);
+    if (strcmp(isms_rows_text(res, 0, 3), "active") != 0) {
+        isms_asset_fail_owner(call, "", op->input.owner, isms_rows_text(res, 0, 3));
+        return;
+    }
+    isms_asset_finish_record(call, res, 4);
 }
 
 static void create_run(struct isms_call *call)
@@ -352,14 +366,18 @@ static void update_done(struct isms_call *call, const struct isms_rows *res,
         isms_call_fail(call, ISMS_NOT_FOUND, "asset \"%s\" does not exist", op->ref);
         return;
     }
-    if (isms_rows_is_null(res, 0, 2)) {
+    if (strcmp(isms_rows_text(res, 0, 2), "active") != 0) {
+        isms_asset_fail_owner(call, "", op->input.owner, isms_rows_text(res, 0, 2));
+        return;
+    }
+    if (isms_rows_is_null(res, 0, 3)) {
         isms_call_fail(call, ISMS_ABORTED,
                        "asset \"%s\" was changed by someone else: version %" PRId64
                        " is stale (it is at version %" PRId64 " now); show it again and retry",
                        op->ref, op->expected_version, isms_rows_int64(res, 0, 1));
         return;
     }
-    isms_asset_finish_record(call, res, 2);
+    isms_asset_finish_record(call, res, 3);
 }
 
 static void update_run(struct isms_call *call)

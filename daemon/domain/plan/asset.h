@@ -47,8 +47,13 @@ struct isms_status;
 /* The record columns of asset row `t` as stored. */
 #define ASSET_COLS(t) ASSET_COLS_WITH(t, ASSET_DEPS_OF(t), ASSET_REQUIRED_BY_OF(t))
 #define ASSET_NCOLS   22
-#define COL_SORT_NAME 20
-#define COL_SORT_TIME 21
+
+/* SQL: the status of the account an asset owner `p` names: 'active', 'disabled', or '' when
+ * there is none (account names are lower case; "Bob" names bob). An owner is an account (Annex
+ * A 5.9); a custodian may be free text. */
+#define OWNER_STATUS(p) "coalesce((SELECT status FROM app_user WHERE name = lower(" p ")), '')"
+#define COL_SORT_NAME   20
+#define COL_SORT_TIME   21
 
 /* The audited fields of asset row `t`. */
 #define ASSET_JSON(t)                                                                              \
@@ -156,5 +161,10 @@ void isms_asset_remove_dependency(struct isms_call *call, const ProtobufCMessage
 /* The ListClassifications and SetClassifications handlers (asset_class.c). */
 void isms_asset_list_classifications(struct isms_call *call, const ProtobufCMessage *msg);
 void isms_asset_set_classifications(struct isms_call *call, const ProtobufCMessage *msg);
+
+/* Refuses a write whose owner is no active account: NOT_FOUND when `status` is "" (no such
+ * user), else FAILED_PRECONDITION. `prefix` ("" or "row 7: ") starts the message. */
+void isms_asset_fail_owner(struct isms_call *call, const char *prefix, const char *owner,
+                           const char *status);
 
 #endif

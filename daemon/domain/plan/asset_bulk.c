@@ -44,8 +44,12 @@ static const char SQL_ASSET_IMPORT[] =
     " missing AS (SELECT rn, ref FROM refs WHERE to_rn IS NULL AND to_num IS NULL"
     "  ORDER BY rn, ord LIMIT 1),"
     " cyc AS (SELECT NULL::int AS rn),"
+    " badowner AS (SELECT s.rn, s.owner, coalesce(u.status, '') AS st FROM src s"
+    "  LEFT JOIN app_user u ON u.name = lower(s.owner) WHERE u.status IS DISTINCT FROM 'active'"
+    "  ORDER BY s.rn LIMIT 1),"
     " ok AS (SELECT NOT EXISTS (SELECT 1 FROM dup_batch) AND NOT EXISTS (SELECT 1 FROM dup_db)"
-    "  AND NOT EXISTS (SELECT 1 FROM missing) AND (SELECT rn FROM cyc) IS NULL AS go),"
+    "  AND NOT EXISTS (SELECT 1 FROM missing) AND (SELECT rn FROM cyc) IS NULL"
+    "  AND NOT EXISTS (SELECT 1 FROM badowner) AS go),"
     " ins AS (INSERT INTO asset (name, type, description, owner, custodian, location,"
     "  classification, confidentiality, integrity, availability, tags, status, created_by,"
     "  updated_by) SELECT s.name, s.type, s.description, s.owner, s.custodian, s.location,"
@@ -67,7 +71,9 @@ static const char SQL_ASSET_IMPORT[] =
                     " (SELECT rn FROM dup_db), (SELECT num FROM dup_db), (SELECT rn FROM missing),"
                     " (SELECT ref FROM missing), (SELECT rn FROM cyc), (SELECT count(*) FROM au),"
                     " (SELECT count(*) FROM deps),"
-                    " (SELECT coalesce(string_agg('A-' || num, ',' ORDER BY rn), '') FROM insn)";
+                    " (SELECT coalesce(string_agg('A-' || num, ',' ORDER BY rn), '') FROM insn),"
+                    " (SELECT rn FROM badowner), (SELECT owner FROM badowner),"
+                    " (SELECT st FROM badowner)";
 ISMS_STATEMENT(STMT_ASSET_IMPORT, SQL_ASSET_IMPORT, "batch", "actor", "source",
                ISMS_SQL_IDEM_PARAM);
 
@@ -435,6 +441,13 @@ static void import_done(struct isms_call *call, const struct isms_rows *res,
         isms_call_fail(call, ISMS_FAILED_PRECONDITION,
                        "row %" PRId64 ": depends_on makes a dependency cycle",
                        isms_rows_int64(res, 0, 7));
+        return;
+    }
+    if (!isms_rows_is_null(res, 0, 11)) {
+        char prefix[32];
+
+        snprintf(prefix, sizeof(prefix), "row %" PRId64 ": ", isms_rows_int64(res, 0, 11));
+        isms_asset_fail_owner(call, prefix, isms_rows_text(res, 0, 12), isms_rows_text(res, 0, 13));
         return;
     }
     r = isms_arena_calloc(&call->arena, sizeof(*r));

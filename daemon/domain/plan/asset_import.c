@@ -58,10 +58,10 @@ ISMS_STATEMENT(STMT_IMPORT_CHUNK, SQL_IMPORT_CHUNK, "import_id", "actor", "first
                "max_rows");
 
 /* $1 import, $2 caller, $3 expected rows (0: any), $4 source: asset_import_commit()
- * (schema/022) checks and creates every staged row, its dependencies and their audit records
- * in this one statement, or nothing, and drops the import either way. A commit that created
- * the assets stores the call's idempotency key with them, so a retry after a lost reply is
- * answered from the stored response instead of "import does not exist". */
+ * (schema/023: 022's, with the owner check) checks and creates every staged row, its dependencies
+ * and their audit records in this one statement, or nothing, and drops the import either way. A
+ * commit that created the assets stores the call's idempotency key with them, so a retry after a
+ * lost reply is answered from the stored response instead of "import does not exist". */
 static const char SQL_IMPORT_COMMIT[] =
     "WITH c AS (SELECT * FROM asset_import_commit($1::uuid, $2::text, $3::bigint, $4::text)),"
     " a AS (SELECT 1 FROM c WHERE c.go)" ISMS_SQL_IDEM("$5", "a") " SELECT * FROM c";
@@ -315,6 +315,13 @@ static void commit_done(struct isms_call *call, const struct isms_rows *res,
         isms_call_fail(call, ISMS_FAILED_PRECONDITION,
                        "row %" PRId64 ": depends_on makes a dependency cycle",
                        isms_rows_int64(res, 0, 12));
+        return;
+    }
+    if (!isms_rows_is_null(res, 0, 17)) {
+        char prefix[32];
+
+        snprintf(prefix, sizeof(prefix), "row %" PRId64 ": ", isms_rows_int64(res, 0, 17));
+        isms_asset_fail_owner(call, prefix, isms_rows_text(res, 0, 18), isms_rows_text(res, 0, 19));
         return;
     }
     r = isms_arena_calloc(&call->arena, sizeof(*r));

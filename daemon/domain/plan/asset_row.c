@@ -11,6 +11,7 @@
 #include "domain/plan/asset.h"
 #include "domain/plan/asset_rules.h"
 #include "isms/v1/asset.pb-c.h"
+#include "rpc/call.h"
 
 /* Splits a reference into (number, name) query parameters: an "A-<n>" id gives the number and
  * the name parameter is unused. */
@@ -177,4 +178,18 @@ enum isms_code isms_asset_take_ref(struct isms_asset_op *op, const char *field, 
         op->ref_num = ref_number(ref, op->num_buf, sizeof(op->num_buf));
     }
     return ISMS_OK;
+}
+
+void isms_asset_fail_owner(struct isms_call *call, const char *prefix, const char *owner,
+                           const char *status)
+{
+    if (status[0] == '\0')
+        isms_call_fail(call, ISMS_NOT_FOUND,
+                       "%suser \"%.64s\" does not exist: an asset owner must be an account "
+                       "(ismsctl user list; a custodian may be free text)",
+                       prefix, owner);
+    else
+        isms_call_fail(call, ISMS_FAILED_PRECONDITION,
+                       "%suser \"%.64s\" is %s: an asset owner must be an active user", prefix,
+                       owner, status);
 }

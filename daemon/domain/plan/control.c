@@ -11,6 +11,7 @@
 #include "db/rows.h"
 #include "domain/domain.h"
 #include "domain/plan/control_rules.h"
+#include "domain/plan/soa.h"
 #include "isms/v1/control.pb-c.h"
 #include "rpc/call.h"
 #include "rpc/principal.h"
@@ -34,14 +35,18 @@
       ".security_domains, " SEP "), " t ".applicable, array_to_string(" t ".reasons, " SEP "), " t \
       ".justification, " t ".status, " t ".owner, " t ".implementation, array_to_string(" t        \
       ".evidence, " SEP "), array_to_string(control_linked_risks(" t ".id), " SEP "), " t          \
-      ".version, " ISMS_SQL_TS(t ".updated_at") ", " t ".updated_by, " t ".ord"
-#define CONTROL_NCOLS 23
+      ".version, " ISMS_SQL_TS(t ".updated_at") ", " t ".updated_by, " t ".ord, " t                \
+                                                ".exclusion_justification, coalesce(to_char(" t    \
+                                                ".target_date, 'YYYY-MM-DD'), '')"
+#define CONTROL_NCOLS 25
 #define COL_ORD       22
 
 /* The record fields the audit trail shows before and after a change. */
 #define RECORD_JSON(t)                                                                             \
     "jsonb_build_object('applicable', " t ".applicable, 'reasons', " t ".reasons, "                \
-    "'justification', " t ".justification, 'status', " t ".status, 'owner', " t ".owner, "         \
+    "'justification', " t ".justification, 'exclusion_justification', " t                          \
+    ".exclusion_justification, 'target_date', " t ".target_date, 'status', " t ".status, "         \
+    "'owner', " t ".owner, "                                                                       \
     "'implementation', " t ".implementation, 'evidence', " t ".evidence, 'title', " t ".title, "   \
     "'source', " t ".source, 'description', " t ".description)"
 
@@ -62,10 +67,27 @@ ISMS_STATEMENT(STMT_CONTROL_PAGE, SQL_CONTROL_PAGE, "theme", "status", "applicab
                "attrs", "after");
 
 /* $1 id, $2 expected version, then (set flag, value) pairs, evidence add/remove lists, $25
- * actor, $26 source. Evidence: the list (replaced or kept) minus removals, then additions not
- * already present. A catalogue row never takes a title, source or description. */
+ * actor, $26 source, $27 idempotency key, $28-$33 inclusion, exclusion, target date. Evidence:
+ * the list (replaced or kept) minus removals, then additions not already present. A catalogue
+ * row never takes a title, source or description. `fa` is the applicability after the change:
+ * excluding (fa = 'no') clears reasons, inclusion text, target date and sets status
+ * not_applicable; anything else clears the exclusion text. The legacy justification ($7/$8)
+ * goes to whichever text fits fa. Nothing changes when `conflict` is not '' (inclusion data
+ * given for an excluded control or exclusion text for an included one) or the owner named is
+ * not an active account; the last columns say which. */
 static const char SQL_CONTROL_SET[] =
     "WITH old AS (SELECT * FROM control WHERE lower(id) = lower($1) FOR UPDATE),"
+    " f AS (SELECT CASE WHEN $3::boolean THEN $4 ELSE old.applicable END AS fa FROM old),"
+    " chk AS (SELECT CASE"
+    "  WHEN f.fa = 'no' AND $5::boolean AND $6 <> '' THEN 'reasons'"
+    "  WHEN f.fa = 'no' AND $28::boolean AND $29 <> '' THEN 'inclusion_justification'"
+    "  WHEN f.fa = 'no' AND $9::boolean AND $10 <> 'not_applicable' THEN 'status'"
+    "  WHEN f.fa = 'no' AND $32::boolean AND $33 <> '' THEN 'target_date'"
+    "  WHEN f.fa <> 'no' AND $30::boolean AND $31 <> '' THEN 'exclusion_justification'"
+    "  ELSE '' END AS conflict,"
+    "  CASE WHEN NOT $11::boolean OR $12 = '' THEN 'active'"
+    "  ELSE coalesce((SELECT u.status FROM app_user u WHERE u.name = $12), '') END AS owner_st"
+    "  FROM f),"
     " base AS (SELECT CASE WHEN $15::boolean THEN string_to_array($16, " SEP ")"
     "  ELSE old.evidence END AS ev FROM old),"
     " ev AS (SELECT coalesce(array_agg(z.e ORDER BY z.o), '{}') AS evidence FROM ("
@@ -75,10 +97,18 @@ static const char SQL_CONTROL_SET[] =
     "   unnest(string_to_array($17, " SEP ")) WITH ORDINALITY AS y(e, o)"
     "   WHERE y.e <> ALL (base.ev)) z),"
     " u AS (UPDATE control c SET"
-    "  applicable = CASE WHEN $3::boolean THEN $4 ELSE c.applicable END,"
-    "  reasons = CASE WHEN $5::boolean THEN string_to_array($6, " SEP ") ELSE c.reasons END,"
-    "  justification = CASE WHEN $7::boolean THEN $8 ELSE c.justification END,"
-    "  status = CASE WHEN $9::boolean THEN $10 ELSE c.status END,"
+    "  applicable = f.fa,"
+    "  reasons = CASE WHEN f.fa = 'no' THEN '{}'"
+    "  WHEN $5::boolean THEN string_to_array($6, " SEP ") ELSE c.reasons END,"
+    "  justification = CASE WHEN f.fa = 'no' THEN '' WHEN $28::boolean THEN $29"
+    "  WHEN $7::boolean THEN $8 ELSE c.justification END,"
+    "  exclusion_justification = CASE WHEN f.fa <> 'no' THEN '' WHEN $30::boolean THEN $31"
+    "  WHEN $7::boolean THEN $8 ELSE c.exclusion_justification END,"
+    "  status = CASE WHEN f.fa = 'no' THEN 'not_applicable' WHEN $9::boolean THEN $10"
+    "  WHEN old.applicable = 'no' AND c.status = 'not_applicable' THEN 'not_started'"
+    "  ELSE c.status END,"
+    "  target_date = CASE WHEN f.fa = 'no' THEN NULL"
+    "  WHEN $32::boolean THEN nullif($33, '')::date ELSE c.target_date END,"
     "  owner = CASE WHEN $11::boolean THEN $12 ELSE c.owner END,"
     "  implementation = CASE WHEN $13::boolean THEN $14 ELSE c.implementation END,"
     "  evidence = ev.evidence,"
@@ -86,27 +116,59 @@ static const char SQL_CONTROL_SET[] =
     "  source = CASE WHEN $21::boolean THEN $22 ELSE c.source END,"
     "  description = CASE WHEN $23::boolean THEN $24 ELSE c.description END,"
     "  version = c.version + 1, updated_at = now(), updated_by = $25"
-    "  FROM old, ev WHERE c.id = old.id AND ($2::bigint = 0 OR c.version = $2::bigint)"
+    "  FROM old, ev, f, chk WHERE c.id = old.id AND ($2::bigint = 0 OR c.version = $2::bigint)"
     "  AND (old.is_custom OR NOT ($19::boolean OR $21::boolean OR $23::boolean))"
+    "  AND chk.conflict = '' AND chk.owner_st = 'active'"
     "  RETURNING c.*),"
     " a AS (SELECT audit_append($25, $26, '/isms.v1.Control/Set', 'control:' || u.id,"
     "  audit_diff(" RECORD_JSON("old") ", " RECORD_JSON(
         "u") "), 'OK') AS seq FROM u, old)" ISMS_SQL_IDEM("$27",
-                                                          "a") ""
-                                                               " SELECT " CONTROL_COLS(
-                                                                   "u") ", (SELECT count(*) FROM "
-                                                                        "old),"
-                                                                        " (SELECT old.version FROM "
-                                                                        "old)"
-                                                                        " FROM (SELECT 1) one LEFT "
-                                                                        "JOIN (u CROSS JOIN a) ON "
-                                                                        "true";
+                                                          "a") " SELECT " CONTROL_COLS("u") ", "
+                                                                                            "(SELEC"
+                                                                                            "T "
+                                                                                            "count("
+                                                                                            "*) "
+                                                                                            "FROM "
+                                                                                            "old), "
+                                                                                            "(SELEC"
+                                                                                            "T "
+                                                                                            "old."
+                                                                                            "versio"
+                                                                                            "n "
+                                                                                            "FROM "
+                                                                                            "old),"
+                                                                                            " ("
+                                                                                            "SELECT"
+                                                                                            " chk."
+                                                                                            "confli"
+                                                                                            "ct "
+                                                                                            "FROM "
+                                                                                            "chk), "
+                                                                                            "(SELEC"
+                                                                                            "T "
+                                                                                            "chk."
+                                                                                            "owner_"
+                                                                                            "st "
+                                                                                            "FROM "
+                                                                                            "chk)"
+                                                                                            " FROM "
+                                                                                            "(SELEC"
+                                                                                            "T 1) "
+                                                                                            "one "
+                                                                                            "LEFT "
+                                                                                            "JOIN "
+                                                                                            "(u "
+                                                                                            "CROSS "
+                                                                                            "JOIN "
+                                                                                            "a) ON "
+                                                                                            "true";
 ISMS_STATEMENT(STMT_CONTROL_SET, SQL_CONTROL_SET, "id", "expected_version", "set_applicable",
                "applicable", "set_reasons", "reasons", "set_justification", "justification",
                "set_status", "status", "set_owner", "owner", "set_implementation", "implementation",
                "set_evidence", "evidence", "add_evidence", "remove_evidence", "set_title", "title",
                "set_control_source", "control_source", "set_description", "description", "actor",
-               "source", ISMS_SQL_IDEM_PARAM);
+               "source", ISMS_SQL_IDEM_PARAM, "set_inclusion", "inclusion", "set_exclusion",
+               "exclusion", "set_target_date", "target_date");
 
 static const char SQL_CONTROL_CREATE[] =
     "WITH c AS (INSERT INTO control (id, is_custom, theme, title, source, description,"
@@ -161,7 +223,11 @@ static int control_from_row(struct isms_arena *a, const struct isms_rows *res, i
     out->source = (char *)isms_rows_text(res, r, 4);
     out->description = (char *)isms_rows_text(res, r, 5);
     out->applicable = (char *)isms_rows_text(res, r, 11);
-    out->justification = (char *)isms_rows_text(res, r, 13);
+    out->inclusion_justification = (char *)isms_rows_text(res, r, 13);
+    out->exclusion_justification = (char *)isms_rows_text(res, r, 23);
+    out->target_date = (char *)isms_rows_text(res, r, 24);
+    out->justification = strcmp(out->applicable, "no") == 0 ? out->exclusion_justification
+                                                            : out->inclusion_justification;
     out->status = (char *)isms_rows_text(res, r, 14);
     out->owner = (char *)isms_rows_text(res, r, 15);
     out->implementation = (char *)isms_rows_text(res, r, 16);
@@ -362,10 +428,23 @@ static void control_get(struct isms_call *call, const ProtobufCMessage *msg)
 
 /* ---- Set ---------------------------------------------------------------------------------- */
 
+/* What a Set refused for an excluded control, as people say it. */
+static const char *conflict_text(const char *conflict)
+{
+    if (strcmp(conflict, "reasons") == 0)
+        return "reasons for inclusion";
+    if (strcmp(conflict, "status") == 0)
+        return "implementation status but not_applicable";
+    if (strcmp(conflict, "target_date") == 0)
+        return "target date";
+    return "inclusion justification";
+}
+
 static void set_done(struct isms_call *call, const struct isms_rows *res,
                      const struct isms_status *st)
 {
     const Isms__V1__SetControlRequest *in = call->ctx;
+    const char *conflict, *owner_st;
 
     if (st->code == ISMS_INVALID_ARGUMENT) {
         /* Every field was checked before; only the evidence count can overflow after adding. */
@@ -389,6 +468,35 @@ static void set_done(struct isms_call *call, const struct isms_rows *res,
     }
     if (isms_rows_int64(res, 0, CONTROL_NCOLS) == 0) {
         isms_call_fail(call, ISMS_NOT_FOUND, "control \"%s\" does not exist", in->id);
+        return;
+    }
+    conflict = isms_rows_text(res, 0, CONTROL_NCOLS + 2);
+    if (conflict[0] != '\0') {
+        if (strcmp(conflict, "exclusion_justification") == 0)
+            isms_call_fail(call, ISMS_FAILED_PRECONDITION,
+                           "6.1.3 d: control %s is not excluded, so it takes no exclusion "
+                           "justification; set applicable to no with it, or give an inclusion "
+                           "justification",
+                           in->id);
+        else
+            isms_call_fail(call, ISMS_FAILED_PRECONDITION,
+                           "6.1.3 d: control %s is excluded, so it takes no %s; set applicable "
+                           "to yes with it, or leave it out",
+                           in->id, conflict_text(conflict));
+        return;
+    }
+    owner_st = isms_rows_text(res, 0, CONTROL_NCOLS + 3);
+    if (owner_st[0] == '\0') {
+        isms_call_fail(call, ISMS_NOT_FOUND,
+                       "user \"%s\" does not exist: a control owner must be an account "
+                       "(ismsctl user list)",
+                       in->owner);
+        return;
+    }
+    if (strcmp(owner_st, "active") != 0) {
+        isms_call_fail(call, ISMS_FAILED_PRECONDITION,
+                       "user \"%s\" is %s: a control owner must be an active user", in->owner,
+                       owner_st);
         return;
     }
     isms_call_fail(call, ISMS_ABORTED,
@@ -455,6 +563,12 @@ static void control_set(struct isms_call *call, const ProtobufCMessage *msg)
     isms_bind_text(&b, "description", in->description);
     isms_bind_text(&b, "actor", isms_call_actor(call));
     isms_bind_text(&b, "source", isms_call_source(call));
+    isms_bind_bool(&b, "set_inclusion", in->set_inclusion_justification);
+    isms_bind_text(&b, "inclusion", in->inclusion_justification);
+    isms_bind_bool(&b, "set_exclusion", in->set_exclusion_justification);
+    isms_bind_text(&b, "exclusion", in->exclusion_justification);
+    isms_bind_bool(&b, "set_target_date", in->set_target_date);
+    isms_bind_text(&b, "target_date", in->target_date);
     call->ctx = (void *)in;
     isms_call_db_or_fail(call, &b, set_done);
 }
@@ -592,6 +706,7 @@ enum isms_code isms_control_register(struct isms_server *srv, struct isms_status
         {"Set", control_set, 0, ISMS_ROLE_MANAGER},
         {"CreateCustom", control_create, 0, ISMS_ROLE_MANAGER},
         {"DeleteCustom", control_delete, 0, ISMS_ROLE_MANAGER},
+        {"Import", isms_control_import_handler, 0, ISMS_ROLE_MANAGER},
     };
 
     return isms_registry_add(&srv->reg, &isms__v1__control__descriptor, specs,

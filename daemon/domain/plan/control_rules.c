@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "core/text.h"
+#include "domain/plan/risk_rules.h"
 
 static const char *const APPLICABLE_NAMES[] = {"undecided", "yes", "no"};
 
@@ -371,10 +372,17 @@ enum isms_code isms_control_check_set(const Isms__V1__SetControlRequest *in,
                                (long long)in->expected_version);
     if (!in->set_applicable && !in->set_reasons && !in->set_justification && !in->set_status &&
         !in->set_owner && !in->set_implementation && !in->set_evidence && in->n_add_evidence == 0 &&
-        in->n_remove_evidence == 0 && !in->set_title && !in->set_source && !in->set_description)
+        in->n_remove_evidence == 0 && !in->set_title && !in->set_source && !in->set_description &&
+        !in->set_inclusion_justification && !in->set_exclusion_justification &&
+        !in->set_target_date)
         return isms_status_set(st, ISMS_INVALID_ARGUMENT,
                                "nothing to change: set applicability, reasons, justification, "
-                               "status, owner, implementation or evidence");
+                               "status, owner, implementation, evidence or target date");
+    if (in->set_justification &&
+        (in->set_inclusion_justification || in->set_exclusion_justification))
+        return isms_status_set(st, ISMS_INVALID_ARGUMENT,
+                               "give justification or inclusion_justification / "
+                               "exclusion_justification, not both");
     if (in->set_applicable) {
         if (isms_text_check("applicable", in->applicable, 20, 1, st) != ISMS_OK)
             return st->code;
@@ -399,6 +407,14 @@ enum isms_code isms_control_check_set(const Isms__V1__SetControlRequest *in,
     }
     if ((in->set_justification && isms_text_check("justification", in->justification,
                                                   ISMS_CONTROL_TEXT_MAX, 0, st) != ISMS_OK) ||
+        (in->set_inclusion_justification &&
+         isms_text_check("inclusion_justification", in->inclusion_justification,
+                         ISMS_CONTROL_TEXT_MAX, 0, st) != ISMS_OK) ||
+        (in->set_exclusion_justification &&
+         isms_text_check("exclusion_justification", in->exclusion_justification,
+                         ISMS_CONTROL_TEXT_MAX, 0, st) != ISMS_OK) ||
+        (in->set_target_date &&
+         isms_plan_date_check("target_date", in->target_date, st) != ISMS_OK) ||
         (in->set_owner &&
          isms_text_check("owner", in->owner, ISMS_CONTROL_OWNER_MAX, 0, st) != ISMS_OK) ||
         (in->set_implementation &&
@@ -487,4 +503,76 @@ int isms_control_split(struct isms_arena *a, const char *s, char ***items, size_
     }
     *n = k;
     return 1;
+}
+
+/* Prefixes st->msg with "row N: " (keeping the code). */
+static enum isms_code row_fail(int32_t row, struct isms_status *st)
+{
+    char msg[sizeof(st->msg)];
+
+    snprintf(msg, sizeof(msg), "%s", st->msg);
+    return isms_status_set(st, st->code, "row %d: %s", (int)row, msg);
+}
+
+enum isms_code isms_control_check_import_row(const Isms__V1__ImportControlRow *in,
+                                             struct isms_control_import_norm *out,
+                                             struct isms_status *st)
+{
+    enum isms_applicable a;
+    enum isms_impl_status s = ISMS_IMPL_NOT_STARTED;
+    const char *what = NULL;
+
+    memset(out, 0, sizeof(*out));
+    if (isms_control_lookup_id(in->id, &out->id, st) != ISMS_OK)
+        return row_fail(in->row, st);
+    if (!isms_applicable_parse(in->applicable, &a)) {
+        isms_status_set(st, ISMS_INVALID_ARGUMENT,
+                        "control %.64s: applicable must be yes, no or undecided, got \"%.40s\"",
+                        out->id, in->applicable);
+        return row_fail(in->row, st);
+    }
+    out->applicable = isms_applicable_name(a);
+    if (in->status[0] != '\0' && !isms_impl_status_parse(in->status, &s)) {
+        isms_status_set(st, ISMS_INVALID_ARGUMENT,
+                        "control %.64s: status must be not_started, planned, "
+                        "partially_implemented, implemented or not_applicable, got \"%.40s\"",
+                        out->id, in->status);
+        return row_fail(in->row, st);
+    }
+    if (in->status[0] == '\0' && a == ISMS_APPLICABLE_NO)
+        s = ISMS_IMPL_NOT_APPLICABLE;
+    out->status = isms_impl_status_name(s);
+    if (isms_reasons_parse(in->reasons, in->n_reasons, &out->reasons, st) != ISMS_OK ||
+        isms_text_check("inclusion_justification", in->inclusion_justification,
+                        ISMS_CONTROL_TEXT_MAX, 0, st) != ISMS_OK ||
+        isms_text_check("exclusion_justification", in->exclusion_justification,
+                        ISMS_CONTROL_TEXT_MAX, 0, st) != ISMS_OK ||
+        isms_text_check("owner", in->owner, ISMS_CONTROL_OWNER_MAX, 0, st) != ISMS_OK ||
+        isms_text_check("implementation", in->implementation, ISMS_CONTROL_IMPLEMENTATION_MAX, 0,
+                        st) != ISMS_OK ||
+        isms_control_check_evidence_list(in->evidence, in->n_evidence, "evidence", st) != ISMS_OK ||
+        isms_plan_date_check("target_date", in->target_date, st) != ISMS_OK)
+        return row_fail(in->row, st);
+    if (a == ISMS_APPLICABLE_NO) {
+        if (out->reasons != 0)
+            what = "reasons for inclusion";
+        else if (in->inclusion_justification[0] != '\0')
+            what = "an inclusion justification";
+        else if (s != ISMS_IMPL_NOT_APPLICABLE)
+            what = "an implementation status but not_applicable";
+        else if (in->target_date[0] != '\0')
+            what = "a target date";
+        if (what != NULL) {
+            isms_status_set(st, ISMS_FAILED_PRECONDITION,
+                            "6.1.3 d: control %.64s is excluded, so it takes no %s", out->id, what);
+            return row_fail(in->row, st);
+        }
+    } else if (in->exclusion_justification[0] != '\0') {
+        isms_status_set(st, ISMS_FAILED_PRECONDITION,
+                        "6.1.3 d: control %.64s is not excluded, so it takes no exclusion "
+                        "justification",
+                        out->id);
+        return row_fail(in->row, st);
+    }
+    return ISMS_OK;
 }

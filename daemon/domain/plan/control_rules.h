@@ -122,6 +122,27 @@ ISMS_MUSTCHECK enum isms_code isms_control_check_set(const Isms__V1__SetControlR
 ISMS_MUSTCHECK enum isms_code
 isms_control_check_create(const Isms__V1__CreateCustomControlRequest *in, struct isms_status *st);
 
+/* Rows one ImportControlsRequest may carry (the catalogue has 93; room for custom controls). */
+#define ISMS_CONTROL_IMPORT_ROWS_MAX 1000
+
+/* The normalised values of one valid import row. */
+struct isms_control_import_norm {
+    const char *id;         /* "A.8.7" gives "8.7" (points into the row) */
+    const char *applicable; /* static name */
+    const char *status;     /* static name; "" in the row gives not_applicable when excluded,
+                               else not_started */
+    unsigned reasons;
+};
+
+/* Checks one import row, the whole record of one control: every field as Set checks it, and
+ * consistent with its applicability (an excluded control has no reasons, inclusion text, target
+ * date or status but not_applicable; an included one no exclusion text). Messages start
+ * "row N: " with the row's `row`. Errors: INVALID_ARGUMENT (a bad field), FAILED_PRECONDITION
+ * naming 6.1.3 d (fields contradicting applicability). */
+ISMS_MUSTCHECK enum isms_code isms_control_check_import_row(const Isms__V1__ImportControlRow *in,
+                                                            struct isms_control_import_norm *out,
+                                                            struct isms_status *st);
+
 /* Joins `items` with ISMS_CONTROL_SEP into arena memory. NULL when memory ran out. */
 char *isms_control_join(struct isms_arena *a, char *const *items, size_t n);
 

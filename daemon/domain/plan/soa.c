@@ -28,20 +28,23 @@
 #define SEP ISMS_CONTROL_SEP_SQL
 
 /* SoA row columns (read by row_from_res): pos, id, theme, title, is_custom, source, applicable,
- * reasons, justification, status, owner, implementation, evidence, linked_risks, version, ord. */
+ * reasons, inclusion justification, status, owner, implementation, evidence, linked_risks,
+ * version, ord, exclusion justification, target date. */
 static const char SQL_SOA_CURRENT_PAGE[] =
     "SELECT $2::int + (row_number() OVER (ORDER BY c.ord))::int, c.id, c.theme, c.title,"
     " c.is_custom, c.source, c.applicable, array_to_string(c.reasons, " SEP "), c.justification,"
     " c.status, c.owner, c.implementation, array_to_string(c.evidence, " SEP "),"
-    " array_to_string(control_linked_risks(c.id), " SEP "), c.version, c.ord"
+    " array_to_string(control_linked_risks(c.id), " SEP "), c.version, c.ord,"
+    " c.exclusion_justification, coalesce(to_char(c.target_date, 'YYYY-MM-DD'), '')"
     " FROM control c WHERE c.ord > $1 ORDER BY c.ord LIMIT " PAGE_ROWS;
 
+/* Through soa_rows_at(), which reads rows published before 035 (one justification) right. */
 static const char SQL_SOA_VERSION_PAGE[] =
     "SELECT r.pos, r.control_id, r.theme, r.title, r.is_custom, r.source, r.applicable,"
     " array_to_string(r.reasons, " SEP "), r.justification, r.status, r.owner, r.implementation,"
     " array_to_string(r.evidence, " SEP "), array_to_string(r.linked_risks, " SEP "),"
-    " r.control_version, r.ord"
-    " FROM soa_version_row r WHERE r.version_num = $1::int AND r.pos > $2::int"
+    " r.control_version, r.ord, r.exclusion_justification, r.target_date"
+    " FROM soa_rows_at($1::int) r WHERE r.pos > $2::int"
     " ORDER BY r.pos LIMIT " PAGE_ROWS;
 
 /* Columns: number, legacy approver text, publish time, publisher, counts (3), then the
@@ -77,7 +80,7 @@ ISMS_STATEMENT(STMT_SOA_VERSIONS_EXIST, SQL_SOA_VERSIONS_EXIST, "from_version", 
     t ".theme, " t ".title, " t ".source, " t ".applicable, array_to_string(" t ".reasons, " SEP   \
       "), " t ".justification, " t ".status, " t ".owner, " t                                      \
       ".implementation, array_to_string(" t ".evidence, " SEP "), array_to_string(" t              \
-      ".linked_risks, " SEP ")"
+      ".linked_risks, " SEP "), " t ".exclusion_justification, " t ".target_date"
 
 static const char SQL_SOA_DIFF[] =
     "SELECT coalesce(b.control_id, a.control_id), a.control_id IS NOT NULL,"
@@ -141,7 +144,11 @@ static int row_from_res(struct isms_arena *a, const struct isms_rows *res, int r
     out->custom = isms_rows_text(res, r, 4)[0] == 't';
     out->source = (char *)isms_rows_text(res, r, 5);
     out->applicable = (char *)isms_rows_text(res, r, 6);
-    out->justification = (char *)isms_rows_text(res, r, 8);
+    out->inclusion_justification = (char *)isms_rows_text(res, r, 8);
+    out->exclusion_justification = (char *)isms_rows_text(res, r, 16);
+    out->target_date = (char *)isms_rows_text(res, r, 17);
+    out->justification = strcmp(out->applicable, "no") == 0 ? out->exclusion_justification
+                                                            : out->inclusion_justification;
     out->status = (char *)isms_rows_text(res, r, 9);
     out->owner = (char *)isms_rows_text(res, r, 10);
     out->implementation = (char *)isms_rows_text(res, r, 11);
@@ -544,6 +551,8 @@ static void summary_done(struct isms_call *call, const struct isms_rows *res,
         s->implemented = (int32_t)isms_rows_int64(res, i, 6);
         s->planned = (int32_t)isms_rows_int64(res, i, 7);
         s->percent_implemented = isms_soa_percent(s->implemented, s->applicable);
+        s->percent_implemented_of_in_scope =
+            isms_soa_percent(s->implemented, s->total - s->excluded);
         t->total += s->total;
         t->applicable += s->applicable;
         t->excluded += s->excluded;
@@ -553,6 +562,7 @@ static void summary_done(struct isms_call *call, const struct isms_rows *res,
         r->themes[r->n_themes++] = s;
     }
     t->percent_implemented = isms_soa_percent(t->implemented, t->applicable);
+    t->percent_implemented_of_in_scope = isms_soa_percent(t->implemented, t->total - t->excluded);
     isms_call_finish(call, &r->base);
     return;
 oom:

@@ -34,4 +34,7 @@ void isms_soa_approve_handler(struct isms_call *call, const ProtobufCMessage *ms
  * none); `in` must live as long as the call. */
 void isms_soa_reply_version(struct isms_call *call, const Isms__V1__SoaShowRequest *in);
 
+/* Control/Import (control_import.c), listed by isms_control_register() (control.c). */
+void isms_control_import_handler(struct isms_call *call, const ProtobufCMessage *msg);
+
 #endif

@@ -23,7 +23,9 @@
 static const char SQL_SOA_CHECK_ROWS[] =
     "SELECT c.id, c.applicable, array_to_string(c.reasons, " SEP "), c.justification, c.status,"
     " cardinality(c.evidence), array_to_string(l.risks, ', '),"
-    " c.version::text || '/' || array_to_string(l.risks, ',')"
+    " c.version::text || '/' || array_to_string(l.risks, ','), c.exclusion_justification,"
+    " c.owner, EXISTS (SELECT 1 FROM app_user u WHERE u.name = c.owner), c.implementation,"
+    " coalesce(to_char(c.target_date, 'YYYY-MM-DD'), '')"
     " FROM control c, LATERAL (SELECT control_linked_risks(c.id) AS risks) l ORDER BY c.ord";
 ISMS_STATEMENT_NO_PARAMS(STMT_SOA_CHECK_ROWS, SQL_SOA_CHECK_ROWS);
 
@@ -55,10 +57,11 @@ static const char SQL_SOA_PUBLISH[] =
     "  (SELECT count(*) FROM cur) FROM chk, dup WHERE chk.same AND dup.n = 0 RETURNING *),"
     " r AS (INSERT INTO soa_version_row (version_num, pos, control_id, ord, theme, title,"
     "  is_custom, source, applicable, reasons, justification, status, owner, implementation,"
-    "  evidence, linked_risks, control_version)"
+    "  evidence, linked_risks, control_version, exclusion_justification, target_date)"
     "  SELECT v.num, cur.pos, cur.control_id, cur.ord, cur.theme, cur.title, cur.is_custom,"
     "  cur.source, cur.applicable, cur.reasons, cur.justification, cur.status, cur.owner,"
-    "  cur.implementation, cur.evidence, cur.linked_risks, cur.control_version FROM v, cur"
+    "  cur.implementation, cur.evidence, cur.linked_risks, cur.control_version,"
+    "  cur.exclusion_justification, nullif(cur.target_date, '')::date FROM v, cur"
     "  RETURNING 1),"
     " a AS (SELECT audit_append($4, $5, '/isms.v1.Soa/Publish', 'soa:v' || v.num,"
     "  audit_diff(NULL, jsonb_build_object('number', v.num, 'approved', false,"
@@ -111,6 +114,11 @@ static int load_check_rows(struct isms_call *call, const struct isms_rows *res, 
             row->status = ISMS_IMPL_NOT_STARTED;
         row->n_evidence = (size_t)isms_rows_int64(res, r, 5);
         row->linked_risks = isms_rows_text(res, r, 6);
+        row->exclusion_justification = isms_rows_text(res, r, 8);
+        row->owner = isms_rows_text(res, r, 9);
+        row->is_owner_account = isms_rows_text(res, r, 10)[0] == 't';
+        row->implementation = isms_rows_text(res, r, 11);
+        row->target_date = isms_rows_text(res, r, 12);
     }
     x->n = (size_t)n;
     return 1;
