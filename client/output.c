@@ -15,10 +15,11 @@
 #include "csv.h"
 #include "json_text.h"
 #include "output_internal.h"
+#include "table_fit.h"
 
-/* A list cell wider than this is cut with an ellipsis in table output (use -o json for all). */
-#define TABLE_CELL_MAX_WIDTH 60
-#define COLUMN_GAP           2
+#define COLUMN_GAP 2
+/* A column is never cut narrower than this (nor than its header). */
+#define COLUMN_MIN_WIDTH 8
 
 static const char REPLACEMENT_CHAR[] = "\xef\xbf\xbd"; /* U+FFFD */
 
@@ -245,7 +246,8 @@ void isms_out_strs(struct isms_out_table *t, char *const *items, size_t n)
 
 void isms_out_i64(struct isms_out_table *t, int64_t v)
 {
-    struct isms_out_cell *cell = next_cell(t, ISMS_OUT_I64);
+    bool is_opt = t->next_col < t->ncols && t->cols[t->next_col].type == ISMS_OUT_I64_OPT;
+    struct isms_out_cell *cell = next_cell(t, is_opt ? ISMS_OUT_I64_OPT : ISMS_OUT_I64);
 
     if (cell != NULL)
         cell->v.i = v;
@@ -438,6 +440,11 @@ static const char *cell_text(const struct isms_out_col *col, const struct isms_o
     case ISMS_OUT_I64:
         snprintf(tmp, tmp_size, "%" PRId64, cell->v.i);
         return tmp;
+    case ISMS_OUT_I64_OPT:
+        if (cell->v.i == 0)
+            return "";
+        snprintf(tmp, tmp_size, "%" PRId64, cell->v.i);
+        return tmp;
     case ISMS_OUT_U64:
         snprintf(tmp, tmp_size, "%" PRIu64, cell->v.u);
         return tmp;
@@ -507,26 +514,32 @@ static void put_spaces(FILE *fp, size_t n)
         fputc(' ', fp);
 }
 
-/* Aligned columns with an upper-case header row; no trailing blanks. Returns false if memory
- * ran out. */
-static bool render_columns(const struct isms_out_table *t, FILE *fp)
+/* Writes line[0..len) without its trailing blanks, then a newline. */
+static void put_line(FILE *fp, const char *line, size_t len)
+{
+    while (len > 0 && line[len - 1] == ' ')
+        len--;
+    fwrite(line, 1, len, fp);
+    fputc('\n', fp);
+}
+
+/* Aligned columns with an upper-case header row, fitted into `width` display columns (0: no
+ * limit) by cutting the widest cells with an ellipsis; no trailing blanks. Returns false if
+ * memory ran out. */
+static bool render_columns(const struct isms_out_table *t, size_t width, FILE *fp)
 {
     size_t ncells = t->nrows * t->ncols;
     struct sbuf *text = calloc(ncells + t->ncols + 1, sizeof(*text));
     size_t *widths = calloc(ncells + t->ncols + 1, sizeof(*widths));
     size_t *colw = calloc(t->ncols + 1, sizeof(*colw));
-    bool is_ok = text != NULL && widths != NULL && colw != NULL;
+    size_t *minw = calloc(t->ncols + 1, sizeof(*minw));
+    size_t *fitw = calloc(t->ncols + 1, sizeof(*fitw));
+    bool is_ok = text != NULL && widths != NULL && colw != NULL && minw != NULL && fitw != NULL;
+    struct sbuf line = {0}, cut = {0};
     char tmp[32];
 
-    if (t->ncols == 0) {
-        free(text);
-        free(widths);
-        free(colw);
-        return is_ok;
-    }
-
     /* Slots 0..ncols-1 hold the header, the rest the cells, row-major. */
-    for (size_t i = 0; is_ok && i < ncells + t->ncols; i++) {
+    for (size_t i = 0; is_ok && t->ncols > 0 && i < ncells + t->ncols; i++) {
         const char *s;
 
         if (i < t->ncols) {
@@ -536,11 +549,12 @@ static bool render_columns(const struct isms_out_table *t, FILE *fp)
                 sbuf_add(&text[i], &ch, 1);
             }
             widths[i] = text[i].len;
+            minw[i] = widths[i] > COLUMN_MIN_WIDTH ? widths[i] : COLUMN_MIN_WIDTH;
         } else {
             size_t c = (i - t->ncols) % t->ncols;
 
             s = cell_text(&t->cols[c], &t->cells[i - t->ncols], tmp, sizeof(tmp));
-            widths[i] = sbuf_add_safe(&text[i], s, strlen(s), TABLE_CELL_MAX_WIDTH);
+            widths[i] = sbuf_add_safe(&text[i], s, strlen(s), 0);
             sbuf_add(&text[i], "", 0);
         }
         if (text[i].is_oom)
@@ -548,20 +562,40 @@ static bool render_columns(const struct isms_out_table *t, FILE *fp)
         if (widths[i] > colw[i % t->ncols])
             colw[i % t->ncols] = widths[i];
     }
-    for (size_t i = 0; is_ok && i < ncells + t->ncols; i++) {
-        size_t c = i % t->ncols;
+    if (is_ok && t->ncols > 0)
+        isms_table_fit(colw, minw, t->ncols, COLUMN_GAP, width, fitw);
+    for (size_t i = 0; is_ok && t->ncols > 0 && i < ncells + t->ncols; i++) {
+        size_t c = i % t->ncols, w = widths[i];
+        const char *s = text[i].p != NULL ? text[i].p : "";
 
-        fputs(text[i].p != NULL ? text[i].p : "", fp);
-        if (c + 1 < t->ncols)
-            put_spaces(fp, colw[c] - widths[i] + COLUMN_GAP);
-        else
-            fputc('\n', fp);
+        if (w > fitw[c]) {
+            cut.len = 0;
+            w = sbuf_add_safe(&cut, s, text[i].len, fitw[c]);
+            sbuf_add(&cut, "", 0);
+            s = cut.p != NULL ? cut.p : "";
+        }
+        sbuf_add(&line, s, strlen(s));
+        if (c + 1 < t->ncols) {
+            for (size_t k = w; k < fitw[c] + COLUMN_GAP; k++)
+                sbuf_add(&line, " ", 1);
+        } else {
+            if (line.is_oom || cut.is_oom) {
+                is_ok = false;
+                break;
+            }
+            put_line(fp, line.p != NULL ? line.p : "", line.len);
+            line.len = 0;
+        }
     }
     for (size_t i = 0; text != NULL && i < ncells + t->ncols; i++)
         free(text[i].p);
+    free(line.p);
+    free(cut.p);
     free(text);
     free(widths);
     free(colw);
+    free(minw);
+    free(fitw);
     return is_ok;
 }
 
@@ -593,6 +627,8 @@ static bool render_fields(const struct isms_out_table *t, FILE *fp)
                 free(line.p);
                 return false;
             }
+            while (line.len > 0 && line.p[line.len - 1] == ' ')
+                line.p[--line.len] = '\0';
             fputs(is_first ? t->cols[c].name : "", fp);
             if (line.len > 0) {
                 put_spaces(fp, keyw - (is_first ? strlen(t->cols[c].name) : 0) + COLUMN_GAP);
@@ -625,14 +661,14 @@ static bool render_table(const struct isms_out *o, FILE *fp)
                 free(line.p);
                 return false;
             }
-            fprintf(fp, "%s\n", line.p);
+            put_line(fp, line.p, line.len);
             s = nl != NULL ? nl + 1 : NULL;
         }
         free(line.p);
         return true;
     }
     if (o->shape == ISMS_OUT_LIST)
-        return render_columns(&o->main, fp);
+        return render_columns(&o->main, o->width, fp);
     if (!render_fields(&o->main, fp))
         return false;
     for (size_t i = 0; i < o->nsubs; i++) {
@@ -644,7 +680,7 @@ static bool render_table(const struct isms_out *o, FILE *fp)
             continue;
         }
         fprintf(fp, "\n%s (%zu):\n", title, t->nrows);
-        if (!render_columns(t, fp))
+        if (!render_columns(t, o->width, fp))
             return false;
     }
     return true;

@@ -20,6 +20,8 @@ enum isms_out_format {
 enum isms_out_type {
     ISMS_OUT_STR,
     ISMS_OUT_I64,
+    ISMS_OUT_I64_OPT, /* an integer where 0 means "not set": empty in table and CSV, the number
+                       * in JSON; filled with isms_out_i64() */
     ISMS_OUT_U64,
     ISMS_OUT_BOOL,
     ISMS_OUT_STRS, /* a list of words without commas (roles): "a,b" in table and CSV, an array
@@ -72,6 +74,8 @@ struct isms_out {
     char *text;   /* table format prints these lines instead of the record, or NULL */
     char *notice; /* lines main prints on stderr after the output, or NULL */
     bool is_oom;  /* text or notice could not be stored */
+    size_t width; /* table format: fit list columns into this many display columns (0: no
+                   * limit); main sets it from the terminal unless --wide */
 };
 
 void isms_out_init(struct isms_out *o);
@@ -96,7 +100,8 @@ struct isms_out_table *isms_out_sublist(struct isms_out *o, const char *key, con
 /* Starts a new row. An allocation failure is remembered and reported by isms_out_render(). */
 void isms_out_row(struct isms_out_table *t);
 
-/* Append the next value of the current row; the type must match the column's. `s` may be
+/* Append the next value of the current row; the type must match the column's (isms_out_i64
+ * also fills an ISMS_OUT_I64_OPT column). `s` may be
  * NULL (rendered as ""); it is copied. */
 void isms_out_str(struct isms_out_table *t, const char *s);
 void isms_out_i64(struct isms_out_table *t, int64_t v);

@@ -153,7 +153,8 @@ Test(ismsctl_cmds, user_administration)
     login(port, ISMS_TEST_ADMIN_USER, ISMS_TEST_ADMIN_PASSWORD);
     ctl_in(&p, port, 0, PW_BOB "\n",
            (const char *const[]){"user", "create", "bob", "--roles", "viewer,auditor",
-                                 "--display-name", "Bob B", "--password-stdin", NULL});
+                                 "--display-name", "Bob B", "--password-stdin", "--permanent",
+                                 NULL});
     isms_test_proc_cleanup(&p);
 
     ctl(&p, port, 0, (const char *const[]){"-o", "json", "user", "show", "bob", NULL});

@@ -27,7 +27,8 @@ static const char SQL_RISK_GET[] = "SELECT " ISMS_RISK_COLS " FROM risk r"
 ISMS_STATEMENT(STMT_RISK_GET, SQL_RISK_GET, "num");
 
 /* $1 after num, $2 above appetite, $3 owner, $4 level, $5 status, $6 asset num, $7 asset name,
- * $8 exclude closed, $9 page size. */
+ * $8 exclude closed, $9 page size, $10 overdue only (an open risk whose next review or an
+ * action not done is due before today). */
 static const char SQL_RISK_PAGE[] =
     "SELECT " ISMS_RISK_COLS " FROM risk r"
     " LEFT JOIN risk_method m ON m.version = r.method_version"
@@ -40,9 +41,12 @@ static const char SQL_RISK_PAGE[] =
     "  JOIN asset ast ON ast.num = ra.asset_num WHERE ra.risk_num = r.num AND CASE WHEN"
     "  $6::bigint IS NOT NULL THEN ast.num = $6::bigint ELSE lower(ast.name) = lower($7) END))"
     " AND (NOT $8::boolean OR r.status <> 'closed')"
+    " AND (NOT $10::boolean OR (r.status <> 'closed' AND (r.next_review < current_date"
+    "  OR EXISTS (SELECT 1 FROM risk_action rac WHERE rac.risk_num = r.num"
+    "  AND rac.status <> 'done' AND rac.due < current_date))))"
     " ORDER BY r.num LIMIT least($9::int, " PAGE_ROWS ")";
 ISMS_STATEMENT(STMT_RISK_PAGE, SQL_RISK_PAGE, "after", "above_appetite", "owner", "level", "status",
-               "asset_num", "asset_name", "exclude_closed", "limit");
+               "asset_num", "asset_name", "exclude_closed", "limit", "overdue");
 
 /* $1 method version (0 = current), $2 include closed risks. Method columns, then inherent and
  * current counts per cell (likelihood-major), assessed, other version, outside the grid. */
@@ -336,7 +340,7 @@ void isms_risk_get(struct isms_call *call, const ProtobufCMessage *msg)
 struct walk {
     int64_t after;
     uint32_t remaining; /* UINT32_MAX = no limit */
-    int above_appetite, exclude_closed;
+    int above_appetite, exclude_closed, overdue;
     const char *owner, *level, *status, *asset_name;
     char asset_num[24]; /* "" = filter by name (or none) */
 };
@@ -399,6 +403,7 @@ static void next_page(struct isms_call *call)
     isms_bind_text_or_null(&b, "asset_num", w->asset_num);
     isms_bind_text(&b, "asset_name", w->asset_name);
     isms_bind_bool(&b, "exclude_closed", w->exclude_closed);
+    isms_bind_bool(&b, "overdue", w->overdue);
     isms_bind_int64(&b, "limit",
                     w->remaining < (uint32_t)PAGE_ROWS_N ? w->remaining : (uint32_t)PAGE_ROWS_N);
     isms_call_db_or_fail(call, &b, page_done);
@@ -445,6 +450,7 @@ void isms_risk_list(struct isms_call *call, const ProtobufCMessage *msg)
     if (in->limit > 0)
         w->remaining = in->limit;
     w->above_appetite = in->above_appetite;
+    w->overdue = in->overdue;
     w->owner = in->owner;
     w->level = in->level;
     w->status = in->status[0] != '\0' ? isms_risk_status_name(status) : "";
