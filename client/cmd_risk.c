@@ -17,10 +17,8 @@
 
 #include "isms/v1/risk.pb-c.h"
 
-#define NCOLS(a)   (sizeof(a) / sizeof((a)[0]))
-#define LIST_MAX   100000
-#define LABEL_COLS 16 /* row labels of the heat map */
-#define CELL_COLS  6  /* "%3s %c ": count, level mark */
+#define NCOLS(a) (sizeof(a) / sizeof((a)[0]))
+#define LIST_MAX 100000
 
 static const struct isms_out_col risk_cols[] = {
     {"id", ISMS_OUT_STR},
@@ -31,25 +29,25 @@ static const struct isms_out_col risk_cols[] = {
     {"owner", ISMS_OUT_STR},
     {"existing_controls", ISMS_OUT_STR},
     {"status", ISMS_OUT_STR},
-    {"score", ISMS_OUT_I64},
+    {"score", ISMS_OUT_I64_OPT},
     {"level", ISMS_OUT_STR},
     {"appetite", ISMS_OUT_I64},
     {"above_appetite", ISMS_OUT_BOOL},
-    {"method_version", ISMS_OUT_I64},
-    {"inherent_likelihood", ISMS_OUT_I64},
-    {"inherent_impact", ISMS_OUT_I64},
-    {"inherent_score", ISMS_OUT_I64},
+    {"method_version", ISMS_OUT_I64_OPT},
+    {"inherent_likelihood", ISMS_OUT_I64_OPT},
+    {"inherent_impact", ISMS_OUT_I64_OPT},
+    {"inherent_score", ISMS_OUT_I64_OPT},
     {"inherent_level", ISMS_OUT_STR},
     {"treatment", ISMS_OUT_STR},
-    {"residual_likelihood", ISMS_OUT_I64},
-    {"residual_impact", ISMS_OUT_I64},
-    {"residual_score", ISMS_OUT_I64},
+    {"residual_likelihood", ISMS_OUT_I64_OPT},
+    {"residual_impact", ISMS_OUT_I64_OPT},
+    {"residual_score", ISMS_OUT_I64_OPT},
     {"residual_level", ISMS_OUT_STR},
     {"next_review", ISMS_OUT_STR},
     {"accepted_by", ISMS_OUT_STR},
     {"accepted_at", ISMS_OUT_STR},
     {"acceptance_justification", ISMS_OUT_STR},
-    {"accepted_score", ISMS_OUT_I64},
+    {"accepted_score", ISMS_OUT_I64_OPT},
     {"close_reason", ISMS_OUT_STR},
     {"version", ISMS_OUT_I64},
     {"created_at", ISMS_OUT_STR},
@@ -66,13 +64,16 @@ static const struct isms_out_col action_cols[] = {
 };
 
 static const struct isms_out_col matrix_cols[] = {
-    {"method_version", ISMS_OUT_I64}, {"appetite", ISMS_OUT_I64}, {"assessed", ISMS_OUT_I64},
-    {"other_version", ISMS_OUT_I64},  {"outside", ISMS_OUT_I64},
+    {"method_version", ISMS_OUT_I64}, {"appetite", ISMS_OUT_I64},        {"assessed", ISMS_OUT_I64},
+    {"other_version", ISMS_OUT_I64},  {"other_versions", ISMS_OUT_STRS}, {"outside", ISMS_OUT_I64},
 };
 
 static const struct isms_out_col cell_cols[] = {
-    {"likelihood", ISMS_OUT_I64}, {"impact", ISMS_OUT_I64},   {"score", ISMS_OUT_I64},
-    {"level", ISMS_OUT_STR},      {"inherent", ISMS_OUT_I64}, {"residual", ISMS_OUT_I64},
+    {"likelihood", ISMS_OUT_I64},      {"impact", ISMS_OUT_I64},
+    {"score", ISMS_OUT_I64},           {"level", ISMS_OUT_STR},
+    {"inherent", ISMS_OUT_I64},        {"residual", ISMS_OUT_I64},
+    {"above_appetite", ISMS_OUT_BOOL}, {"inherent_ids", ISMS_OUT_STRS},
+    {"residual_ids", ISMS_OUT_STRS},
 };
 
 static const struct isms_out_col export_cols[] = {
@@ -268,13 +269,13 @@ static enum isms_code render_matrix(struct isms_cli *cli, const struct isms_args
     const Isms__V1__RiskMatrix *x = (const Isms__V1__RiskMatrix *)msg;
     struct isms_out_table *t;
 
-    (void)a;
     if (x->method == NULL || x->n_cells != x->method->n_likelihood * x->method->n_impact)
         return isms_status_set(st, ISMS_INTERNAL, "the server sent a malformed heat map");
     if (cli->format == ISMS_OUT_TABLE) {
         const char *no_colour = getenv("NO_COLOR");
 
-        isms_risk_print_matrix(stdout, x, isatty(STDOUT_FILENO) && no_colour == NULL);
+        isms_risk_print_matrix(stdout, x, isatty(STDOUT_FILENO) && no_colour == NULL,
+                               isms_args_has(a, "ids"));
         if (fflush(stdout) != 0)
             return isms_status_set(st, ISMS_INTERNAL, "could not write stdout");
         return ISMS_OK;
@@ -285,6 +286,17 @@ static enum isms_code render_matrix(struct isms_cli *cli, const struct isms_args
         isms_out_i64(t, x->method->appetite);
         isms_out_i64(t, x->assessed);
         isms_out_i64(t, x->other_version);
+        {
+            char vers[ISMS_CMD_LIST_MAX][24], *vp[ISMS_CMD_LIST_MAX];
+            size_t nv =
+                x->n_other_versions < ISMS_CMD_LIST_MAX ? x->n_other_versions : ISMS_CMD_LIST_MAX;
+
+            for (size_t k = 0; k < nv; k++) {
+                snprintf(vers[k], sizeof(vers[k]), "%" PRId64, x->other_versions[k]);
+                vp[k] = vers[k];
+            }
+            isms_out_strs(t, vp, nv);
+        }
         isms_out_i64(t, x->outside);
         t = isms_out_sublist(out, "cells", "Cells", cell_cols, NCOLS(cell_cols));
     } else {
@@ -300,6 +312,9 @@ static enum isms_code render_matrix(struct isms_cli *cli, const struct isms_args
         isms_out_str(t, c->level);
         isms_out_i64(t, c->inherent);
         isms_out_i64(t, c->residual);
+        isms_out_bool(t, c->score > x->method->appetite);
+        isms_out_strs(t, c->inherent_ids, c->n_inherent_ids);
+        isms_out_strs(t, c->residual_ids, c->n_residual_ids);
     }
     return ISMS_OK;
 }
@@ -484,6 +499,7 @@ static const struct isms_flag close_flags[] = {
 static const struct isms_flag matrix_flags[] = {
     ISMS_F_INT("version", "method_version", 1, INT64_MAX, "a method version (default current)"),
     ISMS_F_BOOL("include-closed", "include_closed", "count closed risks too"),
+    ISMS_F_BOOL("ids", "include_ids", "list the risk ids of each occupied cell"),
     {0},
 };
 
@@ -510,7 +526,8 @@ static const struct isms_cmd risk_cmds[] = {
      .verb = "list",
      .summary = "risks in id order (or --sort), streamed; --level and --above-appetite use the "
                 "current score (residual when rated, else inherent); DUE is the earliest of the "
-                "next review and the open actions' due dates",
+                "next review and the open actions' due dates; the table shows the main columns "
+                "(--wide: all, as -o json and csv do)",
      .flags = list_flags,
      .req = &isms__v1__list_risks_request__descriptor,
      .run = isms_risk_run_list,
@@ -571,14 +588,16 @@ static const struct isms_cmd risk_cmds[] = {
      RISK_CALL("Close")},
     {.noun = "risk",
      .verb = "matrix",
-     .summary = "heat map: risks per likelihood x impact cell, inherent and residual side by "
-                "side, coloured by level on a terminal (not with NO_COLOR); -o json|csv give the "
-                "cells",
+     .summary = "heat map of one method version (default current): the risks assessed with "
+                "that version per likelihood x impact cell, inherent and residual side by side, "
+                "'|' on the appetite line, coloured by level on a terminal (not with NO_COLOR); "
+                "risks of other versions are counted, not drawn; -o json|csv give the cells",
      .flags = matrix_flags,
      .req = &isms__v1__risk_matrix_request__descriptor,
      .method = "/isms.v1.Risk/Matrix",
      .resp = &isms__v1__risk_matrix__descriptor,
-     .render = render_matrix},
+     .render = render_matrix,
+     .example = "risk matrix --ids\nrisk matrix --version 1 --include-closed -o json"},
     {.noun = "risk",
      .verb = "plan export",
      .summary = "the risk treatment plan (6.1.3 e): every risk with option, controls, actions "

@@ -310,7 +310,10 @@ int main(int argc, char **argv)
     }
     i++;
     if (i < argc && is_help_word(argv[i])) {
-        print_help(stdout, noun, NULL);
+        /* A noun that is its own command (`status`) has the command's help. */
+        bool is_one = noun->ncmds == 1 && noun->cmds[0].verb[0] == '\0';
+
+        print_help(stdout, noun, is_one ? &noun->cmds[0] : NULL);
         return 0;
     }
     /* The longest verb wins, so "party add" is not taken for a shorter verb plus arguments. */
@@ -342,6 +345,7 @@ int main(int argc, char **argv)
     if (code == ISMS_OK) {
         /* Tables fit the terminal (or $COLUMNS) unless --wide; pipes are never cut. */
         out.width = cli.is_wide ? 0 : isms_table_term_width(STDOUT_FILENO);
+        out.is_wide = cli.is_wide;
         code = isms_cmd_exec(&cli, &args, &out, &st);
     }
     if (code != ISMS_OK) {

@@ -143,6 +143,11 @@ struct isms_out_table *isms_out_sublist(struct isms_out *o, const char *key, con
     return t;
 }
 
+void isms_out_wide_only(struct isms_out_table *t, uint64_t mask)
+{
+    t->wide_only = mask;
+}
+
 void isms_out_row(struct isms_out_table *t)
 {
     struct isms_out_cell *cells;
@@ -514,6 +519,11 @@ static void put_spaces(FILE *fp, size_t n)
         fputc(' ', fp);
 }
 
+static bool is_wide_only(const struct isms_out_table *t, size_t c)
+{
+    return c < 64 && (t->wide_only & ((uint64_t)1 << c)) != 0;
+}
+
 /* Writes line[0..len) without its trailing blanks, then a newline. */
 static void put_line(FILE *fp, const char *line, size_t len)
 {
@@ -524,20 +534,28 @@ static void put_line(FILE *fp, const char *line, size_t len)
 }
 
 /* Aligned columns with an upper-case header row, fitted into `width` display columns (0: no
- * limit) by cutting the widest cells with an ellipsis; no trailing blanks. Returns false if
- * memory ran out. */
-static bool render_columns(const struct isms_out_table *t, size_t width, FILE *fp)
+ * limit) by cutting the widest cells with an ellipsis; columns marked is_wide_only only when
+ * `is_wide`; no trailing blanks. Returns false if memory ran out. */
+static bool render_columns(const struct isms_out_table *t, size_t width, bool is_wide, FILE *fp)
 {
-    size_t ncells = t->nrows * t->ncols;
+    size_t ncells = t->nrows * t->ncols, nshown = 0, last = 0;
     struct sbuf *text = calloc(ncells + t->ncols + 1, sizeof(*text));
     size_t *widths = calloc(ncells + t->ncols + 1, sizeof(*widths));
     size_t *colw = calloc(t->ncols + 1, sizeof(*colw));
     size_t *minw = calloc(t->ncols + 1, sizeof(*minw));
     size_t *fitw = calloc(t->ncols + 1, sizeof(*fitw));
-    bool is_ok = text != NULL && widths != NULL && colw != NULL && minw != NULL && fitw != NULL;
+    size_t *shown = calloc(t->ncols + 1, sizeof(*shown));
+    bool is_ok = text != NULL && widths != NULL && colw != NULL && minw != NULL && fitw != NULL &&
+                 shown != NULL;
     struct sbuf line = {0}, cut = {0};
     char tmp[32];
 
+    for (size_t c = 0; is_ok && c < t->ncols; c++) {
+        if (is_wide || !is_wide_only(t, c)) {
+            shown[nshown++] = c;
+            last = c;
+        }
+    }
     /* Slots 0..ncols-1 hold the header, the rest the cells, row-major. */
     for (size_t i = 0; is_ok && t->ncols > 0 && i < ncells + t->ncols; i++) {
         const char *s;
@@ -562,12 +580,29 @@ static bool render_columns(const struct isms_out_table *t, size_t width, FILE *f
         if (widths[i] > colw[i % t->ncols])
             colw[i % t->ncols] = widths[i];
     }
-    if (is_ok && t->ncols > 0)
-        isms_table_fit(colw, minw, t->ncols, COLUMN_GAP, width, fitw);
-    for (size_t i = 0; is_ok && t->ncols > 0 && i < ncells + t->ncols; i++) {
+    if (is_ok && nshown > 0) {
+        /* Fit the shown columns only: gather their widths, fit, scatter the result. */
+        size_t *g = calloc(3 * nshown, sizeof(*g));
+
+        if (g == NULL) {
+            is_ok = false;
+        } else {
+            for (size_t k = 0; k < nshown; k++) {
+                g[k] = colw[shown[k]];
+                g[nshown + k] = minw[shown[k]];
+            }
+            isms_table_fit(g, g + nshown, nshown, COLUMN_GAP, width, g + 2 * nshown);
+            for (size_t k = 0; k < nshown; k++)
+                fitw[shown[k]] = g[2 * nshown + k];
+            free(g);
+        }
+    }
+    for (size_t i = 0; is_ok && nshown > 0 && i < ncells + t->ncols; i++) {
         size_t c = i % t->ncols, w = widths[i];
         const char *s = text[i].p != NULL ? text[i].p : "";
 
+        if (!is_wide && is_wide_only(t, c))
+            continue;
         if (w > fitw[c]) {
             cut.len = 0;
             w = sbuf_add_safe(&cut, s, text[i].len, fitw[c]);
@@ -575,7 +610,7 @@ static bool render_columns(const struct isms_out_table *t, size_t width, FILE *f
             s = cut.p != NULL ? cut.p : "";
         }
         sbuf_add(&line, s, strlen(s));
-        if (c + 1 < t->ncols) {
+        if (c != last) {
             for (size_t k = w; k < fitw[c] + COLUMN_GAP; k++)
                 sbuf_add(&line, " ", 1);
         } else {
@@ -596,6 +631,7 @@ static bool render_columns(const struct isms_out_table *t, size_t width, FILE *f
     free(colw);
     free(minw);
     free(fitw);
+    free(shown);
     return is_ok;
 }
 
@@ -668,7 +704,7 @@ static bool render_table(const struct isms_out *o, FILE *fp)
         return true;
     }
     if (o->shape == ISMS_OUT_LIST)
-        return render_columns(&o->main, o->width, fp);
+        return render_columns(&o->main, o->width, o->is_wide, fp);
     if (!render_fields(&o->main, fp))
         return false;
     for (size_t i = 0; i < o->nsubs; i++) {
@@ -680,7 +716,7 @@ static bool render_table(const struct isms_out *o, FILE *fp)
             continue;
         }
         fprintf(fp, "\n%s (%zu):\n", title, t->nrows);
-        if (!render_columns(t, o->width, fp))
+        if (!render_columns(t, o->width, o->is_wide, fp))
             return false;
     }
     return true;

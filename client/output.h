@@ -53,8 +53,9 @@ struct isms_out_table {
     struct isms_out_cell *cells; /* nrows * ncols, row-major */
     size_t nrows;
     size_t cap_rows;
-    size_t next_col; /* next column to fill in the last row */
-    bool is_oom;     /* an allocation failed; rendering reports it */
+    size_t next_col;    /* next column to fill in the last row */
+    uint64_t wide_only; /* bit c: table output shows column c only with --wide */
+    bool is_oom;        /* an allocation failed; rendering reports it */
 };
 
 #define ISMS_OUT_MAX_SUBLISTS 4
@@ -76,6 +77,7 @@ struct isms_out {
     bool is_oom;  /* text or notice could not be stored */
     size_t width; /* table format: fit list columns into this many display columns (0: no
                    * limit); main sets it from the terminal unless --wide */
+    bool is_wide; /* table format: --wide, also show the columns marked is_wide_only */
 };
 
 void isms_out_init(struct isms_out *o);
@@ -96,6 +98,10 @@ struct isms_out_table *isms_out_list(struct isms_out *o, const char *title,
  * holds ISMS_OUT_MAX_SUBLISTS lists (a programming error). */
 struct isms_out_table *isms_out_sublist(struct isms_out *o, const char *key, const char *title,
                                         const struct isms_out_col *cols, size_t ncols);
+
+/* Marks columns (bit c for column c < 64) that table output shows only with --wide; JSON and
+ * CSV always show every column. For lists with more columns than a terminal holds. */
+void isms_out_wide_only(struct isms_out_table *t, uint64_t mask);
 
 /* Starts a new row. An allocation failure is remembered and reported by isms_out_render(). */
 void isms_out_row(struct isms_out_table *t);

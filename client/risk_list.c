@@ -31,6 +31,9 @@ static const struct isms_out_col list_cols[] = {
     {"method_version", ISMS_OUT_I64_OPT},
     {"version", ISMS_OUT_I64},
 };
+/* The table shows what a register review needs; --wide (and JSON, CSV) every column:
+ * above_appetite, inherent_score, next_review, method_version, version. */
+#define LIST_WIDE_ONLY ((1u << 6) | (1u << 8) | (1u << 10) | (1u << 12) | (1u << 13))
 
 /* One risk as listed; strings are heap copies. */
 struct item {
@@ -179,6 +182,7 @@ enum isms_code isms_risk_run_list(struct isms_cli *cli, const struct isms_args *
     enum isms_code code;
 
     s.t = isms_out_list(out, "risks", list_cols, NCOLS(list_cols));
+    isms_out_wide_only(s.t, LIST_WIDE_ONLY);
     s.is_sorted = sort != NULL;
     if (s.is_sorted)
         req->limit = 0; /* the limit applies to the sorted list */
