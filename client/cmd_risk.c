@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "export_file.h"
+#include "risk_cia.h"
 #include "risk_list.h"
 #include "risk_view.h"
 
@@ -606,6 +607,17 @@ static const struct isms_cmd risk_cmds[] = {
      .flags = plan_flags,
      .req = &isms__v1__plan_export_request__descriptor,
      .run = run_plan_export},
+    {.noun = "risk",
+     .verb = "cia",
+     .summary = "which of confidentiality, integrity, availability the risk affects (6.1.2 c), "
+                "the impact its linked assets suggest (their highest affected value), linked "
+                "assets whose values lie outside the impact scale; --affects sets it, "
+                "--likelihood also rates the inherent risk with the suggested impact",
+     .args = isms_risk_cia_args,
+     .flags = isms_risk_cia_flags,
+     .req = &isms__v1__get_risk_cia_request__descriptor,
+     .run = isms_risk_cia_run,
+     .example = "risk cia R-1\nrisk cia R-1 --affects CI --likelihood 4"},
 };
 
 const struct isms_noun isms_noun_risk = {

@@ -684,3 +684,133 @@ Test(plan_ux, heat_map_plots_each_risk_on_its_own_method_version)
     isms_test_proc_cleanup(&p);
     isms_test_finish();
 }
+
+/* ---- C/I/A -------------------------------------------------------------------------------------
+ */
+
+Test(plan_ux, risks_record_cia_impact_defaults_from_assets_and_out_of_scale_assets_are_flagged)
+{
+    struct isms_test_env env;
+    struct isms_test_proc p;
+    PGconn *pg;
+    int port, fd;
+
+    isms_test_env_start(&env, NULL);
+    port = env.srv.port;
+    fd = isms_test_connect(port);
+    isms_test_user_create(fd, "alice", "risk_owner", PW_ALICE);
+    isms_test_user_create(fd, "bob", "risk_owner", PW_DAVE);
+    pg = isms_test_pg_connect(env.db.conninfo);
+    isms_test_pg_exec(pg, "INSERT INTO asset (name, type, owner, classification,"
+                          " confidentiality, integrity, availability) VALUES"
+                          " ('Customer DB', 'information', 'alice', 'confidential', 5, 4, 3),"
+                          " ('Laptop fleet', 'hardware', 'bob', 'internal', 3, 2, 2)");
+    login(port, ISMS_TEST_ADMIN_USER, ISMS_TEST_ADMIN_PASSWORD);
+    ctl(&p, port, 0,
+        (const char *const[]){"risk", "create", "--title", "Leak", "--owner", "alice", "--asset",
+                              "A-1", "--asset", "A-2", NULL});
+    isms_test_proc_cleanup(&p);
+    risk_create(port, "No assets", NULL, NULL); /* */
+
+    /* Not said yet: the suggestion takes all three values, the highest is 5. */
+    ctl(&p, port, 0, (const char *const[]){"-o", "json", "risk", "cia", "R-1", NULL});
+    has(p.out, "\"affects\": \"\"");
+    has(p.out, "\"suggested_impact\": 5");
+    has(p.out, "\"impact_scale\": 5");
+    isms_test_proc_cleanup(&p);
+
+    /* The owner says integrity and availability (any order, any case): 4 from Customer DB. */
+    login(port, "alice", PW_ALICE);
+    ctl(&p, port, 0,
+        (const char *const[]){"-o", "json", "risk", "cia", "R-1", "--affects", "a,i", NULL});
+    has(p.out, "\"affects\": \"IA\"");
+    has(p.out, "\"suggested_impact\": 4");
+    has(p.out, "\"updated_by\": \"alice\"");
+    isms_test_proc_cleanup(&p);
+    /* ... and rates the inherent risk with it. */
+    ctl(&p, port, 0,
+        (const char *const[]){"-o", "json", "risk", "cia", "R-1", "--likelihood", "2", NULL});
+    has(p.out, "\"inherent_impact\": 4");
+    has(p.out, "\"inherent_score\": 8");
+    isms_test_proc_cleanup(&p);
+    ctl(&p, port, 0, (const char *const[]){"-o", "json", "risk", "show", "R-1", NULL});
+    has(p.out, "\"inherent_impact\": 4");
+    isms_test_proc_cleanup(&p);
+    cr_assert_eq(isms_test_pg_scalar(pg,
+                                     "SELECT count(*) FROM audit_log WHERE method ="
+                                     " '/isms.v1.RiskCia/Set' AND entity = 'risk:R-1'"
+                                     " AND actor = 'alice'",
+                                     0, NULL),
+                 1, "RiskCia/Set is not audited");
+
+    /* Bad input, someone else's risk, no assets, no such risk. */
+    ctl(&p, port, 3, (const char *const[]){"risk", "cia", "R-1", "--affects", "CX", NULL});
+    has(p.err, "INVALID_ARGUMENT: affects must be letters of C, I, A");
+    isms_test_proc_cleanup(&p);
+    ctl(&p, port, 3, (const char *const[]){"risk", "cia", "R-1", "--affects", "cic", NULL});
+    has(p.err, "affects names C twice");
+    isms_test_proc_cleanup(&p);
+    ctl(&p, port, 3, (const char *const[]){"risk", "cia", "R-1", "--affects", "", NULL});
+    has(p.err, "at least one of C, I, A");
+    isms_test_proc_cleanup(&p);
+    ctl(&p, port, 3, (const char *const[]){"risk", "cia", "risk-1", NULL});
+    isms_test_proc_cleanup(&p);
+    ctl(&p, port, 4, (const char *const[]){"risk", "cia", "R-99", NULL});
+    has(p.err, "risk R-99 does not exist");
+    isms_test_proc_cleanup(&p);
+    login(port, "bob", PW_DAVE);
+    ctl(&p, port, 7, (const char *const[]){"risk", "cia", "R-2", "--affects", "C", NULL});
+    has(p.err, "PERMISSION_DENIED: only an isms_manager or the risk's owner (alice)");
+    isms_test_proc_cleanup(&p);
+    login(port, ISMS_TEST_ADMIN_USER, ISMS_TEST_ADMIN_PASSWORD);
+    ctl(&p, port, 6, (const char *const[]){"risk", "cia", "R-2", "--likelihood", "2", NULL});
+    has(p.err, "6.1.2 d: R-2 has no linked asset");
+    isms_test_proc_cleanup(&p);
+    ctl(&p, port, 0, (const char *const[]){"risk", "cia", "R-2", "--affects", "C", NULL});
+    isms_test_proc_cleanup(&p);
+    ctl(&p, port, 2, (const char *const[]){"risk", "cia", "R-2", "--likelihood", "0", NULL});
+    isms_test_proc_cleanup(&p);
+
+    /* Every asset is within the 5-level scale. */
+    ctl(&p, port, 0, (const char *const[]){"asset", "check", NULL});
+    has(p.out, "within the impact scale 1-5");
+    isms_test_proc_cleanup(&p);
+    ctl(&p, port, 0, (const char *const[]){"asset", "show", "A-1", NULL});
+    hasnt(p.err, "above the impact scale");
+    isms_test_proc_cleanup(&p);
+
+    /* A 3-level method leaves Customer DB (5, 4, 3) above it: flagged everywhere. */
+    set_3x3(fd);
+    ctl(&p, port, 0, (const char *const[]){"-o", "csv", "asset", "check", NULL});
+    has(p.out, "A-1,Customer DB,5,4,3");
+    hasnt(p.out, "A-2");
+    has(p.err, "1 asset with a C/I/A value above the impact scale 1-3 of method version 2");
+    isms_test_proc_cleanup(&p);
+    ctl(&p, port, 0, (const char *const[]){"asset", "show", "A-1", NULL});
+    has(p.err, "A-1 has a C/I/A value above the impact scale 1-3");
+    isms_test_proc_cleanup(&p);
+    ctl(&p, port, 0, (const char *const[]){"asset", "show", "A-2", NULL});
+    hasnt(p.err, "above the impact scale");
+    isms_test_proc_cleanup(&p);
+    ctl(&p, port, 0, (const char *const[]){"asset", "list", NULL});
+    has(p.err, "1 asset has a C/I/A value above the impact scale 1-3");
+    isms_test_proc_cleanup(&p);
+    ctl(&p, port, 0, (const char *const[]){"-o", "json", "risk", "cia", "R-1", NULL});
+    has(p.out, "\"assets_out_of_scale\": [\"A-1\"]");
+    has(p.out, "\"suggested_impact\": 3");
+    has(p.err, "above the impact scale 1-3");
+    isms_test_proc_cleanup(&p);
+    ctl(&p, port, 3, (const char *const[]){"asset", "check", "--asset", "Customer DB", NULL});
+    has(p.err, "asset must look like A-<n>");
+    isms_test_proc_cleanup(&p);
+    /* Re-rated, the flag goes. */
+    ctl(&p, port, 0,
+        (const char *const[]){"asset", "update", "A-1", "--c", "3", "--i", "3", "--a", "2", NULL});
+    isms_test_proc_cleanup(&p);
+    ctl(&p, port, 0, (const char *const[]){"asset", "check", NULL});
+    has(p.out, "within the impact scale 1-3 (method version 2)");
+    isms_test_proc_cleanup(&p);
+    isms_test_pg_close(pg);
+    close(fd);
+    isms_test_finish();
+}
