@@ -2,7 +2,7 @@
  * real ismsd: the "Try it" commands after deploy/quickstart, then "A first Plan-phase session",
  * one after another on one server (so the tour cannot, say, create a user the first block
  * already made). Every `ismsctl` line must succeed, except those whose comment says "refused",
- * which must fail. */
+ * which must fail, and those whose comment says "exits N", which must exit N. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +14,7 @@
 
 TestSuite(readme_tour, .init = isms_test_init, .fini = isms_test_fini, .timeout = 280);
 
-/* Appends the ismsctl commands of the ```sh block that follows `heading` in `readme` to the
+/* Appends the ismsctl commands of the ```sh block at or after `heading` in `readme` to the
  * script `out` (joining "\" continuations), each checked for success or, with "refused" in
  * its comment, for failure. Returns the number of commands. */
 static int add_block(const char *readme, const char *heading, FILE *out)
@@ -33,6 +33,7 @@ static int add_block(const char *readme, const char *heading, FILE *out)
         size_t len = 0;
         const char *cmd, *hash;
         bool is_refused;
+        int exits;
 
         /* One logical line: physical lines ending in '\' are joined. */
         for (;;) {
@@ -59,11 +60,19 @@ static int add_block(const char *readme, const char *heading, FILE *out)
             continue; /* `. var/ismsctl.env`, `deploy/quickstart stop`, comments */
         hash = strstr(cmd, " #");
         is_refused = hash != NULL && strstr(hash, "refused") != NULL;
+        /* "(exits N ...)" in the comment: that exit status is what the line documents. */
+        exits = hash != NULL && strstr(hash, "exits ") != NULL
+                    ? (int)strtol(strstr(hash, "exits ") + 6, NULL, 10)
+                    : 0;
         len = (size_t)(hash != NULL ? hash - cmd : (long)strlen(cmd));
-        fprintf(out, "if \"$ISMSCTL\" %.*s; then ok=1; else ok=0; fi\n", (int)(len - 8), cmd + 8);
-        fprintf(out, "[ $ok = %d ] || { cat >&2 <<'CMD'\nREADME: %s: %.*s\nCMD\nexit 1; }\n",
-                is_refused ? 0 : 1, is_refused ? "this should have been refused" : "this failed",
-                (int)len, cmd);
+        fprintf(out, "\"$ISMSCTL\" %.*s; rc=$?\n", (int)(len - 8), cmd + 8);
+        if (is_refused)
+            fputs("[ $rc != 0 ]", out);
+        else
+            fprintf(out, "[ $rc = %d ]", exits);
+        fprintf(out, " || { cat >&2 <<'CMD'\nREADME: %s (exit $rc): %.*s\nCMD\nexit 1; }\n",
+                is_refused ? "this should have been refused" : "unexpected exit status", (int)len,
+                cmd);
         n++;
     }
     return n;
@@ -102,7 +111,8 @@ Test(readme_tour, try_it_then_the_plan_tour_run_clean)
     fp = fopen(script, "w");
     cr_assert_not_null(fp);
     fprintf(fp, "cd '%s' || exit 1\n", dir);
-    n = add_block(readme, "\n## Try it\n", fp);
+    /* "Try it": the block after quickstart, the one that loads var/ismsctl.env. */
+    n = add_block(readme, "```sh\n. var/ismsctl.env", fp);
     n += add_block(readme, "\n## A first Plan-phase session\n", fp);
     fclose(fp);
     cr_assert_gt(n, 20, "only %d ismsctl lines found in the README", n);
