@@ -814,3 +814,123 @@ Test(plan_ux, risks_record_cia_impact_defaults_from_assets_and_out_of_scale_asse
     close(fd);
     isms_test_finish();
 }
+
+/* ---- context: editing parties and issues, 4.2 c ------------------------------------------------
+ */
+
+Test(plan_ux, parties_and_issues_are_edited_with_expect_version_and_record_4_2_c)
+{
+    struct isms_test_env env;
+    struct isms_test_proc p;
+    PGconn *pg;
+    int port;
+
+    isms_test_env_start(&env, NULL);
+    port = env.srv.port;
+    login(port, ISMS_TEST_ADMIN_USER, ISMS_TEST_ADMIN_PASSWORD);
+    ctl(&p, port, 0,
+        (const char *const[]){"context", "party", "add", "--name", "Customers", "--requirements",
+                              "keep their data confidential", NULL});
+    isms_test_proc_cleanup(&p);
+    ctl(&p, port, 0, (const char *const[]){"context", "party", "add", "--name", "Regulator", NULL});
+    isms_test_proc_cleanup(&p);
+    ctl(&p, port, 0,
+        (const char *const[]){"context", "issue", "add", "--kind", "internal",
+                              "two admins share one account", NULL});
+    isms_test_proc_cleanup(&p);
+
+    /* 4.2 c on the party, by name; the version goes 1 -> 2. */
+    ctl(&p, port, 0,
+        (const char *const[]){"-o", "json", "context", "party", "update", "customers",
+                              "--addressed", "YES", "--addressed-note", "A.5.34 and the DPA",
+                              "--expect-version", "1", NULL});
+    has(p.out, "\"id\": \"P-1\"");
+    has(p.out, "\"addressed\": \"yes\"");
+    has(p.out, "\"addressed_note\": \"A.5.34 and the DPA\"");
+    has(p.out, "\"version\": 2");
+    has(p.out, "\"requirements\": \"keep their data confidential\"");
+    isms_test_proc_cleanup(&p);
+    /* A second editor with the old version is refused; nothing changes. */
+    ctl(&p, port, 5,
+        (const char *const[]){"context", "party", "update", "P-1", "--requirements", "other",
+                              "--expect-version", "1", NULL});
+    has(p.err, "ABORTED: interested party P-1 was changed by someone else: it is at version 2");
+    isms_test_proc_cleanup(&p);
+    ctl(&p, port, 0, (const char *const[]){"-o", "csv", "context", "party", "list", NULL});
+    has(p.out, "P-1,Customers,external,keep their data confidential,");
+    has(p.out, ",2,yes,A.5.34 and the DPA\r\n");
+    has(p.out, ",1,,\r\n");
+    isms_test_proc_cleanup(&p);
+    ctl(&p, port, 0,
+        (const char *const[]){"context", "party", "update", "P-2", "--name",
+                              "Data protection "
+                              "authority",
+                              "--kind", "external", "--addressed", "partly", NULL});
+    isms_test_proc_cleanup(&p);
+
+    /* Bad input and missing parties. */
+    ctl(&p, port, 5,
+        (const char *const[]){"context", "party", "update", "P-2", "--name", "customers", NULL});
+    has(p.err, "ALREADY_EXISTS");
+    isms_test_proc_cleanup(&p);
+    ctl(&p, port, 3,
+        (const char *const[]){"context", "party", "update", "P-1", "--addressed", "maybe", NULL});
+    has(p.err, "INVALID_ARGUMENT: addressed (4.2 c) must be yes, partly, no or empty");
+    isms_test_proc_cleanup(&p);
+    ctl(&p, port, 3,
+        (const char *const[]){"context", "party", "update", "P-1", "--kind", "partner", NULL});
+    has(p.err, "INVALID_ARGUMENT");
+    isms_test_proc_cleanup(&p);
+    ctl(&p, port, 2, (const char *const[]){"context", "party", "update", "P-1", NULL});
+    has(p.err, "ismsctl: usage:");
+    isms_test_proc_cleanup(&p);
+    ctl(&p, port, 4,
+        (const char *const[]){"context", "party", "update", "P-9", "--addressed", "no", NULL});
+    has(p.err, "interested party \"P-9\" does not exist");
+    isms_test_proc_cleanup(&p);
+
+    /* Issues. */
+    ctl(&p, port, 0,
+        (const char *const[]){"-o", "json", "context", "issue", "update", "I-1", "--description",
+                              "admins now have personal accounts", "--expect-version", "1", NULL});
+    has(p.out, "\"description\": \"admins now have personal accounts\"");
+    has(p.out, "\"version\": 2");
+    has(p.out, "\"kind\": \"internal\"");
+    isms_test_proc_cleanup(&p);
+    ctl(&p, port, 5,
+        (const char *const[]){"context", "issue", "update", "I-1", "--kind", "external",
+                              "--expect-version", "1", NULL});
+    has(p.err, "ABORTED");
+    isms_test_proc_cleanup(&p);
+    ctl(&p, port, 3,
+        (const char *const[]){"context", "issue", "update", "P-1", "--kind", "external", NULL});
+    has(p.err, "issue id must look like I-<n>");
+    isms_test_proc_cleanup(&p);
+    ctl(&p, port, 3,
+        (const char *const[]){"context", "issue", "update", "I-1", "--description", "", NULL});
+    has(p.err, "description");
+    isms_test_proc_cleanup(&p);
+    ctl(&p, port, 4,
+        (const char *const[]){"context", "issue", "update", "I-7", "--kind", "external", NULL});
+    isms_test_proc_cleanup(&p);
+    ctl(&p, port, 0, (const char *const[]){"context", "show", NULL});
+    has(p.out, "admins now have personal accounts");
+    (void)widest_line(p.out);
+    isms_test_proc_cleanup(&p);
+
+    /* Each change is in the audit trail with before and after. */
+    pg = isms_test_pg_connect(env.db.conninfo);
+    cr_assert_eq(isms_test_pg_scalar(pg,
+                                     "SELECT count(*) FROM audit_log WHERE method ="
+                                     " '/isms.v1.Context/UpdateParty' AND entity = 'party:P-1'"
+                                     " AND changes LIKE '%addressed%'",
+                                     0, NULL),
+                 1);
+    cr_assert_eq(isms_test_pg_scalar(pg,
+                                     "SELECT count(*) FROM audit_log WHERE method ="
+                                     " '/isms.v1.Context/UpdateIssue' AND entity = 'issue:I-1'",
+                                     0, NULL),
+                 1);
+    isms_test_pg_close(pg);
+    isms_test_finish();
+}
