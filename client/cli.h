@@ -118,6 +118,7 @@ extern const struct isms_noun isms_noun_audit;
 extern const struct isms_noun isms_noun_control, isms_noun_soa;
 extern const struct isms_noun isms_noun_asset;
 extern const struct isms_noun isms_noun_method, isms_noun_risk;
+extern const struct isms_noun isms_noun_opportunity;
 extern const struct isms_noun isms_noun_completion;
 
 #endif

@@ -934,3 +934,168 @@ Test(plan_ux, parties_and_issues_are_edited_with_expect_version_and_record_4_2_c
     isms_test_pg_close(pg);
     isms_test_finish();
 }
+
+/* ---- opportunities and sources (6.1.1, 4.1, 4.2) ------------------------------------------------
+ */
+
+Test(plan_ux, opportunities_have_owner_action_status_and_sources)
+{
+    struct isms_test_env env;
+    struct isms_test_proc p;
+    PGconn *pg;
+    int port, fd;
+
+    isms_test_env_start(&env, NULL);
+    port = env.srv.port;
+    fd = isms_test_connect(port);
+    isms_test_user_create(fd, "alice", "risk_owner", PW_ALICE);
+    isms_test_user_create(fd, "bob", "risk_owner", PW_DAVE);
+    close(fd);
+    pg = isms_test_pg_connect(env.db.conninfo);
+    isms_test_pg_exec(pg, "UPDATE app_user SET status = 'disabled' WHERE name = 'bob'");
+    login(port, ISMS_TEST_ADMIN_USER, ISMS_TEST_ADMIN_PASSWORD);
+    ctl(&p, port, 0,
+        (const char *const[]){"context", "party", "add", "--name", "Customers", "--requirements",
+                              "certified suppliers only", NULL});
+    isms_test_proc_cleanup(&p);
+    ctl(&p, port, 0,
+        (const char *const[]){"context", "issue", "add", "--kind", "external",
+                              "tenders ask for ISO 27001", NULL});
+    isms_test_proc_cleanup(&p);
+    risk_create(port, "Lost tenders", NULL, NULL); /* R-1, alice's */
+
+    ctl(&p, port, 0,
+        (const char *const[]){"-o", "json", "opportunity", "create", "--title",
+                              "Certificate wins tenders", "--owner", "alice", "--action",
+                              "certify by Q3", NULL});
+    has(p.out, "\"id\": \"OPP-1\"");
+    has(p.out, "\"status\": \"identified\"");
+    has(p.out, "\"owner\": \"alice\"");
+    has(p.out, "\"version\": 1");
+    isms_test_proc_cleanup(&p);
+    /* The owner is an account, and an active one. */
+    ctl(&p, port, 4,
+        (const char *const[]){"opportunity", "create", "--title", "x", "--owner", "nobody", NULL});
+    has(p.err, "owner \"nobody\" is not a user");
+    isms_test_proc_cleanup(&p);
+    ctl(&p, port, 6,
+        (const char *const[]){"opportunity", "create", "--title", "x", "--owner", "bob", NULL});
+    has(p.err, "FAILED_PRECONDITION: 6.1.1: owner \"bob\" is disabled");
+    isms_test_proc_cleanup(&p);
+    ctl(&p, port, 3,
+        (const char *const[]){"opportunity", "create", "--title", "x", "--owner", "alice",
+                              "--status", "done", NULL});
+    has(p.err, "status must be identified, planned");
+    isms_test_proc_cleanup(&p);
+    ctl(&p, port, 3,
+        (const char *const[]){"opportunity", "create", "--title", "", "--owner", "alice", NULL});
+    has(p.err, "title");
+    isms_test_proc_cleanup(&p);
+
+    /* Sources: the issue and the party's requirements, on the opportunity and on a risk. */
+    ctl(&p, port, 0,
+        (const char *const[]){"-o", "json", "opportunity", "link", "OPP-1", "--add", "I-1,P-1",
+                              NULL});
+    has(p.out, "\"id\": \"I-1\"");
+    has(p.out, "\"text\": \"tenders ask for ISO 27001\"");
+    has(p.out, "\"text\": \"Customers: certified suppliers only\"");
+    isms_test_proc_cleanup(&p);
+    ctl(&p, port, 0, (const char *const[]){"opportunity", "link", "R-1", "--add", "P-1", NULL});
+    has(p.out, "P-1");
+    isms_test_proc_cleanup(&p);
+    ctl(&p, port, 0, (const char *const[]){"-o", "csv", "opportunity", "list", NULL});
+    has(p.out, "OPP-1,Certificate wins tenders,alice,identified,certify by Q3,\"I-1,P-1\",1");
+    isms_test_proc_cleanup(&p);
+    ctl(&p, port, 4, (const char *const[]){"opportunity", "link", "OPP-1", "--add", "I-9", NULL});
+    has(p.err, "context issue I-9 does not exist");
+    isms_test_proc_cleanup(&p);
+    ctl(&p, port, 3, (const char *const[]){"opportunity", "link", "OPP-1", "--add", "A-1", NULL});
+    has(p.err, "a source must be a context issue I-<n> (4.1) or an interested party P-<n>");
+    isms_test_proc_cleanup(&p);
+    ctl(&p, port, 3, (const char *const[]){"opportunity", "link", "X-1", "--add", "I-1", NULL});
+    has(p.err, "entity must look like R-<n> or OPP-<n>");
+    isms_test_proc_cleanup(&p);
+    ctl(&p, port, 4, (const char *const[]){"opportunity", "link", "R-7", NULL});
+    isms_test_proc_cleanup(&p);
+    ctl(&p, port, 3,
+        (const char *const[]){"opportunity", "link", "OPP-1", "--add", "I-1", "--remove", "I-1",
+                              NULL});
+    has(p.err, "both added and removed");
+    isms_test_proc_cleanup(&p);
+    ctl(&p, port, 0,
+        (const char *const[]){"-o", "json", "opportunity", "link", "OPP-1", "--remove", "I-1",
+                              NULL});
+    hasnt(p.out, "I-1");
+    has(p.out, "P-1");
+    isms_test_proc_cleanup(&p);
+    /* A removed issue takes its links with it. */
+    ctl(&p, port, 0, (const char *const[]){"context", "party", "remove", "P-1", NULL});
+    isms_test_proc_cleanup(&p);
+    ctl(&p, port, 0, (const char *const[]){"opportunity", "link", "R-1", NULL});
+    has(p.out, "R-1 has no sources");
+    isms_test_proc_cleanup(&p);
+
+    /* Status moves on; the owner may update, someone else may not; versions protect edits. */
+    login(port, "alice", PW_ALICE);
+    ctl(&p, port, 0,
+        (const char *const[]){"-o", "json", "opportunity", "update", "OPP-1", "--status",
+                              "in_progress", "--expect-version", "1", NULL});
+    has(p.out, "\"status\": \"in_progress\"");
+    has(p.out, "\"version\": 2");
+    isms_test_proc_cleanup(&p);
+    ctl(&p, port, 5,
+        (const char *const[]){"opportunity", "update", "OPP-1", "--status", "realised",
+                              "--expect-version", "1", NULL});
+    has(p.err, "ABORTED");
+    isms_test_proc_cleanup(&p);
+    ctl(&p, port, 6,
+        (const char *const[]){"opportunity", "update", "OPP-1", "--owner", "bob", NULL});
+    has(p.err, "owner \"bob\" is not an active user");
+    isms_test_proc_cleanup(&p);
+    ctl(&p, port, 3,
+        (const char *const[]){"opportunity", "update", "OPP-1", "--status", "won", NULL});
+    isms_test_proc_cleanup(&p);
+    ctl(&p, port, 2, (const char *const[]){"opportunity", "update", "OPP-1", NULL});
+    isms_test_proc_cleanup(&p);
+    ctl(&p, port, 7,
+        (const char *const[]){"opportunity", "create", "--title", "x", "--owner", "alice", NULL});
+    isms_test_proc_cleanup(&p);
+    login(port, ISMS_TEST_ADMIN_USER, ISMS_TEST_ADMIN_PASSWORD);
+    ctl(&p, port, 0,
+        (const char *const[]){"opportunity", "create", "--title", "Admin's own", "--owner", "admin",
+                              NULL});
+    isms_test_proc_cleanup(&p);
+    isms_test_pg_exec(pg, "UPDATE app_user SET status = 'active' WHERE name = 'bob'");
+    {
+        struct isms_test_proc q;
+
+        isms_test_ismsctl_expect(&q, port, 0, PW_DAVE "\n", NULL,
+                                 (const char *const[]){"login", "--password-stdin", "bob", NULL});
+        isms_test_proc_cleanup(&q);
+    }
+    ctl(&p, port, 7,
+        (const char *const[]){"opportunity", "update", "OPP-2", "--action", "mine now", NULL});
+    has(p.err, "PERMISSION_DENIED: only an isms_manager or the owner (admin)");
+    isms_test_proc_cleanup(&p);
+    ctl(&p, port, 7, (const char *const[]){"opportunity", "link", "R-1", "--add", "I-1", NULL});
+    has(p.err, "PERMISSION_DENIED");
+    isms_test_proc_cleanup(&p);
+    ctl(&p, port, 0, (const char *const[]){"opportunity", "show", "OPP-1", NULL});
+    has(p.out, "in_progress");
+    isms_test_proc_cleanup(&p);
+    ctl(&p, port, 4, (const char *const[]){"opportunity", "show", "OPP-9", NULL});
+    isms_test_proc_cleanup(&p);
+    ctl(&p, port, 0,
+        (const char *const[]){"-o", "csv", "opportunity", "list", "--owner", "admin", NULL});
+    has(p.out, "OPP-2,Admin's own");
+    hasnt(p.out, "OPP-1");
+    isms_test_proc_cleanup(&p);
+    cr_assert_eq(isms_test_pg_scalar(pg,
+                                     "SELECT count(*) FROM audit_log WHERE entity IN"
+                                     " ('opportunity:OPP-1', 'risk:R-1') AND method LIKE"
+                                     " '/isms.v1.Opportunity/%'",
+                                     0, NULL),
+                 5, "OPP-1: create, link, unlink, update; R-1: link");
+    isms_test_pg_close(pg);
+    isms_test_finish();
+}
