@@ -125,7 +125,7 @@ Test(ismsctl_cmds, bash_completion_knows_nouns_verbs_flags_and_values)
     cr_assert_str_eq(p.out, "context control\n");
     isms_test_proc_cleanup(&p);
     complete(&p, script, "ismsctl --plaintext context party ''");
-    cr_assert_str_eq(p.out, "add list remove\n");
+    cr_assert_str_eq(p.out, "add list remove update\n");
     isms_test_proc_cleanup(&p);
     complete(&p, script, "ismsctl risk treat R-1 --option ''");
     cr_assert_str_eq(p.out, "modify retain avoid share\n");
