@@ -1215,7 +1215,6 @@ Test(asset, ismsctl_asset_commands)
     cr_assert_not_null(isms_test_ismsctl_path(), "ismsctl was not built");
     isms_test_env_start(&env, NULL);
     port = env.srv.port;
-    fd = isms_test_connect(port);
     ctl_login(port, ISMS_TEST_ADMIN_USER, ISMS_TEST_ADMIN_PASSWORD);
 
     ctlv(&p, port, 0,
@@ -1322,6 +1321,8 @@ Test(asset, ismsctl_asset_commands)
     fclose(fp);
     isms_test_proc_cleanup(&p);
 
+    /* Connected only now: an idle connection is closed after login_timeout_s (10 s). */
+    fd = isms_test_connect(port);
     delete_all(fd);
     ctl(&p, port, 0, (const char *const[]){"asset", "import", csv, NULL});
     cr_assert_neq(strstr(p.out, "imported 3 assets"), NULL, "%s", p.out);
