@@ -126,6 +126,10 @@ int isms_cli_global_opt(struct isms_cli *cli, int argc, char **argv, int *i, str
         cli->flags.is_plaintext = true;
         return 1;
     }
+    if ((m = match_opt(argc, argv, i, "wide", '\0', false, &v)) != 0) {
+        cli->is_wide = true;
+        return 1;
+    }
     if ((m = match_opt(argc, argv, i, "output", 'o', true, &v)) != 0) {
         if (m < 0 || !isms_out_parse_format(v, &cli->format)) {
             isms_cli_usage(cli, st, "-o needs one of table, json, csv (got \"%.40s\")",
@@ -290,7 +294,8 @@ enum isms_code isms_cli_call(struct isms_cli *cli, const char *method, const Pro
     char key[33];
 
     *resp = NULL;
-    if (token_for(cli, method, &token, st) != ISMS_OK || ensure_connected(cli, st) != ISMS_OK)
+    /* Connect first: a server that cannot be reached says so, not "not logged in". */
+    if (ensure_connected(cli, st) != ISMS_OK || token_for(cli, method, &token, st) != ISMS_OK)
         return st->code;
     /* Every call carries a fresh key: a write repeated with it is never made twice (the server
      * answers a repeat from what it stored), and a read ignores it. */
@@ -328,7 +333,8 @@ enum isms_code isms_cli_stream(struct isms_cli *cli, const char *method,
     uint32_t idle_ms = cli->is_timeout_set ? 0 : ISMS_CLI_DEFAULT_TIMEOUT_MS;
     enum isms_code code;
 
-    if (token_for(cli, method, &token, st) != ISMS_OK || ensure_connected(cli, st) != ISMS_OK)
+    /* Connect first: a server that cannot be reached says so, not "not logged in". */
+    if (ensure_connected(cli, st) != ISMS_OK || token_for(cli, method, &token, st) != ISMS_OK)
         return st->code;
     code = isms_wire_stream(&cli->wire, method, token, req, item_desc, timeout_ms, idle_ms, cb, ud,
                             st);

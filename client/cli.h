@@ -30,6 +30,7 @@ struct isms_cli {
     bool is_resolved;
     char server[256]; /* HOST:PORT dialled (set by isms_cli_resolve) */
     enum isms_out_format format;
+    bool is_wide;            /* --wide: table cells are never cut to the terminal's width */
     uint32_t timeout_ms;     /* per call; 0 = no deadline */
     bool is_timeout_set;     /* --timeout was given */
     char *token;             /* bearer token once looked up (wiped and freed at cleanup) */
@@ -55,7 +56,7 @@ enum isms_code isms_cli_usage(struct isms_cli *cli, struct isms_status *st, cons
 
 /*
  * Applies one global option at argv[*i] (--server, --ca, --plaintext, -o/--output, --timeout,
- * in the forms
+ * --wide, in the forms
  * "--opt VALUE", "--opt=VALUE" and "-oVALUE") and advances *i past its value. Returns 1 if it
  * was one, 0 if argv[*i] is not a global option, -1 after a usage error (in `st`).
  */
@@ -117,6 +118,7 @@ extern const struct isms_noun isms_noun_audit;
 extern const struct isms_noun isms_noun_control, isms_noun_soa;
 extern const struct isms_noun isms_noun_asset;
 extern const struct isms_noun isms_noun_method, isms_noun_risk;
+extern const struct isms_noun isms_noun_opportunity;
 extern const struct isms_noun isms_noun_completion;
 
 #endif

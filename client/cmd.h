@@ -134,6 +134,9 @@ struct isms_cmd {
     isms_cmd_fn *prepare; /* may be NULL */
     isms_cmd_fn *render;  /* with method: renders the response */
     isms_cmd_fn *run;     /* instead of method/render */
+    /* Example invocations for `<noun> <verb> --help`, the words after "ismsctl", one per line
+     * ('\n'-separated); NULL: help makes one from the row (arguments and required flags). */
+    const char *example;
 };
 
 /* A noun and its commands, exported by client/cmd_<noun>.c. */

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "risk_cia.h"
 #include "cmd_asset.h"
 
 #include "isms/v1/asset.pb-c.h"
@@ -110,10 +111,11 @@ static enum isms_code render_asset(struct isms_cli *cli, const struct isms_args 
                                    ProtobufCMessage *msg, struct isms_out *out,
                                    struct isms_status *st)
 {
-    (void)cli;
     (void)a;
     (void)st;
     fill_asset(out, (const Isms__V1__AssetRecord *)msg);
+    /* Values a method change left above the impact scale are flagged, not silently kept. */
+    isms_asset_scale_notice(cli, ((const Isms__V1__AssetRecord *)msg)->id, out);
     return ISMS_OK;
 }
 
@@ -182,6 +184,8 @@ static enum isms_code run_list(struct isms_cli *cli, const struct isms_args *a,
                            &isms__v1__list_assets_response__descriptor, add_list_row, &sink, st);
     if (code == ISMS_OK && sink.next_token != NULL)
         isms_out_notice(out, "more assets match; continue with --page-token %s", sink.next_token);
+    if (code == ISMS_OK)
+        isms_asset_scale_notice(cli, "", out);
     free(sink.next_token);
     return code;
 }
@@ -477,6 +481,14 @@ static const struct isms_cmd asset_cmds[] = {
      .args = levels_args,
      .req = &isms__v1__set_classifications_request__descriptor,
      .run = run_classes_set},
+    {.noun = "asset",
+     .verb = "check",
+     .summary = "assets whose confidentiality, integrity or availability lies above the current "
+                "impact scale (left there by a method change): re-rate them",
+     .flags = isms_asset_check_flags,
+     .req = &isms__v1__assets_out_of_scale_request__descriptor,
+     .run = isms_asset_check_run,
+     .example = "asset check\nasset check --asset A-3"},
 };
 
 const struct isms_noun isms_noun_asset = {

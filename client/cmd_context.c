@@ -13,15 +13,14 @@ static const struct isms_out_col context_cols[] = {
 };
 
 static const struct isms_out_col party_cols[] = {
-    {"id", ISMS_OUT_STR},           {"name", ISMS_OUT_STR},       {"kind", ISMS_OUT_STR},
-    {"requirements", ISMS_OUT_STR}, {"created_at", ISMS_OUT_STR},
+    {"id", ISMS_OUT_STR},           {"name", ISMS_OUT_STR},           {"kind", ISMS_OUT_STR},
+    {"requirements", ISMS_OUT_STR}, {"created_at", ISMS_OUT_STR},     {"version", ISMS_OUT_I64},
+    {"addressed", ISMS_OUT_STR},    {"addressed_note", ISMS_OUT_STR},
 };
 
 static const struct isms_out_col issue_cols[] = {
-    {"id", ISMS_OUT_STR},
-    {"kind", ISMS_OUT_STR},
-    {"description", ISMS_OUT_STR},
-    {"created_at", ISMS_OUT_STR},
+    {"id", ISMS_OUT_STR},         {"kind", ISMS_OUT_STR},    {"description", ISMS_OUT_STR},
+    {"created_at", ISMS_OUT_STR}, {"version", ISMS_OUT_I64},
 };
 
 static const struct isms_out_col removed_cols[] = {
@@ -35,6 +34,9 @@ static void add_party_row(struct isms_out_table *t, const Isms__V1__InterestedPa
     isms_out_str(t, p->kind);
     isms_out_str(t, p->requirements);
     isms_out_str(t, p->created_at);
+    isms_out_i64(t, p->version);
+    isms_out_str(t, p->addressed);
+    isms_out_str(t, p->addressed_note);
 }
 
 static void add_issue_row(struct isms_out_table *t, const Isms__V1__ContextIssue *i)
@@ -43,6 +45,7 @@ static void add_issue_row(struct isms_out_table *t, const Isms__V1__ContextIssue
     isms_out_str(t, i->kind);
     isms_out_str(t, i->description);
     isms_out_str(t, i->created_at);
+    isms_out_i64(t, i->version);
 }
 
 /* Fills `out` with the whole context: its fields, then its parties and issues. */
@@ -211,6 +214,58 @@ static const struct isms_flag issue_add_flags[] = {
 
 static const struct isms_arg issue_remove_args[] = {{.name = "ID", .field = "id"}, {0}};
 
+static const struct isms_flag party_update_flags[] = {
+    {.name = "name",
+     .kind = ISMS_FLAG_STRING,
+     .metavar = "NAME",
+     .field = "name",
+     .opts = ISMS_OPT_CHANGE,
+     .help = "a new name"},
+    {.name = "kind",
+     .kind = ISMS_FLAG_ENUM,
+     .choices = KINDS,
+     .field = "kind",
+     .opts = ISMS_OPT_OPEN | ISMS_OPT_CHANGE,
+     .help = "internal or external"},
+    {.name = "requirements",
+     .kind = ISMS_FLAG_STRING,
+     .metavar = "TEXT",
+     .field = "requirements",
+     .opts = ISMS_OPT_CHANGE,
+     .help = "what the party requires of the ISMS (4.2 b)"},
+    {.name = "addressed",
+     .kind = ISMS_FLAG_ENUM,
+     .choices = "yes|partly|no",
+     .field = "addressed",
+     .opts = ISMS_OPT_OPEN | ISMS_OPT_CHANGE,
+     .help = "whether the ISMS addresses these requirements (4.2 c); \"\" clears it"},
+    {.name = "addressed-note",
+     .kind = ISMS_FLAG_STRING,
+     .metavar = "TEXT",
+     .field = "addressed_note",
+     .opts = ISMS_OPT_CHANGE,
+     .help = "how the ISMS addresses them, or why not"},
+    ISMS_F_EXPECT_VERSION,
+    {0},
+};
+
+static const struct isms_flag issue_update_flags[] = {
+    {.name = "kind",
+     .kind = ISMS_FLAG_ENUM,
+     .choices = KINDS,
+     .field = "kind",
+     .opts = ISMS_OPT_OPEN | ISMS_OPT_CHANGE,
+     .help = "internal or external"},
+    {.name = "description",
+     .kind = ISMS_FLAG_STRING,
+     .metavar = "TEXT",
+     .field = "description",
+     .opts = ISMS_OPT_CHANGE,
+     .help = "the issue"},
+    ISMS_F_EXPECT_VERSION,
+    {0},
+};
+
 static const struct isms_cmd context_cmds[] = {
     {.noun = "context",
      .verb = "show",
@@ -252,6 +307,20 @@ static const struct isms_cmd context_cmds[] = {
      .resp = &isms__v1__remove_response__descriptor,
      .render = render_removed},
     {.noun = "context",
+     .verb = "party update",
+     .summary = "change an interested party (by P-<n> or exact name): name, kind, requirements, "
+                "and whether the ISMS addresses them (4.2 c); with --expect-version, only if it "
+                "is still at version N (else ABORTED)",
+     .args = party_remove_args,
+     .flags = party_update_flags,
+     .req = &isms__v1__update_party_request__descriptor,
+     .method = "/isms.v1.Context/UpdateParty",
+     .resp = &isms__v1__interested_party__descriptor,
+     .render = render_party,
+     .example = "context party update P-1 --addressed yes --addressed-note \"A.5.34, DPA "
+                "signed\"\ncontext party update Customers --requirements \"24/7 support\" "
+                "--expect-version 2"},
+    {.noun = "context",
      .verb = "issue add",
      .summary = "record an internal or external issue",
      .args = issue_add_args,
@@ -275,6 +344,18 @@ static const struct isms_cmd context_cmds[] = {
      .method = "/isms.v1.Context/RemoveIssue",
      .resp = &isms__v1__remove_response__descriptor,
      .render = render_removed},
+    {.noun = "context",
+     .verb = "issue update",
+     .summary = "change an issue's kind or description; with --expect-version, only if it is "
+                "still at version N (else ABORTED)",
+     .args = issue_remove_args,
+     .flags = issue_update_flags,
+     .req = &isms__v1__update_issue_request__descriptor,
+     .method = "/isms.v1.Context/UpdateIssue",
+     .resp = &isms__v1__context_issue__descriptor,
+     .render = render_issue,
+     .example = "context issue update I-1 --description \"admins now have personal accounts\" "
+                "--expect-version 1"},
 };
 
 const struct isms_noun isms_noun_context = {

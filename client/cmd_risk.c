@@ -12,14 +12,14 @@
 
 #include "cli.h"
 #include "export_file.h"
+#include "risk_cia.h"
+#include "risk_list.h"
 #include "risk_view.h"
 
 #include "isms/v1/risk.pb-c.h"
 
-#define NCOLS(a)   (sizeof(a) / sizeof((a)[0]))
-#define LIST_MAX   100000
-#define LABEL_COLS 16 /* row labels of the heat map */
-#define CELL_COLS  6  /* "%3s %c ": count, level mark */
+#define NCOLS(a) (sizeof(a) / sizeof((a)[0]))
+#define LIST_MAX 100000
 
 static const struct isms_out_col risk_cols[] = {
     {"id", ISMS_OUT_STR},
@@ -77,30 +77,17 @@ static const struct isms_out_col action_cols[] = {
     {"due", ISMS_OUT_STR}, {"status", ISMS_OUT_STR},
 };
 
-static const struct isms_out_col list_cols[] = {
-    {"id", ISMS_OUT_STR},
-    {"title", ISMS_OUT_STR},
-    {"owner", ISMS_OUT_STR},
-    {"status", ISMS_OUT_STR},
-    {"score", ISMS_OUT_SCORE},
-    {"level", ISMS_OUT_STR},
-    {"above_appetite", ISMS_OUT_BOOL},
-    {"treatment", ISMS_OUT_STR},
-    {"inherent_score", ISMS_OUT_SCORE},
-    {"residual_score", ISMS_OUT_SCORE},
-    {"next_review", ISMS_OUT_STR},
-    {"method_version", ISMS_OUT_I64},
-    {"version", ISMS_OUT_I64},
-};
-
 static const struct isms_out_col matrix_cols[] = {
-    {"method_version", ISMS_OUT_I64}, {"appetite", ISMS_OUT_I64}, {"assessed", ISMS_OUT_I64},
-    {"other_version", ISMS_OUT_I64},  {"outside", ISMS_OUT_I64},
+    {"method_version", ISMS_OUT_I64}, {"appetite", ISMS_OUT_I64},        {"assessed", ISMS_OUT_I64},
+    {"other_version", ISMS_OUT_I64},  {"other_versions", ISMS_OUT_STRS}, {"outside", ISMS_OUT_I64},
 };
 
 static const struct isms_out_col cell_cols[] = {
-    {"likelihood", ISMS_OUT_I64}, {"impact", ISMS_OUT_I64},   {"score", ISMS_OUT_I64},
-    {"level", ISMS_OUT_STR},      {"inherent", ISMS_OUT_I64}, {"residual", ISMS_OUT_I64},
+    {"likelihood", ISMS_OUT_I64},      {"impact", ISMS_OUT_I64},
+    {"score", ISMS_OUT_I64},           {"level", ISMS_OUT_STR},
+    {"inherent", ISMS_OUT_I64},        {"residual", ISMS_OUT_I64},
+    {"above_appetite", ISMS_OUT_BOOL}, {"inherent_ids", ISMS_OUT_STRS},
+    {"residual_ids", ISMS_OUT_STRS},
 };
 
 static const struct isms_out_col export_cols[] = {
@@ -197,25 +184,66 @@ static enum isms_code render_risk(struct isms_cli *cli, const struct isms_args *
 
 /* ---- treat ---------------------------------------------------------------------------------- */
 
-/* The planned action (--action) and the status changes (--action-status RA-<n>=STATUS) are not
- * plain fields; the rest of the request is filled from the flags. */
+/* Pairs the --action values with their owners and due dates: each of --action-owner and
+ * --action-due is given once for every action, in the same order, or once for all of them.
+ * Fills acts[0..n) (borrowing the argument strings). */
+static enum isms_code plan_actions(struct isms_cli *cli, const struct isms_args *a,
+                                   Isms__V1__RiskActionInput *acts, size_t n,
+                                   struct isms_status *st)
+{
+    size_t nown = 0, ndue = 0;
+    const char *const *desc = isms_args_list(a, "action", &n);
+    const char *const *own = isms_args_list(a, "action-owner", &nown);
+    const char *const *due = isms_args_list(a, "action-due", &ndue);
+
+    if (nown != n && nown != 1)
+        return isms_cli_usage(cli, st,
+                              "%zu --action but %zu --action-owner: give one owner for all, or "
+                              "one per action in the same order",
+                              n, nown);
+    if (ndue != 0 && ndue != n && ndue != 1)
+        return isms_cli_usage(cli, st,
+                              "%zu --action but %zu --action-due: give none, one for all, or "
+                              "one per action in the same order",
+                              n, ndue);
+    for (size_t k = 0; k < n; k++) {
+        isms__v1__risk_action_input__init(&acts[k]);
+        acts[k].description = (char *)desc[k];
+        acts[k].owner = (char *)own[nown == 1 ? 0 : k];
+        acts[k].due = (char *)(ndue == 0 ? "" : due[ndue == 1 ? 0 : k]);
+    }
+    return ISMS_OK;
+}
+
+/* The planned actions (--action, may repeat) and the status changes (--action-status
+ * RA-<n>=STATUS) are not plain fields; the rest of the request is filled from the flags. */
 static enum isms_code run_treat(struct isms_cli *cli, const struct isms_args *a,
                                 ProtobufCMessage *msg, struct isms_out *out, struct isms_status *st)
 {
     Isms__V1__TreatRiskRequest *req = (Isms__V1__TreatRiskRequest *)msg;
-    Isms__V1__RiskActionInput action = ISMS__V1__RISK_ACTION_INPUT__INIT, *ap = &action;
+    Isms__V1__RiskActionInput *acts = NULL, **actp = NULL;
     Isms__V1__RiskActionUpdate *upd = NULL, **updp = NULL;
-    const char *act = isms_args_get(a, "action"), *due = isms_args_get(a, "action-due");
-    size_t nupd = 0;
+    size_t nupd = 0, nact = 0;
     const char *const *status = isms_args_list(a, "action-status", &nupd);
     ProtobufCMessage *resp = NULL;
     enum isms_code code = ISMS_OK;
 
+    (void)isms_args_list(a, "action", &nact);
     if (nupd > 0) {
         upd = calloc(nupd, sizeof(*upd));
         updp = calloc(nupd, sizeof(*updp));
         if (upd == NULL || updp == NULL)
             code = isms_status_set(st, ISMS_RESOURCE_EXHAUSTED, "out of memory");
+    }
+    if (code == ISMS_OK && nact > 0) {
+        acts = calloc(nact, sizeof(*acts));
+        actp = calloc(nact, sizeof(*actp));
+        if (acts == NULL || actp == NULL)
+            code = isms_status_set(st, ISMS_RESOURCE_EXHAUSTED, "out of memory");
+        else
+            code = plan_actions(cli, a, acts, nact, st);
+        for (size_t k = 0; code == ISMS_OK && k < nact; k++)
+            actp[k] = &acts[k];
     }
     for (size_t k = 0; code == ISMS_OK && k < nupd; k++) {
         const char *eq = strchr(status[k], '=');
@@ -236,13 +264,8 @@ static enum isms_code run_treat(struct isms_cli *cli, const struct isms_args *a,
             code = isms_status_set(st, ISMS_RESOURCE_EXHAUSTED, "out of memory");
     }
     if (code == ISMS_OK) {
-        if (act != NULL) {
-            action.description = (char *)act;
-            action.owner = (char *)isms_args_get(a, "action-owner");
-            action.due = (char *)(due != NULL ? due : "");
-            req->add_actions = &ap;
-            req->n_add_actions = 1;
-        }
+        req->add_actions = actp;
+        req->n_add_actions = nact;
         req->update_actions = updp;
         req->n_update_actions = nupd;
         code = isms_cli_call(cli, "/isms.v1.Risk/Treat", msg, &isms__v1__risk_record__descriptor,
@@ -252,46 +275,17 @@ static enum isms_code run_treat(struct isms_cli *cli, const struct isms_args *a,
         if (resp != NULL)
             protobuf_c_message_free_unpacked(resp, NULL);
     }
+    req->add_actions = NULL;
+    req->n_add_actions = 0;
+    req->update_actions = NULL;
+    req->n_update_actions = 0;
     for (size_t k = 0; upd != NULL && k < nupd; k++)
         free(upd[k].id);
     free(upd);
     free(updp);
+    free(acts);
+    free(actp);
     return code;
-}
-
-/* ---- list ---------------------------------------------------------------------------------- */
-
-static enum isms_code add_list_row(void *ud, const ProtobufCMessage *item, struct isms_status *st)
-{
-    struct isms_out_table *t = ud;
-    const Isms__V1__RiskRecord *r = (const Isms__V1__RiskRecord *)item;
-
-    (void)st;
-    isms_out_row(t);
-    isms_out_str(t, r->id);
-    isms_out_str(t, r->title);
-    isms_out_str(t, r->owner);
-    isms_out_str(t, r->status);
-    isms_out_score(t, r->score);
-    isms_out_str(t, r->level);
-    isms_out_bool(t, r->above_appetite);
-    isms_out_str(t, r->treatment);
-    isms_out_score(t, r->inherent_score);
-    isms_out_score(t, r->residual_score);
-    isms_out_str(t, r->next_review);
-    isms_out_i64(t, r->method_version);
-    isms_out_i64(t, r->version);
-    return ISMS_OK;
-}
-
-static enum isms_code run_list(struct isms_cli *cli, const struct isms_args *a,
-                               ProtobufCMessage *req, struct isms_out *out, struct isms_status *st)
-{
-    struct isms_out_table *t = isms_out_list(out, "risks", list_cols, NCOLS(list_cols));
-
-    (void)a;
-    return isms_cli_stream(cli, "/isms.v1.Risk/List", req, &isms__v1__risk_record__descriptor,
-                           add_list_row, t, st);
 }
 
 /* ---- matrix -------------------------------------------------------------------------------- */
@@ -302,13 +296,13 @@ static enum isms_code render_matrix(struct isms_cli *cli, const struct isms_args
     const Isms__V1__RiskMatrix *x = (const Isms__V1__RiskMatrix *)msg;
     struct isms_out_table *t;
 
-    (void)a;
     if (x->method == NULL || x->n_cells != x->method->n_likelihood * x->method->n_impact)
         return isms_status_set(st, ISMS_INTERNAL, "the server sent a malformed heat map");
     if (cli->format == ISMS_OUT_TABLE) {
         const char *no_colour = getenv("NO_COLOR");
 
-        isms_risk_print_matrix(stdout, x, isatty(STDOUT_FILENO) && no_colour == NULL);
+        isms_risk_print_matrix(stdout, x, isatty(STDOUT_FILENO) && no_colour == NULL,
+                               isms_args_has(a, "ids"));
         if (fflush(stdout) != 0)
             return isms_status_set(st, ISMS_INTERNAL, "could not write stdout");
         return ISMS_OK;
@@ -319,6 +313,17 @@ static enum isms_code render_matrix(struct isms_cli *cli, const struct isms_args
         isms_out_i64(t, x->method->appetite);
         isms_out_i64(t, x->assessed);
         isms_out_i64(t, x->other_version);
+        {
+            char vers[ISMS_CMD_LIST_MAX][24], *vp[ISMS_CMD_LIST_MAX];
+            size_t nv =
+                x->n_other_versions < ISMS_CMD_LIST_MAX ? x->n_other_versions : ISMS_CMD_LIST_MAX;
+
+            for (size_t k = 0; k < nv; k++) {
+                snprintf(vers[k], sizeof(vers[k]), "%" PRId64, x->other_versions[k]);
+                vp[k] = vers[k];
+            }
+            isms_out_strs(t, vp, nv);
+        }
         isms_out_i64(t, x->outside);
         t = isms_out_sublist(out, "cells", "Cells", cell_cols, NCOLS(cell_cols));
     } else {
@@ -334,6 +339,9 @@ static enum isms_code render_matrix(struct isms_cli *cli, const struct isms_args
         isms_out_str(t, c->level);
         isms_out_i64(t, c->inherent);
         isms_out_i64(t, c->residual);
+        isms_out_bool(t, c->score > x->method->appetite);
+        isms_out_strs(t, c->inherent_ids, c->n_inherent_ids);
+        isms_out_strs(t, c->residual_ids, c->n_residual_ids);
     }
     return ISMS_OK;
 }
@@ -417,7 +425,17 @@ static const struct isms_flag list_flags[] = {
     ISMS_F_STR("status", "STATUS", "status", "only risks in this status"),
     ISMS_F_STR("asset", "A-<n>|NAME", "asset", "only risks to this asset"),
     ISMS_F_INT("limit", "limit", 1, LIST_MAX, "at most N risks"),
-    ISMS_F_STR("after", "R-<n>", "after_id", "continue after this risk"),
+    {.name = "after",
+     .kind = ISMS_FLAG_STRING,
+     .metavar = "R-<n>",
+     .field = "after_id",
+     .without = "sort",
+     .help = "continue after this risk (paging in id order)"},
+    ISMS_F_ENUM("sort", "score|due", NULL,
+                "score: highest current score first; due: earliest next review or open "
+                "action due date first (risks with neither last)"),
+    ISMS_F_BOOL("overdue", "overdue",
+                "only open risks whose next review, or an action not done, is past due"),
     {0},
 };
 
@@ -465,20 +483,20 @@ static const struct isms_flag treat_flags[] = {
      .field = "remove_controls",
      .help = "drop a selected control"},
     {.name = "action",
-     .kind = ISMS_FLAG_STRING,
+     .kind = ISMS_FLAG_LIST,
      .metavar = "TEXT",
      .with = "action-owner",
-     .help = "plan an action"},
+     .help = "plan an action; repeat it to plan several at once"},
     {.name = "action-owner",
-     .kind = ISMS_FLAG_STRING,
+     .kind = ISMS_FLAG_LIST,
      .metavar = "NAME",
      .with = "action",
-     .help = "the account that carries the action out"},
+     .help = "who carries the action out: once for all actions, or once per --action in order"},
     {.name = "action-due",
-     .kind = ISMS_FLAG_DATE,
+     .kind = ISMS_FLAG_LIST,
      .metavar = "YYYY-MM-DD",
      .with = "action",
-     .help = "when the action is due"},
+     .help = "when the action is due: once for all actions, or once per --action in order"},
     {.name = "action-status",
      .kind = ISMS_FLAG_LIST,
      .metavar = "RA-<n>=open|in_progress|done",
@@ -523,6 +541,7 @@ static const struct isms_flag confirm_flags[] = {
 static const struct isms_flag matrix_flags[] = {
     ISMS_F_INT("version", "method_version", 1, INT64_MAX, "a method version (default current)"),
     ISMS_F_BOOL("include-closed", "include_closed", "count closed risks too"),
+    ISMS_F_BOOL("ids", "include_ids", "list the risk ids of each occupied cell"),
     {0},
 };
 
@@ -547,12 +566,18 @@ static const struct isms_cmd risk_cmds[] = {
      RISK_CALL("Create")},
     {.noun = "risk",
      .verb = "list",
-     .summary = "risks in id order, streamed; score is the current rating (the residual once the "
-                "treatment is implemented, else the inherent), residual_score the target; an "
-                "unrated score is empty; --level and --above-appetite use the current score",
+     .summary =
+         "risks in id order (or --sort), streamed; score is the current rating (the "
+         "residual once the treatment is implemented, else the inherent), residual_score the "
+         "target; --level and --above-appetite use the current score; DUE is the earliest of "
+         "the next review and the open actions' due dates; the table shows the main columns "
+         "(--wide: all, as -o json and csv do)",
      .flags = list_flags,
      .req = &isms__v1__list_risks_request__descriptor,
-     .run = run_list},
+     .run = isms_risk_run_list,
+     .example = "risk list --above-appetite --sort score\n"
+                "risk list --overdue --owner alice --sort due\n"
+                "risk list --limit 50 --after R-50"},
     {.noun = "risk",
      .verb = "show",
      .summary = "one risk with its assets, controls, actions and acceptance; ratings: inherent, "
@@ -588,7 +613,11 @@ static const struct isms_cmd risk_cmds[] = {
      .args = id_args,
      .flags = treat_flags,
      .req = &isms__v1__treat_risk_request__descriptor,
-     .run = run_treat},
+     .run = run_treat,
+     .example = "risk treat R-1 --option modify --control 8.24 --control 5.15 --action \"encrypt "
+                "backups\" --action \"rotate keys\" --action-owner alice --action-owner bob "
+                "--action-due 2027-01-31 --residual-likelihood 2 --residual-impact 3\n"
+                "risk treat R-1 --action-status RA-1=done --action-status RA-2=in_progress"},
     {.noun = "risk",
      .verb = "accept",
      .summary = "the risk owner (only they) approves the treatment plan and accepts the risk at "
@@ -617,14 +646,16 @@ static const struct isms_cmd risk_cmds[] = {
      RISK_CALL("ConfirmResidual")},
     {.noun = "risk",
      .verb = "matrix",
-     .summary = "heat map: risks per likelihood x impact cell, inherent and residual side by "
-                "side, coloured by level on a terminal (not with NO_COLOR); -o json|csv give the "
-                "cells",
+     .summary = "heat map of one method version (default current): the risks assessed with "
+                "that version per likelihood x impact cell, inherent and residual side by side, "
+                "'|' on the appetite line, coloured by level on a terminal (not with NO_COLOR); "
+                "risks of other versions are counted, not drawn; -o json|csv give the cells",
      .flags = matrix_flags,
      .req = &isms__v1__risk_matrix_request__descriptor,
      .method = "/isms.v1.Risk/Matrix",
      .resp = &isms__v1__risk_matrix__descriptor,
-     .render = render_matrix},
+     .render = render_matrix,
+     .example = "risk matrix --ids\nrisk matrix --version 1 --include-closed -o json"},
     {.noun = "risk",
      .verb = "plan export",
      .summary = "the risk treatment plan (6.1.3 e): every risk with option, controls, actions "
@@ -633,6 +664,17 @@ static const struct isms_cmd risk_cmds[] = {
      .flags = plan_flags,
      .req = &isms__v1__plan_export_request__descriptor,
      .run = run_plan_export},
+    {.noun = "risk",
+     .verb = "cia",
+     .summary = "which of confidentiality, integrity, availability the risk affects (6.1.2 c), "
+                "the impact its linked assets suggest (their highest affected value), linked "
+                "assets whose values lie outside the impact scale; --affects sets it, "
+                "--likelihood also rates the inherent risk with the suggested impact",
+     .args = isms_risk_cia_args,
+     .flags = isms_risk_cia_flags,
+     .req = &isms__v1__get_risk_cia_request__descriptor,
+     .run = isms_risk_cia_run,
+     .example = "risk cia R-1\nrisk cia R-1 --affects CI --likelihood 4"},
 };
 
 const struct isms_noun isms_noun_risk = {

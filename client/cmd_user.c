@@ -81,6 +81,8 @@ static enum isms_code run_create(struct isms_cli *cli, const struct isms_args *a
                         "at the first login",
                         name);
         isms_secret_wipe(r->initial_password, strlen(r->initial_password));
+    } else if (!isms_args_has(a, "permanent")) {
+        isms_out_text(out, "%s must change the password at the first login", name);
     }
     protobuf_c_message_free_unpacked(msg, NULL);
     return ISMS_OK;
@@ -118,8 +120,10 @@ static enum isms_code run_reset_password(struct isms_cli *cli, const struct isms
                         "at the next login",
                         name);
         isms_secret_wipe(r->password, strlen(r->password));
-    } else {
+    } else if (isms_args_has(a, "permanent")) {
         isms_out_text(out, "password of %s set", name);
+    } else {
+        isms_out_text(out, "password of %s set; %s must change it at the next login", name, name);
     }
     protobuf_c_message_free_unpacked(msg, NULL);
     return ISMS_OK;
@@ -279,7 +283,14 @@ static const struct isms_flag create_flags[] = {
     ISMS_F_STR("display-name", "X", "display_name", "the person's name as shown"),
     ISMS_F_STR("email", "E", "email", "e-mail address"),
     ISMS_F_BOOL("password-stdin", NULL,
-                "read the password from stdin instead of a one-time one from the server"),
+                "read the password from stdin (first line) instead of a generated one; it is "
+                "one-time too: the user changes it at the first login"),
+    {.name = "permanent",
+     .kind = ISMS_FLAG_BOOL,
+     .field = "permanent",
+     .with = "password-stdin",
+     .help = "the password from stdin need not be changed at the first login (opt-out of "
+             "ISO 27002 5.17's one-time rule; for service accounts)"},
     {0},
 };
 
@@ -308,7 +319,13 @@ static const struct isms_flag update_flags[] = {
 
 static const struct isms_flag reset_flags[] = {
     ISMS_F_BOOL("password-stdin", NULL,
-                "read the new password from stdin instead of a one-time one from the server"),
+                "read the new password from stdin (first line) instead of a generated one; it is "
+                "one-time too: the user changes it at the next login"),
+    {.name = "permanent",
+     .kind = ISMS_FLAG_BOOL,
+     .field = "permanent",
+     .with = "password-stdin",
+     .help = "the password from stdin need not be changed at the next login"},
     {0},
 };
 
@@ -328,12 +345,14 @@ static const struct isms_flag unlock_flags[] = {
 static const struct isms_cmd user_cmds[] = {
     {.noun = "user",
      .verb = "create",
-     .summary =
-         "create an account (roles: admin, isms_manager, risk_owner, auditor, contributor, "
-         "viewer, top_management); without --password-stdin the server makes a one-time password, "
-         "printed once",
+     .summary = "create an account (roles: admin, isms_manager, risk_owner, auditor, contributor, "
+                "viewer, top_management); without --password-stdin the server makes a password, "
+                "printed once; either is one-time (changed at the first login) unless --permanent",
      .args = name_args,
      .flags = create_flags,
+     .example = "user create alice --roles risk_owner\n"
+                "user create bob --roles auditor,viewer --display-name \"Bob Stone\" "
+                "--password-stdin < pw.txt",
      .req = &isms__v1__create_user_request__descriptor,
      .run = run_create},
     {.noun = "user",
@@ -381,10 +400,12 @@ static const struct isms_cmd user_cmds[] = {
      .render = render_account},
     {.noun = "user",
      .verb = "reset-password",
-     .summary = "set a new password (first line of stdin), or have the server make a one-time "
-                "password, printed once",
+     .summary = "set a new password (first line of stdin), or have the server make one, printed "
+                "once; either is one-time (changed at the next login) unless --permanent",
      .args = name_args,
      .flags = reset_flags,
+     .example = "user reset-password alice\n"
+                "user reset-password ci-bot --password-stdin --permanent < pw.txt",
      .req = &isms__v1__reset_password_request__descriptor,
      .run = run_reset_password},
     {.noun = "user",

@@ -3,12 +3,15 @@
  * holds bearer tokens. */
 #include "credentials.h"
 
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -196,6 +199,50 @@ static enum isms_code parse_line(char *line, const char *path, unsigned lineno, 
  * Walks the file's lines. For load (`token` not NULL) it finds the server's token; for store
  * (`keep` not NULL) it copies every line outside the server's section to `keep`.
  */
+void isms_cred_key(const char *server, char *out, size_t size)
+{
+    char host[256], port[8], buf[INET6_ADDRSTRLEN];
+    struct isms_status st;
+    unsigned char addr[sizeof(struct in6_addr)];
+    size_t n;
+
+    if (size == 0)
+        return;
+    if (isms_config_split_addr(server, host, sizeof(host), port, sizeof(port), &st) != ISMS_OK) {
+        snprintf(out, size, "%s", server);
+        return;
+    }
+    for (char *h = host; *h != '\0'; h++)
+        *h = (char)tolower((unsigned char)*h);
+    n = strlen(host);
+    if (n > 1 && host[n - 1] == '.')
+        host[n - 1] = '\0';
+    if (strcmp(host, "localhost") == 0 || strcmp(host, "localhost.localdomain") == 0 ||
+        strcmp(host, "ip6-localhost") == 0) {
+        snprintf(out, size, "127.0.0.1:%s", port);
+    } else if (inet_pton(AF_INET, host, addr) == 1 &&
+               inet_ntop(AF_INET, addr, buf, sizeof(buf)) != NULL) {
+        snprintf(out, size, "%s:%s", buf, port);
+    } else if (inet_pton(AF_INET6, host, addr) == 1 &&
+               inet_ntop(AF_INET6, addr, buf, sizeof(buf)) != NULL) {
+        if (strcmp(buf, "::1") == 0)
+            snprintf(out, size, "127.0.0.1:%s", port);
+        else
+            snprintf(out, size, "[%s]:%s", buf, port);
+    } else {
+        snprintf(out, size, "%s:%s", host, port);
+    }
+}
+
+/* Whether section `name` is the one of the server whose key is `key`. */
+static bool is_section_of(const char *name, const char *key)
+{
+    char k[ISMS_CRED_KEY_MAX];
+
+    isms_cred_key(name, k, sizeof(k));
+    return strcmp(k, key) == 0;
+}
+
 static enum isms_code walk(const struct cbuf *file, const char *path, const char *server,
                            char **token, struct cbuf *keep, struct isms_status *st)
 {
@@ -224,7 +271,7 @@ static enum isms_code walk(const struct cbuf *file, const char *path, const char
             break;
         if (cl.kind == LINE_SECTION) {
             is_in_section = true;
-            is_ours = strcmp(cl.name, server) == 0;
+            is_ours = is_section_of(cl.name, server);
         }
         if (cl.kind == LINE_KEY && is_ours && token != NULL && strcmp(cl.name, "token") == 0 &&
             cl.value[0] != '\0') {
@@ -262,8 +309,12 @@ enum isms_code isms_cred_load(const char *server, char **token, struct isms_stat
     if (cred_paths(dir, sizeof(dir), path, sizeof(path), st) != ISMS_OK)
         return st->code;
     code = read_file(path, &file, &exists, st);
-    if (code == ISMS_OK && exists)
-        code = walk(&file, path, server, token, NULL, st);
+    if (code == ISMS_OK && exists) {
+        char key[ISMS_CRED_KEY_MAX];
+
+        isms_cred_key(server, key, sizeof(key));
+        code = walk(&file, path, key, token, NULL, st);
+    }
     cbuf_free(&file);
     if (code != ISMS_OK && *token != NULL) {
         wipe(*token, strlen(*token));
@@ -363,9 +414,11 @@ enum isms_code isms_cred_store(const char *server, const char *token, const char
 {
     char dir[ISMS_CONFIG_PATH_MAX], path[ISMS_CONFIG_PATH_MAX + 16];
     struct cbuf file = {0}, out = {0};
+    char key[ISMS_CRED_KEY_MAX];
     bool exists;
     enum isms_code code;
 
+    isms_cred_key(server, key, sizeof(key));
     if (token != NULL && (token[0] == '\0' || strpbrk(token, "\r\n# \t") != NULL))
         return isms_status_set(st, ISMS_INTERNAL, "the server sent a token that cannot be saved");
     if (cred_paths(dir, sizeof(dir), path, sizeof(path), st) != ISMS_OK)
@@ -376,10 +429,10 @@ enum isms_code isms_cred_store(const char *server, const char *token, const char
     if (code == ISMS_OK && !exists)
         cbuf_str(&out, FILE_HEADER);
     if (code == ISMS_OK)
-        code = walk(&file, path, server, NULL, &out, st);
+        code = walk(&file, path, key, NULL, &out, st);
     if (code == ISMS_OK && token != NULL) {
         cbuf_str(&out, "[");
-        cbuf_str(&out, server);
+        cbuf_str(&out, key);
         cbuf_str(&out, "]\n");
         add_kv(&out, "user", user);
         add_kv(&out, "expires_at", expires_at);

@@ -18,10 +18,22 @@
 /* The largest credentials file read (it holds a few lines per server). */
 #define ISMS_CRED_FILE_MAX (256u * 1024)
 
+/* Room for a key made by isms_cred_key(). */
+#define ISMS_CRED_KEY_MAX 300
+
 /*
- * Finds the token saved for `server` (exactly as dialled, "HOST:PORT"). On ISMS_OK *token is a
- * heap string (wipe and free it) or NULL when none is saved. Errors: INVALID_ARGUMENT (the file
- * cannot be read, is malformed, or is readable by others; the message names it).
+ * The section name a server's token is saved under: `server` ("HOST:PORT", "[v6]:PORT") with
+ * the host in lower case without a final dot, IP literals in their canonical form, the port as
+ * a plain number, and the loopback names (localhost, 127.0.0.1, ::1) all as 127.0.0.1, so a
+ * login to "localhost:7370" is found for "127.0.0.1:7370". An address that does not parse is
+ * its own key. Pure; `out` gets at most size - 1 bytes and a NUL.
+ */
+void isms_cred_key(const char *server, char *out, size_t size);
+
+/*
+ * Finds the token saved for `server` (any spelling with the same isms_cred_key()). On ISMS_OK
+ * *token is a heap string (wipe and free it) or NULL when none is saved. Errors: INVALID_ARGUMENT
+ * (the file cannot be read, is malformed, or is readable by others; the message names it).
  */
 ISMS_MUSTCHECK enum isms_code isms_cred_load(const char *server, char **token,
                                              struct isms_status *st);

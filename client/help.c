@@ -137,6 +137,120 @@ static void print_flag(FILE *fp, const struct isms_flag *f)
         isms_help_wrap(fp, line, FLAG_COL, FLAG_COL);
 }
 
+/* A plausible value for a flag or argument, from its metavar and kind. */
+static const char *sample_value(const char *metavar, const struct isms_flag *f)
+{
+    static const struct {
+        const char *metavar, *sample;
+    } samples[] = {
+        {"R-<n>", "R-1"},
+        {"A-<n>", "A-1"},
+        {"A-<n>|NAME", "\"Customer DB\""},
+        {"ID-or-NAME", "A-1"},
+        {"USER", "alice"},
+        {"NAME", "alice"},
+        {"YYYY-MM-DD", "2027-01-31"},
+        {"TEXT", "\"...\""},
+        {"F", "file.csv"},
+        {"ID", "8.24"},
+        {"N", "3"},
+        {"T-<n>", "T-1"},
+        {"OPP-<n>", "OPP-1"},
+        {"P-<n>", "P-1"},
+        {"I-<n>", "I-1"},
+    };
+
+    if (f != NULL && f->kind == ISMS_FLAG_ENUM) {
+        static char first[64];
+        const char *bar = strchr(f->choices, '|');
+        size_t n = bar != NULL ? (size_t)(bar - f->choices) : strlen(f->choices);
+
+        snprintf(first, sizeof(first), "%.*s", (int)n, f->choices);
+        return first;
+    }
+    if (f != NULL && f->kind == ISMS_FLAG_DATE)
+        return "2027-01-31";
+    if (f != NULL && f->kind == ISMS_FLAG_INT)
+        return f->min > 1 ? "10" : "3";
+    for (size_t k = 0; metavar != NULL && k < sizeof(samples) / sizeof(samples[0]); k++) {
+        if (strcmp(metavar, samples[k].metavar) == 0)
+            return samples[k].sample;
+    }
+    return metavar != NULL ? metavar : "VALUE";
+}
+
+/* One example made from the row: its required arguments and flags with sample values. */
+static void made_example(const struct isms_cmd *cmd, char *buf, size_t size)
+{
+    size_t len = 0;
+
+    buf[0] = '\0';
+    APPEND(buf, size, &len, "%s%s%s", cmd->noun, cmd->verb[0] != '\0' ? " " : "", cmd->verb);
+    for (size_t k = 0; cmd->args != NULL && cmd->args[k].name != NULL; k++) {
+        if (!(cmd->args[k].opts & ISMS_OPT_OPTIONAL))
+            APPEND(buf, size, &len, " %s", sample_value(cmd->args[k].name, NULL));
+    }
+    for (size_t k = 0; cmd->flags != NULL && cmd->flags[k].name != NULL; k++) {
+        const struct isms_flag *f = &cmd->flags[k];
+
+        if (!(f->opts & ISMS_OPT_REQUIRED))
+            continue;
+        APPEND(buf, size, &len, " --%s", f->name);
+        if (f->kind != ISMS_FLAG_BOOL)
+            APPEND(buf, size, &len, " %s", sample_value(f->metavar, f));
+    }
+}
+
+/* "  ismsctl " and the words of text[0..n), continued with " \\" on the next line (indented)
+ * where the next word would pass HELP_WIDTH; a "quoted phrase" is one word. */
+static void print_example_line(FILE *fp, const char *text, size_t n)
+{
+    size_t col = 10, i = 0;
+
+    fputs("  ismsctl", fp);
+    while (i < n) {
+        size_t start = i;
+        bool is_quoted = false;
+
+        while (i < n && (is_quoted || text[i] != ' ')) {
+            if (text[i] == '"')
+                is_quoted = !is_quoted;
+            i++;
+        }
+        if (col + 1 + (i - start) + 2 > HELP_WIDTH && col > 12) {
+            fputs(" \\\n       ", fp);
+            col = 7;
+        }
+        fprintf(fp, " %.*s", (int)(i - start), text + start);
+        col += 1 + (i - start);
+        while (i < n && text[i] == ' ')
+            i++;
+    }
+    fputc('\n', fp);
+}
+
+/* "example:" and one "  ismsctl ..." line per example. */
+static void print_examples(FILE *fp, const struct isms_cmd *cmd)
+{
+    char made[512];
+    const char *p = cmd->example;
+
+    if (p == NULL) {
+        made_example(cmd, made, sizeof(made));
+        p = made;
+    }
+    fputs(strchr(p, '\n') != NULL ? "\nexamples:\n" : "\nexample:\n", fp);
+    while (*p != '\0') {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl != NULL ? (size_t)(nl - p) : strlen(p);
+
+        print_example_line(fp, p, n);
+        p += n;
+        if (*p == '\n')
+            p++;
+    }
+}
+
 void isms_help_print(FILE *fp, const struct isms_noun *noun, const struct isms_cmd *cmd)
 {
     fprintf(fp, "ismsctl %s: command-line client of ismsd, the ISO/IEC 27001 ISMS server\n\n",
@@ -167,10 +281,11 @@ void isms_help_print(FILE *fp, const struct isms_noun *noun, const struct isms_c
                 fputc('\n', fp);
             }
         }
+        print_examples(fp, cmd);
         return;
     }
     fputs("usage: ismsctl [--server HOST:PORT] [--ca FILE | --plaintext] [-o table|json|csv]\n"
-          "               [--timeout MS] <noun> <verb> [args]\n"
+          "               [--wide] [--timeout MS] <noun> <verb> [args]\n"
           "       ismsctl help | <noun> help | <noun> <verb> --help | --version\n\n",
           fp);
     fputs("commands:\n", fp);
@@ -251,7 +366,7 @@ static const char COMPLETION_MAIN[] =
     "    fi\n"
     "    if [[ $cur == -* ]]; then\n"
     "        COMPREPLY=($(compgen -W \"$(_ismsctl_flags \"$cmd\") --server --ca --plaintext "
-    "--output --timeout --help\" -- \"$cur\"))\n"
+    "--output --timeout --wide --help\" -- \"$cur\"))\n"
     "        return 0\n"
     "    fi\n"
     "    COMPREPLY=($(compgen -W \"$(_ismsctl_next \"$cmd\")\" -- \"$cur\"))\n"

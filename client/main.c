@@ -6,17 +6,32 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cmd.h"
 #include "output.h"
+#include "table_fit.h"
 
 /* The nouns, in help order. A new noun is one more line here (and a cmd_<noun>.c). */
 const struct isms_noun *const isms_nouns[] = {
-    &isms_noun_status, &isms_noun_login,   &isms_noun_logout,     &isms_noun_whoami,
-    &isms_noun_passwd, &isms_noun_context, &isms_noun_user,       &isms_noun_token,
-    &isms_noun_audit,  &isms_noun_control, &isms_noun_soa,        &isms_noun_asset,
-    &isms_noun_method, &isms_noun_risk,    &isms_noun_completion, NULL,
+    &isms_noun_status,
+    &isms_noun_login,
+    &isms_noun_logout,
+    &isms_noun_whoami,
+    &isms_noun_passwd,
+    &isms_noun_context,
+    &isms_noun_user,
+    &isms_noun_token,
+    &isms_noun_audit,
+    &isms_noun_control,
+    &isms_noun_soa,
+    &isms_noun_asset,
+    &isms_noun_method,
+    &isms_noun_risk,
+    &isms_noun_opportunity,
+    &isms_noun_completion,
+    NULL,
 };
 
 enum exit_kind {
@@ -94,10 +109,17 @@ static int exit_status_for(enum exit_kind kind, int code)
 /* --- help -------------------------------------------------------------------------------- */
 
 /* Help for everything (noun NULL), one noun, or one command of it: the commands from their
- * rows (help.c), then the global options, credentials and the exit status table. */
+ * rows (help.c); the global options, credentials and the exit status table only once, in
+ * `ismsctl help`, and a pointer to them elsewhere. */
 static void print_help(FILE *fp, const struct isms_noun *noun, const struct isms_cmd *cmd)
 {
     isms_help_print(fp, noun, cmd);
+    if (noun != NULL || cmd != NULL) {
+        fputs("\nglobal options (--server, --ca, --plaintext, -o, --wide, --timeout), credentials "
+              "and exit\nstatuses: ismsctl help\n",
+              fp);
+        return;
+    }
     fputs("\nglobal options (before or after the command):\n"
           "  --server HOST:PORT   the ismsd to use ([IPv6]:PORT too); if not given, $ISMS_SERVER,\n"
           "                       then \"server = HOST:PORT\" in ~/.config/ismsctl/config\n"
@@ -109,11 +131,13 @@ static void print_help(FILE *fp, const struct isms_noun *noun, const struct isms
           "                       and that it names the host (or IP address) of --server\n"
           "  --plaintext          no TLS, for a loopback test server (ismsd --plaintext); also\n"
           "                       ISMS_PLAINTEXT=1 or \"plaintext = true\" in the config file\n"
-          "  -o, --output FORMAT  table (default; for people, long cells cut with ...),\n"
+          "  -o, --output FORMAT  table (default; for people, cells cut with ... to fit the\n"
+          "                       terminal or $COLUMNS; never when piped),\n"
           "                       json (stable: proto field names, a record is an object with\n"
           "                       an \"id\", a list is an array) or csv (RFC 4180, header row;\n"
           "                       for `context show` only the context's own fields)\n",
           fp);
+    fputs("  --wide               table cells in full, never cut to the terminal's width\n", fp);
     fprintf(fp,
             "  --timeout MS         deadline of each call in milliseconds, 0 = none (default %u)\n",
             (unsigned)ISMS_CLI_DEFAULT_TIMEOUT_MS);
@@ -247,6 +271,7 @@ int main(int argc, char **argv)
     struct isms_args args;
     const struct isms_noun *noun;
     const struct isms_cmd *cmd = NULL;
+    enum isms_code code;
     int i = 1, best = -1, rc = 0;
 
     /* A server that closes first must give an error, not kill us (OpenSSL writes with write()). */
@@ -298,7 +323,10 @@ int main(int argc, char **argv)
     }
     i++;
     if (i < argc && is_help_word(argv[i])) {
-        print_help(stdout, noun, NULL);
+        /* A noun that is its own command (`status`) has the command's help. */
+        bool is_one = noun->ncmds == 1 && noun->cmds[0].verb[0] == '\0';
+
+        print_help(stdout, noun, is_one ? &noun->cmds[0] : NULL);
         return 0;
     }
     /* The longest verb wins, so "party add" is not taken for a shorter verb plus arguments. */
@@ -326,8 +354,14 @@ int main(int argc, char **argv)
         return 0;
     }
 
-    if (isms_args_parse(&cli, cmd, argc - i, argv + i, &args, &st) != ISMS_OK ||
-        isms_cmd_exec(&cli, &args, &out, &st) != ISMS_OK) {
+    code = isms_args_parse(&cli, cmd, argc - i, argv + i, &args, &st);
+    if (code == ISMS_OK) {
+        /* Tables fit the terminal (or $COLUMNS) unless --wide; pipes are never cut. */
+        out.width = cli.is_wide ? 0 : isms_table_term_width(STDOUT_FILENO);
+        out.is_wide = cli.is_wide;
+        code = isms_cmd_exec(&cli, &args, &out, &st);
+    }
+    if (code != ISMS_OK) {
         rc = report(&cli, &st);
     } else if (isms_out_render(&out, cli.format, stdout, &st) != ISMS_OK) {
         rc = report(&cli, &st);

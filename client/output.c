@@ -15,10 +15,11 @@
 #include "csv.h"
 #include "json_text.h"
 #include "output_internal.h"
+#include "table_fit.h"
 
-/* A list cell wider than this is cut with an ellipsis in table output (use -o json for all). */
-#define TABLE_CELL_MAX_WIDTH 60
-#define COLUMN_GAP           2
+#define COLUMN_GAP 2
+/* A column is never cut narrower than this (nor than its header). */
+#define COLUMN_MIN_WIDTH 8
 
 static const char REPLACEMENT_CHAR[] = "\xef\xbf\xbd"; /* U+FFFD */
 
@@ -142,6 +143,11 @@ struct isms_out_table *isms_out_sublist(struct isms_out *o, const char *key, con
     return t;
 }
 
+void isms_out_wide_only(struct isms_out_table *t, uint64_t mask)
+{
+    t->wide_only = mask;
+}
+
 void isms_out_row(struct isms_out_table *t)
 {
     struct isms_out_cell *cells;
@@ -245,7 +251,8 @@ void isms_out_strs(struct isms_out_table *t, char *const *items, size_t n)
 
 void isms_out_i64(struct isms_out_table *t, int64_t v)
 {
-    struct isms_out_cell *cell = next_cell(t, ISMS_OUT_I64);
+    bool is_opt = t->next_col < t->ncols && t->cols[t->next_col].type == ISMS_OUT_I64_OPT;
+    struct isms_out_cell *cell = next_cell(t, is_opt ? ISMS_OUT_I64_OPT : ISMS_OUT_I64);
 
     if (cell != NULL)
         cell->v.i = v;
@@ -446,7 +453,7 @@ static const char *cell_text(const struct isms_out_col *col, const struct isms_o
     case ISMS_OUT_I64:
         snprintf(tmp, tmp_size, "%" PRId64, cell->v.i);
         return tmp;
-    case ISMS_OUT_SCORE:
+    case ISMS_OUT_I64_OPT:
         if (cell->v.i == 0)
             return "";
         snprintf(tmp, tmp_size, "%" PRId64, cell->v.i);
@@ -520,26 +527,45 @@ static void put_spaces(FILE *fp, size_t n)
         fputc(' ', fp);
 }
 
-/* Aligned columns with an upper-case header row; no trailing blanks. Returns false if memory
- * ran out. */
-static bool render_columns(const struct isms_out_table *t, FILE *fp)
+static bool is_wide_only(const struct isms_out_table *t, size_t c)
 {
-    size_t ncells = t->nrows * t->ncols;
+    return c < 64 && (t->wide_only & ((uint64_t)1 << c)) != 0;
+}
+
+/* Writes line[0..len) without its trailing blanks, then a newline. */
+static void put_line(FILE *fp, const char *line, size_t len)
+{
+    while (len > 0 && line[len - 1] == ' ')
+        len--;
+    fwrite(line, 1, len, fp);
+    fputc('\n', fp);
+}
+
+/* Aligned columns with an upper-case header row, fitted into `width` display columns (0: no
+ * limit) by cutting the widest cells with an ellipsis; columns marked is_wide_only only when
+ * `is_wide`; no trailing blanks. Returns false if memory ran out. */
+static bool render_columns(const struct isms_out_table *t, size_t width, bool is_wide, FILE *fp)
+{
+    size_t ncells = t->nrows * t->ncols, nshown = 0, last = 0;
     struct sbuf *text = calloc(ncells + t->ncols + 1, sizeof(*text));
     size_t *widths = calloc(ncells + t->ncols + 1, sizeof(*widths));
     size_t *colw = calloc(t->ncols + 1, sizeof(*colw));
-    bool is_ok = text != NULL && widths != NULL && colw != NULL;
+    size_t *minw = calloc(t->ncols + 1, sizeof(*minw));
+    size_t *fitw = calloc(t->ncols + 1, sizeof(*fitw));
+    size_t *shown = calloc(t->ncols + 1, sizeof(*shown));
+    bool is_ok = text != NULL && widths != NULL && colw != NULL && minw != NULL && fitw != NULL &&
+                 shown != NULL;
+    struct sbuf line = {0}, cut = {0};
     char tmp[32];
 
-    if (t->ncols == 0) {
-        free(text);
-        free(widths);
-        free(colw);
-        return is_ok;
+    for (size_t c = 0; is_ok && c < t->ncols; c++) {
+        if (is_wide || !is_wide_only(t, c)) {
+            shown[nshown++] = c;
+            last = c;
+        }
     }
-
     /* Slots 0..ncols-1 hold the header, the rest the cells, row-major. */
-    for (size_t i = 0; is_ok && i < ncells + t->ncols; i++) {
+    for (size_t i = 0; is_ok && t->ncols > 0 && i < ncells + t->ncols; i++) {
         const char *s;
 
         if (i < t->ncols) {
@@ -549,11 +575,12 @@ static bool render_columns(const struct isms_out_table *t, FILE *fp)
                 sbuf_add(&text[i], &ch, 1);
             }
             widths[i] = text[i].len;
+            minw[i] = widths[i] > COLUMN_MIN_WIDTH ? widths[i] : COLUMN_MIN_WIDTH;
         } else {
             size_t c = (i - t->ncols) % t->ncols;
 
             s = cell_text(&t->cols[c], &t->cells[i - t->ncols], tmp, sizeof(tmp));
-            widths[i] = sbuf_add_safe(&text[i], s, strlen(s), TABLE_CELL_MAX_WIDTH);
+            widths[i] = sbuf_add_safe(&text[i], s, strlen(s), 0);
             sbuf_add(&text[i], "", 0);
         }
         if (text[i].is_oom)
@@ -561,20 +588,58 @@ static bool render_columns(const struct isms_out_table *t, FILE *fp)
         if (widths[i] > colw[i % t->ncols])
             colw[i % t->ncols] = widths[i];
     }
-    for (size_t i = 0; is_ok && i < ncells + t->ncols; i++) {
-        size_t c = i % t->ncols;
+    if (is_ok && nshown > 0) {
+        /* Fit the shown columns only: gather their widths, fit, scatter the result. */
+        size_t *g = calloc(3 * nshown, sizeof(*g));
 
-        fputs(text[i].p != NULL ? text[i].p : "", fp);
-        if (c + 1 < t->ncols)
-            put_spaces(fp, colw[c] - widths[i] + COLUMN_GAP);
-        else
-            fputc('\n', fp);
+        if (g == NULL) {
+            is_ok = false;
+        } else {
+            for (size_t k = 0; k < nshown; k++) {
+                g[k] = colw[shown[k]];
+                g[nshown + k] = minw[shown[k]];
+            }
+            isms_table_fit(g, g + nshown, nshown, COLUMN_GAP, width, g + 2 * nshown);
+            for (size_t k = 0; k < nshown; k++)
+                fitw[shown[k]] = g[2 * nshown + k];
+            free(g);
+        }
+    }
+    for (size_t i = 0; is_ok && nshown > 0 && i < ncells + t->ncols; i++) {
+        size_t c = i % t->ncols, w = widths[i];
+        const char *s = text[i].p != NULL ? text[i].p : "";
+
+        if (!is_wide && is_wide_only(t, c))
+            continue;
+        if (w > fitw[c]) {
+            cut.len = 0;
+            w = sbuf_add_safe(&cut, s, text[i].len, fitw[c]);
+            sbuf_add(&cut, "", 0);
+            s = cut.p != NULL ? cut.p : "";
+        }
+        sbuf_add(&line, s, strlen(s));
+        if (c != last) {
+            for (size_t k = w; k < fitw[c] + COLUMN_GAP; k++)
+                sbuf_add(&line, " ", 1);
+        } else {
+            if (line.is_oom || cut.is_oom) {
+                is_ok = false;
+                break;
+            }
+            put_line(fp, line.p != NULL ? line.p : "", line.len);
+            line.len = 0;
+        }
     }
     for (size_t i = 0; text != NULL && i < ncells + t->ncols; i++)
         free(text[i].p);
+    free(line.p);
+    free(cut.p);
     free(text);
     free(widths);
     free(colw);
+    free(minw);
+    free(fitw);
+    free(shown);
     return is_ok;
 }
 
@@ -606,6 +671,8 @@ static bool render_fields(const struct isms_out_table *t, FILE *fp)
                 free(line.p);
                 return false;
             }
+            while (line.len > 0 && line.p[line.len - 1] == ' ')
+                line.p[--line.len] = '\0';
             fputs(is_first ? t->cols[c].name : "", fp);
             if (line.len > 0) {
                 put_spaces(fp, keyw - (is_first ? strlen(t->cols[c].name) : 0) + COLUMN_GAP);
@@ -638,14 +705,14 @@ static bool render_table(const struct isms_out *o, FILE *fp)
                 free(line.p);
                 return false;
             }
-            fprintf(fp, "%s\n", line.p);
+            put_line(fp, line.p, line.len);
             s = nl != NULL ? nl + 1 : NULL;
         }
         free(line.p);
         return true;
     }
     if (o->shape == ISMS_OUT_LIST)
-        return render_columns(&o->main, fp);
+        return render_columns(&o->main, o->width, o->is_wide, fp);
     if (!render_fields(&o->main, fp))
         return false;
     for (size_t i = 0; i < o->nsubs; i++) {
@@ -657,7 +724,7 @@ static bool render_table(const struct isms_out *o, FILE *fp)
             continue;
         }
         fprintf(fp, "\n%s (%zu):\n", title, t->nrows);
-        if (!render_columns(t, fp))
+        if (!render_columns(t, o->width, o->is_wide, fp))
             return false;
     }
     return true;

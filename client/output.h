@@ -20,13 +20,15 @@ enum isms_out_format {
 enum isms_out_type {
     ISMS_OUT_STR,
     ISMS_OUT_I64,
+    ISMS_OUT_I64_OPT, /* an integer where 0 means "not set": empty in table and CSV, the number
+                       * in JSON; filled with isms_out_i64() */
     ISMS_OUT_U64,
     ISMS_OUT_BOOL,
-    ISMS_OUT_STRS,  /* a list of words without commas (roles): "a,b" in table and CSV, an array
-                     * of strings in JSON; set with isms_out_strs() */
-    ISMS_OUT_SCORE, /* a rating where 0 means "not rated": empty in table and CSV, a number in
-                     * JSON; set with isms_out_score() */
+    ISMS_OUT_STRS, /* a list of words without commas (roles): "a,b" in table and CSV, an array
+                    * of strings in JSON; set with isms_out_strs() */
 };
+/* A rating where 0 means "not rated" (set with isms_out_score()): an ISMS_OUT_I64_OPT. */
+#define ISMS_OUT_SCORE ISMS_OUT_I64_OPT
 
 /* One column (or record field): its proto field name and the type of its values. */
 struct isms_out_col {
@@ -53,8 +55,9 @@ struct isms_out_table {
     struct isms_out_cell *cells; /* nrows * ncols, row-major */
     size_t nrows;
     size_t cap_rows;
-    size_t next_col; /* next column to fill in the last row */
-    bool is_oom;     /* an allocation failed; rendering reports it */
+    size_t next_col;    /* next column to fill in the last row */
+    uint64_t wide_only; /* bit c: table output shows column c only with --wide */
+    bool is_oom;        /* an allocation failed; rendering reports it */
 };
 
 #define ISMS_OUT_MAX_SUBLISTS 4
@@ -74,6 +77,9 @@ struct isms_out {
     char *text;   /* table format prints these lines instead of the record, or NULL */
     char *notice; /* lines main prints on stderr after the output, or NULL */
     bool is_oom;  /* text or notice could not be stored */
+    size_t width; /* table format: fit list columns into this many display columns (0: no
+                   * limit); main sets it from the terminal unless --wide */
+    bool is_wide; /* table format: --wide, also show the columns marked is_wide_only */
 };
 
 void isms_out_init(struct isms_out *o);
@@ -95,10 +101,15 @@ struct isms_out_table *isms_out_list(struct isms_out *o, const char *title,
 struct isms_out_table *isms_out_sublist(struct isms_out *o, const char *key, const char *title,
                                         const struct isms_out_col *cols, size_t ncols);
 
+/* Marks columns (bit c for column c < 64) that table output shows only with --wide; JSON and
+ * CSV always show every column. For lists with more columns than a terminal holds. */
+void isms_out_wide_only(struct isms_out_table *t, uint64_t mask);
+
 /* Starts a new row. An allocation failure is remembered and reported by isms_out_render(). */
 void isms_out_row(struct isms_out_table *t);
 
-/* Append the next value of the current row; the type must match the column's. `s` may be
+/* Append the next value of the current row; the type must match the column's (isms_out_i64
+ * also fills an ISMS_OUT_I64_OPT column). `s` may be
  * NULL (rendered as ""); it is copied. */
 void isms_out_str(struct isms_out_table *t, const char *s);
 void isms_out_i64(struct isms_out_table *t, int64_t v);

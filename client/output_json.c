@@ -34,7 +34,7 @@ static json_t *json_cell(const struct isms_out_col *col, const struct isms_out_c
     case ISMS_OUT_STR:
         return isms_json_text(cell->v.s);
     case ISMS_OUT_I64:
-    case ISMS_OUT_SCORE:
+    case ISMS_OUT_I64_OPT:
         return json_integer(cell->v.i);
     case ISMS_OUT_U64: {
         char tmp[32];

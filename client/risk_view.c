@@ -1,7 +1,6 @@
-/* client/risk_view.c — the two risk outputs ismsctl writes itself rather than through
- * output.c: the heat map (likelihood rows, impact columns, inherent and residual side by side,
- * ANSI background colours only when the caller says so) and the risk treatment plan export
- * (RFC 4180 CSV with one row per action, JSON, Markdown). Pure rendering to a FILE. */
+/* client/risk_view.c — the risk treatment plan export, which ismsctl writes itself rather than
+ * through output.c (RFC 4180 CSV with one row per action, JSON, Markdown); the heat map is in
+ * risk_heatmap.c. Pure rendering to a FILE. */
 #include "risk_view.h"
 
 #include <errno.h>
@@ -14,137 +13,7 @@
 #include "csv.h"
 #include "json_text.h"
 
-#define NCOLS(a)   (sizeof(a) / sizeof((a)[0]))
-#define LABEL_COLS 16 /* row labels of the heat map */
-#define CELL_COLS  6  /* "%3s %c ": count, level mark */
-
-/* ---- heat map ---------------------------------------------------------------------------- */
-
-/* 256-colour backgrounds from green to red; a band gets one by its rank among the bands. */
-static const int heat[] = {28, 70, 178, 208, 166, 160};
-
-static int band_colour(size_t band, size_t nbands)
-{
-    size_t last = NCOLS(heat) - 1;
-
-    if (nbands <= 1)
-        return heat[0];
-    return heat[(band * last + (nbands - 1) / 2) / (nbands - 1)];
-}
-
-static size_t band_of(const Isms__V1__RiskMethod *m, int32_t score)
-{
-    for (size_t k = 0; k < m->n_levels; k++)
-        if (score >= m->levels[k]->min_score && score <= m->levels[k]->max_score)
-            return k;
-    return 0;
-}
-
-/* One letter per band for the plain heat map: first letters, or digits if two clash. */
-static void band_marks(const Isms__V1__RiskMethod *m, char *marks)
-{
-    bool clash = false;
-
-    for (size_t k = 0; k < m->n_levels && k < 10; k++) {
-        char c = m->levels[k]->name[0];
-
-        marks[k] = (char)(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
-        if ((unsigned char)marks[k] < 0x21 || (unsigned char)marks[k] > 0x7e)
-            clash = true;
-        for (size_t j = 0; j < k; j++)
-            clash |= marks[j] == marks[k];
-    }
-    for (size_t k = 0; clash && k < m->n_levels && k < 10; k++)
-        marks[k] = (char)('1' + k);
-}
-
-/* Writes `s` cut to `width` display columns (bytes that are not printable ASCII become '?'),
- * padded with spaces. */
-static void put_label(FILE *fp, const char *s, size_t width)
-{
-    size_t n = 0;
-
-    for (; *s != '\0' && n < width; s++, n++)
-        fputc((unsigned char)*s >= 0x20 && (unsigned char)*s < 0x7f ? *s : '?', fp);
-    for (; n < width; n++)
-        fputc(' ', fp);
-}
-
-static void print_grid_row(FILE *fp, const Isms__V1__RiskMatrix *x, size_t l, bool residual,
-                           bool colour, const char *marks)
-{
-    const Isms__V1__RiskMethod *m = x->method;
-
-    for (size_t i = 0; i < m->n_impact; i++) {
-        const Isms__V1__MatrixCell *c = x->cells[l * m->n_impact + i];
-        int64_t n = residual ? c->residual : c->inherent;
-        size_t band = band_of(m, c->score);
-        char num[24];
-
-        snprintf(num, sizeof(num), "%" PRId64, n);
-        if (colour)
-            fprintf(fp, "\x1b[30;48;5;%dm", band_colour(band, m->n_levels));
-        fprintf(fp, "%3s %c ", n > 0 ? num : ".", band < 10 ? marks[band] : ' ');
-        if (colour)
-            fputs("\x1b[0m", fp);
-    }
-}
-
-void isms_risk_print_matrix(FILE *fp, const Isms__V1__RiskMatrix *x, bool colour)
-{
-    const Isms__V1__RiskMethod *m = x->method;
-    size_t grid = m->n_impact * CELL_COLS;
-    char marks[10] = {0};
-
-    band_marks(m, marks);
-    fprintf(fp,
-            "risk heat map, method version %" PRId64 " (%zu x %zu, appetite %d), assessed "
-            "risks: %" PRId64 "\n",
-            m->version, m->n_likelihood, m->n_impact, m->appetite, x->assessed);
-    if (x->other_version > 0 || x->outside > 0)
-        fprintf(fp,
-                "note: %" PRId64 " rated with another method version, %" PRId64
-                " outside this grid (not shown)\n",
-                x->other_version, x->outside);
-    fputc('\n', fp);
-    fprintf(fp, "%*s  ", LABEL_COLS + 3, "");
-    put_label(fp, "inherent", grid);
-    fputs("    ", fp);
-    fputs("current (residual once the treatment is implemented, else inherent)\n", fp);
-    fprintf(fp, "%-*s  ", LABEL_COLS + 3, "likelihood \\ impact");
-    for (int side = 0; side < 2; side++) {
-        for (size_t i = 0; i < m->n_impact; i++)
-            fprintf(fp, "%3zu   ", i + 1);
-        fputs(side == 0 ? "    " : "\n", fp);
-    }
-    for (size_t r = m->n_likelihood; r-- > 0;) {
-        fprintf(fp, "%2zu ", r + 1);
-        put_label(fp, m->likelihood[r]->label, LABEL_COLS);
-        fputs("  ", fp);
-        print_grid_row(fp, x, r, false, colour, marks);
-        fputs("    ", fp);
-        print_grid_row(fp, x, r, true, colour, marks);
-        fputc('\n', fp);
-    }
-    fputs("\nlevels: ", fp);
-    for (size_t k = 0; k < m->n_levels; k++) {
-        if (colour)
-            fprintf(fp, "%s\x1b[30;48;5;%dm %c=", k > 0 ? "  " : "", band_colour(k, m->n_levels),
-                    k < 10 ? marks[k] : '?');
-        else
-            fprintf(fp, "%s%c=", k > 0 ? "  " : "", k < 10 ? marks[k] : '?');
-        put_label(fp, m->levels[k]->name, strlen(m->levels[k]->name));
-        fprintf(fp, " %d-%d%s", m->levels[k]->min_score, m->levels[k]->max_score,
-                colour ? " \x1b[0m" : "");
-    }
-    fputs("\nimpact:", fp);
-    for (size_t i = 0; i < m->n_impact; i++) {
-        fprintf(fp, "%s %zu ", i > 0 ? "," : "", i + 1);
-        put_label(fp, m->impact[i]->label, strlen(m->impact[i]->label));
-    }
-    fputc('\n', fp);
-}
-
+#define NCOLS(a) (sizeof(a) / sizeof((a)[0]))
 /* ---- treatment plan ---------------------------------------------------------------------- */
 
 static void put_csv(FILE *fp, const char *s)

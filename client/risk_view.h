@@ -14,8 +14,10 @@
 #include "isms/v1/risk.pb-c.h"
 
 /* Prints the heat map of `x` (whose cells must number n_likelihood x n_impact), with ANSI
- * 256-colour backgrounds by level when `colour`; a level letter marks each cell either way. */
-void isms_risk_print_matrix(FILE *fp, const Isms__V1__RiskMatrix *x, bool colour);
+ * 256-colour backgrounds by level when `colour`; a level letter marks each cell either way,
+ * '|' marks the appetite line (cells to its right score above the appetite), and with `ids`
+ * the risks of each occupied cell are listed below the grid (risk_heatmap.c). */
+void isms_risk_print_matrix(FILE *fp, const Isms__V1__RiskMatrix *x, bool colour, bool ids);
 
 enum isms_plan_format { ISMS_PLAN_CSV, ISMS_PLAN_JSON, ISMS_PLAN_MD };
 

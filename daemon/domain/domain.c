@@ -14,7 +14,8 @@ enum isms_code isms_domain_register_all(struct isms_server *srv, struct isms_sta
         isms_auth_register(srv, st) != ISMS_OK || isms_user_register(srv, st) != ISMS_OK ||
         isms_control_register(srv, st) != ISMS_OK || isms_soa_register(srv, st) != ISMS_OK ||
         isms_audit_register(srv, st) != ISMS_OK || isms_asset_register(srv, st) != ISMS_OK ||
-        isms_method_register(srv, st) != ISMS_OK || isms_risk_register(srv, st) != ISMS_OK)
+        isms_method_register(srv, st) != ISMS_OK || isms_risk_register(srv, st) != ISMS_OK ||
+        isms_risk_cia_register(srv, st) != ISMS_OK || isms_opportunity_register(srv, st) != ISMS_OK)
         return st->code;
     return ISMS_OK;
 }

@@ -141,7 +141,7 @@ Test(ismsctl_auth, login_tokens_users_audit_logout)
 
     isms_test_ismsctl_expect(&p, port, 0, PW_BOB "\n", NULL,
                              (const char *const[]){"user", "create", "bob", "--roles", "viewer",
-                                                   "--password-stdin", NULL});
+                                                   "--password-stdin", "--permanent", NULL});
     cr_assert_null(strstr(p.out, PW_BOB), "user create printed the password");
     isms_test_proc_cleanup(&p);
     isms_test_ismsctl_expect(&p, port, 0, NULL, NULL,
@@ -206,7 +206,7 @@ Test(ismsctl_auth, bob_logs_in_and_is_limited_to_his_role)
     isms_test_proc_cleanup(&p);
     isms_test_ismsctl_expect(&p, port, 0, PW_BOB "\n", NULL,
                              (const char *const[]){"user", "create", "bob", "--roles", "viewer",
-                                                   "--password-stdin", NULL});
+                                                   "--password-stdin", "--permanent", NULL});
     isms_test_proc_cleanup(&p);
     /* A wrong password exits 7 with the one login message. */
     isms_test_ismsctl_expect(&p, port, 7, "not-bobs-password-1\n", NULL,

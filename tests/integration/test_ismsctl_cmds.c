@@ -125,7 +125,7 @@ Test(ismsctl_cmds, bash_completion_knows_nouns_verbs_flags_and_values)
     cr_assert_str_eq(p.out, "context control\n");
     isms_test_proc_cleanup(&p);
     complete(&p, script, "ismsctl --plaintext context party ''");
-    cr_assert_str_eq(p.out, "add list remove\n");
+    cr_assert_str_eq(p.out, "add list remove update\n");
     isms_test_proc_cleanup(&p);
     complete(&p, script, "ismsctl risk treat R-1 --option ''");
     cr_assert_str_eq(p.out, "modify retain avoid share\n");
@@ -153,7 +153,8 @@ Test(ismsctl_cmds, user_administration)
     login(port, ISMS_TEST_ADMIN_USER, ISMS_TEST_ADMIN_PASSWORD);
     ctl_in(&p, port, 0, PW_BOB "\n",
            (const char *const[]){"user", "create", "bob", "--roles", "viewer,auditor",
-                                 "--display-name", "Bob B", "--password-stdin", NULL});
+                                 "--display-name", "Bob B", "--password-stdin", "--permanent",
+                                 NULL});
     isms_test_proc_cleanup(&p);
 
     ctl(&p, port, 0, (const char *const[]){"-o", "json", "user", "show", "bob", NULL});

@@ -139,6 +139,7 @@ ParameterizedTest(struct role_case *rc, roles, every_method_for_each_role)
     u.name = rc->user;
     u.roles = roles;
     u.password = ROLE_PASSWORD;
+    u.permanent = 1;
     isms_test_unary(fd, "/isms.v1.User/Create", &u.base, 0, NULL, &rep);
     isms_test_expect(&rep, 0, NULL, "User/Create");
     isms_test_reply_cleanup(&rep);

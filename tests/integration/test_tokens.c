@@ -195,6 +195,7 @@ Test(tokens, viewer_scoped_token_reads_but_cannot_write)
         u.roles = roles;
         u.n_roles = 2;
         u.password = PW_CAROL;
+        u.permanent = 1;
         isms_test_unary(fd, "/isms.v1.User/Create", &u.base, 0, NULL, &rep);
         isms_test_expect(&rep, 0, NULL, "User/Create carol");
         isms_test_reply_cleanup(&rep);

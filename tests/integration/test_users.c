@@ -30,6 +30,7 @@ static int create_user(int fd, const char *name, const char *role, const char *p
     u.roles = roles;
     u.n_roles = 1;
     u.password = (char *)pw;
+    u.permanent = pw != NULL && pw[0] != '\0';
     return isms_test_unary(fd, M_USER_CREATE, &u.base, 0,
                            &isms__v1__create_user_response__descriptor, rep);
 }

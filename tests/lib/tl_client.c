@@ -508,6 +508,7 @@ void isms_test_user_create(int fd, const char *name, const char *role, const cha
     u.roles = roles;
     u.n_roles = 1;
     u.password = (char *)password;
+    u.permanent = password != NULL && password[0] != '\0'; /* not one-time: tests log in */
     isms_test_unary(fd, "/isms.v1.User/Create", &u.base, 0,
                     &isms__v1__create_user_response__descriptor, &rep);
     snprintf(what, sizeof(what), "User/Create %s (%s)", name, role);

@@ -8,6 +8,7 @@
 #include <criterion/parameterized.h>
 
 #include "core/text.h"
+#include "domain/context/context_edit.h"
 #include "domain/context/context_rules.h"
 
 /* A heap string of `n` copies of `unit`. */
@@ -267,4 +268,21 @@ Test(context_rules, parse_id_null)
     int64_t num;
 
     cr_assert_eq(isms_context_parse_id('P', NULL, &num), 0);
+}
+
+/* 4.2 c: whether the ISMS addresses a party's requirements (domain/context/context_edit.c). */
+Test(context_rules, addressed_answers)
+{
+    const char *out = NULL;
+    struct isms_status st;
+
+    cr_assert_eq(isms_context_addressed("YES", &out, &st), ISMS_OK);
+    cr_assert_str_eq(out, "yes");
+    cr_assert_eq(isms_context_addressed("Partly", &out, &st), ISMS_OK);
+    cr_assert_str_eq(out, "partly");
+    cr_assert_eq(isms_context_addressed("", &out, &st), ISMS_OK);
+    cr_assert_str_eq(out, "");
+    cr_assert_eq(isms_context_addressed("maybe", &out, &st), ISMS_INVALID_ARGUMENT);
+    cr_assert_neq(strstr(st.msg, "addressed (4.2 c)"), NULL, "%s", st.msg);
+    cr_assert_eq(isms_context_addressed(NULL, &out, &st), ISMS_INVALID_ARGUMENT);
 }

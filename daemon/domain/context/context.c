@@ -9,6 +9,7 @@
 #include "core/text.h"
 #include "db/bind.h"
 #include "db/rows.h"
+#include "domain/context/context_edit.h"
 #include "domain/context/context_rules.h"
 #include "domain/domain.h"
 #include "isms/v1/context.pb-c.h"
@@ -17,18 +18,17 @@
 #include "rpc/registry.h"
 #include "rpc/server.h"
 
-/* Rows: kind ('c' context, 'p' party, 'i' issue), then kind-specific text columns, then num. */
+/* Rows: kind ('c' context, 'p' party, 'i' issue), then kind-specific text columns, then num,
+ * then (parties and issues) version, and (parties) addressed and addressed_note. */
+/* clang-format off */
 #define SQL_CONTEXT_ROWS(ctx_source)                                                               \
-    "SELECT 'c', organization, scope, version::text, " ISMS_SQL_TS(                                \
-        "updated_at") ", updated_by, "                                                             \
-                      "0::bigint AS num FROM " ctx_source                                          \
-                      " UNION ALL SELECT 'p', name, kind, requirements, " ISMS_SQL_TS(             \
-                          "created_at") ", '', num "                                               \
-                                        "FROM interested_party"                                    \
-                                        " UNION ALL SELECT 'i', kind, description, "               \
-                                        "'', " ISMS_SQL_TS(                                        \
-                                            "created_at") ", '', num "                             \
-                                                          "FROM context_issue ORDER BY 1, 7"
+    "SELECT 'c', organization, scope, version::text, " ISMS_SQL_TS("updated_at") ", updated_by,"   \
+    " 0::bigint AS num, 0::bigint, '', '' FROM " ctx_source                                        \
+    " UNION ALL SELECT 'p', name, kind, requirements, " ISMS_SQL_TS("created_at") ", '', num,"     \
+    " version, addressed, addressed_note FROM interested_party"                                   \
+    " UNION ALL SELECT 'i', kind, description, '', " ISMS_SQL_TS("created_at") ", '', num,"        \
+    " version, '', '' FROM context_issue ORDER BY 1, 7"
+/* clang-format on */
 
 static const char SQL_CONTEXT_GET[] = SQL_CONTEXT_ROWS("isms_context");
 ISMS_STATEMENT_NO_PARAMS(STMT_CONTEXT_GET, SQL_CONTEXT_GET);
@@ -54,7 +54,8 @@ static const char SQL_PARTY_ADD[] =
     " audit_diff(NULL, jsonb_build_object('name', p.name, 'kind', p.kind,"
     " 'requirements', p.requirements)), 'OK') AS seq FROM p)" ISMS_SQL_IDEM(
         "$6", "a") ""
-                   " SELECT num, name, kind, requirements, " ISMS_SQL_TS("created_at") " FROM p, a";
+                   " SELECT num, name, kind, requirements, " ISMS_SQL_TS(
+                       "created_at") ", version FROM p, a";
 ISMS_STATEMENT(STMT_PARTY_ADD, SQL_PARTY_ADD, "name", "kind", "requirements", "actor", "source",
                ISMS_SQL_IDEM_PARAM);
 
@@ -77,7 +78,7 @@ static const char SQL_ISSUE_ADD[] =
     " audit_diff(NULL, jsonb_build_object('kind', i.kind, 'description', i.description)),"
     " 'OK') AS seq FROM i)" ISMS_SQL_IDEM("$5", "a") ""
                                                      " SELECT num, kind, description, " ISMS_SQL_TS(
-                                                         "created_at") " FROM i, a";
+                                                         "created_at") ", version FROM i, a";
 ISMS_STATEMENT(STMT_ISSUE_ADD, SQL_ISSUE_ADD, "kind", "description", "actor", "source",
                ISMS_SQL_IDEM_PARAM);
 
@@ -146,7 +147,11 @@ static Isms__V1__IsmsContext *context_from_rows(struct isms_call *call, const st
             p->kind = cell(call, res, r, 2);
             p->requirements = cell(call, res, r, 3);
             p->created_at = cell(call, res, r, 4);
-            if (!p->id || !p->name || !p->kind || !p->requirements || !p->created_at)
+            p->version = isms_rows_int64(res, r, 7);
+            p->addressed = cell(call, res, r, 8);
+            p->addressed_note = cell(call, res, r, 9);
+            if (!p->id || !p->name || !p->kind || !p->requirements || !p->created_at ||
+                !p->addressed || !p->addressed_note)
                 goto oom;
             c->parties[c->n_parties++] = p;
         } else if (k == 'i') {
@@ -159,6 +164,7 @@ static Isms__V1__IsmsContext *context_from_rows(struct isms_call *call, const st
             i->kind = cell(call, res, r, 1);
             i->description = cell(call, res, r, 2);
             i->created_at = cell(call, res, r, 4);
+            i->version = isms_rows_int64(res, r, 7);
             if (!i->id || !i->kind || !i->description || !i->created_at)
                 goto oom;
             c->issues[c->n_issues++] = i;
@@ -276,6 +282,7 @@ static void party_add_done(struct isms_call *call, const struct isms_rows *res,
     p->kind = cell(call, res, 0, 2);
     p->requirements = cell(call, res, 0, 3);
     p->created_at = cell(call, res, 0, 4);
+    p->version = isms_rows_int64(res, 0, 5);
     if (!p->id || !p->name || !p->kind || !p->requirements || !p->created_at) {
         fail_oom(call);
         return;
@@ -381,6 +388,7 @@ static void issue_add_done(struct isms_call *call, const struct isms_rows *res,
     i->kind = cell(call, res, 0, 1);
     i->description = cell(call, res, 0, 2);
     i->created_at = cell(call, res, 0, 3);
+    i->version = isms_rows_int64(res, 0, 4);
     if (!i->id || !i->kind || !i->description || !i->created_at) {
         fail_oom(call);
         return;
@@ -447,6 +455,8 @@ enum isms_code isms_context_register(struct isms_server *srv, struct isms_status
         {"RemoveParty", party_remove, 0, ISMS_ROLE_MANAGER},
         {"AddIssue", issue_add, 0, ISMS_ROLE_MANAGER},
         {"RemoveIssue", issue_remove, 0, ISMS_ROLE_MANAGER},
+        {"UpdateParty", isms_context_update_party, 0, ISMS_ROLE_MANAGER},
+        {"UpdateIssue", isms_context_update_issue, 0, ISMS_ROLE_MANAGER},
     };
 
     return isms_registry_add(&srv->reg, &isms__v1__context__descriptor, specs,

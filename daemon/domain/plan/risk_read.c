@@ -1,6 +1,6 @@
 /* domain/plan/risk_read.c — isms.v1.Risk reads: Get, List and PlanExport (server streams paged
- * by keyset, num > last, so any number of risks streams in bounded memory) and Matrix (the
- * heat map). Also the row parser and wire form shared with the mutations in risk.c. */
+ * by keyset, num > last, so any number of risks streams in bounded memory); the heat map is in
+ * risk_matrix.c. Also the row parser and wire form shared with the mutations in risk.c. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -27,7 +27,8 @@ static const char SQL_RISK_GET[] = "SELECT " ISMS_RISK_COLS " FROM risk r"
 ISMS_STATEMENT(STMT_RISK_GET, SQL_RISK_GET, "num");
 
 /* $1 after num, $2 above appetite, $3 owner, $4 level, $5 status, $6 asset num, $7 asset name,
- * $8 exclude closed, $9 page size. Appetite and level are those of the current rating. */
+ * $8 exclude closed, $9 page size, $10 overdue only (an open risk whose next review or an
+ * action not done is due before today). Appetite and level are those of the current rating. */
 /* clang-format off */
 static const char SQL_RISK_PAGE[] =
     "SELECT " ISMS_RISK_COLS " FROM risk r"
@@ -41,35 +42,13 @@ static const char SQL_RISK_PAGE[] =
     "  JOIN asset ast ON ast.num = ra.asset_num WHERE ra.risk_num = r.num AND CASE WHEN"
     "  $6::bigint IS NOT NULL THEN ast.num = $6::bigint ELSE lower(ast.name) = lower($7) END))"
     " AND (NOT $8::boolean OR r.status <> 'closed')"
+    " AND (NOT $10::boolean OR (r.status <> 'closed' AND (r.next_review < current_date"
+    "  OR EXISTS (SELECT 1 FROM risk_action rac WHERE rac.risk_num = r.num"
+    "  AND rac.status <> 'done' AND rac.due < current_date))))"
     " ORDER BY r.num LIMIT least($9::int, " PAGE_ROWS ")";
 /* clang-format on */
 ISMS_STATEMENT(STMT_RISK_PAGE, SQL_RISK_PAGE, "after", "above_appetite", "owner", "level", "status",
-               "asset_num", "asset_name", "exclude_closed", "limit");
-
-/* $1 method version (0 = current), $2 include closed risks. Method columns, then inherent and
- * current counts per cell (likelihood-major), assessed, other version, outside the grid. */
-/* clang-format off */
-static const char SQL_RISK_MATRIX[] =
-    "WITH mm AS (SELECT * FROM risk_method WHERE version = CASE WHEN $1::bigint = 0"
-    "  THEN (SELECT max(version) FROM risk_method) ELSE $1::bigint END),"
-    " rr AS (SELECT inherent_likelihood AS il, inherent_impact AS ii,"
-    "  " ISMS_RISK_CURRENT_SQL("likelihood") " AS cl,"
-    "  " ISMS_RISK_CURRENT_SQL("impact") " AS ci, method_version FROM risk r"
-    "  WHERE inherent_score IS NOT NULL AND ($2::boolean OR status <> 'closed')),"
-    " g AS (SELECT l, i FROM mm, generate_series(1, cardinality(mm.likelihood_labels)) l,"
-    "  generate_series(1, cardinality(mm.impact_labels)) i),"
-    " ic AS (SELECT il AS l, ii AS i, count(*) AS n FROM rr GROUP BY 1, 2),"
-    " cc AS (SELECT cl AS l, ci AS i, count(*) AS n FROM rr GROUP BY 1, 2)"
-    " SELECT " ISMS_METHOD_COLS ","
-    " ARRAY(SELECT coalesce(ic.n, 0) FROM g LEFT JOIN ic USING (l, i) ORDER BY g.l, g.i),"
-    " ARRAY(SELECT coalesce(cc.n, 0) FROM g LEFT JOIN cc USING (l, i) ORDER BY g.l, g.i),"
-    " (SELECT count(*) FROM rr),"
-    " (SELECT count(*) FROM rr WHERE rr.method_version <> m.version),"
-    " (SELECT count(*) FROM rr WHERE greatest(rr.il, rr.cl) > cardinality(m.likelihood_labels)"
-    "  OR greatest(rr.ii, rr.ci) > cardinality(m.impact_labels))"
-    " FROM mm m";
-/* clang-format on */
-ISMS_STATEMENT(STMT_RISK_MATRIX, SQL_RISK_MATRIX, "method_version", "include_closed");
+               "asset_num", "asset_name", "exclude_closed", "limit", "overdue");
 
 static void fail_oom(struct isms_call *call)
 {
@@ -372,7 +351,7 @@ void isms_risk_get(struct isms_call *call, const ProtobufCMessage *msg)
 struct walk {
     int64_t after;
     uint32_t remaining; /* UINT32_MAX = no limit */
-    int above_appetite, exclude_closed;
+    int above_appetite, exclude_closed, overdue;
     const char *owner, *level, *status, *asset_name;
     char asset_num[24]; /* "" = filter by name (or none) */
 };
@@ -435,6 +414,7 @@ static void next_page(struct isms_call *call)
     isms_bind_text_or_null(&b, "asset_num", w->asset_num);
     isms_bind_text(&b, "asset_name", w->asset_name);
     isms_bind_bool(&b, "exclude_closed", w->exclude_closed);
+    isms_bind_bool(&b, "overdue", w->overdue);
     isms_bind_int64(&b, "limit",
                     w->remaining < (uint32_t)PAGE_ROWS_N ? w->remaining : (uint32_t)PAGE_ROWS_N);
     isms_call_db_or_fail(call, &b, page_done);
@@ -481,6 +461,7 @@ void isms_risk_list(struct isms_call *call, const ProtobufCMessage *msg)
     if (in->limit > 0)
         w->remaining = in->limit;
     w->above_appetite = in->above_appetite;
+    w->overdue = in->overdue;
     w->owner = in->owner;
     w->level = in->level;
     w->status = in->status[0] != '\0' ? isms_risk_status_name(status) : "";
@@ -500,97 +481,4 @@ void isms_risk_plan_export(struct isms_call *call, const ProtobufCMessage *msg)
         return;
     w->exclude_closed = in->exclude_closed;
     next_page(call);
-}
-
-/* ---- Matrix ------------------------------------------------------------------------------- */
-
-static void matrix_done(struct isms_call *call, const struct isms_rows *res,
-                        const struct isms_status *st)
-{
-    const Isms__V1__RiskMatrixRequest *in = call->ctx;
-    struct isms_risk_method m;
-    struct isms_status err;
-    Isms__V1__RiskMatrix *r;
-    char **inh, **cur;
-    size_t ninh, ncur, ncells;
-    const int c = ISMS_METHOD_NCOLS;
-
-    if (st->code != ISMS_OK) {
-        isms_call_fail_status(call, st);
-        return;
-    }
-    if (isms_rows_count(res) != 1) {
-        isms_call_fail(call, ISMS_NOT_FOUND, "risk method version %" PRId64 " does not exist",
-                       in->method_version);
-        return;
-    }
-    if (isms_method_from_row(&call->arena, res, 0, 0, &m, &err) != ISMS_OK) {
-        isms_call_fail_status(call, &err);
-        return;
-    }
-    ncells = (size_t)(m.n_likelihood * m.n_impact);
-    if (isms_pg_array_parse(&call->arena, isms_rows_text(res, 0, c), &inh, &ninh) != 0 ||
-        isms_pg_array_parse(&call->arena, isms_rows_text(res, 0, c + 1), &cur, &ncur) != 0 ||
-        ninh != ncells || ncur != ncells) {
-        isms_call_fail(call, ISMS_INTERNAL, "risk matrix counts do not parse");
-        return;
-    }
-    r = isms_arena_calloc(&call->arena, sizeof(*r));
-    if (r == NULL) {
-        fail_oom(call);
-        return;
-    }
-    isms__v1__risk_matrix__init(r);
-    r->method = isms_method_to_pb(&call->arena, &m);
-    r->cells = isms_arena_calloc(&call->arena, sizeof(*r->cells) * (ncells + 1));
-    if (r->method == NULL || r->cells == NULL) {
-        fail_oom(call);
-        return;
-    }
-    for (size_t k = 0; k < ncells; k++) {
-        Isms__V1__MatrixCell *x = isms_arena_calloc(&call->arena, sizeof(*x));
-        int l = (int)(k / (size_t)m.n_impact) + 1, i = (int)(k % (size_t)m.n_impact) + 1, score;
-        const char *level;
-
-        if (x == NULL) {
-            fail_oom(call);
-            return;
-        }
-        isms__v1__matrix_cell__init(x);
-        if (isms_method_score(&m, "cell", l, i, &score, &err) != ISMS_OK) {
-            isms_call_fail_status(call, &err);
-            return;
-        }
-        level = isms_method_level(&m, score);
-        x->likelihood = l;
-        x->impact = i;
-        x->score = score;
-        x->level = (char *)(level != NULL ? level : "");
-        x->inherent = strtoll(inh[k] != NULL ? inh[k] : "0", NULL, 10);
-        x->residual = strtoll(cur[k] != NULL ? cur[k] : "0", NULL, 10);
-        r->cells[k] = x;
-    }
-    r->n_cells = ncells;
-    r->assessed = isms_rows_int64(res, 0, c + 2);
-    r->other_version = isms_rows_int64(res, 0, c + 3);
-    r->outside = isms_rows_int64(res, 0, c + 4);
-    isms_call_finish(call, &r->base);
-}
-
-void isms_risk_matrix(struct isms_call *call, const ProtobufCMessage *msg)
-{
-    const Isms__V1__RiskMatrixRequest *in = (const Isms__V1__RiskMatrixRequest *)msg;
-    struct isms_bind b;
-
-    if (in->method_version < 0) {
-        isms_call_fail(call, ISMS_INVALID_ARGUMENT,
-                       "method version must be positive (0 = current), got %" PRId64,
-                       in->method_version);
-        return;
-    }
-    isms_bind_init(&b, &STMT_RISK_MATRIX);
-    isms_bind_int64(&b, "method_version", in->method_version);
-    isms_bind_bool(&b, "include_closed", in->include_closed);
-    call->ctx = (void *)in;
-    isms_call_db_or_fail(call, &b, matrix_done);
 }

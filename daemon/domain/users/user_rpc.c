@@ -170,7 +170,8 @@ static void create_hashed(struct isms_call *call, int ok, const char *hash)
     isms_bind_text(&b, "email", x->in->email);
     isms_bind_text(&b, "roles", x->roles);
     isms_bind_text(&b, "password_hash", hash);
-    isms_bind_bool(&b, "must_change_password", x->is_generated);
+    /* Generated or set by the admin, it is one-time unless the admin said permanent. */
+    isms_bind_bool(&b, "must_change_password", x->is_generated || !x->in->permanent);
     isms_bind_text(&b, "actor", isms_call_actor(call));
     isms_bind_text(&b, "source", isms_call_source(call));
     isms_call_db_or_fail(call, &b, create_done);
@@ -193,6 +194,11 @@ static void user_create(struct isms_call *call, const ProtobufCMessage *msg)
         check_email(in->email, &st) != ISMS_OK ||
         parse_roles(in->roles, in->n_roles, &roles, &st) != ISMS_OK) {
         isms_call_fail_status(call, &st);
+        return;
+    }
+    if ((pw == NULL || pw[0] == '\0') && in->permanent) {
+        isms_call_fail(call, ISMS_INVALID_ARGUMENT,
+                       "permanent: only for a password you set (a generated one is one-time)");
         return;
     }
     if (pw == NULL || pw[0] == '\0') {
@@ -424,7 +430,7 @@ static void reset_hashed(struct isms_call *call, int ok, const char *hash)
     isms_bind_init(&b, &STMT_USER_RESET);
     isms_bind_text(&b, "name", x->in->name);
     isms_bind_text(&b, "password_hash", hash);
-    isms_bind_bool(&b, "must_change_password", x->is_generated);
+    isms_bind_bool(&b, "must_change_password", x->is_generated || !x->in->permanent);
     isms_bind_text(&b, "actor", isms_call_actor(call));
     isms_bind_text(&b, "source", isms_call_source(call));
     isms_call_db_or_fail(call, &b, reset_done);
@@ -443,6 +449,11 @@ static void user_reset_password(struct isms_call *call, const ProtobufCMessage *
     }
     if (isms_text_check("name", in->name, 64, 1, &st) != ISMS_OK) {
         isms_call_fail_status(call, &st);
+        return;
+    }
+    if ((pw == NULL || pw[0] == '\0') && in->permanent) {
+        isms_call_fail(call, ISMS_INVALID_ARGUMENT,
+                       "permanent: only for a password you set (a generated one is one-time)");
         return;
     }
     if (pw == NULL || pw[0] == '\0') {
