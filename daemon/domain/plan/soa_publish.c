@@ -24,7 +24,8 @@
 static const char SQL_SOA_CHECK_ROWS[] =
     "SELECT c.id, c.applicable, array_to_string(c.reasons, " SEP "), c.justification, c.status,"
     " cardinality(c.evidence), array_to_string(l.risks, ', '),"
-    " c.version::text || '/' || array_to_string(l.risks, ',')"
+    " c.version::text || '/' || array_to_string(l.risks, ','),"
+    " cardinality(c.evidence) - evidence_live_count(c.evidence)"
     " FROM control c, LATERAL (SELECT control_linked_risks(c.id) AS risks) l ORDER BY c.ord";
 ISMS_STATEMENT_NO_PARAMS(STMT_SOA_CHECK_ROWS, SQL_SOA_CHECK_ROWS);
 
@@ -111,6 +112,7 @@ static int load_check_rows(struct isms_call *call, const struct isms_rows *res, 
         if (!isms_impl_status_parse(isms_rows_text(res, r, 4), &row->status))
             row->status = ISMS_IMPL_NOT_STARTED;
         row->n_evidence = (size_t)isms_rows_int64(res, r, 5);
+        row->n_evidence_expired = (size_t)isms_rows_int64(res, r, 8);
         row->linked_risks = isms_rows_text(res, r, 6);
     }
     x->n = (size_t)n;

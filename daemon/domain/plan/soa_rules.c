@@ -16,6 +16,7 @@ static const char *const RULE_NAMES[ISMS_SOA_RULE_COUNT] = {
     "implemented_without_evidence",
     "applicable_marked_not_applicable",
     "excluded_but_implemented",
+    "evidence_expired",
 };
 
 const char *const isms_soa_diff_fields[ISMS_SOA_DIFF_NFIELDS] = {
@@ -98,6 +99,12 @@ size_t isms_soa_check(const struct isms_soa_check_row *rows, size_t n, isms_soa_
             ok = report(cb, ud, i, ISMS_SOA_EXCLUDED_BUT_IMPLEMENTED, &count,
                         "%.64s: excluded but its status is %s", r->id,
                         isms_impl_status_name(r->status));
+        if (ok && r->status == ISMS_IMPL_IMPLEMENTED && r->n_evidence > 0 &&
+            r->n_evidence_expired >= r->n_evidence)
+            ok = report(cb, ud, i, ISMS_SOA_EVIDENCE_EXPIRED, &count,
+                        "%.64s: implemented but its only evidence has expired (renew the "
+                        "evidence record or add current evidence)",
+                        r->id);
         if (!ok)
             break;
     }

@@ -17,7 +17,8 @@ struct isms_soa_check_row {
     const char *justification;
     enum isms_impl_status status;
     size_t n_evidence;
-    const char *linked_risks; /* "R-1, R-4" or "" when no risk treatment selects it */
+    size_t n_evidence_expired; /* of those, EV-n records whose valid_until has passed */
+    const char *linked_risks;  /* "R-1, R-4" or "" when no risk treatment selects it */
 };
 
 /* The rules, in the order they are reported for one control. */
@@ -29,6 +30,7 @@ enum isms_soa_rule {
     ISMS_SOA_IMPLEMENTED_WITHOUT_EVIDENCE,     /* status implemented, no evidence */
     ISMS_SOA_APPLICABLE_MARKED_NOT_APPLICABLE, /* yes, status not_applicable */
     ISMS_SOA_EXCLUDED_BUT_IMPLEMENTED,         /* no, status planned/partially/implemented */
+    ISMS_SOA_EVIDENCE_EXPIRED,                 /* implemented, every evidence record expired */
     ISMS_SOA_RULE_COUNT,
 };
 
