@@ -157,10 +157,10 @@ static enum isms_code render_acks(struct isms_cli *cli, const struct isms_args *
         done += k->acknowledged;
     }
     if (strcmp(a->cmd->verb, "pending") == 0)
-        isms_out_text(out, "%zu document%s to read and acknowledge", r->n_acks,
-                      r->n_acks == 1 ? "" : "s");
+        isms_out_notice(out, "%zu document%s to read and acknowledge", r->n_acks,
+                        r->n_acks == 1 ? "" : "s");
     else
-        isms_out_text(out, "%zu of %zu have acknowledged", done, r->n_acks);
+        isms_out_notice(out, "%zu of %zu have acknowledged", done, r->n_acks);
     return ISMS_OK;
 }
 

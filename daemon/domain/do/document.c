@@ -126,18 +126,20 @@ static const char SQL_DOC_ADD_VERSION[] =
 ISMS_STATEMENT(STMT_DOC_ADD_VERSION, SQL_DOC_ADD_VERSION, "num", "upload_id", "external_ref",
                "sha256", "note", "actor", "source", ISMS_SQL_IDEM_PARAM);
 
-/* $1 doc, $2 version (0: the newest). Columns: version number, state, author, is 5.2 policy,
- * blob id, external reference, filename, size, sha256 hex, document exists. */
+/* $1 doc, $2 version (0: the published one when $3, else the newest), $3 prefer published.
+ * Columns: version number, state, author, is 5.2 policy, blob id, external reference,
+ * filename, size, sha256 hex, then a last row: whether the document exists. */
 static const char SQL_DOC_VERSION_LOAD[] =
     "SELECT v.n, v.state, v.author, d.is_isms_policy, coalesce(v.blob_id::text, ''),"
     " v.external_ref, v.filename, v.size, encode(v.sha256, 'hex'), 1"
     " FROM document d JOIN doc_version v ON v.doc_num = d.num WHERE d.num = $1::bigint"
-    " AND v.n = CASE WHEN $2::int = 0 THEN coalesce((SELECT n FROM doc_version p"
-    "  WHERE p.doc_num = d.num AND p.state = 'published'), (SELECT max(n) FROM doc_version m"
-    "  WHERE m.doc_num = d.num)) ELSE $2::int END"
+    " AND v.n = CASE WHEN $2::int <> 0 THEN $2::int WHEN $3::boolean THEN coalesce((SELECT n"
+    "  FROM doc_version p WHERE p.doc_num = d.num AND p.state = 'published'),"
+    "  (SELECT max(n) FROM doc_version m WHERE m.doc_num = d.num))"
+    "  ELSE (SELECT max(n) FROM doc_version m WHERE m.doc_num = d.num) END"
     " UNION ALL SELECT 0, '', '', false, '', '', '', 0, '', count(*) FROM document"
     " WHERE num = $1::bigint";
-ISMS_STATEMENT(STMT_DOC_VERSION_LOAD, SQL_DOC_VERSION_LOAD, "num", "version");
+ISMS_STATEMENT(STMT_DOC_VERSION_LOAD, SQL_DOC_VERSION_LOAD, "num", "version", "published");
 
 /* $1 doc, $2 version, $3 state read, $4 new state, $5 actor, $6 source, $7 method. Publishing
  * supersedes the published version first (sup runs before v: v reads it). */
@@ -623,6 +625,7 @@ static void version_start(struct isms_call *call, const ProtobufCMessage *msg, i
     isms_bind_init(&b, &STMT_DOC_VERSION_LOAD);
     isms_bind_int64(&b, "num", num);
     isms_bind_int64(&b, "version", in->version);
+    isms_bind_bool(&b, "published", action < 0);
     isms_call_db_or_fail(call, &b, version_loaded);
 }
 
