@@ -279,7 +279,7 @@ Test(soa, csv_export_is_rfc4180_round_trips_and_is_deterministic)
     port = env.srv.port;
     ctl_login(port);
     fd = isms_test_connect(port);
-    set_record(fd, "5.1", "yes", "legal", tricky, "implemented", "DOC-1, rev \"B\"");
+    set_record(fd, "5.1", "yes", "legal", tricky, "implemented", "POL-1, rev \"B\"");
     create_custom(fd, "CUST-1", "Custom, with comma");
     isms_test_tmpdir(dir, sizeof(dir));
     snprintf(f1, sizeof(f1), "%s/soa1.csv", dir);
@@ -311,7 +311,7 @@ Test(soa, csv_export_is_rfc4180_round_trips_and_is_deterministic)
     cr_assert_str_eq(c.cells[1][7], "legal");
     cr_assert_str_eq(c.cells[1][8], tricky);
     cr_assert_str_eq(c.cells[1][9], "implemented");
-    cr_assert_str_eq(c.cells[1][12], "DOC-1, rev \"B\"");
+    cr_assert_str_eq(c.cells[1][12], "POL-1, rev \"B\"");
     cr_assert_str_eq(c.cells[60][1], "8.1");
     cr_assert_str_eq(c.cells[94][1], "CUST-1");
     cr_assert_str_eq(c.cells[94][3], "Custom, with comma");
@@ -435,7 +435,7 @@ Test(soa, check_finds_every_kind_of_inconsistency)
     set_record(fd, "5.4", NULL, NULL, NULL, "implemented", "");
     set_record(fd, "5.5", "undecided", NULL, NULL, NULL, NULL);
     set_record(fd, "5.6", NULL, NULL, NULL, "not_applicable", NULL);
-    set_record(fd, "5.7", "no", NULL, "out of scope", "implemented", "DOC-7");
+    set_record(fd, "5.7", "no", NULL, "out of scope", "implemented", "POL-7");
 
     cr_assert_eq(check(fd, &rep), 0);
     r = (const Isms__V1__SoaCheckResponse *)rep.body;
@@ -496,7 +496,7 @@ Test(soa, publish_refused_while_inconsistent_then_versions_show_diff)
     publish(fd, "", &rep);
     isms_test_expect(&rep, 9, "8.7: implemented but no evidence", "publish with one finding");
     isms_test_reply_cleanup(&rep);
-    set_record(fd, "8.7", NULL, NULL, NULL, NULL, "DOC-87");
+    set_record(fd, "8.7", NULL, NULL, NULL, NULL, "POL-87");
 
     cr_assert_eq(publish(fd, "", &rep), 0, "%s", rep.message);
     v = (const Isms__V1__SoaVersion *)rep.body;
@@ -514,7 +514,7 @@ Test(soa, publish_refused_while_inconsistent_then_versions_show_diff)
     publish(fd, "", &rep);
     isms_test_expect(&rep, 9, "identical to published version 1", "publish unchanged SoA");
     isms_test_reply_cleanup(&rep);
-    set_record(fd, "6.2", NULL, NULL, NULL, NULL, "DOC-62");
+    set_record(fd, "6.2", NULL, NULL, NULL, NULL, "POL-62");
     cr_assert_eq(publish(fd, "", &rep), 0, "%s", rep.message);
     cr_assert_eq(((const Isms__V1__SoaVersion *)rep.body)->number, 2);
     isms_test_reply_cleanup(&rep);
@@ -561,7 +561,7 @@ Test(soa, publish_refused_while_inconsistent_then_versions_show_diff)
     cr_assert_eq(diff(fd, 3, 0, &rep), 0);
     cr_assert_eq(((const Isms__V1__SoaDiffResponse *)rep.body)->n_changes, 0);
     isms_test_reply_cleanup(&rep);
-    set_record(fd, "6.3", NULL, NULL, NULL, NULL, "DOC-63");
+    set_record(fd, "6.3", NULL, NULL, NULL, NULL, "POL-63");
     cr_assert_eq(diff(fd, 3, 0, &rep), 0);
     cr_assert_eq(((const Isms__V1__SoaDiffResponse *)rep.body)->changed, 1);
     isms_test_reply_cleanup(&rep);
@@ -643,7 +643,7 @@ Test(soa, summary_counts_and_percentages_per_theme)
 
         annex_id(k, id, sizeof(id));
         set_record(fd, id, "yes", "legal", NULL, k < 10 ? "implemented" : "planned",
-                   k < 10 ? "DOC-1" : NULL);
+                   k < 10 ? "POL-1" : NULL);
     }
     for (int k = 37; k < 45; k++) {
         char id[8];
@@ -656,7 +656,7 @@ Test(soa, summary_counts_and_percentages_per_theme)
 
         annex_id(k, id, sizeof(id));
         set_record(fd, id, "yes", "risk_treatment", NULL,
-                   k < 52 ? "implemented" : "partially_implemented", k < 52 ? "DOC-2" : NULL);
+                   k < 52 ? "implemented" : "partially_implemented", k < 52 ? "POL-2" : NULL);
     }
     set_record(fd, "8.1", "yes", "best_practice", NULL, "planned", NULL);
     set_record(fd, "8.2", "yes", "best_practice", NULL, NULL, NULL);
