@@ -632,3 +632,22 @@ Test(soa_rules, percent_rounds_half_up_to_one_decimal)
     cr_assert_float_eq(isms_soa_percent(37, 37), 100.0, 1e-9);
     cr_assert_float_eq(isms_soa_percent(1, 2000), 0.1, 1e-9);
 }
+
+/* An implemented control whose every evidence reference is an expired EV-n is reported; one
+ * live reference beside the expired ones is enough. */
+Test(soa_rules, implemented_with_only_expired_evidence)
+{
+    struct isms_soa_check_row rows[2] = {good_row("8.8"), good_row("8.13")};
+    struct collected c = {0};
+
+    rows[0].n_evidence = 2;
+    rows[0].n_evidence_expired = 2;
+    rows[1].n_evidence = 2;
+    rows[1].n_evidence_expired = 1;
+    cr_assert_eq(isms_soa_check(rows, 2, collect, &c), 1);
+    cr_assert_eq(c.rules[0], ISMS_SOA_EVIDENCE_EXPIRED);
+    cr_assert_eq(c.rows[0], 0);
+    cr_assert_str_eq(isms_soa_rule_name(ISMS_SOA_EVIDENCE_EXPIRED), "evidence_expired");
+    rows[0].status = ISMS_IMPL_PARTIALLY_IMPLEMENTED;
+    cr_assert_eq(isms_soa_check(rows, 2, NULL, NULL), 0);
+}
