@@ -246,6 +246,45 @@ static enum isms_code run_download(struct isms_cli *cli, const struct isms_args 
     return ISMS_OK;
 }
 
+static const struct isms_out_col list_cols[] = {
+    {"id", ISMS_OUT_STR},
+    {"title", ISMS_OUT_STR},
+    {"type", ISMS_OUT_STR},
+    {"owner", ISMS_OUT_STR},
+    {"classification", ISMS_OUT_STR},
+    {"next_review", ISMS_OUT_STR},
+    {"published_version", ISMS_OUT_I64},
+    {"version", ISMS_OUT_I64},
+};
+
+static enum isms_code add_list_row(void *ud, const ProtobufCMessage *item, struct isms_status *st)
+{
+    const Isms__V1__DocumentRecord *d = (const Isms__V1__DocumentRecord *)item;
+    struct isms_out_table *t = ud;
+
+    (void)st;
+    isms_out_row(t);
+    isms_out_str(t, d->id);
+    isms_out_str(t, d->title);
+    isms_out_str(t, d->type);
+    isms_out_str(t, d->owner);
+    isms_out_str(t, d->classification);
+    isms_out_str(t, d->next_review);
+    isms_out_i64(t, d->published_version);
+    isms_out_i64(t, d->version);
+    return ISMS_OK;
+}
+
+static enum isms_code run_list(struct isms_cli *cli, const struct isms_args *a,
+                               ProtobufCMessage *msg, struct isms_out *out, struct isms_status *st)
+{
+    struct isms_out_table *t = isms_out_list(out, "Documents", list_cols, NCOLS(list_cols));
+
+    (void)a;
+    return isms_cli_stream(cli, "/isms.v1.Document/List", msg,
+                           &isms__v1__document_record__descriptor, add_list_row, t, st);
+}
+
 static const struct isms_arg id_args[] = {{.name = "DOC-<n>", .field = "id"}, {0}};
 static const struct isms_arg title_args[] = {{.name = "TITLE", .field = "title"}, {0}};
 
@@ -279,6 +318,66 @@ static const struct isms_flag create_flags[] = {
      .field = "next_review",
      .help = "next review date (default today + the interval)"},
     ISMS_F_STR("retention", "TEXT", "retention", "how long it is kept"),
+    {0},
+};
+
+static const struct isms_flag update_flags[] = {
+    {.name = "title",
+     .kind = ISMS_FLAG_STRING,
+     .metavar = "TEXT",
+     .field = "title",
+     .opts = ISMS_OPT_CHANGE,
+     .help = "the new title"},
+    {.name = "owner",
+     .kind = ISMS_FLAG_STRING,
+     .metavar = "ACCOUNT",
+     .field = "owner",
+     .opts = ISMS_OPT_CHANGE,
+     .help = "the new owner (an account)"},
+    {.name = "classification",
+     .kind = ISMS_FLAG_STRING,
+     .metavar = "LEVEL",
+     .field = "classification",
+     .opts = ISMS_OPT_CHANGE,
+     .help = "the new classification"},
+    {.name = "serves",
+     .kind = ISMS_FLAG_LIST,
+     .metavar = "CLAUSE",
+     .field = "serves",
+     .opts = ISMS_OPT_SPLIT | ISMS_OPT_CHANGE,
+     .help = "the clauses and controls (replace all)"},
+    {.name = "review-months",
+     .kind = ISMS_FLAG_INT,
+     .metavar = "N",
+     .field = "review_months",
+     .min = 1,
+     .max = 120,
+     .opts = ISMS_OPT_CHANGE,
+     .help = "review interval"},
+    {.name = "next-review",
+     .kind = ISMS_FLAG_DATE,
+     .metavar = "DATE",
+     .field = "next_review",
+     .opts = ISMS_OPT_CHANGE,
+     .help = "next review date"},
+    {.name = "retention",
+     .kind = ISMS_FLAG_STRING,
+     .metavar = "TEXT",
+     .field = "retention",
+     .opts = ISMS_OPT_CHANGE,
+     .help = "how long it is kept"},
+    ISMS_F_EXPECT_VERSION,
+    {0},
+};
+
+static const struct isms_flag list_flags[] = {
+    {.name = "type",
+     .kind = ISMS_FLAG_ENUM,
+     .choices = DOC_TYPES,
+     .field = "type",
+     .help = "only this type"},
+    ISMS_F_STR("owner", "ACCOUNT", "owner", "only documents this account owns"),
+    ISMS_F_BOOL("due", "due_for_review", "only documents due for review (7.5.2)"),
     {0},
 };
 
@@ -363,6 +462,22 @@ static const struct isms_cmd doc_cmds[] = {
      .method = "/isms.v1.Document/Get",
      .resp = &isms__v1__document_record__descriptor,
      .render = render_doc},
+    {.noun = "doc",
+     .verb = "update",
+     .summary = "change the register entry: title, owner, classification, what it serves, review "
+                "interval and date, retention",
+     .args = id_args,
+     .flags = update_flags,
+     .req = &isms__v1__update_document_request__descriptor,
+     .method = "/isms.v1.Document/Update",
+     .resp = &isms__v1__document_record__descriptor,
+     .render = render_doc},
+    {.noun = "doc",
+     .verb = "list",
+     .summary = "the document register by id, with the published version of each",
+     .flags = list_flags,
+     .req = &isms__v1__list_documents_request__descriptor,
+     .run = run_list},
     {.noun = "doc",
      .verb = "upload",
      .summary = "add a draft version whose body is file F, sent in chunks (progress on a "

@@ -546,3 +546,55 @@ Test(documents, evidence_linked_to_a_control_and_expired_evidence_reported)
     free(body);
     isms_test_finish();
 }
+
+/* The register entry: update guarded by --expect-version, list with filters. */
+Test(documents, register_update_and_list)
+{
+    struct isms_test_env env;
+    struct people pp;
+    struct isms_test_proc p;
+    int port;
+
+    cr_assert_not_null(isms_test_ismsctl_path(), "ismsctl was not built");
+    isms_test_env_start(&env, NULL);
+    port = env.srv.port;
+    make_people(&env, &pp);
+    ctl(&p, port, pp.mgr, 0,
+        (const char *const[]){"doc", "create", "Supplier security standard", "--type", "standard",
+                              "--owner", "mgr", "--next-review", "2020-01-01", NULL});
+    isms_test_proc_cleanup(&p);
+    ctl(&p, port, pp.mgr, 0,
+        (const char *const[]){"doc", "create", "Incident response plan", "--type", "plan",
+                              "--owner", "mgr2", NULL});
+    isms_test_proc_cleanup(&p);
+    ctl(&p, port, pp.mgr, 0,
+        (const char *const[]){"-o", "json", "doc", "update", "DOC-2", "--owner", "mgr",
+                              "--retention", "5 years", "--expect-version", "1", NULL});
+    cr_assert_neq(strstr(p.out, "\"version\": 2"), NULL, "%s", p.out);
+    isms_test_proc_cleanup(&p);
+    ctl(&p, port, pp.mgr, 5,
+        (const char *const[]){"doc", "update", "DOC-2", "--title", "IR plan", "--expect-version",
+                              "1", NULL});
+    cr_assert_neq(strstr(p.err, "stale"), NULL, "%s", p.err);
+    isms_test_proc_cleanup(&p);
+    ctl(&p, port, pp.mgr, 4,
+        (const char *const[]){"doc", "update", "DOC-2", "--owner", "ghost", NULL});
+    isms_test_proc_cleanup(&p);
+    ctl(&p, port, pp.mgr, 4, (const char *const[]){"doc", "show", "DOC-9", NULL});
+    isms_test_proc_cleanup(&p);
+    ctl(&p, port, pp.mgr, 3, (const char *const[]){"doc", "show", "R-1", NULL});
+    isms_test_proc_cleanup(&p);
+    ctl(&p, port, pp.kim, 0, (const char *const[]){"-o", "csv", "doc", "list", NULL});
+    cr_assert_neq(strstr(p.out, "DOC-1,Supplier security standard,standard,mgr"), NULL, "%s",
+                  p.out);
+    cr_assert_neq(strstr(p.out, "DOC-2,Incident response plan,plan,mgr"), NULL, "%s", p.out);
+    isms_test_proc_cleanup(&p);
+    ctl(&p, port, pp.kim, 0, (const char *const[]){"-o", "csv", "doc", "list", "--due", NULL});
+    cr_assert_neq(strstr(p.out, "DOC-1"), NULL, "%s", p.out);
+    cr_assert_eq(strstr(p.out, "DOC-2"), NULL, "%s", p.out);
+    isms_test_proc_cleanup(&p);
+    cr_assert_eq(scalar(&env, "SELECT count(*) FROM audit_log WHERE method = "
+                              "'/isms.v1.Document/Update' AND result = 'OK'"),
+                 1);
+    isms_test_finish();
+}

@@ -659,6 +659,8 @@ enum isms_code isms_document_register(struct isms_server *srv, struct isms_statu
     static const struct isms_method_spec specs[] = {
         {"Create", doc_create, 0, ISMS_ROLE_MANAGER},
         {"Get", doc_get, 0, ISMS_ROLES_READ},
+        {"Update", isms_doc_update, 0, ISMS_ROLE_MANAGER},
+        {"List", isms_doc_list, 0, ISMS_ROLES_READ},
         {"AddVersion", doc_add_version, 0, ISMS_ROLE_MANAGER},
         {"Submit", doc_submit, 0, ISMS_ROLE_MANAGER},
         {"Approve", doc_approve, 0, ISMS_ROLE_MANAGER | ISMS_ROLE_TOP_MANAGEMENT},
