@@ -119,6 +119,7 @@ extern const struct isms_noun isms_noun_control, isms_noun_soa;
 extern const struct isms_noun isms_noun_asset;
 extern const struct isms_noun isms_noun_method, isms_noun_risk;
 extern const struct isms_noun isms_noun_opportunity;
+extern const struct isms_noun isms_noun_doc, isms_noun_evidence;
 extern const struct isms_noun isms_noun_completion;
 
 #endif

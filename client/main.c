@@ -30,6 +30,8 @@ const struct isms_noun *const isms_nouns[] = {
     &isms_noun_method,
     &isms_noun_risk,
     &isms_noun_opportunity,
+    &isms_noun_doc,
+    &isms_noun_evidence,
     &isms_noun_completion,
     NULL,
 };

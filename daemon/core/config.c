@@ -92,6 +92,8 @@ static const struct opt opts[] = {
      "password hashes that may wait for a thread before a call gets RESOURCE_EXHAUSTED"},
     {"call_arena_bytes", T_SIZE, OFF(call_arena_bytes), 0, 65536, 1u << 30, "16777216",
      "memory cap of one call"},
+    {"max_document_bytes", T_SIZE, OFF(max_document_bytes), 0, 1, 1ull << 30, "67108864",
+     "largest file uploaded as a document version or evidence, bytes"},
 };
 
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))

@@ -37,6 +37,7 @@ struct isms_config {
     uint32_t statements_per_conn;     /* statements one connection's calls run at once */
     uint32_t shutdown_grace_s;        /* after the drain: wait this long for the pool, then exit */
     uint64_t call_arena_bytes;        /* memory cap of one call */
+    uint64_t max_document_bytes;      /* largest uploaded file (documents, evidence) */
     uint32_t health_probe_ms;         /* database check interval for Health */
     uint32_t health_stall_ms;         /* an unanswered check this old means "stalled" */
     uint32_t hash_threads;            /* password-hashing worker threads */

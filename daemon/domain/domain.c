@@ -17,5 +17,8 @@ enum isms_code isms_domain_register_all(struct isms_server *srv, struct isms_sta
         isms_method_register(srv, st) != ISMS_OK || isms_risk_register(srv, st) != ISMS_OK ||
         isms_risk_cia_register(srv, st) != ISMS_OK || isms_opportunity_register(srv, st) != ISMS_OK)
         return st->code;
+    if (isms_upload_register(srv, st) != ISMS_OK || isms_document_register(srv, st) != ISMS_OK ||
+        isms_evidence_register(srv, st) != ISMS_OK)
+        return st->code;
     return ISMS_OK;
 }

@@ -27,6 +27,12 @@ ISMS_MUSTCHECK enum isms_code isms_risk_cia_register(struct isms_server *srv,
                                                      struct isms_status *st);
 ISMS_MUSTCHECK enum isms_code isms_opportunity_register(struct isms_server *srv,
                                                         struct isms_status *st);
+/* Do phase (domain/do/): uploads, the document register, the evidence store. */
+ISMS_MUSTCHECK enum isms_code isms_upload_register(struct isms_server *srv, struct isms_status *st);
+ISMS_MUSTCHECK enum isms_code isms_document_register(struct isms_server *srv,
+                                                     struct isms_status *st);
+ISMS_MUSTCHECK enum isms_code isms_evidence_register(struct isms_server *srv,
+                                                     struct isms_status *st);
 
 /* Registers every service of every area (main.c and the fuzzer use this one list), after
  * checking every declared SQL statement against its text (db/bind.h; INTERNAL on a mismatch). */

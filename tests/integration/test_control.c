@@ -425,7 +425,7 @@ Test(control, set_records_every_field_and_audits_it)
     struct isms_test_reply rep;
     const Isms__V1__ControlRecord *c;
     char *reasons[] = {"risk_treatment", "legal"};
-    char *evidence[] = {"DOC-12", "https://wiki.example.org/isms/8.7",
+    char *evidence[] = {"POL-12", "https://wiki.example.org/isms/8.7",
                         "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"};
     PGconn *pg;
     int fd;
@@ -470,7 +470,7 @@ Test(control, set_records_every_field_and_audits_it)
     memset(&s, 0, sizeof(s));
     isms__v1__set_control_request__init(&s);
     s.id = "8.7";
-    s.add_evidence = (char *[]){"DOC-13", "DOC-12"};
+    s.add_evidence = (char *[]){"POL-13", "POL-12"};
     s.n_add_evidence = 2;
     s.remove_evidence = (char *[]){"https://wiki.example.org/isms/8.7"};
     s.n_remove_evidence = 1;
@@ -478,10 +478,10 @@ Test(control, set_records_every_field_and_audits_it)
     cr_assert_eq(set(fd, &s, &rep), 0, "%s", rep.message);
     c = (const Isms__V1__ControlRecord *)rep.body;
     cr_assert_eq(c->n_evidence, 3);
-    cr_assert_str_eq(c->evidence[0], "DOC-12");
+    cr_assert_str_eq(c->evidence[0], "POL-12");
     cr_assert_str_eq(c->evidence[1], "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca"
                                      "495991b7852b855");
-    cr_assert_str_eq(c->evidence[2], "DOC-13");
+    cr_assert_str_eq(c->evidence[2], "POL-13");
     cr_assert_str_eq(c->owner, "bob");
     cr_assert_eq(c->version, 3);
     isms_test_reply_cleanup(&rep);
@@ -773,7 +773,7 @@ Test(control, bad_input_is_invalid_argument_and_metacharacters_are_verbatim)
         char buf[100][16];
 
         for (int i = 0; i < 100; i++) {
-            snprintf(buf[i], sizeof(buf[i]), "DOC-%d", i);
+            snprintf(buf[i], sizeof(buf[i]), "POL-%d", i);
             items[i] = buf[i];
         }
         s.set_evidence = 1;
@@ -783,7 +783,7 @@ Test(control, bad_input_is_invalid_argument_and_metacharacters_are_verbatim)
         isms_test_reply_cleanup(&rep);
         s.set_evidence = 0;
         s.n_evidence = 0;
-        s.add_evidence = (char *[]){"DOC-100"};
+        s.add_evidence = (char *[]){"POL-100"};
         s.n_add_evidence = 1;
         set(fd, &s, &rep);
         isms_test_expect(&rep, 3, "more than 100 evidence", "evidence overflow");
@@ -913,7 +913,7 @@ Test(control, ismsctl_control_commands)
                               "--implementation",
                               "EDR",
                               "--evidence",
-                              "DOC-12",
+                              "POL-12",
                               "--evidence",
                               "https://wiki.example.org/8.7",
                               "--expect-version",

@@ -323,7 +323,7 @@ Test(soa, csv_export_is_rfc4180_round_trips_and_is_deterministic)
     port = env.srv.port;
     ctl_login(port);
     fd = isms_test_connect(port);
-    set_record(fd, "5.1", "yes", "legal", tricky, "implemented", "DOC-1, rev \"B\"");
+    set_record(fd, "5.1", "yes", "legal", tricky, "implemented", "POL-1, rev \"B\"");
     set_record(fd, "5.2", "no", NULL, "=1+2 no segregation needed here", NULL, NULL);
     create_custom(fd, "CUST-1", "Custom, with comma");
     isms_test_tmpdir(dir, sizeof(dir));
@@ -367,7 +367,7 @@ Test(soa, csv_export_is_rfc4180_round_trips_and_is_deterministic)
     cr_assert_str_eq(c.cells[h + 1][8], tricky);
     cr_assert_str_eq(c.cells[h + 1][9], "");
     cr_assert_str_eq(c.cells[h + 1][10], "implemented");
-    cr_assert_str_eq(c.cells[h + 1][14], "DOC-1, rev \"B\"");
+    cr_assert_str_eq(c.cells[h + 1][14], "POL-1, rev \"B\"");
     /* excluded: its text is the exclusion justification, formula-guarded, status cleared */
     cr_assert_str_eq(c.cells[h + 2][8], "");
     cr_assert_str_eq(c.cells[h + 2][9], "'=1+2 no segregation needed here");
@@ -508,7 +508,7 @@ Test(soa, check_finds_every_kind_of_inconsistency)
 
         isms_test_pg_exec(pg, "UPDATE control SET applicable = 'no', reasons = '{}',"
                               " exclusion_justification = 'out of scope', status = 'implemented',"
-                              " evidence = '{DOC-7}', owner = 'admin', implementation = 'x'"
+                              " evidence = '{POL-7}', owner = 'admin', implementation = 'x'"
                               " WHERE id = '5.7'");
         isms_test_pg_close(pg);
     }
@@ -575,7 +575,7 @@ Test(soa, publish_refused_while_inconsistent_then_versions_show_diff)
     publish(fd, "", &rep);
     isms_test_expect(&rep, 9, "8.7: implemented but no evidence", "publish with one finding");
     isms_test_reply_cleanup(&rep);
-    set_record(fd, "8.7", NULL, NULL, NULL, NULL, "DOC-87");
+    set_record(fd, "8.7", NULL, NULL, NULL, NULL, "POL-87");
     publish(fd, "", &rep);
     isms_test_expect(&rep, 9, "8.7: implemented but has no owner", "publish without owner");
     isms_test_reply_cleanup(&rep);
@@ -597,7 +597,7 @@ Test(soa, publish_refused_while_inconsistent_then_versions_show_diff)
     publish(fd, "", &rep);
     isms_test_expect(&rep, 9, "identical to published version 1", "publish unchanged SoA");
     isms_test_reply_cleanup(&rep);
-    set_record(fd, "6.2", NULL, NULL, NULL, NULL, "DOC-62");
+    set_record(fd, "6.2", NULL, NULL, NULL, NULL, "POL-62");
     cr_assert_eq(publish(fd, "", &rep), 0, "%s", rep.message);
     cr_assert_eq(((const Isms__V1__SoaVersion *)rep.body)->number, 2);
     isms_test_reply_cleanup(&rep);
@@ -650,7 +650,7 @@ Test(soa, publish_refused_while_inconsistent_then_versions_show_diff)
     cr_assert_eq(diff(fd, 3, 0, &rep), 0);
     cr_assert_eq(((const Isms__V1__SoaDiffResponse *)rep.body)->n_changes, 0);
     isms_test_reply_cleanup(&rep);
-    set_record(fd, "6.3", NULL, NULL, NULL, NULL, "DOC-63");
+    set_record(fd, "6.3", NULL, NULL, NULL, NULL, "POL-63");
     cr_assert_eq(diff(fd, 3, 0, &rep), 0);
     cr_assert_eq(((const Isms__V1__SoaDiffResponse *)rep.body)->changed, 1);
     isms_test_reply_cleanup(&rep);
@@ -735,7 +735,7 @@ Test(soa, summary_counts_and_percentages_per_theme)
 
         annex_id(k, id, sizeof(id));
         set_record(fd, id, "yes", "legal", NULL, k < 10 ? "implemented" : "planned",
-                   k < 10 ? "DOC-1" : NULL);
+                   k < 10 ? "POL-1" : NULL);
     }
     for (int k = 37; k < 45; k++) {
         char id[8];
@@ -748,7 +748,7 @@ Test(soa, summary_counts_and_percentages_per_theme)
 
         annex_id(k, id, sizeof(id));
         set_record(fd, id, "yes", "risk_treatment", NULL,
-                   k < 52 ? "implemented" : "partially_implemented", k < 52 ? "DOC-2" : NULL);
+                   k < 52 ? "implemented" : "partially_implemented", k < 52 ? "POL-2" : NULL);
     }
     set_record(fd, "8.1", "yes", "best_practice", NULL, "planned", NULL);
     set_record(fd, "8.2", "yes", "best_practice", NULL, NULL, NULL);

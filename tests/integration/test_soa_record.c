@@ -527,7 +527,7 @@ Test(soa_record, summary_with_92_undecided_is_not_100_percent)
     const Isms__V1__SoaSummaryResponse *r;
     struct isms_test_reply rep;
     struct isms_test_proc p;
-    char *ev[1] = {"DOC-1"};
+    char *ev[1] = {"POL-1"};
     int fd;
 
     cr_assert_not_null(isms_test_ismsctl_path(), "ismsctl was not built");
@@ -615,7 +615,7 @@ Test(soa_record, control_import_round_trips_dry_runs_and_applies_all_or_nothing)
             "ISO/IEC 27001:2022 Annex A,yes,best_practice," JUST ",,not_started,,,,,\r\n",
             "\r\n1,5.1,Organizational,Policies for information security,false,"
             "ISO/IEC 27001:2022 Annex A,yes,legal; contractual,\"" JUST ", and ISO clause 5.2\","
-            ",implemented,,olga,\"Policy approved, published\",\"DOC-1\nhttps://wiki.example.org/"
+            ",implemented,,olga,\"Policy approved, published\",\"POL-1\nhttps://wiki.example.org/"
             "p\",\r\n");
     replace(&edited,
             "\r\n3,5.3,Organizational,Segregation of duties,false,ISO/IEC 27001:2022 Annex A,yes,"

@@ -758,3 +758,23 @@ Test(control_rules, import_row_checks_fields_and_applicability)
     cr_assert_eq(isms_control_check_import_row(&in, &norm, &st), ISMS_INVALID_ARGUMENT);
     cr_assert_neq(strstr(st.msg, "row 7: "), NULL, "%s", st.msg);
 }
+
+/* An implemented control whose every evidence reference is an expired EV-n is reported; one
+ * live reference beside the expired ones is enough. */
+Test(soa_rules, implemented_with_only_expired_evidence)
+{
+    struct isms_soa_check_row rows[2] = {good_row("8.8"), good_row("8.13")};
+    struct collected c = {0};
+
+    rows[0].n_evidence = 2;
+    rows[0].n_evidence_expired = 2;
+    rows[1].n_evidence = 2;
+    rows[1].n_evidence_expired = 1;
+    cr_assert_eq(isms_soa_check(rows, 2, collect, &c), 1);
+    cr_assert_eq(c.rules[0], ISMS_SOA_EVIDENCE_EXPIRED);
+    cr_assert_eq(c.rows[0], 0);
+    cr_assert_str_eq(isms_soa_rule_name(ISMS_SOA_EVIDENCE_EXPIRED), "evidence_expired");
+    rows[0].status = ISMS_IMPL_PARTIALLY_IMPLEMENTED;
+    rows[0].target_date = "2027-01-01";
+    cr_assert_eq(isms_soa_check(rows, 2, NULL, NULL), 0);
+}

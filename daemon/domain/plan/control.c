@@ -505,9 +505,80 @@ static void set_done(struct isms_call *call, const struct isms_rows *res,
                    in->id, in->expected_version, isms_rows_int64(res, 0, CONTROL_NCOLS + 1));
 }
 
+/* $1 evidence references. The first EV-n or DOC-n among them that names no record. */
+static const char SQL_CONTROL_EVIDENCE_REFS[] =
+    "SELECT r FROM unnest(string_to_array($1::text, " SEP ")) WITH ORDINALITY AS x (r, o)"
+    " WHERE (r ~ '^EV-[0-9]+$' AND NOT EXISTS (SELECT 1 FROM evidence e WHERE 'EV-' || e.num = r))"
+    " OR (r ~ '^DOC-[0-9]+$' AND NOT EXISTS (SELECT 1 FROM document d WHERE 'DOC-' || d.num = r))"
+    " ORDER BY o LIMIT 1";
+ISMS_STATEMENT(STMT_CONTROL_EVIDENCE_REFS, SQL_CONTROL_EVIDENCE_REFS, "refs");
+
+static void set_submit(struct isms_call *call, const Isms__V1__SetControlRequest *in);
+
+/* 1 when `items` hold an evidence store reference (EV-n) or a document id (DOC-n). */
+static int has_store_ref(char *const *items, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strncmp(items[i], "EV-", 3) == 0 || strncmp(items[i], "DOC-", 4) == 0)
+            return 1;
+    return 0;
+}
+
+static void refs_done(struct isms_call *call, const struct isms_rows *res,
+                      const struct isms_status *st)
+{
+    const Isms__V1__SetControlRequest *in = call->ctx;
+
+    if (st->code != ISMS_OK) {
+        isms_call_fail_status(call, st);
+        return;
+    }
+    if (isms_rows_count(res) > 0) {
+        const char *r = isms_rows_text(res, 0, 0);
+
+        isms_call_fail(call, ISMS_NOT_FOUND, "evidence: %s \"%s\" does not exist",
+                       r[0] == 'E' ? "evidence" : "document", r);
+        return;
+    }
+    set_submit(call, in);
+}
+
+/* Control/Set: an EV-n or DOC-n in the evidence must name a record of the evidence store or
+ * the document register (checked first), then one statement changes the record. */
 static void control_set(struct isms_call *call, const ProtobufCMessage *msg)
 {
     const Isms__V1__SetControlRequest *in = (const Isms__V1__SetControlRequest *)msg;
+    struct isms_control_set_norm norm;
+    struct isms_status st;
+    struct isms_bind b;
+    char *refs, *ev, *add;
+
+    if (isms_control_check_set(in, &norm, &st) != ISMS_OK) {
+        isms_call_fail_status(call, &st);
+        return;
+    }
+    if (!has_store_ref(in->evidence, in->n_evidence) &&
+        !has_store_ref(in->add_evidence, in->n_add_evidence)) {
+        set_submit(call, in);
+        return;
+    }
+    ev = isms_control_join(&call->arena, in->evidence, in->n_evidence);
+    add = isms_control_join(&call->arena, in->add_evidence, in->n_add_evidence);
+    refs = ev != NULL && add != NULL
+               ? isms_arena_printf(&call->arena, "%s%c%s", ev, ISMS_CONTROL_SEP, add)
+               : NULL;
+    if (refs == NULL) {
+        fail_oom(call);
+        return;
+    }
+    call->ctx = (void *)in;
+    isms_bind_init(&b, &STMT_CONTROL_EVIDENCE_REFS);
+    isms_bind_text(&b, "refs", refs);
+    isms_call_db_or_fail(call, &b, refs_done);
+}
+
+static void set_submit(struct isms_call *call, const Isms__V1__SetControlRequest *in)
+{
     struct isms_control_set_norm norm;
     struct isms_status st;
     char reasons[128];

@@ -25,7 +25,8 @@ static const char SQL_SOA_CHECK_ROWS[] =
     " cardinality(c.evidence), array_to_string(l.risks, ', '),"
     " c.version::text || '/' || array_to_string(l.risks, ','), c.exclusion_justification,"
     " c.owner, EXISTS (SELECT 1 FROM app_user u WHERE u.name = c.owner), c.implementation,"
-    " coalesce(to_char(c.target_date, 'YYYY-MM-DD'), '')"
+    " coalesce(to_char(c.target_date, 'YYYY-MM-DD'), ''),"
+    " cardinality(c.evidence) - evidence_live_count(c.evidence)"
     " FROM control c, LATERAL (SELECT control_linked_risks(c.id) AS risks) l ORDER BY c.ord";
 ISMS_STATEMENT_NO_PARAMS(STMT_SOA_CHECK_ROWS, SQL_SOA_CHECK_ROWS);
 
@@ -113,6 +114,7 @@ static int load_check_rows(struct isms_call *call, const struct isms_rows *res, 
         if (!isms_impl_status_parse(isms_rows_text(res, r, 4), &row->status))
             row->status = ISMS_IMPL_NOT_STARTED;
         row->n_evidence = (size_t)isms_rows_int64(res, r, 5);
+        row->n_evidence_expired = (size_t)isms_rows_int64(res, r, 13);
         row->linked_risks = isms_rows_text(res, r, 6);
         row->exclusion_justification = isms_rows_text(res, r, 8);
         row->owner = isms_rows_text(res, r, 9);

@@ -23,6 +23,7 @@ static const char *const RULE_NAMES[ISMS_SOA_RULE_COUNT] = {
     "planned_without_target_date",
     "justification_too_short",
     "owner_not_an_account",
+    "evidence_expired",
 };
 
 const char *const isms_soa_diff_fields[ISMS_SOA_DIFF_NFIELDS] = {
@@ -168,6 +169,12 @@ size_t isms_soa_check(const struct isms_soa_check_row *rows, size_t n, isms_soa_
             ok = report(cb, ud, i, ISMS_SOA_OWNER_NOT_AN_ACCOUNT, &count,
                         "%.64s: owner \"%.40s\" is not an account (set --owner to a user)", r->id,
                         r->owner);
+        if (ok && r->status == ISMS_IMPL_IMPLEMENTED && r->n_evidence > 0 &&
+            r->n_evidence_expired >= r->n_evidence)
+            ok = report(cb, ud, i, ISMS_SOA_EVIDENCE_EXPIRED, &count,
+                        "%.64s: implemented but its only evidence has expired (renew the "
+                        "evidence record or add current evidence)",
+                        r->id);
         if (!ok)
             break;
     }

@@ -28,6 +28,7 @@ struct isms_soa_check_row {
     int is_owner_account;       /* the owner names an account */
     const char *implementation; /* NULL is "" */
     const char *target_date;    /* "YYYY-MM-DD", "" or NULL */
+    size_t n_evidence_expired;  /* of n_evidence, EV-n records whose valid_until has passed */
 };
 
 /* The rules, in the order they are reported for one control. */
@@ -46,6 +47,7 @@ enum isms_soa_rule {
     ISMS_SOA_PLANNED_WITHOUT_TARGET_DATE,      /* planned/partially_implemented, no date */
     ISMS_SOA_JUSTIFICATION_TOO_SHORT,          /* under ISMS_SOA_JUSTIFICATION_MIN characters */
     ISMS_SOA_OWNER_NOT_AN_ACCOUNT,             /* owner text that names no account */
+    ISMS_SOA_EVIDENCE_EXPIRED,                 /* implemented, every evidence record expired */
     ISMS_SOA_RULE_COUNT,
 };
 
