@@ -117,6 +117,51 @@ expect 10 '^D:(status|risk):' "help NOUN offers nouns"
 reject 10 '^D:help:' "help help"
 expect 11 '^D:--server:' "a complete command without flags offers the global options"
 
+# --- the real completion system, in an interactive zsh on a pseudo-terminal (zpty) ----------
+# MODE is fpath (compinit finds _ismsctl) or source (source <(ismsctl completion zsh)); the
+# typed TEXT ends in TABs; prints the screen.
+cat >"$TMP/zpty.zsh" <<'EOF'
+zmodload zsh/zpty || exit 3
+mode=$1 dir=$2 ctl=$3 text=$4
+zpty -b z zsh -f -i
+# Only the fpath mode can find _ismsctl in $fpath: the source mode must work by itself.
+[[ $mode == fpath ]] && zpty -w z "fpath=($dir/fpath \$fpath)"
+zpty -w z "PS1='%% '; autoload -Uz compinit; compinit -u -d $dir/zcompdump.$mode"
+zpty -w z 'zstyle ":completion:*" format "<%d>"; zstyle ":completion:*" menu no; LISTMAX=100000'
+[[ $mode == source ]] && zpty -w z "source <($ctl completion zsh)"
+zpty -w z 'echo READY-$((6*7))'
+zpty -r z line '*READY-42*' || exit 4
+zpty -n -w z "$text"
+sleep 1.5
+out=""
+while zpty -r -t z chunk; do out+=$chunk; done
+zpty -d z
+print -r -- "$out"
+EOF
+# zcomplete N MODE TEXT: runs it, keeps the screen without escape sequences in $TMP/zpty.N.
+zcomplete() {
+    timeout 30 zsh -f "$TMP/zpty.zsh" "$2" "$TMP" "$ISMSCTL" "$3" 2>&1 |
+        sed -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\r//g' -e 's/[\x07\x08]//g' >"$TMP/zpty.$1" || true
+}
+zexpect() { # zexpect N PATTERN WHAT
+    grep -qE -- "$2" "$TMP/zpty.$1" ||
+        fail "real completion $1 ($3): no /$2/ on the screen: $(tail -n 5 "$TMP/zpty.$1" | tr '\n' '|')"
+}
+zcomplete 1 fpath $'ismsctl ri\t'
+zexpect 1 'ismsctl risk' "a noun completed from its start"
+zcomplete 2 fpath $'ismsctl risk \t\t'
+zexpect 2 '^assess +-- rate the inherent' "verbs listed with their summaries"
+zexpect 2 '^plan +-- then one of: export' "a multi-word verb's first word"
+zcomplete 3 fpath $'ismsctl context party add --kind \t\t'
+zexpect 3 'external' "an enum flag's choices"
+zexpect 3 'internal' "an enum flag's choices"
+zcomplete 4 fpath $'ismsctl asset list --\t\t'
+zexpect 4 '^--server +-- server address' "flags with their help"
+zcomplete 5 source $'ismsctl completion \t\t'
+zexpect 5 '^zsh +-- print a zsh completion script' "sourced into an interactive shell"
+zcomplete 6 source $'ismsctl -o \t\t'
+zexpect 6 'json' "the output formats"
+
 # Every command's flags and kinds come from the table: `<cmd> --help` lists the same flags.
 zsh -f -c "compdef() { :; }; source $TMP/_ismsctl
     for c in \"\${_ismsctl_cmds[@]}\"; do [[ \$c == help ]] || print -r -- \"\$c|\${_ismsctl_flags[\$c]}\"; done" \
