@@ -118,5 +118,6 @@ extern const struct isms_noun isms_noun_control, isms_noun_soa;
 extern const struct isms_noun isms_noun_asset;
 extern const struct isms_noun isms_noun_method, isms_noun_risk;
 extern const struct isms_noun isms_noun_completion;
+extern const struct isms_noun isms_noun_schedule, isms_noun_review;
 
 #endif

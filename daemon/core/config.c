@@ -92,6 +92,8 @@ static const struct opt opts[] = {
      "password hashes that may wait for a thread before a call gets RESOURCE_EXHAUSTED"},
     {"call_arena_bytes", T_SIZE, OFF(call_arena_bytes), 0, 65536, 1u << 30, "16777216",
      "memory cap of one call"},
+    {"schedule_tick_ms", T_U32, OFF(schedule_tick_ms), 0, 0, 3600000, "1000",
+     "how often the scheduler claims due schedules (+/- 10 %); 0: no scheduler in this instance"},
 };
 
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))

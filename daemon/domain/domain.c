@@ -16,5 +16,7 @@ enum isms_code isms_domain_register_all(struct isms_server *srv, struct isms_sta
         isms_audit_register(srv, st) != ISMS_OK || isms_asset_register(srv, st) != ISMS_OK ||
         isms_method_register(srv, st) != ISMS_OK || isms_risk_register(srv, st) != ISMS_OK)
         return st->code;
+    if (isms_schedule_register(srv, st) != ISMS_OK || isms_review_register(srv, st) != ISMS_OK)
+        return st->code;
     return ISMS_OK;
 }
