@@ -162,6 +162,27 @@ static const struct isms_flag pause_flags[] = {
     {0},
 };
 
+static const struct isms_out_col tz_cols[] = {
+    {"time_zone", ISMS_OUT_STR},
+    {"local_now", ISMS_OUT_STR},
+};
+
+static enum isms_code render_tz(struct isms_cli *cli, const struct isms_args *a,
+                                ProtobufCMessage *msg, struct isms_out *out, struct isms_status *st)
+{
+    const Isms__V1__TimeZoneSetting *z = (const Isms__V1__TimeZoneSetting *)msg;
+    struct isms_out_table *t = isms_out_record(out, "time zone", tz_cols, NCOLS(tz_cols));
+
+    (void)cli;
+    (void)a;
+    (void)st;
+    isms_out_str(t, z->time_zone);
+    isms_out_str(t, z->local_now);
+    return ISMS_OK;
+}
+
+static const struct isms_arg tz_args[] = {{.name = "ZONE", .field = "time_zone"}, {0}};
+
 static const struct isms_cmd schedule_cmds[] = {
     {.noun = "schedule",
      .verb = "create",
@@ -213,6 +234,21 @@ static const struct isms_cmd schedule_cmds[] = {
      .method = "/isms.v1.Schedule/Delete",
      .resp = &isms__v1__schedule_record__descriptor,
      .render = render_sched},
+    {.noun = "schedule",
+     .verb = "timezone",
+     .summary = "show the organisation's time zone (the default of new schedules) and its time",
+     .req = &isms__v1__get_time_zone_request__descriptor,
+     .method = "/isms.v1.Schedule/GetTimeZone",
+     .resp = &isms__v1__time_zone_setting__descriptor,
+     .render = render_tz},
+    {.noun = "schedule",
+     .verb = "timezone set",
+     .summary = "set the organisation's time zone (IANA name); existing schedules keep theirs",
+     .args = tz_args,
+     .req = &isms__v1__set_time_zone_request__descriptor,
+     .method = "/isms.v1.Schedule/SetTimeZone",
+     .resp = &isms__v1__time_zone_setting__descriptor,
+     .render = render_tz},
 };
 
 const struct isms_noun isms_noun_schedule = {

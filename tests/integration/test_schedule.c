@@ -617,3 +617,53 @@ Test(schedule, ismsctl_schedule_and_review_commands)
     isms_test_proc_cleanup(&p);
     isms_test_finish();
 }
+
+Test(schedule, organisation_time_zone_and_dst)
+{
+    struct isms_test_env env;
+    Isms__V1__SetTimeZoneRequest req = ISMS__V1__SET_TIME_ZONE_REQUEST__INIT;
+    struct sched_spec s = {.kind = "soa", .unit = "day", .every = 1, .start = "2027-03-27T09:00"};
+    struct sched_spec m = {.kind = "soa", .unit = "month", .every = 1, .start = "2027-01-31"};
+    struct isms_test_reply rep;
+    long long num = 0, mnum = 0;
+    PGconn *pg;
+    int fd;
+
+    isms_test_env_start(&env, NULL);
+    fd = isms_test_connect(env.srv.port);
+    pg = isms_test_pg_connect(env.db.conninfo);
+    req.time_zone = (char *)"Mars/Olympus";
+    isms_test_unary(fd, "/isms.v1.Schedule/SetTimeZone", &req.base, 0, NULL, &rep);
+    isms_test_expect(&rep, 3, "time zone \"Mars/Olympus\" is not known", "unknown zone");
+    isms_test_reply_cleanup(&rep);
+    req.time_zone = (char *)"Europe/Berlin";
+    isms_test_unary(fd, "/isms.v1.Schedule/SetTimeZone", &req.base, 0,
+                    &isms__v1__time_zone_setting__descriptor, &rep);
+    isms_test_expect(&rep, 0, "", "SetTimeZone");
+    cr_assert_str_eq(((Isms__V1__TimeZoneSetting *)rep.body)->time_zone, "Europe/Berlin");
+    isms_test_reply_cleanup(&rep);
+
+    /* 09:00 in Berlin stays 09:00 across the change to summer time (2027-03-28). */
+    cr_assert_eq(create_sched(fd, &s, &num, NULL), 0);
+    cr_assert_eq(scalar1(pg,
+                         "SELECT count(*) FROM schedule WHERE num = $1::bigint"
+                         " AND time_zone = 'Europe/Berlin'"
+                         " AND anchor = '2027-03-27 08:00:00+00'"
+                         " AND schedule_at(anchor, time_zone, every_n, every_unit, 1)"
+                         " = '2027-03-28 07:00:00+00'"
+                         " AND schedule_at(anchor, time_zone, every_n, every_unit, 2)"
+                         " = '2027-03-29 07:00:00+00'",
+                         num),
+                 1, "daily occurrences keep the local time across DST");
+    /* Monthly from the 31st: the month's last day, never drifting to the 28th. */
+    cr_assert_eq(create_sched(fd, &m, &mnum, NULL), 0);
+    cr_assert_eq(scalar1(pg,
+                         "SELECT count(*) FROM schedule WHERE num = $1::bigint"
+                         " AND (schedule_at(anchor, time_zone, every_n, every_unit, 1)"
+                         " AT TIME ZONE 'Europe/Berlin')::date = '2027-02-28'"
+                         " AND (schedule_at(anchor, time_zone, every_n, every_unit, 2)"
+                         " AT TIME ZONE 'Europe/Berlin')::date = '2027-03-31'",
+                         mnum),
+                 1, "monthly occurrences from the 31st");
+    isms_test_finish();
+}

@@ -141,7 +141,7 @@ enum isms_code isms_sched_check_new(struct isms_sched_new *in, struct isms_statu
                                    "target_ref of a risk_level schedule must name a level");
     } else if (in->target_ref[0] != '\0') {
         return isms_status_set(st, ISMS_INVALID_ARGUMENT,
-                               "target_ref must be empty for a %s schedule, got \"%.40s\"",
+                               "target_ref must be empty when target_kind is %s, got \"%.40s\"",
                                in->target_kind, in->target_ref);
     }
     if (strcmp(in->target_kind, "task") == 0 && in->title[0] == '\0')

@@ -492,6 +492,93 @@ static void sched_delete(struct isms_call *call, const ProtobufCMessage *msg)
     isms_call_db_or_fail(call, &b, delete_done);
 }
 
+static const char SQL_TZ_GET[] = "SELECT time_zone, to_char(now() AT TIME ZONE time_zone,"
+                                 " 'YYYY-MM-DD HH24:MI:SS') FROM isms_context";
+ISMS_STATEMENT_NO_PARAMS(STMT_TZ_GET, SQL_TZ_GET);
+
+/* Sets the organisation's time zone when PostgreSQL knows it; answers (known, changed). */
+static const char SQL_TZ_SET[] =
+    "WITH ok AS (SELECT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = $1::text) AS v),"
+    " old AS (SELECT time_zone FROM isms_context),"
+    " u AS (UPDATE isms_context c SET time_zone = $1::text FROM ok WHERE ok.v"
+    " RETURNING c.time_zone),"
+    " a AS (SELECT audit_append($2::text, $3::text, '/isms.v1.Schedule/SetTimeZone', 'context',"
+    " audit_diff(jsonb_build_object('time_zone', old.time_zone),"
+    " jsonb_build_object('time_zone', u.time_zone)), 'OK') AS seq FROM u, old)" ISMS_SQL_IDEM(
+        "$4", "a") " SELECT (SELECT v FROM ok)::int, (SELECT count(*) FROM a)";
+ISMS_STATEMENT(STMT_TZ_SET, SQL_TZ_SET, "time_zone", "actor", "source", ISMS_SQL_IDEM_PARAM);
+
+static void tz_get_done(struct isms_call *call, const struct isms_rows *res,
+                        const struct isms_status *st)
+{
+    Isms__V1__TimeZoneSetting *z;
+
+    if (st->code != ISMS_OK) {
+        isms_call_fail_status(call, st);
+        return;
+    }
+    z = isms_arena_calloc(&call->arena, sizeof(*z));
+    if (z == NULL) {
+        isms_sched_fail_oom(call);
+        return;
+    }
+    isms__v1__time_zone_setting__init(z);
+    z->time_zone = cell(call, res, 0, 0);
+    z->local_now = cell(call, res, 0, 1);
+    if (z->time_zone == NULL || z->local_now == NULL) {
+        isms_sched_fail_oom(call);
+        return;
+    }
+    isms_call_finish(call, &z->base);
+}
+
+static void tz_answer(struct isms_call *call)
+{
+    struct isms_bind b;
+
+    isms_bind_init(&b, &STMT_TZ_GET);
+    isms_call_db_or_fail(call, &b, tz_get_done);
+}
+
+static void tz_get(struct isms_call *call, const ProtobufCMessage *msg)
+{
+    (void)msg;
+    tz_answer(call);
+}
+
+static void tz_set_done(struct isms_call *call, const struct isms_rows *res,
+                        const struct isms_status *st)
+{
+    if (st->code != ISMS_OK) {
+        isms_call_fail_status(call, st);
+        return;
+    }
+    if (isms_rows_int64(res, 0, 0) == 0) {
+        isms_call_fail(call, ISMS_INVALID_ARGUMENT, "time zone \"%s\" is not known",
+                       (const char *)call->ctx);
+        return;
+    }
+    tz_answer(call);
+}
+
+static void tz_set(struct isms_call *call, const ProtobufCMessage *msg)
+{
+    const Isms__V1__SetTimeZoneRequest *in = (const Isms__V1__SetTimeZoneRequest *)msg;
+    struct isms_status st;
+    struct isms_bind b;
+
+    if (isms_text_check("time_zone", in->time_zone, 64, 1, &st) != ISMS_OK) {
+        isms_call_fail_status(call, &st);
+        return;
+    }
+    isms_bind_init(&b, &STMT_TZ_SET);
+    isms_bind_text(&b, "time_zone", in->time_zone);
+    isms_bind_text(&b, "actor", isms_call_actor(call));
+    isms_bind_text(&b, "source", isms_call_source(call));
+    call->ctx = in->time_zone;
+    isms_call_db_or_fail(call, &b, tz_set_done);
+}
+
 enum isms_code isms_schedule_register(struct isms_server *srv, struct isms_status *st)
 {
     /* Order follows the service declaration in proto/isms/v1/schedule.proto. */
@@ -502,6 +589,8 @@ enum isms_code isms_schedule_register(struct isms_server *srv, struct isms_statu
         {"Pause", sched_pause, 0, ISMS_ROLE_MANAGER},
         {"Resume", sched_resume, 0, ISMS_ROLE_MANAGER},
         {"Delete", sched_delete, 0, ISMS_ROLE_MANAGER},
+        {"GetTimeZone", tz_get, 0, ISMS_ROLES_READ},
+        {"SetTimeZone", tz_set, 0, ISMS_ROLE_MANAGER},
     };
 
     return isms_registry_add(&srv->reg, &isms__v1__schedule__descriptor, specs,
