@@ -116,9 +116,11 @@ static void on_timer(uv_timer_t *timer)
     isms_bind_text(&b, "actor", values[1]);
     isms_bind_text(&b, "source", values[2]);
     isms_bind_null(&b, ISMS_SQL_IDEM_PARAM); /* the scheduler's own write carries no key */
+    /* Uncapped, like the health probe: one statement at most, never taking a caller's place
+     * in db_queue_max (a full queue must not stop the scheduler, nor the scheduler a call). */
     if (isms_bind_finish(&b, &v, &st) != ISMS_OK ||
-        isms_db_exec(t->pool, STMT_SCHED_TICK.text, STMT_SCHED_TICK.nparams, v, on_claimed, t,
-                     &t->job, &st) != ISMS_OK) {
+        isms_db_exec_uncapped(t->pool, STMT_SCHED_TICK.text, STMT_SCHED_TICK.nparams, v, on_claimed,
+                              t, &t->job, &st) != ISMS_OK) {
         t->job = NULL;
         warn(t, &st);
         schedule_next(t, 0);
