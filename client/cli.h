@@ -121,5 +121,6 @@ extern const struct isms_noun isms_noun_method, isms_noun_risk;
 extern const struct isms_noun isms_noun_opportunity;
 extern const struct isms_noun isms_noun_doc, isms_noun_evidence;
 extern const struct isms_noun isms_noun_completion;
+extern const struct isms_noun isms_noun_schedule, isms_noun_review;
 
 #endif

@@ -15,25 +15,13 @@
 
 /* The nouns, in help order. A new noun is one more line here (and a cmd_<noun>.c). */
 const struct isms_noun *const isms_nouns[] = {
-    &isms_noun_status,
-    &isms_noun_login,
-    &isms_noun_logout,
-    &isms_noun_whoami,
-    &isms_noun_passwd,
-    &isms_noun_context,
-    &isms_noun_user,
-    &isms_noun_token,
-    &isms_noun_audit,
-    &isms_noun_control,
-    &isms_noun_soa,
-    &isms_noun_asset,
-    &isms_noun_method,
-    &isms_noun_risk,
-    &isms_noun_opportunity,
-    &isms_noun_doc,
-    &isms_noun_evidence,
-    &isms_noun_completion,
-    NULL,
+    &isms_noun_status,  &isms_noun_login,      &isms_noun_logout,
+    &isms_noun_whoami,  &isms_noun_passwd,     &isms_noun_context,
+    &isms_noun_user,    &isms_noun_token,      &isms_noun_audit,
+    &isms_noun_control, &isms_noun_soa,        &isms_noun_asset,
+    &isms_noun_method,  &isms_noun_risk,       &isms_noun_opportunity,
+    &isms_noun_doc,     &isms_noun_evidence,   &isms_noun_schedule,
+    &isms_noun_review,  &isms_noun_completion, NULL,
 };
 
 enum exit_kind {

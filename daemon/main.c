@@ -26,6 +26,7 @@
 #include "domain/audit/audit_roles.h"
 #include "domain/audit/audit_signer.h"
 #include "domain/domain.h"
+#include "domain/sched/tick.h"
 #include "domain/users/bootstrap.h"
 #include "net/conn.h"
 #include "net/tls.h"
@@ -48,6 +49,7 @@ struct daemon_state {
     const char *bootstrap_admin; /* --bootstrap-admin NAME: create the user and exit */
     struct isms_tls *tls;        /* NULL when plaintext */
     struct isms_audit_signer audit;
+    struct isms_sched_tick sched; /* scheduled reviews */
 };
 
 static struct daemon_state D;
@@ -88,6 +90,7 @@ static void on_net_closed(struct isms_net *net)
     if (!uv_is_closing((uv_handle_t *)&D.drain_timer))
         uv_close((uv_handle_t *)&D.drain_timer, NULL);
     isms_db_probe_stop(&D.srv.probe);
+    isms_sched_tick_stop(&D.sched);
     if (D.audit.is_started)
         isms_audit_signer_finish(&D.audit, AUDIT_FINAL_GRACE_MS, on_audit_signed);
     else if (D.srv.pool != NULL)
@@ -417,6 +420,7 @@ static int run(void)
     isms_db_probe_start(&srv->probe, loop, srv->pool, D.cfg.health_probe_ms,
                         (uint64_t)D.cfg.health_stall_ms);
     isms_audit_signer_start(&D.audit, loop, srv->pool, (uint64_t)D.cfg.audit_checkpoint_s * 1000);
+    isms_sched_tick_start(&D.sched, loop, srv->pool, D.cfg.schedule_tick_ms);
     if (isms_net_listen(&srv->net, host, port, srv->listen_addr, sizeof(srv->listen_addr), &st) !=
         ISMS_OK) {
         isms_log_error("could not listen", "error=%s", isms_log_quote(q, sizeof(q), st.msg));

@@ -94,6 +94,8 @@ static const struct opt opts[] = {
      "memory cap of one call"},
     {"max_document_bytes", T_SIZE, OFF(max_document_bytes), 0, 1, 1ull << 30, "67108864",
      "largest file uploaded as a document version or evidence, bytes"},
+    {"schedule_tick_ms", T_U32, OFF(schedule_tick_ms), 0, 0, 3600000, "1000",
+     "how often the scheduler claims due schedules (+/- 10 %); 0: no scheduler in this instance"},
 };
 
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))

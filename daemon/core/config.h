@@ -42,6 +42,7 @@ struct isms_config {
     uint32_t health_stall_ms;         /* an unanswered check this old means "stalled" */
     uint32_t hash_threads;            /* password-hashing worker threads */
     uint32_t hash_queue_max;          /* password hashes waiting for a thread */
+    uint32_t schedule_tick_ms;        /* scheduler interval; 0: off in this instance */
     char tls_cert[1024];              /* PEM certificate chain */
     char tls_key[1024];               /* PEM private key */
     int plaintext;                    /* serve without TLS (loopback only) */

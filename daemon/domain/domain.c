@@ -20,5 +20,7 @@ enum isms_code isms_domain_register_all(struct isms_server *srv, struct isms_sta
     if (isms_upload_register(srv, st) != ISMS_OK || isms_document_register(srv, st) != ISMS_OK ||
         isms_evidence_register(srv, st) != ISMS_OK)
         return st->code;
+    if (isms_schedule_register(srv, st) != ISMS_OK || isms_review_register(srv, st) != ISMS_OK)
+        return st->code;
     return ISMS_OK;
 }

@@ -33,6 +33,9 @@ ISMS_MUSTCHECK enum isms_code isms_document_register(struct isms_server *srv,
                                                      struct isms_status *st);
 ISMS_MUSTCHECK enum isms_code isms_evidence_register(struct isms_server *srv,
                                                      struct isms_status *st);
+ISMS_MUSTCHECK enum isms_code isms_schedule_register(struct isms_server *srv,
+                                                     struct isms_status *st);
+ISMS_MUSTCHECK enum isms_code isms_review_register(struct isms_server *srv, struct isms_status *st);
 
 /* Registers every service of every area (main.c and the fuzzer use this one list), after
  * checking every declared SQL statement against its text (db/bind.h; INTERNAL on a mismatch). */

@@ -151,6 +151,9 @@ void isms_test_server_wait_exit_status(struct isms_test_server *srv, int timeout
 bool isms_test_server_alive(struct isms_test_server *srv);
 /* Fails the test, with the log tail, unless the process is still running. */
 void isms_test_server_assert_alive(struct isms_test_server *srv, const char *when);
+/* Kills the server with SIGKILL on purpose (a crash) and reaps it; its exit is not held
+ * against the test, but a sanitizer report in its log still fails it. */
+void isms_test_server_kill(struct isms_test_server *srv);
 /* Fails the test if the log holds a sanitizer report. */
 void isms_test_server_check_log(const struct isms_test_server *srv);
 /* The last `max` bytes of the log, as a heap string (free it). */

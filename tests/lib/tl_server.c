@@ -569,3 +569,20 @@ void isms_test_env_start_on(struct isms_test_env *env, const char *admin_conninf
     cr_assert_eq(code, 0, "could not log in as %s: %s", ISMS_TEST_ADMIN_USER, isms_code_name(code));
     isms_test_set_token(token);
 }
+
+void isms_test_server_kill(struct isms_test_server *srv)
+{
+    struct srv_entry *e = find_entry(srv->pid);
+    const char *mark;
+
+    cr_assert(e != NULL, "not a server started by this test");
+    if (!e->is_reaped)
+        kill(e->pid, SIGKILL);
+    reap(e, STOP_TIMEOUT_MS);
+    e->is_checked = true;
+    srv->has_exited = true;
+    srv->exit_status = e->status;
+    mark = log_sanitizer_mark(e->log_path);
+    if (mark != NULL)
+        fail_with_log(e->log_path, "killed ismsd's log holds a sanitizer report");
+}
