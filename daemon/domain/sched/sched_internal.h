@@ -10,21 +10,40 @@ struct isms_call;
 struct isms_rows;
 
 /* Columns of a schedule `s` (22 of them), in the order isms_sched_from_row reads them. */
-#define ISMS_SQL_SCHED_COLS                                                                                                                \
-    "s.num, s.title, s.target_kind, s.target_ref, s.owner, s.every_n, s.every_unit,"                                                       \
-    " s.time_zone, " ISMS_SQL_TS(                                                                                                          \
-        "s.anchor") ", " ISMS_SQL_TS("s.next_due") ", extract(day FROM s.lead)::int, s.catch_up, "                                         \
-                                                   "s.catch_up_max,"                                                                       \
-                                                   " (s.paused_at IS NOT NULL)::int, "                                                     \
-                                                   "s.pause_reason, " ISMS_SQL_TS("s.paused_at") ", s.paused_by, s.version, " ISMS_SQL_TS( \
-                                                       "s.created_at") ", s.created_by,"                                                   \
-                                                                       " (SELECT count(*) FROM "                                           \
-                                                                       "review r WHERE "                                                   \
-                                                                       "r.schedule_num"                                                    \
-                                                                       " = s.num AND r.status = "                                          \
-                                                                       "'open'),"                                                          \
-                                                                       " (s.deleted_at IS NOT "                                            \
-                                                                       "NULL)::int"
+#define ISMS_SQL_SCHED_COLS                                                                        \
+    "s.num, s.title, s.target_kind, s.target_ref, s.owner, s.every_n, s.every_unit,"               \
+    " s.time_zone, " ISMS_SQL_TS("s.anchor") ", " ISMS_SQL_TS(                                     \
+        "s.next_due") ", extract(day FROM s.lead)::int, s.catch_up, "                              \
+                      "s.catch_up_max,"                                                            \
+                      " (s.paused_at IS NOT NULL)::int, "                                          \
+                      "s.pause_reason, " ISMS_SQL_TS("s.paused_at") ", s.paused_by, "              \
+                                                                    "s.version, " ISMS_SQL_TS(     \
+                                                                        "s.created_at") ", "       \
+                                                                                        "s."       \
+                                                                                        "created_" \
+                                                                                        "by,"      \
+                                                                                        " ("       \
+                                                                                        "SELECT "  \
+                                                                                        "count(*)" \
+                                                                                        " FROM "   \
+                                                                                        "review "  \
+                                                                                        "r WHERE " \
+                                                                                        "r."       \
+                                                                                        "schedule" \
+                                                                                        "_num"     \
+                                                                                        " = "      \
+                                                                                        "s.num "   \
+                                                                                        "AND "     \
+                                                                                        "r."       \
+                                                                                        "status "  \
+                                                                                        "= "       \
+                                                                                        "'open')," \
+                                                                                        " (s."     \
+                                                                                        "deleted_" \
+                                                                                        "at IS "   \
+                                                                                        "NOT "     \
+                                                                                        "NULL)::"  \
+                                                                                        "int"
 
 /* Columns of a review `r` (15), in the order isms_review_from_row reads them, from column
  * `first`. */
