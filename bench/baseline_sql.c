@@ -51,16 +51,12 @@ static const char SQL_PROBE[] = "SELECT 1";
 /* ---- copied from daemon/domain/context/context.c ---- */
 
 #define SQL_CONTEXT_ROWS(ctx_source)                                                               \
-    "SELECT 'c', organization, scope, version::text, " ISMS_SQL_TS(                                \
-        "updated_at") ", updated_by, "                                                             \
-                      "0::bigint AS num FROM " ctx_source                                          \
-                      " UNION ALL SELECT 'p', name, kind, requirements, " ISMS_SQL_TS(             \
-                          "created_at") ", '', num "                                               \
-                                        "FROM interested_party"                                    \
-                                        " UNION ALL SELECT 'i', kind, description, "               \
-                                        "'', " ISMS_SQL_TS(                                        \
-                                            "created_at") ", '', num "                             \
-                                                          "FROM context_issue ORDER BY 1, 7"
+    "SELECT 'c', organization, scope, version::text, " ISMS_SQL_TS("updated_at") ", updated_by,"   \
+    " 0::bigint AS num, 0::bigint, '', '' FROM " ctx_source                                        \
+    " UNION ALL SELECT 'p', name, kind, requirements, " ISMS_SQL_TS("created_at") ", '', num,"     \
+    " version, addressed, addressed_note FROM interested_party"                                   \
+    " UNION ALL SELECT 'i', kind, description, '', " ISMS_SQL_TS("created_at") ", '', num,"        \
+    " version, '', '' FROM context_issue ORDER BY 1, 7"
 
 static const char SQL_CONTEXT_GET[] = SQL_CONTEXT_ROWS("isms_context");
 
@@ -91,27 +87,33 @@ static const char SQL_ASSET_GET[] = "SELECT " COLS_T " FROM asset t WHERE " MATC
 
 static const char SQL_ASSET_UPDATE[] =
     "WITH old AS (SELECT * FROM asset t WHERE " MATCH_1_2 " FOR UPDATE),"
-    " u AS (UPDATE asset x SET"
-    "  name = CASE WHEN ($4::int & 1) <> 0 THEN $5 ELSE x.name END,"
-    "  type = CASE WHEN ($4::int & 2) <> 0 THEN $6 ELSE x.type END,"
-    "  description = CASE WHEN ($4::int & 4) <> 0 THEN $7 ELSE x.description END,"
-    "  owner = CASE WHEN ($4::int & 8) <> 0 THEN $8 ELSE x.owner END,"
-    "  custodian = CASE WHEN ($4::int & 16) <> 0 THEN $9 ELSE x.custodian END,"
-    "  location = CASE WHEN ($4::int & 32) <> 0 THEN $10 ELSE x.location END,"
-    "  classification = CASE WHEN ($4::int & 64) <> 0 THEN $11 ELSE x.classification END,"
-    "  confidentiality = CASE WHEN ($4::int & 128) <> 0 THEN $12::int"
-    "   ELSE x.confidentiality END,"
-    "  integrity = CASE WHEN ($4::int & 256) <> 0 THEN $13::int ELSE x.integrity END,"
-    "  availability = CASE WHEN ($4::int & 512) <> 0 THEN $14::int ELSE x.availability END,"
-    "  tags = CASE WHEN ($4::int & 1024) <> 0 THEN $15::text[] ELSE x.tags END,"
-    "  status = CASE WHEN ($4::int & 2048) <> 0 THEN $16 ELSE x.status END,"
-    "  version = x.version + 1, updated_at = now(), updated_by = $17"
-    "  FROM old WHERE x.num = old.num AND ($3::bigint = 0 OR x.version = $3::bigint)"
-    "  RETURNING x.*),"
-    " a AS (SELECT audit_append($17, $18, '/isms.v1.Asset/Update', 'asset:A-' || u.num,"
-    "  audit_diff(" JSON_OLD ", " JSON_U "), 'OK') AS seq FROM u, old)" ISMS_SQL_IDEM("$19", "a") ""
-    " SELECT (SELECT count(*) FROM old), (SELECT version FROM old), " COLS_U
-    " FROM (SELECT 1) one LEFT JOIN (u CROSS JOIN a) ON true";
+    " ow AS (SELECT CASE WHEN ($4::int & 8) = 0 THEN 'active' ELSE " OWNER_STATUS(
+        "$8") " END"
+              "  AS st),"
+              " u AS (UPDATE asset x SET"
+              "  name = CASE WHEN ($4::int & 1) <> 0 THEN $5 ELSE x.name END,"
+              "  type = CASE WHEN ($4::int & 2) <> 0 THEN $6 ELSE x.type END,"
+              "  description = CASE WHEN ($4::int & 4) <> 0 THEN $7 ELSE x.description END,"
+              "  owner = CASE WHEN ($4::int & 8) <> 0 THEN $8 ELSE x.owner END,"
+              "  custodian = CASE WHEN ($4::int & 16) <> 0 THEN $9 ELSE x.custodian END,"
+              "  location = CASE WHEN ($4::int & 32) <> 0 THEN $10 ELSE x.location END,"
+              "  classification = CASE WHEN ($4::int & 64) <> 0 THEN $11 ELSE x.classification END,"
+              "  confidentiality = CASE WHEN ($4::int & 128) <> 0 THEN $12::int"
+              "   ELSE x.confidentiality END,"
+              "  integrity = CASE WHEN ($4::int & 256) <> 0 THEN $13::int ELSE x.integrity END,"
+              "  availability = CASE WHEN ($4::int & 512) <> 0 THEN $14::int ELSE x.availability "
+              "END,"
+              "  tags = CASE WHEN ($4::int & 1024) <> 0 THEN $15::text[] ELSE x.tags END,"
+              "  status = CASE WHEN ($4::int & 2048) <> 0 THEN $16 ELSE x.status END,"
+              "  version = x.version + 1, updated_at = now(), updated_by = $17"
+              "  FROM old WHERE x.num = old.num AND ($3::bigint = 0 OR x.version = $3::bigint)"
+              "  AND (SELECT st FROM ow) = 'active' RETURNING x.*),"
+              " a AS (SELECT audit_append($17, $18, '/isms.v1.Asset/Update', 'asset:A-' || u.num,"
+              "  audit_diff(" JSON_OLD ", " JSON_U "), 'OK') AS seq FROM u, old)" ISMS_SQL_IDEM(
+                  "$19", "a") ""
+                              " SELECT (SELECT count(*) FROM old), (SELECT version FROM old),"
+                              " (SELECT st FROM ow), " COLS_U
+                              " FROM (SELECT 1) one LEFT JOIN (u CROSS JOIN a) ON true";
 
 /* ---- copied from daemon/domain/plan/asset_bulk.c ---- */
 
@@ -265,6 +267,9 @@ static const char SQL_RISK_PAGE[] =
     "  JOIN asset ast ON ast.num = ra.asset_num WHERE ra.risk_num = r.num AND CASE WHEN"
     "  $6::bigint IS NOT NULL THEN ast.num = $6::bigint ELSE lower(ast.name) = lower($7) END))"
     " AND (NOT $8::boolean OR r.status <> 'closed')"
+    " AND (NOT $10::boolean OR (r.status <> 'closed' AND (r.next_review < current_date"
+    "  OR EXISTS (SELECT 1 FROM risk_action rac WHERE rac.risk_num = r.num"
+    "  AND rac.status <> 'done' AND rac.due < current_date))))"
     " ORDER BY r.num LIMIT least($9::int, " PAGE_ROWS ")";
 #undef PAGE_ROWS
 
@@ -278,7 +283,8 @@ static const char SQL_SOA_CURRENT_PAGE[] =
     "SELECT $2::int + (row_number() OVER (ORDER BY c.ord))::int, c.id, c.theme, c.title,"
     " c.is_custom, c.source, c.applicable, array_to_string(c.reasons, " SEP "), c.justification,"
     " c.status, c.owner, c.implementation, array_to_string(c.evidence, " SEP "),"
-    " array_to_string(control_linked_risks(c.id), " SEP "), c.version, c.ord"
+    " array_to_string(control_linked_risks(c.id), " SEP "), c.version, c.ord,"
+    " c.exclusion_justification, coalesce(to_char(c.target_date, 'YYYY-MM-DD'), '')"
     " FROM control c WHERE c.ord > $1 ORDER BY c.ord LIMIT " PAGE_ROWS;
 #undef PAGE_ROWS
 #undef SEP
@@ -298,9 +304,9 @@ static const struct {
     [ISMS_BENCH_Q_ASSET_LIST_FIRST] = {SQL_LIST_ID_ASC_FIRST, 7},
     [ISMS_BENCH_Q_ASSET_LIST] = {SQL_LIST_ID_ASC, 8},
     [ISMS_BENCH_Q_RISK_GET] = {SQL_RISK_GET, 1},
-    [ISMS_BENCH_Q_RISK_PAGE] = {SQL_RISK_PAGE, 9},
+    [ISMS_BENCH_Q_RISK_PAGE] = {SQL_RISK_PAGE, 10},
     [ISMS_BENCH_Q_RISK_LOAD] = {SQL_RISK_LOAD, 5},
-    [ISMS_BENCH_Q_RISK_WRITE] = {SQL_RISK_WRITE, 39},
+    [ISMS_BENCH_Q_RISK_WRITE] = {SQL_RISK_WRITE, 47},
     [ISMS_BENCH_Q_SOA_PAGE] = {SQL_SOA_CURRENT_PAGE, 2},
 };
 

@@ -87,7 +87,8 @@ int isms_bench_pq_plan_start(struct isms_bench_pq_slot *s)
     }
     case ISMS_BENCH_RISK_LIST: {
         /* risk_read.c next_page(): after 0, no filters (asset number NULL), limit 50. */
-        static const char *const page[9] = {"0", "false", "", "", "", NULL, "", "false", "50"};
+        static const char *const page[10] = {"0",  "false", "",      "",   "",
+                                             NULL, "",      "false", "50", "false"};
 
         return isms_bench_pq_send(s, ISMS_BENCH_Q_RISK_PAGE, page);
     }
