@@ -77,3 +77,20 @@ enum isms_code isms_text_check(const char *field, const char *value, size_t max_
         return isms_status_set(st, ISMS_INVALID_ARGUMENT, "%s must not be empty", field);
     return ISMS_OK;
 }
+
+int isms_uuid_text_ok(const char *s)
+{
+    static const char pattern[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
+
+    if (strlen(s) != sizeof(pattern) - 1)
+        return 0;
+    for (size_t i = 0; pattern[i] != '\0'; i++) {
+        char c = s[i];
+
+        if (pattern[i] == '-'
+                ? c != '-'
+                : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
+            return 0;
+    }
+    return 1;
+}

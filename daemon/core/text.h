@@ -20,4 +20,9 @@ ISMS_MUSTCHECK enum isms_code isms_text_check(const char *field, const char *val
                                               size_t max_chars, int required,
                                               struct isms_status *st);
 
+/* Returns 1 when `s` is a UUID as PostgreSQL prints one (8-4-4-4-12 hex digits with dashes),
+ * else 0: ids checked here never reach PostgreSQL's uuid parser, whose error is not the
+ * client's business. */
+int isms_uuid_text_ok(const char *s);
+
 #endif

@@ -477,7 +477,7 @@ static void doc_add_version(struct isms_call *call, const ProtobufCMessage *msg)
                        "origin), not both or neither");
         return;
     }
-    if (in->upload_id[0] != '\0' && !isms_upload_id_ok(in->upload_id)) {
+    if (in->upload_id[0] != '\0' && !isms_uuid_text_ok(in->upload_id)) {
         isms_call_fail(call, ISMS_INVALID_ARGUMENT, "upload_id \"%.40s\" is not an upload id",
                        in->upload_id);
         return;

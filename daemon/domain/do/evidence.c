@@ -252,7 +252,7 @@ static void evidence_create(struct isms_call *call, const ProtobufCMessage *msg)
             isms_call_fail_status(call, &st);
         return;
     }
-    if (in->upload_id[0] != '\0' && !isms_upload_id_ok(in->upload_id)) {
+    if (in->upload_id[0] != '\0' && !isms_uuid_text_ok(in->upload_id)) {
         isms_call_fail(call, ISMS_INVALID_ARGUMENT, "upload_id \"%.40s\" is not an upload id",
                        in->upload_id);
         return;

@@ -80,23 +80,6 @@ static const char SQL_FILE_PAGE[] = "SELECT n, encode(data, 'hex') FROM file_chu
                                     " LIMIT " PAGE_CHUNKS;
 ISMS_STATEMENT(STMT_FILE_PAGE, SQL_FILE_PAGE, "blob_id", "first");
 
-int isms_upload_id_ok(const char *s)
-{
-    static const char pattern[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
-
-    if (strlen(s) != sizeof(pattern) - 1)
-        return 0;
-    for (size_t i = 0; pattern[i] != '\0'; i++) {
-        char c = s[i];
-
-        if (pattern[i] == '-'
-                ? c != '-'
-                : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
-            return 0;
-    }
-    return 1;
-}
-
 int isms_sha256_hex_ok(const char *s)
 {
     size_t i;
@@ -121,7 +104,7 @@ static int check_upload_id(struct isms_call *call, const char *id)
         isms_call_fail(call, ISMS_INVALID_ARGUMENT, "upload_id is required");
         return 0;
     }
-    if (!isms_upload_id_ok(id)) {
+    if (!isms_uuid_text_ok(id)) {
         isms_call_fail(call, ISMS_INVALID_ARGUMENT, "upload_id \"%.40s\" is not an upload id", id);
         return 0;
     }

@@ -16,9 +16,6 @@ struct isms_call;
 /* How long an upload that is not attached yet lives after its last chunk. */
 #define ISMS_UPLOAD_TTL_SQL "interval '1 hour'"
 
-/* 1 when `s` is an upload id (a UUID in hex with dashes), else 0. */
-int isms_upload_id_ok(const char *s);
-
 /* 1 when `s` is 64 hex digits, else 0. */
 int isms_sha256_hex_ok(const char *s);
 

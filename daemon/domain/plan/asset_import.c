@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/text.h"
 #include "db/bind.h"
 #include "db/rows.h"
 #include "domain/plan/asset.h"
@@ -73,25 +74,6 @@ static const char SQL_IMPORT_ABORT[] =
     "DELETE FROM asset_import WHERE id = $1::uuid AND owner = $2::text RETURNING nrows";
 ISMS_STATEMENT(STMT_IMPORT_ABORT, SQL_IMPORT_ABORT, "import_id", "actor");
 
-/* An import id as ImportBegin gives it: a UUID in lower-case hex with dashes. Anything else
- * would reach PostgreSQL's uuid parser, whose error is not the client's business. */
-static int id_ok(const char *s)
-{
-    static const char pattern[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
-
-    if (strlen(s) != sizeof(pattern) - 1)
-        return 0;
-    for (size_t i = 0; pattern[i] != '\0'; i++) {
-        char c = s[i];
-
-        if (pattern[i] == '-'
-                ? c != '-'
-                : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
-            return 0;
-    }
-    return 1;
-}
-
 /* Answers INVALID_ARGUMENT and returns 0 unless `id` is an import id. */
 static int check_id(struct isms_call *call, const char *id)
 {
@@ -99,7 +81,7 @@ static int check_id(struct isms_call *call, const char *id)
         isms_call_fail(call, ISMS_INVALID_ARGUMENT, "import_id is required");
         return 0;
     }
-    if (!id_ok(id)) {
+    if (!isms_uuid_text_ok(id)) {
         isms_call_fail(call, ISMS_INVALID_ARGUMENT, "import_id \"%.40s\" is not an import id", id);
         return 0;
     }
