@@ -15,38 +15,10 @@ TestSuite(idempotency, .init = isms_test_init, .fini = isms_test_fini, .timeout 
 static Isms__V1__Response *add_issue(int fd, uint64_t id, const char *key, const char *desc)
 {
     Isms__V1__AddIssueRequest body = ISMS__V1__ADD_ISSUE_REQUEST__INIT;
-    Isms__V1__Request req = ISMS__V1__REQUEST__INIT;
-    Isms__V1__Request__MetadataEntry auth = ISMS__V1__REQUEST__METADATA_ENTRY__INIT;
-    Isms__V1__Request__MetadataEntry idem = ISMS__V1__REQUEST__METADATA_ENTRY__INIT;
-    Isms__V1__Request__MetadataEntry *md[2] = {&auth, &idem};
-    char bearer[600];
-    uint8_t *b, *env, *frame;
-    size_t blen, elen, flen;
 
     body.kind = "internal";
     body.description = (char *)desc;
-    blen = isms__v1__add_issue_request__get_packed_size(&body);
-    b = malloc(blen + 1);
-    isms__v1__add_issue_request__pack(&body, b);
-    snprintf(bearer, sizeof(bearer), "Bearer %s", isms_test_token());
-    auth.key = "authorization";
-    auth.value = bearer;
-    idem.key = "idempotency-key";
-    idem.value = (char *)key;
-    req.call_id = id;
-    req.method = ISMS_M_CTX_ADD_ISSUE;
-    req.metadata = md;
-    req.n_metadata = key != NULL ? 2 : 1;
-    req.body.data = b;
-    req.body.len = blen;
-    elen = isms__v1__request__get_packed_size(&req);
-    env = malloc(elen + 1);
-    isms__v1__request__pack(&req, env);
-    frame = isms_test_frame_raw(&flen, 0, env, elen);
-    isms_test_send(fd, frame, flen);
-    free(frame);
-    free(env);
-    free(b);
+    isms_test_send_keyed(fd, id, ISMS_M_CTX_ADD_ISSUE, 0, &body.base, key);
     return isms_test_read_response(fd, 10000, "AddIssue");
 }
 

@@ -36,41 +36,13 @@ enum outcome { PENDING, DONE_OK, NOT_DONE, UNKNOWN, UNAVAIL, OTHER };
 static void send_keyed(int fd, uint64_t call_id, int n, uint32_t timeout_ms)
 {
     Isms__V1__AddIssueRequest body = ISMS__V1__ADD_ISSUE_REQUEST__INIT;
-    Isms__V1__Request req = ISMS__V1__REQUEST__INIT;
-    Isms__V1__Request__MetadataEntry auth = ISMS__V1__REQUEST__METADATA_ENTRY__INIT;
-    Isms__V1__Request__MetadataEntry idem = ISMS__V1__REQUEST__METADATA_ENTRY__INIT;
-    Isms__V1__Request__MetadataEntry *md[2] = {&auth, &idem};
-    char bearer[600], desc[64], key[32];
-    uint8_t *b, *env, *frame;
-    size_t blen, elen, flen;
+    char desc[64], key[32];
 
     snprintf(desc, sizeof(desc), "write %d", n);
     snprintf(key, sizeof(key), "k-%d", n);
     body.kind = "internal";
     body.description = desc;
-    blen = isms__v1__add_issue_request__get_packed_size(&body);
-    b = malloc(blen + 1);
-    isms__v1__add_issue_request__pack(&body, b);
-    snprintf(bearer, sizeof(bearer), "Bearer %s", isms_test_token());
-    auth.key = "authorization";
-    auth.value = bearer;
-    idem.key = "idempotency-key";
-    idem.value = key;
-    req.call_id = call_id;
-    req.method = ISMS_M_CTX_ADD_ISSUE;
-    req.metadata = md;
-    req.n_metadata = 2;
-    req.timeout_ms = timeout_ms;
-    req.body.data = b;
-    req.body.len = blen;
-    elen = isms__v1__request__get_packed_size(&req);
-    env = malloc(elen + 1);
-    isms__v1__request__pack(&req, env);
-    frame = isms_test_frame_raw(&flen, 0, env, elen);
-    isms_test_send(fd, frame, flen);
-    free(frame);
-    free(env);
-    free(b);
+    isms_test_send_keyed(fd, call_id, ISMS_M_CTX_ADD_ISSUE, timeout_ms, &body.base, key);
 }
 
 static enum outcome outcome_of(const Isms__V1__Response *r)

@@ -227,6 +227,10 @@ uint8_t *isms_test_frame_request(size_t *len, uint64_t call_id, const char *meth
                                  const uint8_t *raw_body, size_t raw_len);
 /* A frame around arbitrary body bytes. */
 uint8_t *isms_test_frame_raw(size_t *len, uint8_t flags, const uint8_t *body, size_t body_len);
+/* Frames and sends one request with `idem_key` (NULL: none) as its idempotency-key metadata
+ * (and the current token, as every request). */
+void isms_test_send_keyed(int fd, uint64_t call_id, const char *method, uint32_t timeout_ms,
+                          const ProtobufCMessage *msg, const char *idem_key);
 /* Frames and sends one request. */
 void isms_test_send_request(int fd, uint64_t call_id, const char *method, uint32_t timeout_ms,
                             const ProtobufCMessage *msg);

@@ -179,13 +179,15 @@ uint8_t *isms_test_frame_raw(size_t *len, uint8_t flags, const uint8_t *body, si
     return out;
 }
 
-uint8_t *isms_test_frame_request(size_t *len, uint64_t call_id, const char *method,
-                                 uint32_t timeout_ms, const ProtobufCMessage *msg,
-                                 const uint8_t *raw_body, size_t raw_len)
+/* isms_test_frame_request with `idem_key` (NULL: none) as idempotency-key metadata. */
+static uint8_t *frame_request_keyed(size_t *len, uint64_t call_id, const char *method,
+                                    uint32_t timeout_ms, const ProtobufCMessage *msg,
+                                    const uint8_t *raw_body, size_t raw_len, const char *idem_key)
 {
     Isms__V1__Request req = ISMS__V1__REQUEST__INIT;
     Isms__V1__Request__MetadataEntry auth = ISMS__V1__REQUEST__METADATA_ENTRY__INIT;
-    Isms__V1__Request__MetadataEntry *md[1] = {&auth};
+    Isms__V1__Request__MetadataEntry idem = ISMS__V1__REQUEST__METADATA_ENTRY__INIT;
+    Isms__V1__Request__MetadataEntry *md[2];
     uint8_t *body = NULL;
     uint8_t *env, *frame;
     size_t env_len;
@@ -205,9 +207,14 @@ uint8_t *isms_test_frame_request(size_t *len, uint64_t call_id, const char *meth
     if (bearer[0] != '\0') {
         auth.key = "authorization";
         auth.value = bearer;
-        req.n_metadata = 1;
-        req.metadata = md;
+        md[req.n_metadata++] = &auth;
     }
+    if (idem_key != NULL) {
+        idem.key = "idempotency-key";
+        idem.value = (char *)idem_key;
+        md[req.n_metadata++] = &idem;
+    }
+    req.metadata = req.n_metadata > 0 ? md : NULL;
     env_len = isms__v1__request__get_packed_size(&req);
     env = malloc(env_len + 1);
     cr_assert(env != NULL, "out of memory");
@@ -216,6 +223,23 @@ uint8_t *isms_test_frame_request(size_t *len, uint64_t call_id, const char *meth
     free(env);
     free(body);
     return frame;
+}
+
+uint8_t *isms_test_frame_request(size_t *len, uint64_t call_id, const char *method,
+                                 uint32_t timeout_ms, const ProtobufCMessage *msg,
+                                 const uint8_t *raw_body, size_t raw_len)
+{
+    return frame_request_keyed(len, call_id, method, timeout_ms, msg, raw_body, raw_len, NULL);
+}
+
+void isms_test_send_keyed(int fd, uint64_t call_id, const char *method, uint32_t timeout_ms,
+                          const ProtobufCMessage *msg, const char *idem_key)
+{
+    size_t len;
+    uint8_t *f = frame_request_keyed(&len, call_id, method, timeout_ms, msg, NULL, 0, idem_key);
+
+    isms_test_send(fd, f, len);
+    free(f);
 }
 
 void isms_test_send_request(int fd, uint64_t call_id, const char *method, uint32_t timeout_ms,
