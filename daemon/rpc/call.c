@@ -449,9 +449,6 @@ static enum isms_code submit(struct isms_call *call, const struct isms_sql *sql,
 {
     if (call->srv->pool == NULL)
         return isms_status_set(st, ISMS_UNAVAILABLE, "server is shutting down");
-    /* Every change stores its idempotency key in its own statement (db/bind.h): that is what
-     * marks a write, whichever audit function it calls. */
-    call->is_job_write = isms_sql_has_param(sql, ISMS_SQL_IDEM_PARAM);
     return isms_db_exec_lane(call->srv->pool,
                              (call->method->flags & ISMS_METHOD_STREAM) ? ISMS_DB_LANE_BULK
                                                                         : ISMS_DB_LANE_INTERACTIVE,
@@ -488,8 +485,11 @@ enum isms_code isms_call_db(struct isms_call *call, const struct isms_bind *b, i
     struct isms_bind keyed;
     struct call_held_stmt *h;
 
-    /* Writes carry the call's idempotency key (NULL without one); handlers never bind it. */
-    if (isms_sql_has_param(b->sql, ISMS_SQL_IDEM_PARAM)) {
+    /* Every change stores its idempotency key in its own statement (db/bind.h): that is what
+     * marks a write, whichever audit function it calls. Writes carry the call's key (NULL
+     * without one); handlers never bind it. */
+    call->is_job_write = isms_sql_has_param(b->sql, ISMS_SQL_IDEM_PARAM);
+    if (call->is_job_write) {
         keyed = *b;
         if (call->idem_param != NULL && call->idem_state == ISMS_IDEM_ACTIVE)
             isms_bind_text(&keyed, ISMS_SQL_IDEM_PARAM, call->idem_param);

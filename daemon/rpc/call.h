@@ -69,7 +69,7 @@ struct isms_call {
     uint32_t timeout_ms;
     enum isms_call_state state;
     struct isms_db_job *job; /* the statement in progress, if any */
-    int is_job_write;        /* that statement changes data (it appends an audit record) */
+    int is_job_write;        /* that statement changes data (it stores an idempotency key) */
     int is_past_deadline;    /* a write outlived the deadline: its outcome decides the answer */
     isms_call_db_cb *db_cb;
     uint64_t start_ns;
